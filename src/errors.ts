@@ -1,0 +1,117 @@
+// Every failure dtdl reports: a stable `code`, the process `exitCode` the CLI maps it to, and a hint for people.
+
+/** Exit codes are a public contract: scripts test them. Later features extend the table, never renumber it. */
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  auth: 3,
+  notFound: 4,
+  remote: 5,
+  integrity: 6,
+  fileSystem: 7,
+  interrupted: 130,
+  terminated: 143,
+} as const
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export interface DtdlErrorOptions {
+  /** What the user can do about it, printed after the message. */
+  hint?: string | undefined
+  /** DingTalk or OSS request id: what DingTalk support asks for. */
+  requestId?: string | undefined
+  /** HTTP status of the answer that caused the error, when there was one. */
+  status?: number | undefined
+  cause?: unknown
+}
+
+export class DtdlError extends Error {
+  override name = 'DtdlError'
+  readonly code: string
+  readonly exitCode: ExitCodeValue
+  readonly hint: string | undefined
+  readonly requestId: string | undefined
+  readonly status: number | undefined
+
+  constructor(code: string, exitCode: ExitCodeValue, message: string, options: DtdlErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.exitCode = exitCode
+    this.hint = options.hint
+    this.requestId = options.requestId
+    this.status = options.status
+  }
+}
+
+/** Bad flags, arguments or local input: exit 2. */
+export class UsageError extends DtdlError {
+  override name = 'UsageError'
+  constructor(message: string, options: DtdlErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'USAGE', ExitCode.usage, message, options)
+  }
+}
+
+/** An answer from the DingTalk open API that is not a success. */
+export class ApiError extends DtdlError {
+  override name = 'ApiError'
+  constructor(code: string, exitCode: ExitCodeValue, message: string, options: DtdlErrorOptions = {}) {
+    super(code, exitCode, message, options)
+  }
+}
+
+/** The object storage (OSS) host refused or failed a request. */
+export class StorageError extends DtdlError {
+  override name = 'StorageError'
+}
+
+/** The network failed under us: reset, timeout, DNS, refused connection. */
+export class NetworkError extends DtdlError {
+  override name = 'NetworkError'
+  constructor(message: string, options: DtdlErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'NETWORK', ExitCode.remote, message, options)
+  }
+}
+
+/** The bytes on disk are not the bytes the server has. */
+export class IntegrityError extends DtdlError {
+  override name = 'IntegrityError'
+  constructor(code: string, message: string, options: DtdlErrorOptions = {}) {
+    super(code, ExitCode.integrity, message, options)
+  }
+}
+
+/** Reading or writing a local file failed: exit 7, the path named. */
+export class FileSystemError extends DtdlError {
+  override name = 'FileSystemError'
+  readonly path: string
+  constructor(path: string, message: string, options: DtdlErrorOptions & { code?: string } = {}) {
+    super(options.code ?? 'FILESYSTEM', ExitCode.fileSystem, message, options)
+    this.path = path
+  }
+}
+
+/** The run was stopped by a signal; what was downloaded is kept for the next run. */
+export class InterruptedError extends DtdlError {
+  override name = 'InterruptedError'
+  constructor(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT', options: DtdlErrorOptions = {}) {
+    super('INTERRUPTED', signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted, `interrupted by ${signal}`, options)
+  }
+}
+
+/** Turns a Node file-system error into a FileSystemError that names the path and says what to do. */
+export function toFileSystemError(err: unknown, path: string, doing: string): DtdlError {
+  if (err instanceof DtdlError) return err
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'EIO'
+  const hints: Record<string, string> = {
+    ENOENT: 'create the directory first, or pass another -o',
+    ENOTDIR: 'a part of the path is a file, not a directory: pass another -o',
+    EACCES: 'check the permissions of the directory, or pass another -o',
+    EPERM: 'check the permissions of the directory, or pass another -o',
+    EROFS: 'the file system is read-only: pass another -o',
+    ENOSPC: 'free some disk space and run the same command again: what was downloaded is kept',
+    EDQUOT: 'the disk quota is spent: free some space and run the same command again',
+    EFBIG: 'the file is larger than this file system or `ulimit -f` allows: raise the limit or pick another disk',
+    EISDIR: 'the path is a directory: pass a file name with -o',
+  }
+  return new FileSystemError(path, `cannot ${doing} ${path}: ${code}`, { code: `FS_${code}`, hint: hints[code], cause: err })
+}
