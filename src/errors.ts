@@ -115,3 +115,9 @@ export function toFileSystemError(err: unknown, path: string, doing: string): Dt
   }
   return new FileSystemError(path, `cannot ${doing} ${path}: ${code}`, { code: `FS_${code}`, hint: hints[code], cause: err })
 }
+
+/** The one line a failure prints: message, request id, what to do; never a stack trace. */
+export function formatError(err: DtdlError): string {
+  const rid = err.requestId ? ` [request id ${err.requestId}]` : ''
+  return `dtdl: ${err.message}${rid}${err.hint ? ` (hint: ${err.hint})` : ''}`
+}

@@ -1,0 +1,103 @@
+// Where the access token comes from: env, config, or minted from app credentials and cached until near expiry.
+import { DtdlError, ExitCode } from './errors.js'
+import type { CredentialSource } from './settings.js'
+import type { CachedToken } from './config-store.js'
+
+/** DingTalk asks clients to refresh about ten minutes before a token expires. */
+export const TOKEN_REFRESH_MARGIN_MS = 10 * 60 * 1000
+
+export interface TokenProvider {
+  /** The token to send now (minting one on first use when only app credentials are known). */
+  get(): Promise<string>
+  /** Mints a fresh token after the API called `rejected` invalid. Only when `canRenew`. */
+  renew(rejected: string): Promise<string>
+  /** True when the token came from app credentials, so a new one can be minted. */
+  readonly canRenew: boolean
+  /** How the current token was obtained, for --verbose and tests. */
+  readonly origin: 'env' | 'config' | 'cached' | 'minted' | 'none'
+}
+
+export interface TokenProviderDeps {
+  credentials: CredentialSource
+  mint: (appKey: string, appSecret: string) => Promise<{ accessToken: string; expireIn: number }>
+  cache?: { get(): CachedToken | undefined; set(token: CachedToken | undefined): void } | undefined
+  onToken?: ((token: string) => void) | undefined
+  now?: () => number
+}
+
+/** Pure: is a cached token usable for this app right now? */
+export function isCachedTokenUsable(cached: CachedToken | undefined, appKey: string, now: number): cached is CachedToken {
+  return cached !== undefined && cached.appKey === appKey && cached.expiresAt - TOKEN_REFRESH_MARGIN_MS > now
+}
+
+export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
+  const now = deps.now ?? Date.now
+  const creds = deps.credentials
+  let current: string | undefined
+  let origin: TokenProvider['origin'] = creds.kind === 'token' ? creds.from : 'none'
+  let pending: Promise<string> | undefined
+
+  const mintNew = async (appKey: string, appSecret: string): Promise<string> => {
+    const { accessToken, expireIn } = await deps.mint(appKey, appSecret)
+    deps.onToken?.(accessToken)
+    deps.cache?.set({ appKey, accessToken, expiresAt: now() + expireIn * 1000 })
+    origin = 'minted'
+    return accessToken
+  }
+
+  // Concurrent callers share one mint: parallel connections must not each ask for a token.
+  const once = (fn: () => Promise<string>): Promise<string> => {
+    pending ??= fn().then(
+      (t) => {
+        current = t
+        pending = undefined
+        return t
+      },
+      (err: unknown) => {
+        pending = undefined
+        throw err
+      },
+    )
+    return pending
+  }
+
+  return {
+    get canRenew() {
+      return creds.kind === 'app'
+    },
+    get origin() {
+      return origin
+    },
+    async get() {
+      if (current !== undefined) return current
+      if (creds.kind === 'token') {
+        deps.onToken?.(creds.token)
+        current = creds.token
+        return current
+      }
+      if (creds.kind === 'none') {
+        throw new DtdlError('NO_CREDENTIALS', ExitCode.auth, 'no DingTalk credentials found', {
+          hint: 'set DINGTALK_APP_KEY and DINGTALK_APP_SECRET (or DINGTALK_ACCESS_TOKEN), or run `dtdl config set appKey ...` and `dtdl config set appSecret ...`',
+        })
+      }
+      return once(async () => {
+        const cached = deps.cache?.get()
+        if (isCachedTokenUsable(cached, creds.appKey, now())) {
+          deps.onToken?.(cached.accessToken)
+          origin = 'cached'
+          return cached.accessToken
+        }
+        return mintNew(creds.appKey, creds.appSecret)
+      })
+    },
+    async renew(rejected) {
+      if (creds.kind !== 'app') throw new DtdlError('CANNOT_RENEW', ExitCode.auth, 'the access token was refused and cannot be renewed')
+      // A caller that saw the old token rejected after another already renewed it just takes the new one.
+      if (pending) return pending
+      if (current !== undefined && current !== rejected) return current
+      deps.cache?.set(undefined)
+      current = undefined
+      return once(() => mintNew(creds.appKey, creds.appSecret))
+    },
+  }
+}

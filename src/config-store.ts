@@ -1,0 +1,83 @@
+// The config store (`dtdl config ...`): user settings plus the cached app token, in a 0600 file via `conf`.
+import { CONFIG_KEYS, SECRET_CONFIG_KEYS, type ConfigKey, type StoredConfig } from './settings.js'
+import { UsageError } from './errors.js'
+import { maskSecret } from './redact.js'
+
+/** A token minted from app credentials, kept so later runs skip the token call. */
+export interface CachedToken {
+  appKey: string
+  accessToken: string
+  /** Epoch milliseconds when DingTalk says the token expires. */
+  expiresAt: number
+}
+
+export interface ConfigStore {
+  readonly path: string
+  read(): StoredConfig
+  set(key: ConfigKey, value: string): void
+  unset(key: ConfigKey): void
+  getCachedToken(): CachedToken | undefined
+  setCachedToken(token: CachedToken | undefined): void
+}
+
+export function assertConfigKey(key: string): ConfigKey {
+  if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+    throw new UsageError(`unknown config key ${JSON.stringify(key)}`, {
+      code: 'BAD_CONFIG_KEY',
+      hint: `keys are: ${CONFIG_KEYS.join(', ')}`,
+    })
+  }
+  return key as ConfigKey
+}
+
+/** `dtdl config list` lines: secrets masked. */
+export function describeConfig(config: StoredConfig): string[] {
+  return CONFIG_KEYS.filter((k) => config[k] !== undefined).map((k) => {
+    const value = config[k]!
+    return `${k}=${SECRET_CONFIG_KEYS.has(k) ? maskSecret(value) : value}`
+  })
+}
+
+const TOKEN_CACHE_KEY = 'tokenCache'
+
+/** Opens the store: DTDL_CONFIG_DIR when set (tests and CI jobs stay apart), else the OS config folder. */
+export async function openConfigStore(env: Record<string, string | undefined>): Promise<ConfigStore> {
+  // conf pulls in a JSON-schema validator: load it only for commands that need the store.
+  const { default: Conf } = await import('conf')
+  const dir = env.DTDL_CONFIG_DIR
+  const conf = new Conf<Record<string, unknown>>({
+    projectName: 'dtdl',
+    projectSuffix: '',
+    configFileMode: 0o600,
+    ...(dir ? { cwd: dir } : {}),
+  })
+  return {
+    path: conf.path,
+    read() {
+      const out: StoredConfig = {}
+      for (const key of CONFIG_KEYS) {
+        const v = conf.get(key)
+        if (typeof v === 'string') out[key] = v
+      }
+      return out
+    },
+    set(key, value) {
+      conf.set(key, value)
+      // A different app or token makes the cached token meaningless.
+      if (key === 'appKey' || key === 'appSecret') conf.delete(TOKEN_CACHE_KEY)
+    },
+    unset(key) {
+      conf.delete(key)
+      if (key === 'appKey' || key === 'appSecret') conf.delete(TOKEN_CACHE_KEY)
+    },
+    getCachedToken() {
+      const v = conf.get(TOKEN_CACHE_KEY) as Partial<CachedToken> | undefined
+      if (!v || typeof v.accessToken !== 'string' || typeof v.appKey !== 'string' || typeof v.expiresAt !== 'number') return undefined
+      return { appKey: v.appKey, accessToken: v.accessToken, expiresAt: v.expiresAt }
+    },
+    setCachedToken(token) {
+      if (token) conf.set(TOKEN_CACHE_KEY, token)
+      else conf.delete(TOKEN_CACHE_KEY)
+    },
+  }
+}

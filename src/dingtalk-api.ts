@@ -1,0 +1,282 @@
+// The DingTalk open API calls dtdl makes: token, download info, dentry details, folder listing; errors typed.
+import type { Dispatcher } from 'undici'
+import { ApiError, DtdlError, ExitCode, NetworkError } from './errors.js'
+import { classifyApiError } from './api-errors.js'
+import { headerValue, readBodyText, type HttpLogger } from './http.js'
+import { networkErrorCode, parseRetryAfter, retryDelay, sleep } from './retry.js'
+import { redactUrl } from './redact.js'
+import type { TokenProvider } from './access-token.js'
+
+/** What download info tells us: where the bytes are and the signed headers to send (valid for a while). */
+export interface DownloadInfo {
+  resourceUrls: string[]
+  headers: Record<string, string>
+  expirationSeconds: number
+  region: string
+  /** Epoch ms when the answer arrived: signatures count from about then. */
+  issuedAt: number
+}
+
+export interface Dentry {
+  id: string
+  spaceId: string
+  parentId: string
+  type: string
+  name: string
+  size?: number
+  path?: string
+  version?: number
+  status?: string
+  modifiedTime?: string
+}
+
+export interface DownloadInfoRequest {
+  spaceId: string
+  dentryId: string
+  unionId: string
+  version?: number | undefined
+  preferIntranet?: boolean | undefined
+}
+
+/** Waits the API client takes on its own, reported so people know why nothing moves. */
+export interface ApiWaitEvent {
+  type: 'api-wait'
+  reason: 'throttled' | 'busy' | 'archived' | 'network' | 'token-renewed'
+  code: string
+  delayMs: number
+}
+
+export interface ApiClientOptions {
+  endpoint: string
+  dispatcher: Dispatcher
+  tokens: TokenProvider
+  log?: HttpLogger | undefined
+  onWait?: ((event: ApiWaitEvent) => void) | undefined
+  /** Consecutive failures of one call before giving up (network errors, 5xx, busy, throttling). */
+  retries?: number | undefined
+  /** How long to keep waiting for an archived file to be restored, in ms. */
+  archiveWaitMs?: number | undefined
+  signal?: AbortSignal | undefined
+}
+
+export interface DingTalkApi {
+  getDownloadInfo(req: DownloadInfoRequest): Promise<DownloadInfo>
+  getDentry(spaceId: string, dentryId: string, unionId: string): Promise<Dentry>
+  listDentries(spaceId: string, parentId: string, unionId: string, nextToken?: string): Promise<{ dentries: Dentry[]; nextToken?: string }>
+}
+
+interface RawResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  text: string
+}
+
+/** Sends one request; network failures become a NetworkError carrying the undici code. */
+async function send(
+  dispatcher: Dispatcher,
+  method: 'GET' | 'POST',
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  log: HttpLogger | undefined,
+  signal: AbortSignal | undefined,
+  note?: string,
+): Promise<RawResponse> {
+  const started = performance.now()
+  const { request } = await import('undici')
+  try {
+    const res = await request(url, { method, headers, body: body ?? null, dispatcher, signal: signal ?? null })
+    const text = await readBodyText(res.body)
+    log?.({ method, url: redactUrl(url), status: res.statusCode, durationMs: performance.now() - started, ...(note ? { note } : {}) })
+    return { status: res.statusCode, headers: res.headers, text }
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason
+    const code = networkErrorCode(err) ?? (err as { code?: string }).code ?? 'NETWORK'
+    log?.({ method, url: redactUrl(url), status: code, durationMs: performance.now() - started, ...(note ? { note } : {}) })
+    throw new NetworkError(`cannot reach ${new URL(url).origin}: ${code}`, {
+      code: `NET_${code}`,
+      hint: 'check the network, a proxy (HTTPS_PROXY) or --endpoint',
+      cause: err,
+    })
+  }
+}
+
+/** Turns a non-2xx answer into an ApiError: JSON {code, requestid, message}, or anything else (an HTML block page). */
+export function toApiError(res: RawResponse, what: string, unionId?: string): ApiError {
+  const requestId = headerValue(res.headers, 'x-acs-request-id')
+  let parsed: { code?: unknown; message?: unknown; requestid?: unknown; accessdenieddetail?: { requiredScopes?: unknown } } | undefined
+  try {
+    parsed = JSON.parse(res.text) as typeof parsed
+  } catch {
+    parsed = undefined
+  }
+  if (!parsed || typeof parsed !== 'object' || typeof parsed.code !== 'string') {
+    const isHtml = /^\s*</.test(res.text)
+    const code = isHtml && res.status === 403 ? 'IpBlocked' : `HTTP_${res.status}`
+    return new ApiError(
+      code,
+      res.status === 403 || res.status === 401 ? ExitCode.auth : ExitCode.remote,
+      isHtml
+        ? `${what} failed: DingTalk answered HTTP ${res.status} with an HTML page instead of JSON`
+        : `${what} failed: HTTP ${res.status} with an unreadable body`,
+      {
+        status: res.status,
+        requestId,
+        hint: isHtml
+          ? 'this is usually the block DingTalk puts on an IP after too many calls (over 10,000 in 20 s): wait 5 minutes and run again'
+          : 'run again later; check --endpoint if this persists',
+      },
+    )
+  }
+  const scopes = Array.isArray(parsed.accessdenieddetail?.requiredScopes)
+    ? (parsed.accessdenieddetail.requiredScopes as unknown[]).map(String)
+    : undefined
+  const cls = classifyApiError(res.status, parsed.code, { unionId, requiredScopes: scopes })
+  const message = typeof parsed.message === 'string' && parsed.message ? parsed.message : parsed.code
+  return new ApiError(parsed.code, cls.exitCode, `${what} failed: ${parsed.code}: ${message}`, {
+    status: res.status,
+    requestId: requestId ?? (typeof parsed.requestid === 'string' ? parsed.requestid : undefined),
+    hint: cls.hint,
+  })
+}
+
+/** POST /v1.0/oauth2/accessToken: exchanges app credentials for a token (JSON body; a form body is refused). */
+export async function mintAccessToken(
+  endpoint: string,
+  dispatcher: Dispatcher,
+  appKey: string,
+  appSecret: string,
+  options: { log?: HttpLogger | undefined; signal?: AbortSignal | undefined } = {},
+): Promise<{ accessToken: string; expireIn: number }> {
+  const res = await send(
+    dispatcher,
+    'POST',
+    `${endpoint}/v1.0/oauth2/accessToken`,
+    { 'content-type': 'application/json' },
+    JSON.stringify({ appKey, appSecret }),
+    options.log,
+    options.signal,
+  )
+  if (res.status < 200 || res.status >= 300) throw toApiError(res, 'getting an access token')
+  const body = JSON.parse(res.text) as { accessToken?: unknown; expireIn?: unknown }
+  if (typeof body.accessToken !== 'string' || !body.accessToken) {
+    throw new ApiError('BAD_TOKEN_RESPONSE', ExitCode.remote, 'getting an access token failed: the answer has no accessToken')
+  }
+  return { accessToken: body.accessToken, expireIn: typeof body.expireIn === 'number' ? body.expireIn : 7200 }
+}
+
+export function createApiClient(options: ApiClientOptions): DingTalkApi {
+  const retries = options.retries ?? 5
+  const archiveWaitMs = options.archiveWaitMs ?? 600_000
+
+  /**
+   * One API call with the recovery the docs ask for: renew a stale minted token once, wait out throttling
+   * (the penalty lasts about a second), back off on busy/5xx/network errors, and wait for archive restores.
+   */
+  async function call<T>(method: 'GET' | 'POST', path: string, query: Record<string, string | undefined>, body: unknown, what: string, unionId?: string): Promise<T> {
+    const url = new URL(options.endpoint + path)
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v)
+    let failures = 0
+    let renewed = false
+    const archiveDeadline = Date.now() + archiveWaitMs
+    for (let attempt = 1; ; attempt++) {
+      const token = await options.tokens.get()
+      const headers: Record<string, string> = { 'x-acs-dingtalk-access-token': token }
+      if (body !== undefined) headers['content-type'] = 'application/json'
+      let res: RawResponse
+      try {
+        res = await send(options.dispatcher, method, url.href, headers, body === undefined ? undefined : JSON.stringify(body), options.log, options.signal)
+      } catch (err) {
+        if (!(err instanceof NetworkError) || ++failures > retries) throw err
+        const delayMs = retryDelay(failures, undefined)
+        options.onWait?.({ type: 'api-wait', reason: 'network', code: err.code, delayMs })
+        await sleep(delayMs, options.signal)
+        continue
+      }
+      if (res.status >= 200 && res.status < 300) return JSON.parse(res.text) as T
+      const error = toApiError(res, what, unionId)
+      const action = classifyApiError(res.status, error.code).action
+      const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'))
+      if (action === 'renew-token' && !renewed && options.tokens.canRenew) {
+        renewed = true
+        await options.tokens.renew(token)
+        options.onWait?.({ type: 'api-wait', reason: 'token-renewed', code: error.code, delayMs: 0 })
+        continue
+      }
+      if (action === 'archived') {
+        const delayMs = Math.min(retryDelay(attempt, retryAfter, 2_000, { baseMs: 2_000, maxMs: 60_000 }), archiveDeadline - Date.now())
+        if (delayMs <= 0) throw error
+        options.onWait?.({ type: 'api-wait', reason: 'archived', code: error.code, delayMs })
+        await sleep(delayMs, options.signal)
+        continue
+      }
+      if ((action === 'throttled' || action === 'transient') && ++failures <= retries) {
+        // Throttling penalties last about a second: retrying sooner only extends them.
+        const delayMs = retryDelay(failures, retryAfter, action === 'throttled' ? 1_000 : 0)
+        options.onWait?.({ type: 'api-wait', reason: action === 'throttled' ? 'throttled' : 'busy', code: error.code, delayMs })
+        await sleep(delayMs, options.signal)
+        continue
+      }
+      throw error
+    }
+  }
+
+  const storagePath = (spaceId: string, dentryId?: string) =>
+    `/v1.0/storage/spaces/${encodeURIComponent(spaceId)}/dentries${dentryId === undefined ? '' : `/${encodeURIComponent(dentryId)}`}`
+
+  return {
+    async getDownloadInfo(req) {
+      const option: Record<string, unknown> = {}
+      if (req.version !== undefined) option.version = req.version
+      if (req.preferIntranet !== undefined) option.preferIntranet = req.preferIntranet
+      const raw = await call<{ protocol?: string; headerSignatureInfo?: Record<string, unknown> }>(
+        'POST',
+        `${storagePath(req.spaceId, req.dentryId)}/downloadInfos/query`,
+        { unionId: req.unionId },
+        { option },
+        'getting download info',
+        req.unionId,
+      )
+      return parseDownloadInfo(raw)
+    },
+    async getDentry(spaceId, dentryId, unionId) {
+      const raw = await call<{ dentry?: Dentry }>('POST', `${storagePath(spaceId, dentryId)}/query`, { unionId }, { option: { withThumbnail: false } }, 'getting file details', unionId)
+      if (!raw.dentry) throw new DtdlError('BAD_RESPONSE', ExitCode.remote, 'getting file details failed: the answer has no dentry')
+      return raw.dentry
+    },
+    async listDentries(spaceId, parentId, unionId, nextToken) {
+      const raw = await call<{ dentries?: Dentry[]; nextToken?: string }>(
+        'GET',
+        storagePath(spaceId),
+        { parentId, unionId, nextToken, maxResults: '50' },
+        undefined,
+        'listing a folder',
+        unionId,
+      )
+      return { dentries: raw.dentries ?? [], ...(raw.nextToken ? { nextToken: raw.nextToken } : {}) }
+    },
+  }
+}
+
+/** Pure: validates the download-info answer; only HEADER_SIGNATURE is supported. */
+export function parseDownloadInfo(raw: { protocol?: string; headerSignatureInfo?: Record<string, unknown> }, now = Date.now()): DownloadInfo {
+  if (raw.protocol !== 'HEADER_SIGNATURE' || !raw.headerSignatureInfo) {
+    throw new DtdlError('UNSUPPORTED_PROTOCOL', ExitCode.remote, `DingTalk offered the download protocol ${raw.protocol ?? '(none)'}, and dtdl supports only HEADER_SIGNATURE`, {
+      hint: 'please report this with the file type; the file cannot be fetched this way yet',
+    })
+  }
+  const info = raw.headerSignatureInfo
+  const urls = Array.isArray(info.resourceUrls) ? info.resourceUrls.filter((u): u is string => typeof u === 'string' && u !== '') : []
+  if (urls.length === 0) throw new DtdlError('BAD_RESPONSE', ExitCode.remote, 'download info has no resource URL')
+  const headers: Record<string, string> = {}
+  if (info.headers && typeof info.headers === 'object') {
+    for (const [k, v] of Object.entries(info.headers as Record<string, unknown>)) if (v !== undefined && v !== null) headers[k] = String(v)
+  }
+  return {
+    resourceUrls: urls,
+    headers,
+    expirationSeconds: typeof info.expirationSeconds === 'number' && info.expirationSeconds > 0 ? info.expirationSeconds : 900,
+    region: typeof info.region === 'string' ? info.region : 'UNKNOWN',
+    issuedAt: now,
+  }
+}

@@ -1,0 +1,33 @@
+// Human-readable numbers for progress and summaries: sizes, speeds, durations.
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+
+export function formatBytes(n: number): string {
+  let v = n
+  let i = 0
+  while (v >= 1024 && i < UNITS.length - 1) {
+    v /= 1024
+    i++
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${UNITS[i]}`
+}
+
+export const formatRate = (bytesPerSecond: number): string => `${formatBytes(Math.round(bytesPerSecond))}/s`
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '--'
+  const s = Math.round(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
+}
+
+/** Parses a rate such as 500K, 10M, 1.5G (bytes per second, powers of 1024); undefined when unreadable. */
+export function parseRate(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b?)?(\/s)?$/i.exec(text.trim())
+  if (!m) return undefined
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
+  const v = Math.round(Number(m[1]) * mult)
+  return v > 0 ? v : undefined
+}

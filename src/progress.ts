@@ -1,0 +1,198 @@
+// Drawing progress for people on stderr: a live spinner and bar on a terminal, a few plain lines elsewhere.
+import type { Writable } from 'node:stream'
+import type { DownloadEvent } from './download.js'
+import { formatBytes, formatDuration, formatRate } from './format.js'
+
+export type ProgressMode =
+  | 'tty' // spinner and bar, redrawn in place
+  | 'plain' // CI and pipes: start line, a progress line every few seconds, end line; no escape codes
+  | 'silent' // --quiet or --json without a terminal: nothing but errors
+
+export interface ProgressOptions {
+  mode: ProgressMode
+  stream: Writable & { isTTY?: boolean; columns?: number }
+  /** --no-progress: keep the start and end lines, drop the periodic ones and the bar. */
+  showProgress: boolean
+  /** Seconds between plain progress lines. */
+  plainIntervalMs?: number
+}
+
+/** Pure: chooses the mode from the terminal and the flags. */
+export function chooseProgressMode(input: { isTTY: boolean; ci: boolean; quiet: boolean; term?: string | undefined }): ProgressMode {
+  if (input.quiet) return 'silent'
+  if (!input.isTTY || input.ci || input.term === 'dumb') return 'plain'
+  return 'tty'
+}
+
+/** Speed over a sliding window of recent samples, so the figure settles instead of jumping. */
+export class RateMeter {
+  readonly #samples: { t: number; bytes: number }[] = []
+  constructor(readonly windowMs = 5000) {}
+  add(t: number, bytes: number): void {
+    this.#samples.push({ t, bytes })
+    while (this.#samples.length > 2 && t - this.#samples[0]!.t > this.windowMs) this.#samples.shift()
+  }
+  get bytesPerSecond(): number {
+    const first = this.#samples[0]
+    const last = this.#samples[this.#samples.length - 1]
+    if (!first || !last || last.t <= first.t) return 0
+    return ((last.bytes - first.bytes) * 1000) / (last.t - first.t)
+  }
+}
+
+export interface ProgressReporter {
+  /** A step before the transfer (token, download info): a spinner on a terminal. */
+  phase(text: string): void
+  event(e: DownloadEvent): void
+  /** A line for people (notes, warnings), printed above any bar. */
+  note(text: string): void
+  /** Clears live output; `line` is the end line (omitted when silent). */
+  finish(line?: string): void
+}
+
+export async function createProgressReporter(options: ProgressOptions): Promise<ProgressReporter> {
+  if (options.mode === 'tty') return createTtyReporter(options)
+  return createPlainReporter(options)
+}
+
+function createPlainReporter(options: ProgressOptions): ProgressReporter {
+  const out = options.stream
+  const silent = options.mode === 'silent'
+  const interval = options.plainIntervalMs ?? 5000
+  const meter = new RateMeter()
+  let lastLine = 0
+  const write = (line: string) => {
+    if (!silent) out.write(`${line}\n`)
+  }
+  return {
+    phase() {},
+    note: write,
+    event(e) {
+      switch (e.type) {
+        case 'start':
+          lastLine = Date.now()
+          write(
+            `downloading ${formatBytes(e.size)} over ${e.connections} connection${e.connections === 1 ? '' : 's'}` +
+              (e.resumedBytes > 0 ? `, resuming with ${formatBytes(e.resumedBytes)} already on disk` : ''),
+          )
+          break
+        case 'progress': {
+          const now = Date.now()
+          meter.add(now, e.completedBytes)
+          if (!options.showProgress || now - lastLine < interval || e.completedBytes >= e.size) return
+          lastLine = now
+          write(progressLine(e.completedBytes, e.size, meter.bytesPerSecond))
+          break
+        }
+        case 'retry':
+          write(`retrying in ${(e.delayMs / 1000).toFixed(1)}s (attempt ${e.attempt}): ${e.reason}`)
+          break
+        case 'refresh':
+          write(`refreshed the download URL: ${e.reason}`)
+          break
+        case 'note':
+          write(e.message)
+          break
+        case 'verify':
+          break
+      }
+    },
+    finish(line) {
+      if (line) write(line)
+    },
+  }
+}
+
+function progressLine(done: number, size: number, rate: number): string {
+  const pct = size > 0 ? ((done / size) * 100).toFixed(1) : '100.0'
+  const eta = rate > 0 ? formatDuration(((size - done) / rate) * 1000) : '--'
+  return `${pct}% ${formatBytes(done)} of ${formatBytes(size)} at ${formatRate(rate)}, ETA ${eta}`
+}
+
+async function createTtyReporter(options: ProgressOptions): Promise<ProgressReporter> {
+  // Loaded only on a terminal: plain runs (CI, scripts) never pay for them.
+  const [{ default: ora }, cliProgress] = await Promise.all([import('ora'), import('cli-progress')])
+  const out = options.stream
+  const spinner = ora({ stream: out, discardStdin: false })
+  const meter = new RateMeter()
+  let bar: InstanceType<typeof cliProgress.SingleBar> | undefined
+  let size = 0
+
+  const stopSpinner = () => {
+    if (spinner.isSpinning) spinner.stop()
+  }
+  const print = (text: string) => {
+    if (bar) {
+      // Print above the bar: clear its line, write, let the next update redraw it.
+      out.write(`\r\x1b[2K${text}\n`)
+    } else if (spinner.isSpinning) {
+      spinner.clear()
+      out.write(`${text}\n`)
+      spinner.render()
+    } else out.write(`${text}\n`)
+  }
+
+  return {
+    phase(text) {
+      if (bar) return
+      if (spinner.isSpinning) spinner.text = text
+      else spinner.start(text)
+    },
+    note: print,
+    event(e) {
+      switch (e.type) {
+        case 'start':
+          stopSpinner()
+          size = e.size
+          if (e.resumedBytes > 0) print(`resuming with ${formatBytes(e.resumedBytes)} already on disk`)
+          if (!options.showProgress) return
+          bar = new cliProgress.SingleBar(
+            {
+              stream: out,
+              format: ' {bar} {percentage}% | {done} of {total_h} | {speed} | ETA {eta_h}',
+              barsize: 30,
+              hideCursor: true,
+              clearOnComplete: true,
+              fps: 8,
+              etaBuffer: 50,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+          bar.start(e.size, e.resumedBytes, { done: formatBytes(e.resumedBytes), total_h: formatBytes(e.size), speed: '--', eta_h: '--' })
+          break
+        case 'progress': {
+          meter.add(Date.now(), e.completedBytes)
+          const rate = meter.bytesPerSecond
+          bar?.update(e.completedBytes, {
+            done: formatBytes(e.completedBytes),
+            speed: formatRate(rate),
+            eta_h: rate > 0 ? formatDuration(((size - e.completedBytes) / rate) * 1000) : '--',
+          })
+          break
+        }
+        case 'retry':
+          print(`retrying in ${(e.delayMs / 1000).toFixed(1)}s (attempt ${e.attempt}): ${e.reason}`)
+          break
+        case 'refresh':
+          print(`refreshed the download URL: ${e.reason}`)
+          break
+        case 'note':
+          print(e.message)
+          break
+        case 'verify':
+          if (bar) {
+            bar.stop()
+            bar = undefined
+          }
+          spinner.start(e.check === 'crc64' ? 'verifying CRC-64' : 'verifying SHA-256')
+          break
+      }
+    },
+    finish(line) {
+      bar?.stop()
+      bar = undefined
+      stopSpinner()
+      if (line) out.write(`${line}\n`)
+    },
+  }
+}

@@ -1,0 +1,72 @@
+// One GET of a signed resource URL: exactly the signed headers plus Range, the answer checked before use.
+import type { Dispatcher } from 'undici'
+import { headerValue, readBodyText, type HttpLogger } from './http.js'
+import { NetworkError } from './errors.js'
+import { networkErrorCode, parseRetryAfter } from './retry.js'
+import { redactUrl } from './redact.js'
+import { StorageResponseError, parseOssError } from './storage-response.js'
+import type { ByteRange } from './segments.js'
+
+export interface ResourceResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: Dispatcher.ResponseData['body']
+  etag: string | null
+  /** The whole object's CRC-64 as OSS reports it (decimal), or null when the header is absent. */
+  crc64: bigint | null
+}
+
+/**
+ * Starts a GET for `range` (or the whole object). Only the signed headers and Range are sent: an extra
+ * header such as Content-Type breaks the OSS signature, and x-oss-* headers are part of what is signed,
+ * so even `x-oss-range-behavior` must not be added. HEAD is not signed either, which is why size
+ * probes are 1-byte GETs.
+ */
+export async function requestResource(
+  url: string,
+  signedHeaders: Record<string, string>,
+  range: ByteRange | undefined,
+  options: { dispatcher: Dispatcher; signal: AbortSignal; log?: HttpLogger | undefined; note?: string | undefined },
+): Promise<ResourceResponse> {
+  const { request } = await import('undici')
+  const headers: Record<string, string> = { ...signedHeaders }
+  if (range) headers.range = `bytes=${range.start}-${range.end - 1}`
+  const started = performance.now()
+  const logLine = (status: number | string) =>
+    options.log?.({
+      method: 'GET',
+      url: redactUrl(url),
+      status,
+      durationMs: performance.now() - started,
+      note: [range ? `range ${range.start}-${range.end - 1}` : 'whole object', options.note].filter(Boolean).join(', '),
+    })
+  let res: Dispatcher.ResponseData
+  try {
+    res = await request(url, { method: 'GET', headers, dispatcher: options.dispatcher, signal: options.signal })
+  } catch (err) {
+    if (options.signal.aborted) throw options.signal.reason
+    const code = networkErrorCode(err) ?? (err as { code?: string }).code ?? 'NETWORK'
+    logLine(code)
+    throw new NetworkError(`cannot reach ${new URL(url).host}: ${code}`, { code: `NET_${code}`, cause: err })
+  }
+  logLine(res.statusCode)
+  if (res.statusCode !== 200 && res.statusCode !== 206) {
+    const text = await readBodyText(res.body).catch(() => '')
+    const oss = parseOssError(text)
+    throw new StorageResponseError(
+      res.statusCode,
+      oss.code,
+      `the storage host answered HTTP ${res.statusCode}${oss.code ? ` ${oss.code}` : ''}${oss.message ? `: ${oss.message}` : ''}`,
+      headerValue(res.headers, 'x-oss-request-id'),
+      parseRetryAfter(headerValue(res.headers, 'retry-after')),
+    )
+  }
+  const crcHeader = headerValue(res.headers, 'x-oss-hash-crc64ecma')
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: res.body,
+    etag: headerValue(res.headers, 'etag') ?? null,
+    crc64: crcHeader !== undefined && /^\d+$/.test(crcHeader) ? BigInt(crcHeader) : null,
+  }
+}

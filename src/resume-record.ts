@@ -1,0 +1,77 @@
+// The resume record beside a partial file: what was asked, what the server said, which bytes are safely on disk.
+import { open, readFile, rename, rm } from 'node:fs/promises'
+import { mergeRanges, type ByteRange } from './segments.js'
+
+export const PARTIAL_SUFFIX = '.dtdl-part'
+export const RECORD_SUFFIX = '.dtdl-part.json'
+
+export interface RequestIdentity {
+  spaceId: string
+  dentryId: string
+  /** The version asked for; null means "the current one". */
+  version: number | null
+}
+
+export interface RemoteIdentity {
+  size: number
+  etag: string | null
+}
+
+export interface ResumeRecord {
+  format: 1
+  request: RequestIdentity
+  remote: RemoteIdentity
+  /** Byte ranges [start, end) whose data was fsynced before this record was written. */
+  done: ByteRange[]
+}
+
+export const partialPathFor = (target: string) => target + PARTIAL_SUFFIX
+export const recordPathFor = (target: string) => target + RECORD_SUFFIX
+
+/** Reads a record; a missing, torn or foreign file reads as undefined (start over). */
+export async function readResumeRecord(path: string): Promise<ResumeRecord | undefined> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch {
+    return undefined
+  }
+  try {
+    const r = JSON.parse(text) as ResumeRecord
+    if (r.format !== 1 || !r.request || !r.remote || !Array.isArray(r.done)) return undefined
+    const done = r.done.filter((d) => Number.isSafeInteger(d.start) && Number.isSafeInteger(d.end) && d.start >= 0 && d.end > d.start)
+    return { ...r, done: mergeRanges(done) }
+  } catch {
+    return undefined
+  }
+}
+
+/** Pure: why a record cannot be used for this request and remote file, or undefined when it can. */
+export function recordMismatch(record: ResumeRecord, request: RequestIdentity, remote: RemoteIdentity): string | undefined {
+  if (record.request.spaceId !== request.spaceId || record.request.dentryId !== request.dentryId) return 'it belongs to another file'
+  if (record.request.version !== request.version) return 'it was for another version'
+  if (record.remote.size !== remote.size) return `the remote size changed (${record.remote.size} → ${remote.size} bytes)`
+  if (record.remote.etag !== remote.etag) return 'the remote file changed (its ETag differs)'
+  return undefined
+}
+
+/**
+ * Writes the record atomically: a temporary file, fsynced, renamed over the old one. The caller must have
+ * fsynced the data the record claims first, so a crash at any instant leaves a record that claims only
+ * bytes that are really on disk.
+ */
+export async function writeResumeRecord(path: string, record: ResumeRecord): Promise<void> {
+  const tmp = `${path}.tmp`
+  const handle = await open(tmp, 'w', 0o600)
+  try {
+    await handle.writeFile(JSON.stringify(record))
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await rename(tmp, path)
+}
+
+export async function removeResumeFiles(target: string): Promise<void> {
+  await Promise.all([rm(partialPathFor(target), { force: true }), rm(recordPathFor(target), { force: true }), rm(`${recordPathFor(target)}.tmp`, { force: true })])
+}
