@@ -5,7 +5,9 @@ const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
 export function formatBytes(n: number): string {
   let v = n
   let i = 0
-  while (v >= 1024 && i < UNITS.length - 1) {
+  // Compare the rounded figure, so 1048575 bytes reads "1.0 MiB", not "1024 KiB".
+  const shown = (x: number) => Number(x.toFixed(x >= 100 ? 0 : 1))
+  while ((i === 0 ? v : shown(v)) >= 1024 && i < UNITS.length - 1) {
     v /= 1024
     i++
   }

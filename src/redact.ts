@@ -1,6 +1,6 @@
 // Secrets never reach output: one place that masks tokens, app secrets, signatures and signed headers.
 
-/** Shows only enough of a secret to tell two apart: "abcd…(32 chars)". */
+/** Shows only enough of a secret to tell two apart: "abcd****(32 chars)". */
 export function maskSecret(value: string): string {
   if (value.length <= 8) return '****'
   return `${value.slice(0, 4)}****(${value.length} chars)`

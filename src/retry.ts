@@ -25,6 +25,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const v = Array.isArray(value) ? value[0] : value
   if (v === undefined || v.trim() === '') return undefined
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000
+  // Only an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT"): Date.parse alone would read "1.5" as a year.
+  if (!/^[a-z]{3},\s+\d{1,2}\s+[a-z]{3}\s+\d{4}\s+\d{2}:\d{2}:\d{2}\s+gmt$/i.test(v.trim())) return undefined
   const date = Date.parse(v)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }

@@ -55,7 +55,8 @@ export function planSegments(missing: readonly ByteRange[], connections: number,
   const target = Math.max(minSegment, Math.ceil(total / connections))
   const out: ByteRange[] = []
   for (const r of missing) {
-    const pieces = Math.max(1, Math.round((r.end - r.start) / target))
+    // floor, not round: rounding up would make pieces smaller than the target (and than minSegment).
+    const pieces = Math.max(1, Math.floor((r.end - r.start) / target))
     const step = Math.ceil((r.end - r.start) / pieces)
     for (let s = r.start; s < r.end; s += step) out.push({ start: s, end: Math.min(r.end, s + step) })
   }

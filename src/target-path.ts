@@ -18,10 +18,12 @@ export function sanitizeFileName(name: string, fallback = 'download'): string {
     .trim()
     // Windows drops trailing dots and spaces, which would make two names collide silently.
     .replace(/[. ]+$/, '')
-  if (out === '' || out === '.' || out === '..') out = fallback
-  if (/^\.+$/.test(out)) out = fallback
+  // Cut whole code points (never half a surrogate pair) to 255 UTF-8 bytes, then tidy the new end.
+  const chars = [...out]
+  while (Buffer.byteLength(chars.join('')) > 255) chars.pop()
+  out = chars.join('').replace(/[. ]+$/, '')
+  if (out === '' || /^\.+$/.test(out)) out = fallback
   if (WINDOWS_RESERVED.test(out)) out = `_${out}`
-  while (Buffer.byteLength(out) > 255) out = out.slice(0, -1)
   return out
 }
 
