@@ -204,7 +204,7 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
         continue
       }
       if (action === 'archived') {
-        const delayMs = Math.min(retryDelay(attempt, retryAfter, 2_000, { baseMs: 2_000, maxMs: 60_000 }), archiveDeadline - Date.now())
+        const delayMs = Math.min(retryDelay(attempt, retryAfter, 1_000, { baseMs: 1_000, maxMs: 60_000 }), archiveDeadline - Date.now())
         if (delayMs <= 0) throw error
         options.onWait?.({ type: 'api-wait', reason: 'archived', code: error.code, delayMs })
         await sleep(delayMs, options.signal)
