@@ -43,7 +43,7 @@ const TOKEN_CACHE_KEY = 'tokenCache'
 /** Opens the store: DTDL_CONFIG_DIR when set (tests and CI jobs stay apart), else the OS config folder. */
 export async function openConfigStore(env: Record<string, string | undefined>): Promise<ConfigStore> {
   // conf pulls in a JSON-schema validator: load it only for commands that need the store.
-  const { default: Conf } = await import('conf')
+  const Conf = await importConfWithoutSignalHooks()
   const dir = env.DTDL_CONFIG_DIR
   const conf = new Conf<Record<string, unknown>>({
     projectName: 'dtdl',
@@ -81,3 +81,26 @@ export async function openConfigStore(env: Record<string, string | undefined>): 
     },
   }
 }
+
+const HOOKED_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGALRM', 'SIGABRT', 'SIGVTALRM', 'SIGXCPU', 'SIGXFSZ', 'SIGUSR2', 'SIGTRAP', 'SIGSYS', 'SIGQUIT', 'SIGIOT', 'SIGIO', 'SIGPOLL', 'SIGPWR', 'SIGSTKFLT'] as const
+
+/**
+ * Imports conf, then takes back the signal handlers its dependency `when-exit` installs on load: on
+ * SIGINT/SIGTERM it would kill the process at once, before dtdl stops its connections and writes the
+ * resume record, and on SIGXFSZ it would turn a file-size limit into a crash instead of exit 7.
+ */
+async function importConfWithoutSignalHooks(): Promise<typeof import('conf').default> {
+  const listening = (sig: string) => { try { return process.listeners(sig as NodeJS.Signals) } catch { return [] } }
+  const before = new Map(HOOKED_SIGNALS.map((sig) => [sig, new Set(listening(sig))]))
+  const { default: Conf } = await import('conf')
+  // Node ignores SIGXFSZ so a write past the limit fails with EFBIG; keep it ignored once hooks come and go.
+  if (!listening('SIGXFSZ').includes(ignoreSignal)) process.on('SIGXFSZ', ignoreSignal)
+  for (const sig of HOOKED_SIGNALS) {
+    for (const listener of listening(sig)) {
+      if (listener !== ignoreSignal && !before.get(sig)!.has(listener)) process.removeListener(sig, listener as () => void)
+    }
+  }
+  return Conf
+}
+
+function ignoreSignal(): void {}

@@ -292,7 +292,7 @@ async function transfer(options: DownloadOptions, source: SignedUrlSource, stats
   // A 200 to a Range request: the host ignores Range, so only one connection from byte 0 is safe.
   let rangeIgnored = probe.status === 200
   // The probe's one byte is not worth waiting for: a broken or silent probe body must not hold up the start.
-  probe.body.destroy()
+  discard(probe.body)
 
   // 2. What is already on disk, by the record's word.
   const record = await readResumeRecord(recordPath)
@@ -405,7 +405,7 @@ async function transfer(options: DownloadOptions, source: SignedUrlSource, stats
       }
     } finally {
       await flush()
-      if (seg.pos < seg.end || !res.body.readableEnded) res.body.destroy()
+      if (seg.pos < seg.end || !res.body.readableEnded) discard(res.body)
     }
     if (seg.pos < seg.end) throw new NetworkError(`the connection closed ${seg.end - seg.pos} bytes early`, { code: 'PREMATURE_CLOSE' })
   }
@@ -421,13 +421,13 @@ async function transfer(options: DownloadOptions, source: SignedUrlSource, stats
         const asked = { start: seg.pos, end: seg.end }
         const res = await requestResource(url, inf.headers, rangeIgnored ? undefined : asked, { dispatcher: options.dispatcher, signal, log: options.log })
         if (etag !== null && res.etag !== null && res.etag !== etag) {
-          res.body.destroy()
+          discard(res.body)
           throw remoteChanged()
         }
         if (!rangeIgnored) {
           const verdict = checkRangeResponse(res.status, headerString(res.headers['content-range']), asked, size)
           if (verdict !== 'ok') {
-            res.body.destroy()
+            discard(res.body)
             throw new RangeUnsupportedError(
               verdict === 'range-ignored' ? 'the storage host answered a Range request with the whole file' : 'the storage host answered a Range request with other bytes than asked',
             )
@@ -509,6 +509,12 @@ async function transfer(options: DownloadOptions, source: SignedUrlSource, stats
     connections,
     seen: segments.filter((s) => s.pos > s.start).map((s) => ({ start: s.start, end: s.pos, crc: s.crc })),
   }
+}
+
+/** Drops a response body we will not read; undici reports the abort as an 'error' nobody needs to hear. */
+function discard(body: ResourceResponse['body']): void {
+  body.on('error', () => {})
+  body.destroy()
 }
 
 function headerString(v: string | string[] | undefined): string | undefined {
