@@ -1,0 +1,313 @@
+// The DingTalk open API routes: token, download info, dentry, folder listing, versions, dentryUuid lookup.
+
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { EmulatorContext } from './context.js'
+import { makeObjectKey } from './oss.js'
+import type { StoredEntry } from './store.js'
+import type { ApiRequestLog, EmulatorApiName } from './types.js'
+
+interface ApiAnswer {
+  status: number
+  body: unknown
+}
+
+interface ApiCall {
+  ctx: EmulatorContext
+  params: string[]
+  query: Record<string, string>
+  body: unknown
+  /** The body was sent but is not JSON. */
+  bodyInvalid: boolean
+  contentType: string
+}
+
+interface Route {
+  method: string
+  pattern: RegExp
+  api: EmulatorApiName
+  handle(call: ApiCall): ApiAnswer
+}
+
+const SEGMENT = '([^/]+)'
+const routes: Route[] = [
+  { method: 'POST', pattern: /^\/v1\.0\/oauth2\/accessToken$/, api: 'token', handle: mintToken },
+  { method: 'POST', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/downloadInfos/query$`), api: 'downloadInfo', handle: getDownloadInfo },
+  { method: 'POST', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/query$`), api: 'dentry', handle: getDentry },
+  { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries$`), api: 'list', handle: listDentries },
+  { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/versions$`), api: 'versions', handle: listVersions },
+  { method: 'GET', pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryId$`), api: 'dentryUuid', handle: queryDentryId },
+]
+
+const MAX_BODY = 1 << 20
+const IP_BLOCK_PAGE =
+  '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>访问被拒绝 Access Denied</title></head>\n' +
+  '<body><h1>访问被拒绝</h1><p>您的IP访问过于频繁，已被暂时封禁，请5分钟后再试。</p>' +
+  '<p>Your IP has been blocked for too many requests. Try again in 5 minutes.</p></body></html>\n'
+
+export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const raw = await readBody(req)
+  let body: unknown
+  let bodyInvalid = false
+  if (raw.trim() !== '') {
+    try {
+      body = JSON.parse(raw)
+    } catch {
+      body = raw
+      bodyInvalid = true
+    }
+  }
+  const query = Object.fromEntries(url.searchParams)
+  const tokenHeader = req.headers['x-acs-dingtalk-access-token']
+  const token = typeof tokenHeader === 'string' ? tokenHeader : undefined
+  const log: ApiRequestLog = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 0, token }
+  ctx.stats.apiRequests.push(log)
+
+  const requestId = randomUUID().toUpperCase()
+  const headers = { 'x-acs-request-id': requestId, 'x-acs-trace-id': randomBytes(16).toString('hex') }
+  if (ctx.faults.faults.htmlBlock) {
+    // The IP block comes from a gateway, not the API: HTML, so clients must not assume JSON errors.
+    log.status = 403
+    res.writeHead(403, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(IP_BLOCK_PAGE)) })
+    return void res.end(IP_BLOCK_PAGE)
+  }
+  const answer = answerCall(ctx, log.method, url.pathname, { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' }, token)
+  log.status = answer.status
+  // Error bodies carry the same request id as the header: it is what DingTalk support asks for.
+  const payload = JSON.stringify(answer.status >= 400 ? { ...(answer.body as object), requestid: requestId } : answer.body)
+  res.writeHead(answer.status, { ...headers, 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': String(Buffer.byteLength(payload)) })
+  res.end(payload)
+}
+
+function answerCall(ctx: EmulatorContext, method: string, pathname: string, call: ApiCall, token: string | undefined): ApiAnswer {
+  let route: Route | undefined
+  for (const candidate of routes) {
+    const match = candidate.method === method ? candidate.pattern.exec(pathname) : null
+    if (!match) continue
+    try {
+      call.params = match.slice(1).map((p) => decodeURIComponent(p))
+    } catch {
+      return fail(400, 'paramError', 'malformed path parameter')
+    }
+    route = candidate
+    break
+  }
+  if (!route) return fail(404, 'resourceNotFound', `no API at ${method} ${pathname}`)
+  if (route.api === 'downloadInfo') ctx.stats.downloadInfoCalls++
+  const injected = ctx.faults.takeApiError(route.api)
+  if (injected) return fail(injected.status, injected.code, injected.message)
+  if (route.api !== 'token' && !ctx.tokens.isValid(token)) {
+    return fail(400, 'InvalidAuthentication', 'access token is missing, invalid or expired')
+  }
+  return route.handle(call)
+}
+
+function mintToken({ ctx, body, contentType }: ApiCall): ApiAnswer {
+  if (contentType.includes('application/x-www-form-urlencoded') || !isObject(body)) {
+    return fail(400, 'MissingBody', 'body is mandatory')
+  }
+  if (body.appKey !== ctx.appKey || body.appSecret !== ctx.appSecret) {
+    return fail(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret')
+  }
+  ctx.stats.tokenMints++
+  return ok(ctx.tokens.mint())
+}
+
+function getDownloadInfo(call: ApiCall): ApiAnswer {
+  const { ctx } = call
+  const [spaceId = '', dentryId = ''] = call.params
+  const denied = checkUnionId(ctx, call.query.unionId)
+  if (denied) return denied
+  if (call.bodyInvalid || (call.body !== undefined && !isObject(call.body))) return fail(400, 'paramError', 'body is not valid JSON')
+  const option = isObject(call.body) ? call.body.option : undefined
+  if (option !== undefined && option !== null && !isObject(option)) return fail(400, 'paramError', 'option must be an object')
+  const requested = isObject(option) ? option.version : undefined
+  let version: number | undefined
+  if (requested !== undefined && requested !== null) {
+    version = parseInteger(requested)
+    if (version === undefined) return fail(400, 'paramError', 'option.version must be an integer')
+  }
+  const found = findEntry(ctx, spaceId, dentryId, true)
+  if ('status' in found) return found
+  const entry = found.entry
+  if (entry.kind === 'FOLDER') return fail(400, 'operationNotSupported', 'a folder cannot be downloaded')
+  version ??= entry.current
+  if (!entry.versions.has(version)) return fail(404, 'dentryNotExist', `version ${version} does not exist`)
+  if (entry.archived) {
+    if (ctx.faults.isStillArchived(`${spaceId}/${dentryId}`)) return fail(400, 'fileArchived', 'the file is archived; restoring it, retry later')
+    entry.archived = false
+  }
+
+  const faults = ctx.faults.faults
+  const protocol = faults.protocol ?? 'HEADER_SIGNATURE'
+  if (protocol !== 'HEADER_SIGNATURE') return ok({ protocol })
+  const key = makeObjectKey(spaceId, dentryId, version)
+  return ok({
+    protocol,
+    headerSignatureInfo: {
+      resourceUrls: [0, 1].map((index) => `${ctx.url}/oss/${index}/${key}`),
+      headers: ctx.signer.sign(`/${key}`),
+      expirationSeconds: ctx.faults.advertisedExpirationSeconds,
+      region: 'ZHANGJIAKOU',
+      internalResourceUrls: [],
+    },
+  })
+}
+
+function getDentry(call: ApiCall): ApiAnswer {
+  const { ctx } = call
+  if (ctx.faults.faults.denyDentryQuery) {
+    return {
+      status: 403,
+      body: {
+        code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+        message: '没有调用该接口的权限，接口权限申请参考：https://open.dingtalk.com/document/orgapp/add-api-permission',
+        accessdenieddetail: { requiredScopes: ['Storage.File.Read'] },
+      },
+    }
+  }
+  const denied = checkUnionId(ctx, call.query.unionId)
+  if (denied) return denied
+  const found = findEntry(ctx, call.params[0] ?? '', call.params[1] ?? '', false)
+  if ('status' in found) return found
+  return ok({ dentry: describeEntry(ctx, found.entry) })
+}
+
+function listDentries(call: ApiCall): ApiAnswer {
+  const { ctx, query } = call
+  const spaceId = call.params[0] ?? ''
+  const denied = checkUnionId(ctx, query.unionId)
+  if (denied) return denied
+  const parentId = query.parentId
+  if (!parentId) return fail(400, 'paramError', 'parentId is mandatory')
+  if (!ctx.store.hasSpace(spaceId)) return fail(404, 'spaceNotExist', `space ${spaceId} does not exist`)
+  if (parentId !== '0') {
+    const parent = ctx.store.getEntry(spaceId, parentId)
+    if (!parent || parent.status !== 'NORMAL') return fail(404, 'dentryNotExist', `folder ${parentId} does not exist`)
+    if (parent.kind !== 'FOLDER') return fail(400, 'paramError', `${parentId} is not a folder`)
+  }
+  const children = ctx.store.listChildren(spaceId, parentId)
+  return paginate(call, children, `list:${spaceId}:${parentId}`, 30, 50, (e) => describeEntry(ctx, e), ctx.faults.faults.listPageSize)
+}
+
+function listVersions(call: ApiCall): ApiAnswer {
+  const { ctx } = call
+  const denied = checkUnionId(ctx, call.query.unionId)
+  if (denied) return denied
+  const found = findEntry(ctx, call.params[0] ?? '', call.params[1] ?? '', true)
+  if ('status' in found) return found
+  const entry = found.entry
+  if (entry.kind === 'FOLDER') return fail(400, 'operationNotSupported', 'a folder has no versions')
+  const versions = [...entry.versions.keys()].sort((a, b) => b - a)
+  return paginate(call, versions, `versions:${entry.spaceId}:${entry.dentryId}`, 50, 100, (v) => describeEntry(ctx, entry, v))
+}
+
+function queryDentryId(call: ApiCall): ApiAnswer {
+  const { ctx } = call
+  const operatorId = call.query.operatorId
+  if (!operatorId) return fail(400, 'paramError', 'operatorId is mandatory')
+  if (!ctx.unionIds.has(operatorId)) return fail(403, 'permissionDenied', 'the operator may not access this dentry')
+  const entry = ctx.store.getByUuid(call.params[0] ?? '')
+  if (!entry) return fail(404, 'dentryNotExist', 'no dentry has this dentryUuid')
+  return ok({ dentryUuid: entry.uuid, dentryId: entry.dentryId, spaceId: entry.spaceId })
+}
+
+/** Pages through `items` with an opaque nextToken bound to the listing it came from; none on the last page. */
+function paginate<T>(call: ApiCall, items: T[], scope: string, defaultMax: number, limit: number, render: (item: T) => unknown, pageSize?: number): ApiAnswer {
+  const maxRaw = call.query.maxResults
+  const maxResults = maxRaw === undefined || maxRaw === '' ? defaultMax : parseInteger(maxRaw)
+  if (maxResults === undefined || maxResults < 1 || maxResults > limit) return fail(400, 'paramError', `maxResults must be 1..${limit}`)
+  let offset = 0
+  if (call.query.nextToken) {
+    const decoded = decodeNextToken(call.query.nextToken)
+    if (!decoded || decoded.scope !== scope) return fail(400, 'paramError', 'invalid nextToken')
+    offset = decoded.offset
+  }
+  const count = Math.min(maxResults, pageSize ?? limit)
+  const page = items.slice(offset, offset + count)
+  const next = offset + page.length
+  const answer: { dentries: unknown[]; nextToken?: string } = { dentries: page.map(render) }
+  if (next < items.length) answer.nextToken = Buffer.from(JSON.stringify({ scope, offset: next })).toString('base64url')
+  return ok(answer)
+}
+
+function decodeNextToken(token: string): { scope: string; offset: number } | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString())
+    if (isObject(value) && typeof value.scope === 'string' && Number.isInteger(value.offset)) return { scope: value.scope, offset: value.offset as number }
+  } catch {
+    // not one of ours
+  }
+  return undefined
+}
+
+function describeEntry(ctx: EmulatorContext, entry: StoredEntry, versionNumber = entry.current): Record<string, unknown> {
+  const operator = [...ctx.unionIds][0] ?? 'emulator-user'
+  const dentry: Record<string, unknown> = {
+    id: entry.dentryId,
+    spaceId: entry.spaceId,
+    parentId: entry.parentId,
+    type: entry.kind,
+    name: entry.name,
+    path: ctx.store.pathOf(entry),
+    status: entry.status,
+    creatorId: operator,
+    modifierId: operator,
+    createTime: entry.createTime,
+    modifiedTime: entry.modifiedTime,
+    uuid: entry.uuid,
+    partitionType: 'PUBLIC_OSS_PARTITION',
+    storageDriver: 'DINGTALK',
+    properties: { readOnly: false },
+  }
+  const version = entry.versions.get(versionNumber)
+  if (entry.kind === 'FILE' && version) {
+    dentry.size = version.size
+    dentry.version = version.version
+    dentry.modifiedTime = version.modifiedTime
+    const dot = entry.name.lastIndexOf('.')
+    dentry.extension = dot > 0 ? entry.name.slice(dot + 1) : ''
+  }
+  return dentry
+}
+
+function findEntry(ctx: EmulatorContext, spaceId: string, dentryId: string, normalOnly: boolean): { entry: StoredEntry } | ApiAnswer {
+  if (!ctx.store.hasSpace(spaceId)) return fail(404, 'spaceNotExist', `space ${spaceId} does not exist`)
+  const entry = ctx.store.getEntry(spaceId, dentryId)
+  if (!entry || (normalOnly && entry.status !== 'NORMAL')) return fail(404, 'dentryNotExist', `dentry ${dentryId} does not exist`)
+  return { entry }
+}
+
+function checkUnionId(ctx: EmulatorContext, unionId: string | undefined): ApiAnswer | undefined {
+  if (!unionId) return fail(400, 'paramError', 'unionId is mandatory')
+  if (!ctx.unionIds.has(unionId)) return fail(403, 'permissionDenied', `user ${unionId} has no permission`)
+  return undefined
+}
+
+function parseInteger(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value)
+  return undefined
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function ok(body: unknown): ApiAnswer {
+  return { status: 200, body }
+}
+
+function fail(status: number, code: string, message: string): ApiAnswer {
+  return { status, body: { code, message } }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size <= MAX_BODY) chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}

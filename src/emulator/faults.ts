@@ -1,0 +1,87 @@
+// The fault switches and their counters (which response is the Kth, how many times are left), per emulator.
+
+import type { EmulatorApiName, EmulatorFaults } from './types.js'
+
+/** What one object response must do to its body. */
+export interface BodyFaults {
+  /** Reset the connection after this many body bytes. */
+  cutAfter: number | undefined
+  /** Stop sending after this many body bytes and hold the socket open. */
+  silentAfter: number | undefined
+  bytesPerSecond: number | undefined
+}
+
+export class FaultState {
+  faults: EmulatorFaults = {}
+  #objectResponses = 0
+  #silentLeft = 0
+  #apiErrorLeft = 0
+  #corruptPending = false
+  readonly #archivedCalls = new Map<string, number>()
+
+  constructor(faults: EmulatorFaults = {}) {
+    this.set(faults)
+  }
+
+  /** Replaces the switches and restarts every counter, so each fault set starts from a known state. */
+  set(faults: EmulatorFaults): void {
+    this.faults = { ...faults }
+    this.#objectResponses = 0
+    this.#silentLeft = faults.silentAfterBytes ? (faults.silentAfterBytes.times ?? 1) : 0
+    this.#apiErrorLeft = faults.apiError?.times ?? 0
+    this.#corruptPending = faults.corruptOnce ?? false
+    this.#archivedCalls.clear()
+  }
+
+  /** The signature lifetime actually enforced. */
+  get signatureTtlSeconds(): number {
+    return this.faults.signatureTtlSeconds ?? this.advertisedExpirationSeconds
+  }
+
+  get advertisedExpirationSeconds(): number {
+    return this.faults.expirationSeconds ?? 900
+  }
+
+  /** Called once per 200/206 object response, before its body: decides cuts, stalls and speed. */
+  planBody(bodyLength: number): BodyFaults {
+    this.#objectResponses++
+    const plan: BodyFaults = { cutAfter: undefined, silentAfter: undefined, bytesPerSecond: this.faults.bytesPerSecondPerConnection }
+    const silent = this.faults.silentAfterBytes
+    // A stall or cut only means something when bytes would follow it, so shorter bodies do not use one up.
+    if (silent && this.#silentLeft > 0 && bodyLength > silent.afterBytes) {
+      this.#silentLeft--
+      plan.silentAfter = silent.afterBytes
+      return plan
+    }
+    const cut = this.faults.cutEveryKth
+    if (cut && cut.k > 0 && this.#objectResponses % cut.k === 0 && bodyLength > cut.afterBytes) plan.cutAfter = cut.afterBytes
+    return plan
+  }
+
+  /** True once, for the first body bytes after corruptOnce was set. */
+  takeCorruption(): boolean {
+    if (!this.#corruptPending) return false
+    this.#corruptPending = false
+    this.faults.corruptOnce = false
+    return true
+  }
+
+  /** The JSON error the next call of `api` must answer, if any is left. */
+  takeApiError(api: EmulatorApiName): { code: string; status: number; message: string } | undefined {
+    const fault = this.faults.apiError
+    if (!fault || this.#apiErrorLeft <= 0) return undefined
+    const target = fault.api ?? 'downloadInfo'
+    if (target !== 'any' && target !== api) return undefined
+    this.#apiErrorLeft--
+    return { code: fault.code, status: fault.status, message: fault.message ?? `emulated ${fault.code}` }
+  }
+
+  /** Whether an archived file still answers fileArchived; with archivedTimes it restores after that many calls. */
+  isStillArchived(key: string): boolean {
+    const limit = this.faults.archivedTimes
+    if (limit === undefined) return true
+    const calls = (this.#archivedCalls.get(key) ?? 0) + 1
+    this.#archivedCalls.set(key, calls)
+    return calls <= limit
+  }
+}

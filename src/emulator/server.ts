@@ -1,0 +1,139 @@
+// Starts the emulator: one node:http server answering both the DingTalk API and the OSS resource URLs.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { handleApi } from './api.js'
+import { Signer, TokenBook } from './auth.js'
+import type { EmulatorContext } from './context.js'
+import { FaultState } from './faults.js'
+import { handleResource, RESOURCE_PREFIX } from './oss.js'
+import { readVersion, Store } from './store.js'
+import type { Emulator, EmulatorFileSpec, EmulatorFolderSpec, EmulatorOptions, EmulatorStats } from './types.js'
+
+/** The defaults the demo and the docs use (typed as plain strings so callers can mix in their own values). */
+export const DEMO: { readonly appKey: string; readonly appSecret: string; readonly accessToken: string; readonly unionId: string; readonly spaceId: string } = {
+  appKey: 'dtdl-demo-app',
+  appSecret: 'dtdl-demo-secret',
+  accessToken: 'dtdl-demo-token',
+  unionId: 'dtdl-demo-user',
+  spaceId: 'demo-space',
+}
+
+const DEMO_FOLDERS: EmulatorFolderSpec[] = [{ spaceId: DEMO.spaceId, dentryId: '20001', name: 'reports' }]
+const DEMO_FILES: EmulatorFileSpec[] = [
+  { spaceId: DEMO.spaceId, dentryId: '10001', name: 'demo.bin', size: 4 << 20 },
+  { spaceId: DEMO.spaceId, dentryId: '20002', name: 'q1.pdf', parentId: '20001', size: 300 << 10 },
+]
+
+/**
+ * Starts an emulator; without `files` it serves the demo fixture.
+ * @example
+ * const emu = await startEmulator({ quiet: true, files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 1024 }] })
+ * // ... point the client at emu.url with DEMO.appKey / DEMO.appSecret ...
+ * await emu.close()
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const store = new Store()
+  for (const folder of [...(options.files ? [] : DEMO_FOLDERS), ...(options.folders ?? [])]) store.addFolder(folder)
+  for (const file of options.files ?? DEMO_FILES) store.addFile(file)
+
+  const stats: EmulatorStats = { tokenMints: 0, apiRequests: [], downloadInfoCalls: 0, resourceRequests: [], bytesServed: 0 }
+  const ctx: EmulatorContext = {
+    url: '',
+    appKey: options.appKey ?? DEMO.appKey,
+    appSecret: options.appSecret ?? DEMO.appSecret,
+    unionIds: new Set(options.unionIds ?? [DEMO.unionId]),
+    store,
+    faults: new FaultState(options.faults),
+    stats,
+    tokens: new TokenBook(options.accessTokens ?? [DEMO.accessToken], options.tokenTtlSeconds ?? 7200),
+    signer: new Signer(),
+    timers: new Set(),
+  }
+
+  const server = createServer((req, res) => {
+    if (!options.quiet) res.once('close', () => logRequest(req, res))
+    routeRequest(ctx, req, res).catch((err: unknown) => {
+      // A handler bug must not take the emulator down: answer 500 if still possible, else drop the socket.
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'text/plain' })
+        res.end(`emulator error: ${(err as Error).message}`)
+      } else res.destroy()
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  ctx.url = `http://${host}:${address.port}`
+
+  return {
+    url: ctx.url,
+    port: address.port,
+    stats,
+    resetStats() {
+      // In place, so callers holding `emu.stats` see the reset.
+      stats.tokenMints = 0
+      stats.apiRequests.length = 0
+      stats.downloadInfoCalls = 0
+      stats.resourceRequests.length = 0
+      stats.bytesServed = 0
+    },
+    setFaults: (faults) => ctx.faults.set(faults),
+    addFile: (spec) => store.addFile(spec),
+    addFolder: (spec) => store.addFolder(spec),
+    updateFile: (spaceId, dentryId, content) => store.updateFile(spaceId, dentryId, content),
+    revokeTokens: () => ctx.tokens.revoke(),
+    async fileContent(spaceId, dentryId) {
+      const entry = store.getEntry(spaceId, dentryId)
+      const version = entry?.versions.get(entry.current)
+      if (!version) throw new Error(`emulator: no file ${spaceId}/${dentryId}`)
+      return readVersion(version)
+    },
+    describe: () => describeEmulator(ctx),
+    close() {
+      for (const timer of ctx.timers) clearTimeout(timer)
+      ctx.timers.clear()
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // Stalled (silentAfterBytes) and keep-alive sockets would otherwise hold close() open.
+        server.closeAllConnections()
+      })
+    },
+  }
+}
+
+async function routeRequest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator.invalid')
+  if (url.pathname.startsWith(RESOURCE_PREFIX)) {
+    // The raw path, not URL-normalised: it is what the signature covers.
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/'
+    req.resume()
+    return handleResource(ctx, req, res, rawPath)
+  }
+  return handleApi(ctx, req, res, url)
+}
+
+function logRequest(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0]
+  process.stderr.write(`[emulator] ${req.method} ${path} ${res.statusCode}${res.writableFinished ? '' : ' (cut)'}\n`)
+}
+
+function describeEmulator(ctx: EmulatorContext): string {
+  const lines = [
+    `DingTalk emulator at ${ctx.url}  (API and resource URLs)`,
+    `  appKey:      ${ctx.appKey}`,
+    `  appSecret:   ${ctx.appSecret}`,
+    `  accessToken: ${ctx.tokens.displayToken ?? '(mint one with appKey/appSecret)'}`,
+    `  unionId:     ${[...ctx.unionIds].join(', ')}`,
+    '  files:',
+  ]
+  for (const entry of ctx.store.allFiles()) {
+    const size = entry.versions.get(entry.current)?.size
+    const what = entry.kind === 'FOLDER' ? 'folder' : `${size} bytes`
+    lines.push(`    spaceId=${entry.spaceId} dentryId=${entry.dentryId}  ${JSON.stringify(ctx.store.pathOf(entry))}  ${what}`)
+  }
+  return lines.join('\n')
+}
