@@ -77,8 +77,12 @@ const WRITE_BATCH_BYTES = 512 * 1024
 const WRITE_BATCH_MS = 50
 /** Checkpoints are at most this far apart, however slow fsync is. */
 const MAX_CHECKPOINT_INTERVAL_MS = 2000
-/** A connection switches to the next resource URL after this many consecutive failures on one. */
-const URL_FAILURES_BEFORE_SWITCH = 2
+/**
+ * Connections move to the next resource URL after this many failures in a row on one (counted across
+ * connections; any response that delivers bytes resets the count), so a dead host is left quickly but
+ * one dropped connection is not mistaken for it.
+ */
+const URL_FAILURES_BEFORE_SWITCH = 3
 
 interface Segment {
   start: number
@@ -224,7 +228,10 @@ async function transfer(options: DownloadOptions, source: SignedUrlSource, stats
         return result
       } catch (err) {
         if (stop.signal.aborted) throw stop.signal.reason
-        if (progressed()) failures = 0
+        if (progressed()) {
+          failures = 0
+          urlFailures.set(index, 0)
+        }
         const stalled = controller.signal.aborted
         // A body that breaks mid-stream throws undici's or the socket's own error: wrap the known network ones.
         const netCode = err instanceof DtdlError ? undefined : networkErrorCode(err)
@@ -340,7 +347,8 @@ async function transfer(options: DownloadOptions, source: SignedUrlSource, stats
   let checkpointChain = Promise.resolve()
   let lastSyncMs = 0
   const checkpoint = () => {
-    checkpointChain = checkpointChain.then(async () => {
+    // Chained so two checkpoints never interleave; a failed one must not block the ones after it.
+    checkpointChain = checkpointChain.catch(() => {}).then(async () => {
       const claimed = mergeRanges([...done, ...segments.map((s) => ({ start: s.start, end: s.flushed }))])
       const t0 = performance.now()
       await handle.datasync()
@@ -356,6 +364,7 @@ async function transfer(options: DownloadOptions, source: SignedUrlSource, stats
     const wait = Math.min(MAX_CHECKPOINT_INTERVAL_MS, Math.max(options.checkpointIntervalMs ?? 100, lastSyncMs * 20))
     checkpointTimer = setTimeout(() => {
       void checkpoint()
+        // A failed checkpoint only means less to resume from; the writes themselves report disk errors.
         .catch(() => {})
         .then(() => {
           if (checkpointTimer !== undefined) scheduleCheckpoint()

@@ -1,5 +1,5 @@
 // The resume record beside a partial file: what was asked, what the server said, which bytes are safely on disk.
-import { open, readFile, rename, rm } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { mergeRanges, type ByteRange } from './segments.js'
 
 export const PARTIAL_SUFFIX = '.dtdl-part'
@@ -56,19 +56,15 @@ export function recordMismatch(record: ResumeRecord, request: RequestIdentity, r
 }
 
 /**
- * Writes the record atomically: a temporary file, fsynced, renamed over the old one. The caller must have
- * fsynced the data the record claims first, so a crash at any instant leaves a record that claims only
- * bytes that are really on disk.
+ * Writes the record atomically: a temporary file renamed over the old one. The caller must have fsynced
+ * the data the record claims first, so whichever record survives a crash claims only bytes on disk.
+ * The record itself is not fsynced: on ext4 that forces a journal commit which waits for every dirty
+ * block of the partial file (hundreds of ms while connections write), and a record lost to a power cut
+ * only reads as torn or old, which is safe (start over, or resume from less).
  */
 export async function writeResumeRecord(path: string, record: ResumeRecord): Promise<void> {
   const tmp = `${path}.tmp`
-  const handle = await open(tmp, 'w', 0o600)
-  try {
-    await handle.writeFile(JSON.stringify(record))
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
+  await writeFile(tmp, JSON.stringify(record), { mode: 0o600 })
   await rename(tmp, path)
 }
 

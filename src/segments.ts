@@ -52,11 +52,12 @@ export function chooseConnections(remainingBytes: number, requested?: number): n
 export function planSegments(missing: readonly ByteRange[], connections: number, minSegment = MiB): ByteRange[] {
   const total = totalLength(missing)
   if (total === 0) return []
-  const target = Math.max(minSegment, Math.ceil(total / connections))
+  const target = Math.max(minSegment, total / connections)
   const out: ByteRange[] = []
   for (const r of missing) {
-    // floor, not round: rounding up would make pieces smaller than the target (and than minSegment).
-    const pieces = Math.max(1, Math.floor((r.end - r.start) / target))
+    // floor, not round: rounding up would make pieces smaller than the target (and than minSegment);
+    // the epsilon keeps 4 x (total / 4) from flooring to 3.
+    const pieces = Math.max(1, Math.floor((r.end - r.start) / target + 1e-9))
     const step = Math.ceil((r.end - r.start) / pieces)
     for (let s = r.start; s < r.end; s += step) out.push({ start: s, end: Math.min(r.end, s + step) })
   }

@@ -38,7 +38,8 @@ export async function writeBody(
       // Schedule on absolute time so timer lateness is made up on the next piece, keeping the average exact.
       if (rate) await sleepUntil(ctx, res, startedAt + ((sent + piece.length) / rate) * 1000)
       if (closed) return
-      if (piece.length > 0 && ctx.faults.takeCorruption()) piece = flipByte(piece)
+      // A 1-byte body is a size probe whose byte clients drop: corrupt real data instead.
+      if (length > 1 && piece.length > 0 && ctx.faults.takeCorruption()) piece = flipByte(piece)
       const last = sent + piece.length === stopAt && stopAt < length
       const flushed = last ? new Promise<void>((resolve) => res.write(piece, () => resolve())) : undefined
       const ok = last || res.write(piece)

@@ -58,7 +58,7 @@ export class FaultState {
     return plan
   }
 
-  /** True once, for the first body bytes after corruptOnce was set. */
+  /** True once, for the first body bytes (of a body over 1 byte) after corruptOnce was set. */
   takeCorruption(): boolean {
     if (!this.#corruptPending) return false
     this.#corruptPending = false

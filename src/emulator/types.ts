@@ -45,7 +45,7 @@ export interface EmulatorFaults {
   signatureTtlSeconds?: number
   /** What download info advertises (default 900), and the real TTL unless signatureTtlSeconds is set. */
   expirationSeconds?: number
-  /** The next object response carrying body bytes has one byte flipped; then the switch clears itself. */
+  /** The next object response carrying more than 1 byte has one byte flipped; then the switch clears itself. */
   corruptOnce?: boolean
   /** Advertise a wrong x-oss-hash-crc64ecma. */
   wrongCrc?: boolean
