@@ -145,6 +145,8 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remot
     .addOption(new Option('--stall-timeout <seconds>', 'abort and retry a response silent this long').default(30).argParser(intOption('--stall-timeout', 1, 3600)))
     .addOption(new Option('--archive-wait <seconds>', 'how long to wait for an archived file to be restored').default(600).argParser(intOption('--archive-wait', 0, 86400)))
     .option('--sha256 <hex>', 'also check the SHA-256 of the whole file')
+    .option('--limit-rate <rate>', 'overall speed cap across connections, e.g. 500K, 10M (bytes per second)')
+    .option('-f, --force', 'replace an existing target that differs from the remote file')
     .option('--json', 'print one JSON object with the result on stdout')
     .option('-q, --quiet', 'print nothing on success, only the error on failure')
     .option('--no-progress', 'no progress bar or periodic progress lines')
@@ -162,6 +164,14 @@ Interrupted? Run the same command again: it resumes.`,
       const flags = o as OutputFlags
       if (o.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(String(o.sha256))) {
         throw new UsageError('--sha256 must be 64 hex digits', { code: 'BAD_OPTION' })
+      }
+      const { parseRate } = await import('./format.js')
+      const limitRate = o.limitRate === undefined ? undefined : parseRate(String(o.limitRate))
+      if (o.limitRate !== undefined && limitRate === undefined) {
+        throw new UsageError(`--limit-rate must be a rate such as 500K or 10M, not ${JSON.stringify(o.limitRate)}`, { code: 'BAD_OPTION' })
+      }
+      if (o.output === '-' && flags.json) {
+        throw new UsageError('--json and -o - both want stdout', { code: 'BAD_OPTION', hint: 'drop --json, or save to a file with -o <path>' })
       }
       const { runGet } = await import('./commands/get.js')
       await runWithShell(
@@ -181,8 +191,10 @@ Interrupted? Run the same command again: it resumes.`,
               stallTimeoutMs: (o.stallTimeout as number) * 1000,
               archiveWaitMs: (o.archiveWait as number) * 1000,
               sha256: o.sha256 as string | undefined,
+              limitRate,
+              force: Boolean(o.force),
             },
-            { env: process.env, ...ctx },
+            { env: process.env, stdout: process.stdout, ...ctx },
           ),
         (result) => {
           const r = result as import('./download.js').DownloadResult
@@ -192,18 +204,61 @@ Interrupted? Run the same command again: it resumes.`,
                 ok: true,
                 path: r.path,
                 bytes: r.bytes,
+                upToDate: r.upToDate,
                 version: (o.version as number | undefined) ?? null,
                 crc64: r.crc64,
                 checked: r.checked,
                 durationMs: r.durationMs,
-                bytesPerSecond: r.durationMs > 0 ? Math.round(((r.bytes - r.resumedBytes) * 1000) / r.durationMs) : 0,
+                bytesPerSecond: r.durationMs > 0 && !r.upToDate ? Math.round(((r.bytes - r.resumedBytes) * 1000) / r.durationMs) : 0,
                 resumedBytes: r.resumedBytes,
                 retries: r.retries,
                 urlRefreshes: r.urlRefreshes,
               }),
             )
           }
-          if (!flags.quiet) say(`saved ${r.path} (${r.bytes} bytes, checked: ${r.checked.join(' + ')})`)
+          if (flags.quiet) return
+          if (r.upToDate) say(`up to date: ${r.path} (${r.bytes} bytes)`)
+          else if (r.path === '-') say(`streamed ${r.bytes} bytes to stdout (checked: ${r.checked.join(' + ')})`)
+          else say(`saved ${r.path} (${r.bytes} bytes in ${(r.durationMs / 1000).toFixed(1)}s, checked: ${r.checked.join(' + ')})`)
+        },
+      )
+    })
+
+  program
+    .command('info')
+    .description("show a file's metadata and download info (region, hosts, expiry); secrets masked")
+    .argument('<spaceId>', 'the storage space id')
+    .argument('<dentryId>', 'the file (dentry) id')
+    .option('-u, --union-id <id>', "the operator's unionId (or DINGTALK_UNION_ID, or config unionId)")
+    .addOption(new Option('--version <n>', 'file version (integer >= 1)').argParser(intOption('--version', 1)))
+    .option('--intranet', 'ask for intranet resource URLs')
+    .option('--no-intranet', 'ask for public resource URLs')
+    .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint)')
+    .option('--show-secrets', 'print the signed URLs and headers in full (they grant access for a while)')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .action(async (spaceId: string, dentryId: string, o: Record<string, unknown>) => {
+      const flags = o as OutputFlags
+      const { runInfo, formatInfo } = await import('./commands/info.js')
+      await runWithShell(
+        flags,
+        (ctx) =>
+          runInfo(
+            {
+              spaceId,
+              dentryId,
+              unionId: o.unionId as string | undefined,
+              endpoint: o.endpoint as string | undefined,
+              version: o.version as number | undefined,
+              preferIntranet: o.intranet as boolean | undefined,
+              showSecrets: Boolean(o.showSecrets),
+            },
+            { env: process.env, ...ctx },
+          ),
+        (result) => {
+          const info = result as import('./commands/info.js').FileInfo
+          if (flags.json) print(JSON.stringify({ ok: true, ...info }))
+          else for (const line of formatInfo(info)) print(line)
         },
       )
     })

@@ -4,11 +4,14 @@ import { createTokenProvider } from '../access-token.js'
 import { openConfigStore } from '../config-store.js'
 import { createDispatcher, type HttpLogger } from '../http.js'
 import { downloadFile, type DownloadResult } from '../download.js'
+import { streamFile } from '../stream-download.js'
 import { resolveSettings } from '../settings.js'
 import { resolveTargetPath } from '../target-path.js'
 import { ApiError, UsageError } from '../errors.js'
 import { secrets } from '../redact.js'
 import type { ProgressReporter } from '../progress.js'
+import type { DownloadEvent } from '../download.js'
+import type { Writable } from 'node:stream'
 
 export interface GetOptions {
   spaceId: string
@@ -23,6 +26,8 @@ export interface GetOptions {
   stallTimeoutMs?: number | undefined
   archiveWaitMs?: number | undefined
   sha256?: string | undefined
+  limitRate?: number | undefined
+  force?: boolean | undefined
 }
 
 /** What the shell hands in: the process's edges, as plain values. */
@@ -31,13 +36,15 @@ export interface CommandContext {
   signal: AbortSignal
   reporter: ProgressReporter
   log?: HttpLogger | undefined
+  /** Where `-o -` writes the file's bytes. */
+  stdout: Writable
 }
 
 /** Signed-header names whose values are credentials: they are masked in every line dtdl prints. */
 const SECRET_HEADER = /authorization|signature|token|credential|security/i
 
 /** Builds the API client with the token chain the README documents; shared by get, info and ls. */
-export async function connectApi(ctx: CommandContext, flags: { unionId?: string | undefined; endpoint?: string | undefined }, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined } = {}) {
+export async function connectApi(ctx: Omit<CommandContext, 'stdout'>, flags: { unionId?: string | undefined; endpoint?: string | undefined }, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined } = {}) {
   const store = await openConfigStore(ctx.env)
   const settings = resolveSettings({ flags, env: ctx.env, store: store.read() })
   if (settings.credentials.kind === 'app') secrets.add(settings.credentials.appSecret)
@@ -94,29 +101,34 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
   const { api, dispatcher, settings } = await connectApi(ctx, options, options)
   const unionId = requireUnionId(settings.unionId)
   try {
+    const getDownloadInfo = async () => {
+      const info = await api.getDownloadInfo({ spaceId: options.spaceId, dentryId: options.dentryId, unionId, version: options.version, preferIntranet: options.preferIntranet })
+      for (const [name, value] of Object.entries(info.headers)) if (SECRET_HEADER.test(name)) secrets.add(value)
+      return info
+    }
+    const common = {
+      request: { spaceId: options.spaceId, dentryId: options.dentryId, version: options.version ?? null },
+      getDownloadInfo,
+      dispatcher,
+      retries: options.retries,
+      stallTimeoutMs: options.stallTimeoutMs,
+      sha256: options.sha256,
+      limitRate: options.limitRate,
+      signal: ctx.signal,
+      onEvent: (e: DownloadEvent) => ctx.reporter.event(e),
+      log: ctx.log,
+    }
+    if (options.output === '-') {
+      ctx.reporter.phase('getting download info')
+      return await streamFile({ ...common, out: ctx.stdout })
+    }
     ctx.reporter.phase('looking up the file')
     const target = await resolveTargetPath(options.output, options.dentryId, () => lookupRemoteName(api, options.spaceId, options.dentryId, unionId))
     if (target.usedFallbackName) {
       ctx.reporter.note(`the app may not read file details (Storage.File.Read), so the file is saved under its dentryId: ${target.path}`)
     }
     ctx.reporter.phase('getting download info')
-    return await downloadFile({
-      request: { spaceId: options.spaceId, dentryId: options.dentryId, version: options.version ?? null },
-      getDownloadInfo: async () => {
-        const info = await api.getDownloadInfo({ spaceId: options.spaceId, dentryId: options.dentryId, unionId, version: options.version, preferIntranet: options.preferIntranet })
-        for (const [name, value] of Object.entries(info.headers)) if (SECRET_HEADER.test(name)) secrets.add(value)
-        return info
-      },
-      target: target.path,
-      dispatcher,
-      connections: options.connections,
-      retries: options.retries,
-      stallTimeoutMs: options.stallTimeoutMs,
-      sha256: options.sha256,
-      signal: ctx.signal,
-      onEvent: (e) => ctx.reporter.event(e),
-      log: ctx.log,
-    })
+    return await downloadFile({ ...common, target: target.path, connections: options.connections, force: options.force })
   } finally {
     // Nothing is in flight any more; destroy rather than close so a failed run exits at once.
     await dispatcher.destroy().catch(() => {})

@@ -145,7 +145,7 @@ function getDownloadInfo(call: ApiCall): ApiAnswer {
   return ok({
     protocol,
     headerSignatureInfo: {
-      resourceUrls: [0, 1].map((index) => `${ctx.url}/oss/${index}/${key}`),
+      resourceUrls: entry.resourceUrl !== undefined ? [entry.resourceUrl] : [0, 1].map((index) => `${ctx.url}/oss/${index}/${key}`),
       headers: ctx.signer.sign(`/${key}`),
       expirationSeconds: ctx.faults.advertisedExpirationSeconds,
       region: 'ZHANGJIAKOU',

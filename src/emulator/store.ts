@@ -33,6 +33,8 @@ export interface StoredEntry {
   archived: boolean
   current: number
   versions: Map<number, StoredVersion>
+  /** EmulatorFileSpec.resourceUrl: served by another server. */
+  resourceUrl?: string | undefined
 }
 
 export class Store {
@@ -75,6 +77,7 @@ export class Store {
       archived: spec.archived ?? false,
       current,
       versions,
+      resourceUrl: spec.resourceUrl,
     })
   }
 

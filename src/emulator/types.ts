@@ -24,6 +24,11 @@ export interface EmulatorFileSpec {
   modifiedTime?: string
   /** The dentryUuid a share link carries; default derived from spaceId and dentryId. */
   uuid?: string
+  /**
+   * Serve the bytes from elsewhere: download info answers this one URL as resourceUrls (still with signed
+   * headers, which that server may ignore), e.g. an nginx serving `path` for the benchmark.
+   */
+  resourceUrl?: string
 }
 
 export interface EmulatorFolderSpec {

@@ -1,0 +1,166 @@
+// Getting bytes from the signed resource URLs despite the network: retries, stalls, expiry, URL fallback.
+import type { Dispatcher } from 'undici'
+import { DtdlError, ExitCode, NetworkError } from './errors.js'
+import type { HttpLogger } from './http.js'
+import { requestResource, type ResourceResponse } from './resource-request.js'
+import { networkErrorCode, retryDelay, sleep } from './retry.js'
+import type { ByteRange } from './segments.js'
+import type { SignedInfo, SignedUrlSource } from './signed-url-source.js'
+import { StorageResponseError } from './storage-response.js'
+import type { RateLimiter } from './rate-limiter.js'
+
+/** What the fetcher tells the user about (the engine passes these on as download events). */
+export type FetcherEvent = { type: 'retry'; reason: string; attempt: number; delayMs: number } | { type: 'note'; message: string }
+
+export interface FetcherOptions {
+  source: SignedUrlSource
+  dispatcher: Dispatcher
+  /** Consecutive failures of one request loop before giving up; reset when bytes flow. */
+  retries: number
+  stallTimeoutMs: number
+  log?: HttpLogger | undefined
+  onEvent: (event: FetcherEvent) => void
+  limiter?: RateLimiter | undefined
+}
+
+/** A Range request answered with the whole object or other bytes: never to be stitched into the file. */
+export class RangeUnsupportedError extends DtdlError {
+  constructor(message: string) {
+    super('RANGE_UNSUPPORTED', ExitCode.remote, message)
+  }
+}
+
+export function remoteChangedError(): DtdlError {
+  return new DtdlError('REMOTE_CHANGED', ExitCode.remote, 'the file changed on the server during the download', {
+    hint: 'run the same command again to download the new version',
+  })
+}
+
+/**
+ * Connections move to the next resource URL after this many failures in a row on one (counted across
+ * connections; any response that delivers bytes resets the count), so a dead host is left quickly but
+ * one dropped connection is not mistaken for it.
+ */
+const URL_FAILURES_BEFORE_SWITCH = 3
+
+/** One request in flight, watched for stalls. */
+interface Watched {
+  lastByteAt: number
+  controller: AbortController
+}
+
+export class ResourceFetcher {
+  readonly #o: FetcherOptions
+  #urlIndex = 0
+  readonly #urlFailures = new Map<number, number>()
+  readonly #active = new Set<Watched>()
+  readonly #watchdog: NodeJS.Timeout
+  retries = 0
+
+  constructor(options: FetcherOptions) {
+    this.#o = options
+    // One timer for every connection instead of one timer reset per chunk.
+    this.#watchdog = setInterval(() => {
+      const now = Date.now()
+      for (const w of this.#active) if (now - w.lastByteAt > options.stallTimeoutMs) w.controller.abort(new Error('stalled'))
+    }, Math.max(50, Math.min(1000, options.stallTimeoutMs / 4)))
+    this.#watchdog.unref()
+  }
+
+  get limiter(): RateLimiter | undefined {
+    return this.#o.limiter
+  }
+
+  /** Marks that bytes arrived: the stall clock of every request restarts. */
+  touch(): void {
+    const now = Date.now()
+    for (const w of this.#active) w.lastByteAt = now
+  }
+
+  dispose(): void {
+    clearInterval(this.#watchdog)
+  }
+
+  /** Starts a GET of `range` on the current URL with the current signature. */
+  request(info: SignedInfo, url: string, range: ByteRange | undefined, signal: AbortSignal, note?: string): Promise<ResourceResponse> {
+    return requestResource(url, info.headers, range, { dispatcher: this.#o.dispatcher, signal, log: this.#o.log, note })
+  }
+
+  /**
+   * Runs `attempt` until it succeeds: fresh signed info before it expires and after a 403; backoff on
+   * network errors, 5xx, 429 and stalls; the next resource URL when one keeps failing. `progressed()`
+   * says whether bytes flowed during a failed attempt, which resets the failure count. `stop` ends it all.
+   */
+  async withRecovery<T>(
+    label: string,
+    stop: AbortSignal,
+    attempt: (info: SignedInfo, url: string, signal: AbortSignal) => Promise<T>,
+    progressed: () => boolean = () => false,
+  ): Promise<T> {
+    const { source, stallTimeoutMs, onEvent } = this.#o
+    let failures = 0
+    for (;;) {
+      if (stop.aborted) throw stop.reason
+      const info = await source.forNewRequest()
+      const index = Math.min(this.#urlIndex, info.resourceUrls.length - 1)
+      const controller = new AbortController()
+      const watched: Watched = { lastByteAt: Date.now(), controller }
+      const onStop = () => controller.abort(stop.reason)
+      stop.addEventListener('abort', onStop, { once: true })
+      this.#active.add(watched)
+      try {
+        const result = await attempt(info, info.resourceUrls[index]!, controller.signal)
+        this.#urlFailures.set(index, 0)
+        return result
+      } catch (err) {
+        if (stop.aborted) throw stop.reason
+        if (progressed()) {
+          failures = 0
+          this.#urlFailures.set(index, 0)
+        }
+        const error = this.#classify(err, controller.signal.aborted, stallTimeoutMs)
+        if (!(error instanceof DtdlError) || error instanceof RangeUnsupportedError) throw error
+        if (error instanceof StorageResponseError && error.action === 'changed') throw remoteChangedError()
+        const refresh = error instanceof StorageResponseError && error.action === 'refresh'
+        const retryable = refresh || error instanceof NetworkError || (error instanceof StorageResponseError && error.action === 'retry')
+        if (!retryable || ++failures > this.#o.retries) throw error
+        this.retries++
+        if (refresh) {
+          // Connections that hit the same expiry share one refresh, and a fresh signature is used at once.
+          // A fresh one refused again still counts as a failure, so a signature that never works ends.
+          await source.refresh(info.generation, `the storage host answered ${error.code}`)
+          continue
+        }
+        if (this.#noteUrlFailure(index, info.resourceUrls.length, error)) {
+          failures = 0
+          continue
+        }
+        const delayMs = retryDelay(failures, error instanceof StorageResponseError ? error.retryAfterMs : undefined)
+        onEvent({ type: 'retry', reason: `${label}: ${error.message}`, attempt: failures, delayMs })
+        await sleep(delayMs, stop)
+      } finally {
+        this.#active.delete(watched)
+        stop.removeEventListener('abort', onStop)
+      }
+    }
+  }
+
+  /** Turns what a failed attempt threw into a typed error: stalls and mid-body socket errors included. */
+  #classify(err: unknown, aborted: boolean, stallTimeoutMs: number): unknown {
+    if (aborted) return new NetworkError(`no data for ${stallTimeoutMs / 1000} s`, { code: 'STALLED' })
+    if (err instanceof DtdlError) return err
+    // A body that breaks mid-stream throws undici's or the socket's own error.
+    const code = networkErrorCode(err)
+    return code !== undefined ? new NetworkError(`the connection failed: ${code}`, { code: `NET_${code}`, cause: err }) : err
+  }
+
+  /** Counts a failure against a URL; true when it made everyone move on to the next URL. */
+  #noteUrlFailure(index: number, urls: number, error: DtdlError): boolean {
+    const n = (this.#urlFailures.get(index) ?? 0) + 1
+    this.#urlFailures.set(index, n)
+    if (n < URL_FAILURES_BEFORE_SWITCH || index !== this.#urlIndex || this.#urlIndex + 1 >= urls) return false
+    this.#urlIndex++
+    this.#o.onEvent({ type: 'note', message: `resource URL ${index + 1} keeps failing (${error.code}): switching to URL ${this.#urlIndex + 1} of ${urls}` })
+    return true
+  }
+}
