@@ -66,8 +66,9 @@ async function runWithShell(flags: OutputFlags, body: (ctx: { signal: AbortSigna
     ci: Boolean(process.env.CI) && process.env.CI !== 'false',
     quiet: Boolean(flags.quiet),
     term: process.env.TERM,
+    columns: process.stderr.columns,
   })
-  const reporter = await createProgressReporter({ mode, stream: process.stderr, showProgress: flags.progress !== false })
+  const reporter = await createProgressReporter({ mode, stream: process.stderr, showProgress: flags.progress !== false, noColor: Boolean(process.env.NO_COLOR) })
   const wrapped: ProgressReporter = {
     phase: (t) => reporter.phase(t),
     event: (e) => reporter.event(e),

@@ -13,14 +13,18 @@ export interface ProgressOptions {
   stream: Writable & { isTTY?: boolean; columns?: number }
   /** --no-progress: keep the start and end lines, drop the periodic ones and the bar. */
   showProgress: boolean
+  /** NO_COLOR: no colours even on a terminal. */
+  noColor?: boolean
   /** Seconds between plain progress lines. */
   plainIntervalMs?: number
 }
 
 /** Pure: chooses the mode from the terminal and the flags. */
-export function chooseProgressMode(input: { isTTY: boolean; ci: boolean; quiet: boolean; term?: string | undefined }): ProgressMode {
+export function chooseProgressMode(input: { isTTY: boolean; ci: boolean; quiet: boolean; term?: string | undefined; columns?: number | undefined }): ProgressMode {
   if (input.quiet) return 'silent'
   if (!input.isTTY || input.ci || input.term === 'dumb') return 'plain'
+  // A terminal that reports no width (some pseudo-terminals) cannot be redrawn in place safely.
+  if (input.columns !== undefined && input.columns <= 0) return 'plain'
   return 'tty'
 }
 
@@ -113,7 +117,7 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
   // Loaded only on a terminal: plain runs (CI, scripts) never pay for them.
   const [{ default: ora }, cliProgress] = await Promise.all([import('ora'), import('cli-progress')])
   const out = options.stream
-  const spinner = ora({ stream: out, discardStdin: false })
+  const spinner = ora({ stream: out, discardStdin: false, ...(options.noColor ? { color: false as const } : {}) })
   const meter = new RateMeter()
   let bar: InstanceType<typeof cliProgress.SingleBar> | undefined
   let size = 0
