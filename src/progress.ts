@@ -89,13 +89,9 @@ function createPlainReporter(options: ProgressOptions): ProgressReporter {
           break
         }
         case 'retry':
-          write(`retrying in ${(e.delayMs / 1000).toFixed(1)}s (attempt ${e.attempt}): ${e.reason}`)
-          break
         case 'refresh':
-          write(`refreshed the download URL: ${e.reason}`)
-          break
         case 'note':
-          write(e.message)
+          write(describeEvent(e))
           break
         case 'verify':
           break
@@ -104,6 +100,18 @@ function createPlainReporter(options: ProgressOptions): ProgressReporter {
     finish(line) {
       if (line) write(line)
     },
+  }
+}
+
+/** The line people read for an event that is news rather than progress. */
+export function describeEvent(e: Extract<DownloadEvent, { type: 'retry' | 'refresh' | 'note' }>): string {
+  switch (e.type) {
+    case 'retry':
+      return `retrying in ${(e.delayMs / 1000).toFixed(1)}s (attempt ${e.attempt}): ${e.reason}`
+    case 'refresh':
+      return `refreshed the download URL: ${e.reason}`
+    case 'note':
+      return e.message
   }
 }
 
@@ -175,20 +183,16 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
           break
         }
         case 'retry':
-          print(`retrying in ${(e.delayMs / 1000).toFixed(1)}s (attempt ${e.attempt}): ${e.reason}`)
-          break
         case 'refresh':
-          print(`refreshed the download URL: ${e.reason}`)
-          break
         case 'note':
-          print(e.message)
+          print(describeEvent(e))
           break
         case 'verify':
           if (bar) {
             bar.stop()
             bar = undefined
           }
-          spinner.start(e.check === 'crc64' ? 'verifying CRC-64' : 'verifying SHA-256')
+          spinner.start({ crc64: 'verifying CRC-64', sha256: 'verifying SHA-256', existing: 'comparing the existing file with the remote' }[e.check])
           break
       }
     },
