@@ -132,9 +132,11 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remot
 
   program
     .command('get')
-    .description('download one file')
-    .argument('<spaceId>', 'the storage space id')
-    .argument('<dentryId>', 'the file (dentry) id')
+    .description('download one file; a whole folder with -r; a list of files with -i')
+    .usage('[options] <spaceId> <dentryId>\n       dtdl get [options] -i <file>')
+    // Optional here only so -i can go without them; the action insists on both otherwise.
+    .argument('[spaceId]', 'the storage space id')
+    .argument('[dentryId]', 'the file (dentry) id; with -r a folder id ("0" = the space root)')
     .option('-o, --output <path>', 'target file, or an existing directory to save into (default: the file name, here)')
     .option('-u, --union-id <id>', "the operator's unionId (or DINGTALK_UNION_ID, or config unionId)")
     .addOption(new Option('--version <n>', 'file version to download (integer >= 1)').argParser(intOption('--version', 1)))
@@ -152,17 +154,54 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remot
     .option('-q, --quiet', 'print nothing on success, only the error on failure')
     .option('--no-progress', 'no progress bar or periodic progress lines')
     .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .option('-r, --recursive', "download a folder and everything below it (see 'Folders' below)")
+    .option('-i, --input-file <path>', "download the files a list names, one batch (see 'Input files' below); - reads stdin")
+    .addOption(new Option('-j, --jobs <n>', 'with -r/-i: files at a time, 1-16 (default: 4)').argParser(intOption('--jobs', 1, 16)))
+    .option('--include <glob>', 'with -r: fetch only files whose path matches (repeatable)', collect)
+    .option('--exclude <glob>', 'with -r: skip files whose path matches (repeatable)', collect)
     .addHelpText(
       'after',
       `
+Folders (-r):
+  The folder's contents go into -o <dir> (created if missing, like \`cp -r folder/. dir\`); without -o,
+  into ./<folder name>. A file id with -r lands in that directory alone. Names from the server are made
+  safe (no separators, "..", control characters or names Windows cannot hold; colliding names get " (2)"
+  by dentryId order) and nothing is written outside the directory. A file already there and identical
+  is skipped; an interrupted run, re-run, resumes; a local file that differs needs --force.
+  --include/--exclude match each file's path in the mirror (POSIX, after cleaning): * within a name,
+  ** across folders, ? one character; a pattern without / matches at any depth, and a pattern that
+  matches a folder matches everything in it. A file is taken if it matches any --include (or none is
+  given) and no --exclude.
+Input files (-i):
+  One "<spaceId> <dentryId> [output]" per line; blank lines and lines starting with # are skipped. The
+  output is the rest of the line, spaces included ("..." around it is optional); without it the file's
+  own name. With -o <dir>, relative outputs are taken inside <dir>. A bad line is reported as
+  "line N: ..." and the other lines still run.
+Batches (-r, -i):
+  -j files at a time; each uses -c connections if given, else by size up to floor(16 / jobs).
+  --limit-rate is shared: each job gets an even part. A failed file does not stop the others; the exit
+  code is the worst file's by severity: 130 > 6 > 7 > 5 > 3 > 4 > 2 > 1 > 0. --json prints
+  {ok, exitCode, dir?, jobs, connections, maxConnectionsPerFile, files: [{path, spaceId, dentryId,
+  status: downloaded|skipped|failed, bytes, line?, error?}], summary: {downloaded, skipped, failed,
+  bytes, durationMs}}; with -r each path is relative to dir, with -i it is the target path.
+
 Examples:
   $ dtdl get 123456 7890123 -u $UNION_ID                 save as the file's own name
   $ dtdl get 123456 7890123 -o backups/ -c 8             into backups/, 8 connections
   $ dtdl get 123456 7890123 -o db.tar --version 3 --json  version 3, JSON result
+  $ dtdl get 123456 4455 -r -o mirror/ --exclude '*.tmp'  a folder's contents into mirror/
+  $ dtdl get -i list.txt -j 8                             every file list.txt names, 8 at a time
 Interrupted? Run the same command again: it resumes.`,
     )
-    .action(async (spaceId: string, dentryId: string, o: Record<string, unknown>) => {
+    .action(async (spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
+      if (o.recursive || o.inputFile !== undefined) return runBatchGetCommand(spaceId, dentryId, o)
+      if (o.jobs !== undefined || o.include !== undefined || o.exclude !== undefined) {
+        throw new UsageError('-j, --include and --exclude apply to -r and -i only', { code: 'BAD_OPTION', hint: 'add -r to download a folder' })
+      }
+      if (spaceId === undefined || dentryId === undefined) {
+        throw new UsageError('missing <spaceId> <dentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <dentryId>, or dtdl get -i <file>' })
+      }
       if (o.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(String(o.sha256))) {
         throw new UsageError('--sha256 must be 64 hex digits', { code: 'BAD_OPTION' })
       }
@@ -221,6 +260,40 @@ Interrupted? Run the same command again: it resumes.`,
           if (r.upToDate) say(`up to date: ${r.path} (${r.bytes} bytes)`)
           else if (r.path === '-') say(`streamed ${r.bytes} bytes to stdout (checked: ${r.checked.join(' + ')})`)
           else say(`saved ${r.path} (${r.bytes} bytes in ${(r.durationMs / 1000).toFixed(1)}s, checked: ${r.checked.join(' + ')})`)
+        },
+      )
+    })
+
+  program
+    .command('ls')
+    .description("list a folder's entries (the space root when no folder is given): type, size, modified time, id, path")
+    .argument('<spaceId>', 'the storage space id')
+    .argument('[folderDentryId]', 'the folder (dentry) id (default: the space root)')
+    .option('-r, --recursive', 'list the whole tree below the folder')
+    .option('-u, --union-id <id>', "the operator's unionId (or DINGTALK_UNION_ID, or config unionId)")
+    .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint)')
+    .option('--json', 'print one JSON object: {"ok": true, "entries": [{id, name, type, size, modifiedTime, path}]}')
+    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .addHelpText(
+      'after',
+      `
+Paths are relative to the listed folder, names as the server has them (control characters shown as
+\\xNN; in --json, verbatim). Sizes are in bytes in --json, null for folders.`,
+    )
+    .action(async (spaceId: string, folderId: string | undefined, o: Record<string, unknown>) => {
+      const flags = o as OutputFlags
+      const { runLs, formatLs } = await import('./commands/ls.js')
+      await runWithShell(
+        flags,
+        (ctx) =>
+          runLs(
+            { spaceId, folderId, recursive: Boolean(o.recursive), unionId: o.unionId as string | undefined, endpoint: o.endpoint as string | undefined },
+            { env: process.env, ...ctx },
+          ),
+        (result) => {
+          const entries = result as import('./commands/ls.js').LsEntry[]
+          if (flags.json) print(JSON.stringify({ ok: true, entries }))
+          else for (const line of formatLs(entries)) print(line)
         },
       )
     })
@@ -294,6 +367,77 @@ Examples:
       await runEmulator({ port: o.port, files: o.file ?? [] }, { stdout: print })
     })
   return program
+}
+
+/** Commander's way to take a repeatable option: each use appends to the list. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
+}
+
+/** `get -r` and `get -i`: checks the flags that do not fit a batch, then runs it with a batch's progress and exit code. */
+async function runBatchGetCommand(spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>): Promise<void> {
+  const flags = o as OutputFlags
+  const inputFile = o.inputFile as string | undefined
+  const include = (o.include as string[] | undefined) ?? []
+  const exclude = (o.exclude as string[] | undefined) ?? []
+  if (o.recursive && inputFile !== undefined) throw new UsageError('-r and -i do not go together', { code: 'BAD_OPTION', hint: 'list folders with -r one at a time' })
+  if (inputFile !== undefined && spaceId !== undefined) throw new UsageError('-i takes the ids from the file: give no <spaceId> <dentryId>', { code: 'BAD_OPTION' })
+  if (o.recursive && (spaceId === undefined || dentryId === undefined)) throw new UsageError('missing <spaceId> <folderDentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <folderDentryId> -r' })
+  if (inputFile !== undefined && (include.length > 0 || exclude.length > 0)) throw new UsageError('--include and --exclude apply to -r only', { code: 'BAD_OPTION' })
+  for (const [flag, value] of [['--version', o.version], ['--sha256', o.sha256]] as const) {
+    if (value !== undefined) throw new UsageError(`${flag} applies to one file, not to -r or -i`, { code: 'BAD_OPTION' })
+  }
+  if (o.output === '-') throw new UsageError('-o - streams one file to stdout; -r and -i write files', { code: 'BAD_OPTION', hint: 'give a directory with -o' })
+  const { parseRate } = await import('./format.js')
+  const limitRate = o.limitRate === undefined ? undefined : parseRate(String(o.limitRate))
+  if (o.limitRate !== undefined && limitRate === undefined) {
+    throw new UsageError(`--limit-rate must be a rate such as 500K or 10M, not ${JSON.stringify(o.limitRate)}`, { code: 'BAD_OPTION' })
+  }
+  const { globToRegExp } = await import('./mirror-plan.js')
+  for (const pattern of [...include, ...exclude]) globToRegExp(pattern) // a bad pattern is a usage error before any request
+  const { chooseProgressMode } = await import('./progress.js')
+  const mode = chooseProgressMode({
+    isTTY: Boolean(process.stderr.isTTY),
+    ci: Boolean(process.env.CI) && process.env.CI !== 'false',
+    quiet: Boolean(flags.quiet),
+    term: process.env.TERM,
+    columns: process.stderr.columns,
+  })
+  const { runBatchGet } = await import('./commands/batch-get.js')
+  const { describeSummary } = await import('./batch-progress.js')
+  await runWithShell(
+    flags,
+    (ctx) =>
+      runBatchGet(
+        {
+          source: inputFile !== undefined ? { kind: 'input', path: inputFile } : { kind: 'folder', spaceId: spaceId!, dentryId: dentryId! },
+          output: o.output as string | undefined,
+          filters: { include, exclude },
+          jobs: o.jobs as number | undefined,
+          connections: o.connections as number | undefined,
+          unionId: o.unionId as string | undefined,
+          endpoint: o.endpoint as string | undefined,
+          preferIntranet: o.intranet as boolean | undefined,
+          retries: o.retries as number,
+          stallTimeoutMs: (o.stallTimeout as number) * 1000,
+          archiveWaitMs: (o.archiveWait as number) * 1000,
+          limitRate,
+          force: Boolean(o.force),
+          progress: { mode, showProgress: flags.progress !== false, stream: process.stderr },
+        },
+        { env: process.env, readStdin, ...ctx },
+      ),
+    (result) => {
+      const r = result as import('./commands/batch-get.js').BatchGetResult
+      if (flags.json) {
+        const files = r.files.map(({ exitCode, error, ...f }) => ({ ...f, ...(error ? { error: { ...error, exitCode } } : {}) }))
+        const { ok, exitCode, dir, jobs, connections, maxConnectionsPerFile, summary } = r
+        print(JSON.stringify({ ok, exitCode, ...(dir !== undefined ? { dir } : {}), jobs, connections, maxConnectionsPerFile, files, summary }))
+      }
+      if (!flags.quiet) say(describeSummary(r))
+      process.exitCode = r.exitCode
+    },
+  )
 }
 
 async function readStdin(): Promise<string> {

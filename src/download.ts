@@ -48,6 +48,8 @@ export interface DownloadOptions {
   sha256?: string | undefined
   /** Overall cap in bytes per second across connections. */
   limitRate?: number | undefined
+  /** A cap shared with other downloads (a batch); wins over limitRate. */
+  limiter?: RateLimiter | undefined
   /** Replace an existing, different target (atomically, once the new file is verified). */
   force?: boolean | undefined
   signal?: AbortSignal | undefined
@@ -94,7 +96,7 @@ const WRITE_BATCH_MS = 50
 const MAX_CHECKPOINT_INTERVAL_MS = 2000
 
 /** Sets up the signed-info source and the fetcher both download modes share. */
-export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo' | 'dispatcher' | 'retries' | 'stallTimeoutMs' | 'log' | 'limitRate' | 'onEvent'>) {
+export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo' | 'dispatcher' | 'retries' | 'stallTimeoutMs' | 'log' | 'limitRate' | 'limiter' | 'onEvent'>) {
   const emit = options.onEvent ?? (() => {})
   const source = new SignedUrlSource(await options.getDownloadInfo(), options.getDownloadInfo, (reason) => emit({ type: 'refresh', reason }))
   const fetcher = new ResourceFetcher({
@@ -104,7 +106,7 @@ export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo
     stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
     log: options.log,
     onEvent: emit,
-    limiter: options.limitRate !== undefined ? new RateLimiter(options.limitRate) : undefined,
+    limiter: options.limiter ?? (options.limitRate !== undefined ? new RateLimiter(options.limitRate) : undefined),
   })
   return { source, fetcher }
 }

@@ -70,6 +70,15 @@ export async function connectApi(ctx: Omit<CommandContext, 'stdout'>, flags: { u
   return { api, dispatcher, settings, store }
 }
 
+/** Download info with the signed header values registered as secrets, so no printed line shows them. */
+export function signedDownloadInfo(api: DingTalkApi, unionId: string, preferIntranet: boolean | undefined, version?: number | undefined) {
+  return async (file: { spaceId: string; dentryId: string }) => {
+    const info = await api.getDownloadInfo({ spaceId: file.spaceId, dentryId: file.dentryId, unionId, preferIntranet, version })
+    for (const [name, value] of Object.entries(info.headers)) if (SECRET_HEADER.test(name)) secrets.add(value)
+    return info
+  }
+}
+
 export function requireUnionId(unionId: string | undefined): string {
   if (unionId === undefined) {
     throw new UsageError('no unionId given: the DingTalk API needs the operator\'s unionId', {
@@ -101,11 +110,8 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
   const { api, dispatcher, settings } = await connectApi(ctx, options, options)
   const unionId = requireUnionId(settings.unionId)
   try {
-    const getDownloadInfo = async () => {
-      const info = await api.getDownloadInfo({ spaceId: options.spaceId, dentryId: options.dentryId, unionId, version: options.version, preferIntranet: options.preferIntranet })
-      for (const [name, value] of Object.entries(info.headers)) if (SECRET_HEADER.test(name)) secrets.add(value)
-      return info
-    }
+    const fetchInfo = signedDownloadInfo(api, unionId, options.preferIntranet, options.version)
+    const getDownloadInfo = () => fetchInfo(options)
     const common = {
       request: { spaceId: options.spaceId, dentryId: options.dentryId, version: options.version ?? null },
       getDownloadInfo,

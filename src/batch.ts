@@ -1,0 +1,205 @@
+// Running many downloads as one batch: N files at a time through the one engine, failures collected, not fatal.
+import type { Dispatcher } from 'undici'
+import { downloadFile, type DownloadEvent } from './download.js'
+import { RateLimiter } from './rate-limiter.js'
+import type { DownloadInfo } from './dingtalk-api.js'
+import { DtdlError, ExitCode, type ExitCodeValue } from './errors.js'
+import type { HttpLogger } from './http.js'
+import { chooseConnections } from './segments.js'
+
+/** Connections across all the files of a batch, when -c is not given. */
+export const MAX_BATCH_CONNECTIONS = 16
+export const DEFAULT_JOBS = 4
+
+/** One file to fetch. A known failure (bad input line, unsafe name, unlisted folder) rides along as `error`. */
+export interface BatchItem {
+  /** Shown in progress lines and as `path` in --json; null when no path could be worked out. */
+  path: string | null
+  spaceId: string
+  dentryId: string
+  /** The final file path; required unless `error` is set. */
+  target?: string | undefined
+  /** From the listing or the lookup; chooses the connection count. */
+  size?: number | undefined
+  /** Work to do right before the download (creating folders); a throw is this file's failure. */
+  prepare?: (() => Promise<void>) | undefined
+  error?: DtdlError | undefined
+  /** Input-file line number, reported in --json. */
+  line?: number | undefined
+}
+
+export type FileStatus = 'downloaded' | 'skipped' | 'failed'
+
+export interface BatchFileResult {
+  path: string | null
+  spaceId: string
+  dentryId: string
+  status: FileStatus
+  /** The file's size (downloaded or already there); 0 when it failed before the size was known. */
+  bytes: number
+  line?: number
+  error?: { code: string; message: string; hint?: string }
+  exitCode: ExitCodeValue
+}
+
+export interface BatchSummary {
+  downloaded: number
+  skipped: number
+  failed: number
+  /** Bytes of the files downloaded this run (skipped files not counted). */
+  bytes: number
+  durationMs: number
+}
+
+export interface BatchResult {
+  ok: boolean
+  exitCode: ExitCodeValue
+  files: BatchFileResult[]
+  summary: BatchSummary
+}
+
+/** Plain data for whoever draws progress (see batch-progress.ts). */
+export type BatchEvent =
+  | { type: 'plan'; files: number; bytes: number }
+  | { type: 'file-start'; index: number; path: string; size: number | undefined }
+  | { type: 'file-event'; index: number; path: string; event: DownloadEvent }
+  | { type: 'file-done'; index: number; file: BatchFileResult }
+
+export interface BatchOptions {
+  /** Files at a time, 1..16. */
+  jobs: number
+  /** -c: connections per file; undefined = by size, within the shared budget (see connectionsPerFile). */
+  connections?: number | undefined
+  dispatcher: Dispatcher
+  getDownloadInfo: (item: { spaceId: string; dentryId: string }) => Promise<DownloadInfo>
+  retries?: number | undefined
+  stallTimeoutMs?: number | undefined
+  /** Overall cap in bytes per second, split evenly between the jobs. */
+  limitRate?: number | undefined
+  force?: boolean | undefined
+  signal: AbortSignal
+  onEvent?: ((e: BatchEvent) => void) | undefined
+  log?: HttpLogger | undefined
+}
+
+/**
+ * The batch's exit code is its worst file's, by this severity (not by number): an interruption, then
+ * corrupted data (6), the local disk (7), the network or server (5), permission (3), not found (4), bad
+ * input (2), a bug (1). The first things on the list are the ones a script most needs to react to.
+ */
+const SEVERITY: readonly number[] = [ExitCode.interrupted, ExitCode.terminated, ExitCode.integrity, ExitCode.fileSystem, ExitCode.remote, ExitCode.auth, ExitCode.notFound, ExitCode.usage, ExitCode.unexpected]
+
+/** Pure: the exit code of a batch from its files' exit codes (0 when all went well). */
+export function worstExitCode(codes: readonly ExitCodeValue[]): ExitCodeValue {
+  for (const code of SEVERITY) if (codes.includes(code as ExitCodeValue)) return code as ExitCodeValue
+  return ExitCode.ok
+}
+
+/**
+ * Pure: connections for one file. -c wins as given; otherwise the engine's choice by size (up to 8), capped
+ * so that the files running at once share 16: floor(16 / min(jobs, files)).
+ */
+export function connectionsPerFile(input: { jobs: number; files: number; requested?: number | undefined; size?: number | undefined }): number {
+  if (input.requested !== undefined) return input.requested
+  const cap = Math.max(1, Math.floor(MAX_BATCH_CONNECTIONS / Math.max(1, Math.min(input.jobs, input.files))))
+  return Math.min(cap, chooseConnections(input.size ?? Number.POSITIVE_INFINITY))
+}
+
+/** Pure: counts and bytes of the finished files. */
+export function summarize(files: readonly BatchFileResult[], durationMs: number): BatchSummary {
+  const count = (s: FileStatus) => files.filter((f) => f.status === s).length
+  const bytes = files.filter((f) => f.status === 'downloaded').reduce((n, f) => n + f.bytes, 0)
+  return { downloaded: count('downloaded'), skipped: count('skipped'), failed: count('failed'), bytes, durationMs }
+}
+
+/** Anything thrown that is not a DtdlError is a bug: the file fails with exit 1, the batch goes on. */
+function asDtdlError(err: unknown): DtdlError {
+  if (err instanceof DtdlError) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new DtdlError('UNEXPECTED', ExitCode.unexpected, `unexpected error: ${message}`, { cause: err })
+}
+
+/**
+ * Downloads every item, `jobs` at a time. A file's failure is recorded and the others go on; an abort
+ * (Ctrl-C) lets the running files checkpoint, then throws the abort reason: partial files stay for a re-run.
+ */
+export async function runBatch(items: readonly BatchItem[], options: BatchOptions): Promise<BatchResult> {
+  const started = performance.now()
+  const emit = options.onEvent ?? (() => {})
+  const results: (BatchFileResult | undefined)[] = new Array(items.length)
+  const runnable = items.filter((i) => !i.error).length
+  emit({ type: 'plan', files: items.length, bytes: items.reduce((n, i) => n + (i.size ?? 0), 0) })
+
+  const finish = (index: number, file: BatchFileResult) => {
+    results[index] = file
+    emit({ type: 'file-done', index, file })
+  }
+  const fail = (index: number, item: BatchItem, err: DtdlError, bytes = 0) =>
+    finish(index, {
+      path: item.path,
+      spaceId: item.spaceId,
+      dentryId: item.dentryId,
+      status: 'failed',
+      bytes,
+      ...(item.line !== undefined ? { line: item.line } : {}),
+      error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) },
+      exitCode: err.exitCode,
+    })
+
+  // Known failures are reported first, so they lead the output instead of hiding among the downloads.
+  items.forEach((item, index) => {
+    if (item.error) fail(index, item, item.error)
+  })
+
+  // One bucket for every file in flight: the cap is on the whole batch, however many files run.
+  const limiter = options.limitRate === undefined ? undefined : new RateLimiter(options.limitRate)
+  let next = 0
+  const worker = async () => {
+    for (;;) {
+      if (options.signal.aborted) return
+      const index = next++
+      if (index >= items.length) return
+      const item = items[index]!
+      if (item.error) continue
+      const label = item.path ?? item.dentryId
+      try {
+        if (item.target === undefined) throw new DtdlError('UNEXPECTED', ExitCode.unexpected, `no target for ${label}`)
+        await item.prepare?.()
+        emit({ type: 'file-start', index, path: label, size: item.size })
+        const r = await downloadFile({
+          request: { spaceId: item.spaceId, dentryId: item.dentryId, version: null },
+          getDownloadInfo: () => options.getDownloadInfo(item),
+          target: item.target,
+          dispatcher: options.dispatcher,
+          connections: connectionsPerFile({ jobs: options.jobs, files: runnable, requested: options.connections, size: item.size }),
+          retries: options.retries,
+          stallTimeoutMs: options.stallTimeoutMs,
+          limiter,
+          force: options.force,
+          signal: options.signal,
+          onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
+          log: options.log,
+        })
+        finish(index, {
+          path: item.path,
+          spaceId: item.spaceId,
+          dentryId: item.dentryId,
+          status: r.upToDate ? 'skipped' : 'downloaded',
+          bytes: r.bytes,
+          ...(item.line !== undefined ? { line: item.line } : {}),
+          exitCode: ExitCode.ok,
+        })
+      } catch (err) {
+        // An abort is not this file's failure: the whole batch stops below.
+        if (options.signal.aborted) return
+        fail(index, item, asDtdlError(err), item.size ?? 0)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, items.length)) }, worker))
+  if (options.signal.aborted) throw options.signal.reason
+
+  const files = results.filter((r): r is BatchFileResult => r !== undefined)
+  const exitCode = worstExitCode(files.map((f) => f.exitCode))
+  return { ok: exitCode === ExitCode.ok, exitCode, files, summary: summarize(files, Math.round(performance.now() - started)) }
+}

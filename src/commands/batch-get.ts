@@ -1,0 +1,263 @@
+// `dtdl get -r` and `dtdl get -i`: work out the files (walk a folder, or read a list), then run them as one batch.
+import { mkdir, readFile, realpath } from 'node:fs/promises'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import type { Writable } from 'node:stream'
+import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchItem, type BatchResult } from '../batch.js'
+import { createBatchProgress } from '../batch-progress.js'
+import type { DingTalkApi, Dentry } from '../dingtalk-api.js'
+import { ApiError, DtdlError, UsageError, toFileSystemError } from '../errors.js'
+import { isFolder, walkFolder } from '../folder-walk.js'
+import { parseInputFile, type InputEntry } from '../input-file.js'
+import { cleanName, planMirror, type PathFilters, type RemoteNode } from '../mirror-plan.js'
+import type { ProgressMode } from '../progress.js'
+import { isInside, joinInside, resolveTargetPath } from '../target-path.js'
+import { connectApi, requireUnionId, signedDownloadInfo, type CommandContext } from './get.js'
+
+export interface BatchGetOptions {
+  /** A folder (or file) to mirror, or an input file ("-" = stdin). */
+  source: { kind: 'folder'; spaceId: string; dentryId: string } | { kind: 'input'; path: string }
+  /** -r: the directory the folder's contents go into. -i: the base directory of every line's output. */
+  output?: string | undefined
+  filters: PathFilters
+  jobs?: number | undefined
+  connections?: number | undefined
+  unionId?: string | undefined
+  endpoint?: string | undefined
+  preferIntranet?: boolean | undefined
+  retries?: number | undefined
+  stallTimeoutMs?: number | undefined
+  archiveWaitMs?: number | undefined
+  limitRate?: number | undefined
+  force?: boolean | undefined
+  progress: { mode: ProgressMode; showProgress: boolean; stream: Writable }
+}
+
+export interface BatchGetContext extends Omit<CommandContext, 'stdout'> {
+  readStdin: () => Promise<string>
+}
+
+export interface BatchGetResult extends BatchResult {
+  /** -r: the mirror's directory (absolute); `files[].path` is relative to it. */
+  dir?: string
+  jobs: number
+  /** A number when -c was given; "auto" = by size, at most `maxConnectionsPerFile` (16 shared by the files running at once). */
+  connections: number | 'auto'
+  maxConnectionsPerFile: number
+}
+
+/** Lookups refused for lack of permission are not fatal: the id stands in for the name. */
+const isPermissionDenied = (err: unknown) => err instanceof ApiError && (err.code === 'Forbidden.AccessDenied.AccessTokenPermissionDenied' || err.code === 'permissionDenied')
+
+export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult> {
+  const jobs = options.jobs ?? DEFAULT_JOBS
+  // Notes from the API client (throttling waits) go to whichever drawer is current: the spinner, then the bars.
+  let note = (text: string) => ctx.reporter.note(text)
+  const apiCtx = { ...ctx, reporter: { ...ctx.reporter, note: (text: string) => note(text) } }
+  const text = options.source.kind === 'input' ? await readInput(options.source.path, ctx) : undefined
+  ctx.reporter.phase('resolving credentials')
+  const { api, dispatcher, settings } = await connectApi(apiCtx, options, options)
+  const unionId = requireUnionId(settings.unionId)
+  try {
+    const planned =
+      options.source.kind === 'folder'
+        ? await planFolder(api, unionId, options.source.spaceId, options.source.dentryId, options, ctx)
+        : await planInputFile(api, unionId, text ?? '', options, ctx, jobs)
+    ctx.reporter.finish()
+    const progress = await createBatchProgress(options.progress)
+    note = (t) => progress.note(t)
+    for (const line of planned.notes) progress.note(line)
+    try {
+      const result = await runBatch(planned.items, {
+        jobs,
+        connections: options.connections,
+        dispatcher,
+        getDownloadInfo: signedDownloadInfo(api, unionId, options.preferIntranet),
+        retries: options.retries,
+        stallTimeoutMs: options.stallTimeoutMs,
+        limitRate: options.limitRate,
+        force: options.force,
+        signal: ctx.signal,
+        onEvent: (e) => progress.event(e),
+        log: ctx.log,
+      })
+      return {
+        ...result,
+        ...(planned.dir !== undefined ? { dir: planned.dir } : {}),
+        jobs,
+        connections: options.connections ?? 'auto',
+        maxConnectionsPerFile: connectionsPerFile({ jobs, files: planned.items.filter((i) => !i.error).length, requested: options.connections }),
+      }
+    } finally {
+      progress.finish()
+    }
+  } finally {
+    await dispatcher.destroy().catch(() => {})
+  }
+}
+
+interface PlannedBatch {
+  items: BatchItem[]
+  dir?: string
+  /** Things people should know before the downloads start (empty folders that could not be made...). */
+  notes: string[]
+}
+
+/**
+ * -r: a folder is walked, its names made safe, and mirrored under the output directory (its contents go
+ * straight into -o, or into ./<folder name> without it). A file id just lands in that directory.
+ */
+async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, dentryId: string, options: BatchGetOptions, ctx: BatchGetContext): Promise<PlannedBatch> {
+  ctx.reporter.phase('looking up the folder')
+  // "0" is the space root: it has no dentry of its own to look up.
+  const top: Dentry =
+    dentryId === '0'
+      ? { id: '0', spaceId, parentId: '', type: 'FOLDER', name: spaceId }
+      : await api.getDentry(spaceId, dentryId, unionId)
+  const dir = resolve(options.output ?? (isFolder(top) ? cleanName(top.name, top.id) : '.'))
+  const nodes: RemoteNode[] = []
+  const unlisted: { id: string; names: string[]; error: DtdlError }[] = []
+  // A single file is planned as the only child of a stand-in root, so it gets the same cleaning and filters.
+  let rootId = '\u0000file'
+  if (isFolder(top)) {
+    rootId = top.id
+    ctx.reporter.phase('listing the folder')
+    const walked = await walkFolder(api, spaceId, top.id, unionId, { recursive: true, signal: ctx.signal, onListed: (n) => ctx.reporter.phase(`listing the folder: ${n} entries`) })
+    for (const e of walked.entries) nodes.push({ id: e.dentry.id, parentId: e.dentry.parentId, name: e.dentry.name, isFolder: e.isFolder, size: e.dentry.size })
+    for (const f of walked.failures) unlisted.push({ id: f.folder.id, names: f.names, error: f.error })
+  } else {
+    nodes.push({ id: top.id, parentId: rootId, name: top.name, isFolder: false, size: top.size })
+  }
+  const plan = planMirror(rootId, nodes, options.filters)
+
+  try {
+    await mkdir(dir, { recursive: true })
+  } catch (err) {
+    throw toFileSystemError(err, dir, 'create the directory')
+  }
+  // Compare real paths, so a symlink inside the mirror cannot carry a write outside it.
+  const realDir = await realpath(dir)
+  const notes: string[] = []
+  if (plan.excluded > 0) notes.push(`${plan.excluded} file${plan.excluded === 1 ? '' : 's'} left out by --include/--exclude`)
+  const filtered = options.filters.include.length > 0 || options.filters.exclude.length > 0
+  if (!filtered) {
+    // Folders with files appear as their files are written; empty ones are made here, so the tree is whole.
+    for (const folder of plan.folders) {
+      try {
+        await mkdir(joinInside(dir, folder.relPath), { recursive: true })
+      } catch (err) {
+        notes.push(`dtdl: cannot create the folder ${folder.relPath}: ${err instanceof Error ? err.message : String(err)}`)
+      }
+    }
+  }
+
+  const items: BatchItem[] = unlisted.map((u) => {
+    const relPath = plan.folders.find((f) => f.id === u.id)?.relPath ?? u.names.map((n) => cleanName(n, u.id)).join('/')
+    return { path: `${relPath}/`, spaceId, dentryId: u.id, error: new DtdlError(u.error.code, u.error.exitCode, `cannot list the folder: ${u.error.message}`, { hint: u.error.hint, requestId: u.error.requestId }) }
+  })
+  for (const file of plan.files) {
+    const item: BatchItem = { path: file.relPath, spaceId, dentryId: file.id, size: file.size }
+    try {
+      // Defence in depth: planning already made every segment safe; this refuses anything that still escapes.
+      const target = joinInside(dir, file.relPath)
+      item.target = target
+      item.prepare = async () => {
+        const parent = dirname(target)
+        try {
+          await mkdir(parent, { recursive: true })
+        } catch (err) {
+          throw toFileSystemError(err, parent, 'create the directory')
+        }
+        if (!isInside(realDir, await realpath(parent))) throw new UsageError(`refusing to write ${file.relPath}: ${parent} leads outside ${dir}`, { code: 'UNSAFE_PATH' })
+      }
+    } catch (err) {
+      item.error = err instanceof DtdlError ? err : new UsageError(String(err), { code: 'UNSAFE_NAME' })
+    }
+    items.push(item)
+  }
+  return { items, dir, notes }
+}
+
+/**
+ * -i: every good line is looked up (name, size, not a folder) and given its target before any download
+ * starts, so two lines that would write the same file are caught in line order, not by timing.
+ */
+async function planInputFile(api: DingTalkApi, unionId: string, text: string, options: BatchGetOptions, ctx: BatchGetContext, jobs: number): Promise<PlannedBatch> {
+  const parsed = parseInputFile(text)
+  const items: (BatchItem & { line: number })[] = parsed.errors.map((e) => ({
+    path: null,
+    spaceId: '',
+    dentryId: '',
+    line: e.line,
+    error: new UsageError(`line ${e.line}: ${e.message}`, { code: 'BAD_INPUT_LINE', hint: 'each line is: <spaceId> <dentryId> [output]' }),
+  }))
+  const notes: string[] = []
+  if (parsed.entries.length === 0 && parsed.errors.length === 0) notes.push('the input file lists no files')
+
+  const base = options.output
+  if (base !== undefined) {
+    try {
+      await mkdir(base, { recursive: true })
+    } catch (err) {
+      throw toFileSystemError(err, base, 'create the directory')
+    }
+  }
+  ctx.reporter.phase(`looking up ${parsed.entries.length} file${parsed.entries.length === 1 ? '' : 's'}`)
+  const resolved: (BatchItem & { line: number })[] = new Array(parsed.entries.length)
+  let next = 0
+  const lookup = async () => {
+    while (next < parsed.entries.length && !ctx.signal.aborted) {
+      const index = next++
+      const entry = parsed.entries[index]!
+      resolved[index] = await resolveLine(api, unionId, entry, base)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, parsed.entries.length)) }, lookup))
+  if (ctx.signal.aborted) throw ctx.signal.reason
+
+  // Two lines, one file: the later line fails, since running both would interleave writes into one partial file.
+  const claimed = new Map<string, number>()
+  for (const item of resolved) {
+    if (item.target === undefined || item.error) continue
+    const first = claimed.get(item.target)
+    if (first !== undefined) item.error = new UsageError(`line ${item.line}: writes the same file as line ${first} (${item.target})`, { code: 'DUPLICATE_TARGET', hint: 'give one of the lines its own output' })
+    else claimed.set(item.target, item.line)
+  }
+  items.push(...resolved)
+  items.sort((a, b) => a.line - b.line)
+  return { items, notes }
+}
+
+/** One input line → its batch item: target worked out, or the reason it cannot be fetched. */
+async function resolveLine(api: DingTalkApi, unionId: string, entry: InputEntry, base: string | undefined): Promise<BatchItem & { line: number }> {
+  const item: BatchItem & { line: number } = { path: null, spaceId: entry.spaceId, dentryId: entry.dentryId, line: entry.line }
+  try {
+    let dentry: Dentry | undefined
+    try {
+      dentry = await api.getDentry(entry.spaceId, entry.dentryId, unionId)
+    } catch (err) {
+      if (!isPermissionDenied(err)) throw err
+    }
+    if (dentry && isFolder(dentry)) {
+      throw new UsageError(`${JSON.stringify(dentry.name)} is a folder`, { code: 'IS_FOLDER', hint: `fetch it on its own: dtdl get ${entry.spaceId} ${entry.dentryId} -r` })
+    }
+    const output = entry.output === undefined ? base : base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output)
+    const target = await resolveTargetPath(output, entry.dentryId, async () => dentry?.name)
+    item.target = target.path
+    item.path = target.path
+    item.size = dentry?.size
+  } catch (err) {
+    if (!(err instanceof DtdlError)) throw err
+    item.error = new DtdlError(err.code, err.exitCode, `line ${entry.line}: ${err.message}`, { hint: err.hint, requestId: err.requestId, status: err.status })
+  }
+  return item
+}
+
+async function readInput(path: string, ctx: BatchGetContext): Promise<string> {
+  if (path === '-') return ctx.readStdin()
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO'
+    throw new UsageError(`cannot read the input file ${path}: ${code}`, { code: 'INPUT_FILE', hint: 'pass an existing file to -i, or - for stdin' })
+  }
+}
