@@ -20,7 +20,7 @@ export interface TokenProvider {
 export interface TokenProviderDeps {
   credentials: CredentialSource
   mint: (appKey: string, appSecret: string) => Promise<{ accessToken: string; expireIn: number }>
-  cache?: { get(): CachedToken | undefined; set(token: CachedToken | undefined): void } | undefined
+  cache?: { get(): CachedToken | undefined; set(token: CachedToken | undefined): Promise<void> | void } | undefined
   onToken?: ((token: string) => void) | undefined
   now?: () => number
 }
@@ -40,7 +40,8 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   const mintNew = async (appKey: string, appSecret: string): Promise<string> => {
     const { accessToken, expireIn } = await deps.mint(appKey, appSecret)
     deps.onToken?.(accessToken)
-    deps.cache?.set({ appKey, accessToken, expiresAt: now() + expireIn * 1000 })
+    // A cache that cannot be written (read-only home) only costs a mint on the next run.
+    await Promise.resolve(deps.cache?.set({ appKey, accessToken, expiresAt: now() + expireIn * 1000 })).catch(() => {})
     origin = 'minted'
     return accessToken
   }
@@ -95,7 +96,6 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
       // A caller that saw the old token rejected after another already renewed it just takes the new one.
       if (pending) return pending
       if (current !== undefined && current !== rejected) return current
-      deps.cache?.set(undefined)
       current = undefined
       return once(() => mintNew(creds.appKey, creds.appSecret))
     },

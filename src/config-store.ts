@@ -2,6 +2,9 @@
 import { CONFIG_KEYS, SECRET_CONFIG_KEYS, type ConfigKey, type StoredConfig } from './settings.js'
 import { UsageError } from './errors.js'
 import { maskSecret } from './redact.js'
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 
 /** A token minted from app credentials, kept so later runs skip the token call. */
 export interface CachedToken {
@@ -14,10 +17,10 @@ export interface CachedToken {
 export interface ConfigStore {
   readonly path: string
   read(): StoredConfig
-  set(key: ConfigKey, value: string): void
-  unset(key: ConfigKey): void
+  set(key: ConfigKey, value: string): Promise<void>
+  unset(key: ConfigKey): Promise<void>
   getCachedToken(): CachedToken | undefined
-  setCachedToken(token: CachedToken | undefined): void
+  setCachedToken(token: CachedToken | undefined): Promise<void>
 }
 
 export function assertConfigKey(key: string): ConfigKey {
@@ -40,45 +43,75 @@ export function describeConfig(config: StoredConfig): string[] {
 
 const TOKEN_CACHE_KEY = 'tokenCache'
 
-/** Opens the store: DTDL_CONFIG_DIR when set (tests and CI jobs stay apart), else the OS config folder. */
+/**
+ * Pure: where conf keeps the file. DTDL_CONFIG_DIR when set, else the OS config folder as conf's
+ * env-paths computes it (a test checks the two agree).
+ */
+export function configFilePath(env: Record<string, string | undefined>, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+  if (env.DTDL_CONFIG_DIR) return resolve(env.DTDL_CONFIG_DIR, 'config.json')
+  const dir =
+    platform === 'darwin'
+      ? join(home, 'Library', 'Preferences', 'dtdl')
+      : platform === 'win32'
+        ? join(env.APPDATA || join(home, 'AppData', 'Roaming'), 'dtdl', 'Config')
+        : join(env.XDG_CONFIG_HOME || join(home, '.config'), 'dtdl')
+  return join(dir, 'config.json')
+}
+
+/**
+ * Opens the store. Reads are a plain JSON read; conf (which pulls in a JSON-schema validator, ~130 ms of
+ * start-up) is loaded only when something is written: `dtdl config set`, or a newly minted token.
+ */
 export async function openConfigStore(env: Record<string, string | undefined>): Promise<ConfigStore> {
-  // conf pulls in a JSON-schema validator: load it only for commands that need the store.
-  const Conf = await importConfWithoutSignalHooks()
-  const dir = env.DTDL_CONFIG_DIR
-  const conf = new Conf<Record<string, unknown>>({
-    projectName: 'dtdl',
-    projectSuffix: '',
-    configFileMode: 0o600,
-    ...(dir ? { cwd: dir } : {}),
-  })
+  const path = configFilePath(env)
+  let data: Record<string, unknown> = {}
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as unknown
+    if (parsed && typeof parsed === 'object') data = parsed as Record<string, unknown>
+  } catch {
+    // Missing or unreadable: as conf does, start empty; the first write creates it.
+  }
+  let conf: Promise<import('conf').default<Record<string, unknown>>> | undefined
+  const writer = () =>
+    (conf ??= importConfWithoutSignalHooks().then(
+      (Conf) => new Conf<Record<string, unknown>>({ projectName: 'dtdl', projectSuffix: '', configFileMode: 0o600, cwd: dirname(path) }),
+    ))
+  const write = async (change: (c: import('conf').default<Record<string, unknown>>) => void) => {
+    const c = await writer()
+    change(c)
+    data = { ...c.store }
+  }
   return {
-    path: conf.path,
+    path,
     read() {
       const out: StoredConfig = {}
       for (const key of CONFIG_KEYS) {
-        const v = conf.get(key)
+        const v = data[key]
         if (typeof v === 'string') out[key] = v
       }
       return out
     },
-    set(key, value) {
-      conf.set(key, value)
-      // A different app or token makes the cached token meaningless.
-      if (key === 'appKey' || key === 'appSecret') conf.delete(TOKEN_CACHE_KEY)
-    },
-    unset(key) {
-      conf.delete(key)
-      if (key === 'appKey' || key === 'appSecret') conf.delete(TOKEN_CACHE_KEY)
-    },
+    set: (key, value) =>
+      write((c) => {
+        c.set(key, value)
+        // A different app or token makes the cached token meaningless.
+        if (key === 'appKey' || key === 'appSecret') c.delete(TOKEN_CACHE_KEY)
+      }),
+    unset: (key) =>
+      write((c) => {
+        c.delete(key)
+        if (key === 'appKey' || key === 'appSecret') c.delete(TOKEN_CACHE_KEY)
+      }),
     getCachedToken() {
-      const v = conf.get(TOKEN_CACHE_KEY) as Partial<CachedToken> | undefined
+      const v = data[TOKEN_CACHE_KEY] as Partial<CachedToken> | undefined
       if (!v || typeof v.accessToken !== 'string' || typeof v.appKey !== 'string' || typeof v.expiresAt !== 'number') return undefined
       return { appKey: v.appKey, accessToken: v.accessToken, expiresAt: v.expiresAt }
     },
-    setCachedToken(token) {
-      if (token) conf.set(TOKEN_CACHE_KEY, token)
-      else conf.delete(TOKEN_CACHE_KEY)
-    },
+    setCachedToken: (token) =>
+      write((c) => {
+        if (token) c.set(TOKEN_CACHE_KEY, token)
+        else c.delete(TOKEN_CACHE_KEY)
+      }),
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Dispatcher } from 'undici'
 import { ApiError, DtdlError, ExitCode, NetworkError } from './errors.js'
 import { classifyApiError } from './api-errors.js'
-import { headerValue, readBodyText, type HttpLogger } from './http.js'
+import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from './http.js'
 import { networkErrorCode, parseRetryAfter, retryDelay, sleep } from './retry.js'
 import { redactUrl } from './redact.js'
 import type { TokenProvider } from './access-token.js'
@@ -83,7 +83,7 @@ async function send(
   note?: string,
 ): Promise<RawResponse> {
   const started = performance.now()
-  const { request } = await import('undici')
+  const { request } = await loadHttpClient()
   try {
     const res = await request(url, { method, headers, body: body ?? null, dispatcher, signal: signal ?? null })
     const text = await readBodyText(res.body)

@@ -1,6 +1,6 @@
 // One GET of a signed resource URL: exactly the signed headers plus Range, the answer checked before use.
 import type { Dispatcher } from 'undici'
-import { headerValue, readBodyText, type HttpLogger } from './http.js'
+import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from './http.js'
 import { NetworkError } from './errors.js'
 import { networkErrorCode, parseRetryAfter } from './retry.js'
 import { redactUrl } from './redact.js'
@@ -28,7 +28,7 @@ export async function requestResource(
   range: ByteRange | undefined,
   options: { dispatcher: Dispatcher; signal: AbortSignal; log?: HttpLogger | undefined; note?: string | undefined },
 ): Promise<ResourceResponse> {
-  const { request } = await import('undici')
+  const { request } = await loadHttpClient()
   const headers: Record<string, string> = { ...signedHeaders }
   if (range) headers.range = `bytes=${range.start}-${range.end - 1}`
   const started = performance.now()

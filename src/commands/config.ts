@@ -27,7 +27,7 @@ export async function runConfig(action: 'set' | 'get' | 'unset' | 'list' | 'path
       return
     }
     case 'unset':
-      store.unset(assertConfigKey(args[0] ?? ''))
+      await store.unset(assertConfigKey(args[0] ?? ''))
       return
     case 'set': {
       const key = assertConfigKey(args[0] ?? '')
@@ -35,7 +35,7 @@ export async function runConfig(action: 'set' | 'get' | 'unset' | 'list' | 'path
       let value = args[1] === '-' ? (await io.readStdin()).trim() : args[1]
       if (value === undefined || value === '') throw new UsageError(`no value given for ${key}`, { code: 'CONFIG_NO_VALUE', hint: `dtdl config set ${key} <value> (or - to read it from stdin)` })
       if (key === 'endpoint') value = parseEndpoint(value, 'endpoint')
-      store.set(key, value)
+      await store.set(key, value)
       return
     }
   }

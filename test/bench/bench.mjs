@@ -436,6 +436,9 @@ async function main() {
 
 /** Runs one section; a failure is printed and recorded, and the bench goes on. */
 async function section(name, summary, body) {
+  // BENCH_ONLY=parallel,single runs just those sections (names: parallel, single, memory, startup, crc64).
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  if (only.length > 0 && !only.includes(name)) return
   try {
     await body()
   } catch (err) {

@@ -315,7 +315,8 @@ describe('createTokenProvider', () => {
     expect(await p.get()).toBe('tok-2')
     expect(calls.length).toBe(2)
     // The rejected token was dropped from the store before the new one was written.
-    expect(state.sets.map((t) => t?.accessToken)).toEqual(['tok-1', undefined, 'tok-2'])
+    // The renewed token simply overwrites the cached one: no window with an empty cache.
+    expect(state.sets.map((t) => t?.accessToken)).toEqual(['tok-1', 'tok-2'])
   })
 
   it('renew of the current token mints a new one each time it is rejected', async () => {
