@@ -314,7 +314,6 @@ describe('createTokenProvider', () => {
     expect(await p.renew(first)).toBe('tok-2')
     expect(await p.get()).toBe('tok-2')
     expect(calls.length).toBe(2)
-    // The rejected token was dropped from the store before the new one was written.
     // The renewed token simply overwrites the cached one: no window with an empty cache.
     expect(state.sets.map((t) => t?.accessToken)).toEqual(['tok-1', 'tok-2'])
   })
