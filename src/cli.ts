@@ -106,6 +106,24 @@ async function runWithShell(flags: OutputFlags, body: (ctx: { signal: AbortSigna
 
 const intOption = (flag: string, min: number, max?: number) => (value: string) => parseIntegerOption(value, flag, min, max)
 
+/** The API flags get and info share: who asks, where, which version, intranet or not. */
+function addFileApiOptions(command: Command): Command {
+  return command
+    .option('-u, --union-id <id>', "the operator's unionId (or DINGTALK_UNION_ID, or config unionId)")
+    .addOption(new Option('--version <n>', 'file version (integer >= 1)').argParser(intOption('--version', 1)))
+    .option('--intranet', 'ask for intranet resource URLs (option.preferIntranet = true)')
+    .option('--no-intranet', 'ask for public resource URLs (option.preferIntranet = false)')
+    .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint)')
+}
+
+/** Those flags' values, as the commands take them. */
+const fileApiFlags = (o: Record<string, unknown>) => ({
+  unionId: o.unionId as string | undefined,
+  endpoint: o.endpoint as string | undefined,
+  version: o.version as number | undefined,
+  preferIntranet: o.intranet as boolean | undefined,
+})
+
 function buildProgram(): Command {
   const program = new Command()
   program
@@ -130,20 +148,17 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remot
 6 integrity, 7 local file system, 130 interrupted (143 on SIGTERM).`,
     )
 
-  program
-    .command('get')
-    .description('download one file; a whole folder with -r; a list of files with -i')
-    .usage('[options] <spaceId> <dentryId>\n       dtdl get [options] -i <file>')
-    // Optional here only so -i can go without them; the action insists on both otherwise.
-    .argument('[spaceId]', 'the storage space id')
-    .argument('[dentryId]', 'the file (dentry) id; with -r a folder id ("0" = the space root)')
+  addFileApiOptions(
+    program
+      .command('get')
+      .description('download one file; a whole folder with -r; a list of files with -i')
+      .usage('[options] <spaceId> <dentryId>\n       dtdl get [options] -i <file>')
+      // Optional here only so -i can go without them; the action insists on both otherwise.
+      .argument('[spaceId]', 'the storage space id')
+      .argument('[dentryId]', 'the file (dentry) id; with -r a folder id ("0" = the space root)'),
+  )
     .option('-o, --output <path>', 'target file, or an existing directory to save into (default: the file name, here)')
-    .option('-u, --union-id <id>', "the operator's unionId (or DINGTALK_UNION_ID, or config unionId)")
-    .addOption(new Option('--version <n>', 'file version to download (integer >= 1)').argParser(intOption('--version', 1)))
-    .option('--intranet', 'ask for intranet resource URLs (option.preferIntranet = true)')
-    .option('--no-intranet', 'ask for public resource URLs (option.preferIntranet = false)')
     .addOption(new Option('-c, --connections <n>', 'parallel connections, 1-16 (default: by size, up to 8)').argParser(intOption('--connections', 1, 16)))
-    .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint)')
     .addOption(new Option('--retries <n>', 'consecutive failures of a connection before giving up').default(5).argParser(intOption('--retries', 0, 100)))
     .addOption(new Option('--stall-timeout <seconds>', 'abort and retry a response silent this long').default(30).argParser(intOption('--stall-timeout', 1, 3600)))
     .addOption(new Option('--archive-wait <seconds>', 'how long to wait for an archived file to be restored').default(600).argParser(intOption('--archive-wait', 0, 86400)))
@@ -222,10 +237,7 @@ Interrupted? Run the same command again: it resumes.`,
               spaceId,
               dentryId,
               output: o.output as string | undefined,
-              unionId: o.unionId as string | undefined,
-              endpoint: o.endpoint as string | undefined,
-              version: o.version as number | undefined,
-              preferIntranet: o.intranet as boolean | undefined,
+              ...fileApiFlags(o),
               connections: o.connections as number | undefined,
               retries: o.retries as number,
               stallTimeoutMs: (o.stallTimeout as number) * 1000,
@@ -298,16 +310,13 @@ Paths are relative to the listed folder, names as the server has them (control c
       )
     })
 
-  program
-    .command('info')
-    .description("show a file's metadata and download info (region, hosts, expiry); secrets masked")
-    .argument('<spaceId>', 'the storage space id')
-    .argument('<dentryId>', 'the file (dentry) id')
-    .option('-u, --union-id <id>', "the operator's unionId (or DINGTALK_UNION_ID, or config unionId)")
-    .addOption(new Option('--version <n>', 'file version (integer >= 1)').argParser(intOption('--version', 1)))
-    .option('--intranet', 'ask for intranet resource URLs')
-    .option('--no-intranet', 'ask for public resource URLs')
-    .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint)')
+  addFileApiOptions(
+    program
+      .command('info')
+      .description("show a file's metadata and download info (region, hosts, expiry); secrets masked")
+      .argument('<spaceId>', 'the storage space id')
+      .argument('<dentryId>', 'the file (dentry) id'),
+  )
     .option('--show-secrets', 'print the signed URLs and headers in full (they grant access for a while)')
     .option('--json', 'print one JSON object on stdout')
     .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
@@ -321,10 +330,7 @@ Paths are relative to the listed folder, names as the server has them (control c
             {
               spaceId,
               dentryId,
-              unionId: o.unionId as string | undefined,
-              endpoint: o.endpoint as string | undefined,
-              version: o.version as number | undefined,
-              preferIntranet: o.intranet as boolean | undefined,
+              ...fileApiFlags(o),
               showSecrets: Boolean(o.showSecrets),
             },
             { env: process.env, ...ctx },
@@ -447,6 +453,11 @@ async function readStdin(): Promise<string> {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that goes away (`dtdl --help | head`) is not an error worth a stack trace; `-o -` reports
+  // it itself, with its exit code.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+  })
   const program = buildProgram()
   try {
     await program.parseAsync(argv)
