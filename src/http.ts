@@ -30,8 +30,13 @@ export function loadHttpClient(): Promise<HttpClient> {
     try {
       const require = createRequire(import.meta.url)
       const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as HttpClient['EnvHttpProxyAgent']
-      const apiRequest = require('undici/lib/api/api-request.js') as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>
-      if (typeof EnvHttpProxyAgent !== 'function' || typeof apiRequest !== 'function') throw new Error('undici layout changed')
+      const DispatcherClass = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object }
+      const api = require('undici/lib/api/index.js') as Record<string, unknown>
+      const apiRequest = api.request as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>
+      if (typeof EnvHttpProxyAgent !== 'function' || typeof apiRequest !== 'function' || typeof api.connect !== 'function') throw new Error('undici layout changed')
+      // What undici's index does on load: the proxy agent tunnels with dispatcher.connect(), which
+      // exists only once the API methods are on the prototype.
+      if (!('connect' in DispatcherClass.prototype)) Object.assign(DispatcherClass.prototype, api)
       return {
         EnvHttpProxyAgent,
         // What undici's own request(url, opts) does before calling the same function.
