@@ -194,8 +194,9 @@ Input files (-i):
   "line N: ..." and the other lines still run.
 Batches (-r, -i):
   -j files at a time; each uses -c connections if given, else by size up to floor(16 / jobs).
-  --limit-rate caps the whole batch: one budget shared by every file in flight. A failed file does not stop the others; the exit
-  code is the worst file's by severity: 130 > 6 > 7 > 5 > 3 > 4 > 2 > 1 > 0. --json prints
+  --limit-rate caps the whole batch: one budget shared by every file in flight. A failed file does
+  not stop the others; the exit code is the worst file's by severity: 130 > 6 > 7 > 5 > 3 > 4 > 2 >
+  1 > 0. --json prints
   {ok, exitCode, dir?, jobs, connections, maxConnectionsPerFile, files: [{path, spaceId, dentryId,
   status: downloaded|skipped|failed, bytes, line?, error?}], summary: {downloaded, skipped, failed,
   bytes, durationMs}}; with -r each path is relative to dir, with -i it is the target path.
