@@ -270,9 +270,10 @@ Interrupted? Run the same command again: it resumes.`,
             )
           }
           if (flags.quiet) return
-          if (r.upToDate) say(`up to date: ${r.path} (${r.bytes} bytes)`)
-          else if (r.path === '-') say(`streamed ${r.bytes} bytes to stdout (checked: ${r.checked.join(' + ')})`)
-          else say(`saved ${r.path} (${r.bytes} bytes in ${(r.durationMs / 1000).toFixed(1)}s, checked: ${r.checked.join(' + ')})`)
+          const bytes = `${r.bytes} byte${r.bytes === 1 ? '' : 's'}`
+          if (r.upToDate) say(`up to date: ${r.path} (${bytes})`)
+          else if (r.path === '-') say(`streamed ${bytes} to stdout (checked: ${r.checked.join(' + ')})`)
+          else say(`saved ${r.path} (${bytes} in ${(r.durationMs / 1000).toFixed(1)}s, checked: ${r.checked.join(' + ')})`)
         },
       )
     })

@@ -116,7 +116,9 @@ export async function probeRemote(fetcher: ResourceFetcher, signal: AbortSignal)
   const probe = await fetcher.withRecovery('size probe', signal, (info, url, sig) => fetcher.request(info, url, { start: 0, end: 1 }, sig, 'probe'))
   // The probe's one byte is not worth waiting for: a broken or silent probe body must not hold up the start.
   discard(probe.body)
-  return { size: probeSize(probe), etag: probe.etag, crc: probe.crc64, rangeIgnored: probe.status === 200 }
+  const size = probeSize(probe)
+  // OSS answers a Range on an empty object with 200 by design: that says nothing about Range support.
+  return { size, etag: probe.etag, crc: probe.crc64, rangeIgnored: probe.status === 200 && size > 0 }
 }
 
 /** Downloads one file; resolves with what was done, or throws a DtdlError (the abort reason on abort). */

@@ -31,6 +31,18 @@ describe('dtdl get', () => {
     expect((await readdir(w.dir)).filter((f) => f.includes('dtdl-part'))).toEqual([])
   })
 
+  it.each([
+    ['an empty file', 0],
+    ['a 1-byte file', 1],
+  ])('downloads %s (%i bytes) without claiming the host ignores Range', async (_name, size) => {
+    w.emulator.addFile({ spaceId: SPACE, dentryId: `tiny${size}`, name: 'tiny', content: Buffer.alloc(size, 65) })
+    const r = await w.run(['get', SPACE, `tiny${size}`, '-o', 'tiny', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, bytes: size, checked: ['size', 'crc64'] })
+    expect((await readFile(join(w.dir, 'tiny'))).equals(Buffer.alloc(size, 65))).toBe(true)
+    expect(r.stderr).not.toMatch(/ignores Range/)
+  })
+
   it('saves under the dentry name without -o, and inside an existing directory given as -o', async () => {
     expect((await w.run(['get', SPACE, '501'])).code).toBe(0)
     expect((await readFile(join(w.dir, 'report 2026.pdf'))).equals(content)).toBe(true)
