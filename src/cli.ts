@@ -61,13 +61,7 @@ async function runWithShell(flags: OutputFlags, body: (ctx: { signal: AbortSigna
   process.on('SIGTERM', sigterm)
 
   const { chooseProgressMode, createProgressReporter } = await import('./progress.js')
-  const mode = chooseProgressMode({
-    isTTY: Boolean(process.stderr.isTTY),
-    ci: Boolean(process.env.CI) && process.env.CI !== 'false',
-    quiet: Boolean(flags.quiet),
-    term: process.env.TERM,
-    columns: process.stderr.columns,
-  })
+  const mode = progressModeFor(flags, chooseProgressMode)
   const reporter = await createProgressReporter({ mode, stream: process.stderr, showProgress: flags.progress !== false, noColor: Boolean(process.env.NO_COLOR) })
   const wrapped: ProgressReporter = {
     phase: (t) => reporter.phase(t),
@@ -105,6 +99,26 @@ async function runWithShell(flags: OutputFlags, body: (ctx: { signal: AbortSigna
 }
 
 const intOption = (flag: string, min: number, max?: number) => (value: string) => parseIntegerOption(value, flag, min, max)
+
+/** The output mode from the terminal, CI and flags: one rule for single files and batches. */
+function progressModeFor(flags: OutputFlags, choose: typeof import('./progress.js').chooseProgressMode) {
+  return choose({
+    isTTY: Boolean(process.stderr.isTTY),
+    ci: Boolean(process.env.CI) && process.env.CI !== 'false',
+    quiet: Boolean(flags.quiet),
+    term: process.env.TERM,
+    columns: process.stderr.columns,
+  })
+}
+
+/** --limit-rate as bytes per second, or a usage error. */
+async function parseLimitRate(value: unknown): Promise<number | undefined> {
+  if (value === undefined) return undefined
+  const { parseRate } = await import('./format.js')
+  const rate = parseRate(String(value))
+  if (rate === undefined) throw new UsageError(`--limit-rate must be a rate such as 500K or 10M, not ${JSON.stringify(value)}`, { code: 'BAD_OPTION' })
+  return rate
+}
 
 /** The API flags get and info share: who asks, where, which version, intranet or not. */
 function addFileApiOptions(command: Command): Command {
@@ -221,11 +235,7 @@ Interrupted? Run the same command again: it resumes.`,
       if (o.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(String(o.sha256))) {
         throw new UsageError('--sha256 must be 64 hex digits', { code: 'BAD_OPTION' })
       }
-      const { parseRate } = await import('./format.js')
-      const limitRate = o.limitRate === undefined ? undefined : parseRate(String(o.limitRate))
-      if (o.limitRate !== undefined && limitRate === undefined) {
-        throw new UsageError(`--limit-rate must be a rate such as 500K or 10M, not ${JSON.stringify(o.limitRate)}`, { code: 'BAD_OPTION' })
-      }
+      const limitRate = await parseLimitRate(o.limitRate)
       if (o.output === '-' && flags.json) {
         throw new UsageError('--json and -o - both want stdout', { code: 'BAD_OPTION', hint: 'drop --json, or save to a file with -o <path>' })
       }
@@ -396,21 +406,11 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
     if (value !== undefined) throw new UsageError(`${flag} applies to one file, not to -r or -i`, { code: 'BAD_OPTION' })
   }
   if (o.output === '-') throw new UsageError('-o - streams one file to stdout; -r and -i write files', { code: 'BAD_OPTION', hint: 'give a directory with -o' })
-  const { parseRate } = await import('./format.js')
-  const limitRate = o.limitRate === undefined ? undefined : parseRate(String(o.limitRate))
-  if (o.limitRate !== undefined && limitRate === undefined) {
-    throw new UsageError(`--limit-rate must be a rate such as 500K or 10M, not ${JSON.stringify(o.limitRate)}`, { code: 'BAD_OPTION' })
-  }
+  const limitRate = await parseLimitRate(o.limitRate)
   const { globToRegExp } = await import('./mirror-plan.js')
   for (const pattern of [...include, ...exclude]) globToRegExp(pattern) // a bad pattern is a usage error before any request
   const { chooseProgressMode } = await import('./progress.js')
-  const mode = chooseProgressMode({
-    isTTY: Boolean(process.stderr.isTTY),
-    ci: Boolean(process.env.CI) && process.env.CI !== 'false',
-    quiet: Boolean(flags.quiet),
-    term: process.env.TERM,
-    columns: process.stderr.columns,
-  })
+  const mode = progressModeFor(flags, chooseProgressMode)
   const { runBatchGet } = await import('./commands/batch-get.js')
   const { describeSummary } = await import('./batch-progress.js')
   await runWithShell(
