@@ -161,7 +161,7 @@ describe('dtdl get', () => {
 describe('dtdl get: crash safety', () => {
   it('resumes after kill -9: identical file, about 1.1x the size fetched, never a partial file at the target', async () => {
     const size = 48 * 1024 * 1024
-    const w = await setupWorld({ files: [{ spaceId: SPACE, dentryId: '700', name: 'big.bin', size }], faults: { bytesPerSecondPerConnection: 12_000_000 } })
+    const w = await setupWorld({ files: [{ spaceId: SPACE, dentryId: '700', name: 'big.bin', size }], faults: { bytesPerSecondPerConnection: 6_000_000 } })
     try {
       const target = join(w.dir, 'big.bin')
       const child = spawnCli(['get', SPACE, '700', '-o', target, '-c', '2'], { env: w.env(), cwd: w.dir })
