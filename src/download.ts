@@ -4,8 +4,8 @@ import { open, rename, stat, type FileHandle } from 'node:fs/promises'
 import type { Dispatcher } from 'undici'
 import { crc64 } from './crc64.js'
 import { DtdlError, ExitCode, FileSystemError, IntegrityError, NetworkError, toFileSystemError } from './errors.js'
-import type { DownloadInfo } from './dingtalk-api.js'
-import type { HttpLogger } from './http.js'
+import { resourceHosts, type DownloadInfo } from './dingtalk-api.js'
+import { headerValue, type HttpLogger } from './http.js'
 import { RateLimiter } from './rate-limiter.js'
 import { RangeUnsupportedError, ResourceFetcher, remoteChangedError } from './resource-fetcher.js'
 import type { ResourceResponse } from './resource-request.js'
@@ -18,7 +18,7 @@ import {
   writeResumeRecord,
   type RequestIdentity,
 } from './resume-record.js'
-import { checkRangeResponse, chooseConnections, chooseSplit, mergeRanges, missingRanges, planSegments, totalLength, type ByteRange } from './segments.js'
+import { checkRangeResponse, chooseConnections, chooseSplit, mergeRanges, missingRanges, parseContentRange, planSegments, totalLength, type ByteRange } from './segments.js'
 import { SignedUrlSource } from './signed-url-source.js'
 import { fileRangeCrc, fileSha256, sha256MismatchError, wholeFileCrc, type CrcPiece } from './verify.js'
 
@@ -300,7 +300,7 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
     etag,
     crc64: remote.crc === null ? null : remote.crc.toString(),
     region: info.region,
-    hosts: [...new Set(info.resourceUrls.map((u) => new URL(u).host))],
+    hosts: resourceHosts(info),
   })
   if (rangeIgnored) emit({ type: 'note', message: 'the storage host ignores Range requests: downloading on one connection from byte 0' })
 
@@ -409,7 +409,7 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
           throw remoteChangedError()
         }
         if (!rangeIgnored) {
-          const verdict = checkRangeResponse(res.status, headerString(res.headers['content-range']), asked, size)
+          const verdict = checkRangeResponse(res.status, headerValue(res.headers, 'content-range'), asked, size)
           if (verdict !== 'ok') {
             discard(res.body)
             throw new RangeUnsupportedError(
@@ -490,16 +490,11 @@ export function discard(body: ResourceResponse['body']): void {
   body.destroy()
 }
 
-export function headerString(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v
-}
-
 /** Size from the probe: Content-Range's total on a 206, Content-Length on a 200 (Range ignored). */
 function probeSize(probe: ResourceResponse): number {
-  const cr = headerString(probe.headers['content-range'])
-  const total = cr ? /\/(\d+)\s*$/.exec(cr)?.[1] : undefined
-  if (probe.status === 206 && total !== undefined) return Number(total)
-  const length = headerString(probe.headers['content-length'])
+  const total = parseContentRange(headerValue(probe.headers, 'content-range'))?.total
+  if (probe.status === 206 && total !== undefined) return total
+  const length = headerValue(probe.headers, 'content-length')
   if (probe.status === 200 && length !== undefined && /^\d+$/.test(length)) return Number(length)
   throw new DtdlError('NO_SIZE', ExitCode.remote, 'the storage host did not say how large the file is (no Content-Range or Content-Length)')
 }

@@ -4,10 +4,12 @@ import type { Writable } from 'node:stream'
 import { once } from 'node:events'
 import { crc64 } from './crc64.js'
 import { IntegrityError, NetworkError, toFileSystemError } from './errors.js'
-import { discard, headerString, openRemote, probeRemote, type DownloadOptions, type DownloadResult } from './download.js'
+import { discard, openRemote, probeRemote, type DownloadOptions, type DownloadResult } from './download.js'
 import { RangeUnsupportedError, remoteChangedError } from './resource-fetcher.js'
 import { checkRangeResponse } from './segments.js'
 import { sha256MismatchError } from './verify.js'
+import { resourceHosts } from './dingtalk-api.js'
+import { headerValue } from './http.js'
 
 export type StreamOptions = Omit<DownloadOptions, 'target' | 'connections' | 'force' | 'checkpointIntervalMs'> & { out: Writable }
 
@@ -26,7 +28,7 @@ export async function streamFile(options: StreamOptions): Promise<DownloadResult
     let pos = 0
     let crc = 0n
     const info = source.current
-    emit({ type: 'start', size: remote.size, resumedBytes: 0, connections: 1, etag: remote.etag, crc64: remote.crc?.toString() ?? null, region: info.region, hosts: [...new Set(info.resourceUrls.map((u) => new URL(u).host))] })
+    emit({ type: 'start', size: remote.size, resumedBytes: 0, connections: 1, etag: remote.etag, crc64: remote.crc?.toString() ?? null, region: info.region, hosts: resourceHosts(info) })
     const progressTimer = setInterval(() => emit({ type: 'progress', receivedBytes: pos, completedBytes: pos, size: remote.size }), 200)
     progressTimer.unref()
     const outClosed = new Promise<never>((_, reject) => options.out.once('error', (err: unknown) => reject(toFileSystemError(err, 'stdout', 'write to'))))
@@ -47,7 +49,7 @@ export async function streamFile(options: StreamOptions): Promise<DownloadResult
           }
           // Without Range support a retry restarts at byte 0: skip what the pipe already has.
           let skip = remote.rangeIgnored ? pos : 0
-          if (!remote.rangeIgnored && checkRangeResponse(res.status, headerString(res.headers['content-range']), asked, remote.size) !== 'ok') {
+          if (!remote.rangeIgnored && checkRangeResponse(res.status, headerValue(res.headers, 'content-range'), asked, remote.size) !== 'ok') {
             discard(res.body)
             throw new RangeUnsupportedError('the storage host answered a Range request with other bytes than asked; the stream cannot continue')
           }

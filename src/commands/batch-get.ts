@@ -5,13 +5,13 @@ import type { Writable } from 'node:stream'
 import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchItem, type BatchResult } from '../batch.js'
 import { createBatchProgress } from '../batch-progress.js'
 import type { DingTalkApi, Dentry } from '../dingtalk-api.js'
-import { ApiError, DtdlError, UsageError, toFileSystemError } from '../errors.js'
+import { DtdlError, UsageError, toFileSystemError } from '../errors.js'
 import { isFolder, walkFolder } from '../folder-walk.js'
 import { parseInputFile, type InputEntry } from '../input-file.js'
 import { cleanName, planMirror, type PathFilters, type RemoteNode } from '../mirror-plan.js'
 import type { ProgressMode } from '../progress.js'
 import { isInside, joinInside, resolveTargetPath } from '../target-path.js'
-import { connectApi, requireUnionId, signedDownloadInfo, type CommandContext } from './get.js'
+import { connectApi, isPermissionDenied, requireUnionId, signedDownloadInfo, type CommandContext } from './get.js'
 
 export interface BatchGetOptions {
   /** A folder (or file) to mirror, or an input file ("-" = stdin). */
@@ -45,8 +45,6 @@ export interface BatchGetResult extends BatchResult {
   maxConnectionsPerFile: number
 }
 
-/** Lookups refused for lack of permission are not fatal: the id stands in for the name. */
-const isPermissionDenied = (err: unknown) => err instanceof ApiError && (err.code === 'Forbidden.AccessDenied.AccessTokenPermissionDenied' || err.code === 'permissionDenied')
 
 export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult> {
   const jobs = options.jobs ?? DEFAULT_JOBS

@@ -96,10 +96,14 @@ async function lookupRemoteName(api: DingTalkApi, spaceId: string, dentryId: str
     if (dentry.type.toUpperCase() === 'FOLDER') throw folderError(dentry.name)
     return dentry.name
   } catch (err) {
-    if (err instanceof ApiError && (err.code === 'Forbidden.AccessDenied.AccessTokenPermissionDenied' || err.code === 'permissionDenied')) return undefined
+    if (isPermissionDenied(err)) return undefined
     throw err
   }
 }
+
+/** A lookup refused for lack of permission: not fatal where the id can stand in for the name. */
+export const isPermissionDenied = (err: unknown): boolean =>
+  err instanceof ApiError && (err.code === 'Forbidden.AccessDenied.AccessTokenPermissionDenied' || err.code === 'permissionDenied')
 
 export function folderError(name: string): UsageError {
   return new UsageError(`${JSON.stringify(name)} is a folder`, { code: 'IS_FOLDER', hint: 'add -r to download the whole folder' })

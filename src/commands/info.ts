@@ -1,6 +1,7 @@
 // `dtdl info`: a file's metadata and its download info (region, hosts, expiry), secrets masked by default.
 import { connectApi, requireUnionId, type CommandContext } from './get.js'
 import { maskSecret, redactUrl } from '../redact.js'
+import { resourceHosts } from '../dingtalk-api.js'
 
 export interface InfoOptions {
   spaceId: string
@@ -59,7 +60,7 @@ export async function runInfo(options: InfoOptions, ctx: Omit<CommandContext, 's
         protocol: 'HEADER_SIGNATURE',
         region: info.region,
         expirationSeconds: info.expirationSeconds,
-        hosts: [...new Set(info.resourceUrls.map((u) => new URL(u).host))],
+        hosts: resourceHosts(info),
         resourceUrls: show ? info.resourceUrls : info.resourceUrls.map(redactUrl),
         headers: Object.fromEntries(Object.entries(info.headers).map(([k, v]) => [k, show || /^x-oss-date$/i.test(k) ? v : maskSecret(v)])),
       },

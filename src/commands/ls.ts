@@ -1,9 +1,8 @@
 // `dtdl ls`: a folder's entries (or the whole tree with -r) as aligned lines for people or JSON for scripts.
-import { ApiError } from '../errors.js'
 import { formatBytes } from '../format.js'
 import { isFolder, walkFolder } from '../folder-walk.js'
 import type { Dentry } from '../dingtalk-api.js'
-import { connectApi, requireUnionId, type CommandContext } from './get.js'
+import { connectApi, isPermissionDenied, requireUnionId, type CommandContext } from './get.js'
 
 export interface LsOptions {
   spaceId: string
@@ -44,7 +43,7 @@ export async function runLs(options: LsOptions, ctx: Omit<CommandContext, 'stdou
     if (folderId !== '0') {
       // `ls` of a file shows that file, like ls(1); the list API would only answer "not a folder".
       const self = await api.getDentry(options.spaceId, folderId, unionId).catch((err: unknown) => {
-        if (err instanceof ApiError && (err.code === 'Forbidden.AccessDenied.AccessTokenPermissionDenied' || err.code === 'permissionDenied')) return undefined
+        if (isPermissionDenied(err)) return undefined
         throw err
       })
       if (self && !isFolder(self)) return [toEntry(self, [self.name])]
