@@ -342,23 +342,36 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
 
   /** Streams one response into the segment; returns when the segment is complete. */
   async function receive(seg: Segment, res: ResourceResponse, stopSignal: AbortSignal): Promise<void> {
-    // Bytes are copied into one batch buffer rather than kept as the socket's chunks: chunks held across
+    // Bytes are copied into batch buffers rather than kept as the socket's chunks: chunks held across
     // a write survive young-generation GCs, get promoted, and pile up (tens of MiB) until a full GC.
     // Copied, each chunk dies young; the copy costs far less than the write.
-    const batch = Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES)
+    // Two buffers: one fills from the socket while the other is written, so the disk write (a copy into
+    // the page cache, on libuv's thread pool) overlaps the network read and the CRC instead of adding to them.
+    const buffers = [Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES), Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES)] as const
+    let batch = buffers[0]
     let filled = 0
     let batchStarted = 0
+    let writeAt = seg.flushed
+    // The write in flight (at most one, so seg.flushed only ever moves forward over written bytes).
+    let writing: Promise<void> = Promise.resolve()
     const flush = async () => {
+      // The other buffer is free once its write is done: only then switch to it.
+      await writing
       if (filled === 0) return
-      const at = seg.flushed
-      const n = filled
-      try {
-        await handle.write(batch, 0, n, at)
-      } catch (err) {
-        throw toFileSystemError(err, partialPath, 'write to')
-      }
+      const [buf, at, n] = [batch, writeAt, filled]
+      writing = handle.write(buf, 0, n, at).then(
+        () => {
+          seg.flushed = at + n
+        },
+        (err: unknown) => {
+          throw toFileSystemError(err, partialPath, 'write to')
+        },
+      )
+      // Awaited at the next flush; until then a failure must not count as unhandled.
+      writing.catch(() => {})
+      writeAt = at + n
       filled = 0
-      seg.flushed = at + n
+      batch = batch === buffers[0] ? buffers[1] : buffers[0]
     }
     try {
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -382,6 +395,7 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
       }
     } finally {
       await flush()
+      await writing
       if (seg.pos < seg.end || !res.body.readableEnded) discard(res.body)
     }
     if (seg.pos < seg.end) throw new NetworkError(`the connection closed ${seg.end - seg.pos} bytes early`, { code: 'PREMATURE_CLOSE' })
