@@ -3,6 +3,7 @@
 
 import { makeSliceTables, POLY_HI, POLY_LO } from './crc64-tables.js'
 import { createWasmCrc64, type Crc64Fn } from './crc64-wasm.js'
+import { loadNativeCrc64 } from './crc64-native.js'
 
 const MASK = 0xffffffffffffffffn
 
@@ -51,19 +52,25 @@ export function crc64Js(data: Uint8Array, crc: bigint = 0n): bigint {
   return ~((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)) & MASK
 }
 
-// Below this size the copy into wasm memory and the call cost more than the JS loop saves.
-const WASM_MIN_BYTES = 256
+// Below this size the call into wasm or the addon (and wasm's copy) costs more than the JS loop saves.
+const ACCELERATED_MIN_BYTES = 256
 const wasm = createWasmCrc64()
+const native = loadNativeCrc64()
 
 /** The WebAssembly CRC-64 (slicing-by-16, i64 tables), or undefined where WebAssembly is unavailable. */
 export const crc64Wasm: Crc64Fn | undefined = wasm
 
+/** The native CRC-64 (carry-less multiplication), or undefined where the addon is not built or usable. */
+export const crc64Native: Crc64Fn | undefined = native
+
+const accelerated = native ?? wasm
+
 /** Which implementation `crc64()` uses for inputs of more than a few hundred bytes. */
-export const crc64Implementation: 'wasm' | 'js' = wasm ? 'wasm' : 'js'
+export const crc64Implementation: 'native' | 'wasm' | 'js' = native ? 'native' : wasm ? 'wasm' : 'js'
 
 /** Continues a CRC-64 over `data`; `crc` is the CRC of everything before it (0n for a start). */
 export function crc64(data: Uint8Array, crc: bigint = 0n): bigint {
-  return wasm && data.length >= WASM_MIN_BYTES ? wasm(data, crc) : crc64Js(data, crc)
+  return accelerated && data.length >= ACCELERATED_MIN_BYTES ? accelerated(data, crc) : crc64Js(data, crc)
 }
 
 /** An incremental CRC-64 over a stream of chunks. */

@@ -1,7 +1,10 @@
 // CRC-64/XZ: every implementation against a tiny reference loop, continuation, and combine.
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { Crc64, crc64, crc64Combine, crc64Implementation, crc64Js, crc64Wasm } from '../src/crc64.js'
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Crc64, crc64, crc64Combine, crc64Implementation, crc64Js, crc64Native, crc64Wasm } from '../src/crc64.js'
 import { createWasmCrc64, type Crc64Fn } from '../src/crc64-wasm.js'
 
 // Bit-at-a-time reference with BigInt: slow, obviously right.
@@ -42,10 +45,14 @@ function referenceCombine(crcA: bigint, crcB: bigint, lengthB: number): bigint {
   return crc ^ crcB
 }
 
+const ascii = (s: string): Uint8Array => new TextEncoder().encode(s)
+const random = randomBytes(300_000)
+
 const wasmRequired = crc64Wasm
 const impls: [string, Crc64Fn][] = [
   ['crc64', crc64],
   ['js', crc64Js],
+  ...(crc64Native ? ([['native', crc64Native]] as [string, Crc64Fn][]) : []),
   ...(wasmRequired
     ? ([
         ['wasm', wasmRequired],
@@ -54,12 +61,23 @@ const impls: [string, Crc64Fn][] = [
       ] as [string, Crc64Fn][])
     : []),
 ]
-const ascii = (s: string): Uint8Array => new TextEncoder().encode(s)
-const random = randomBytes(300_000)
 
-it('uses WebAssembly where Node has it', () => {
-  expect(crc64Implementation).toBe('wasm')
+// `npm install` builds the addon where a compiler is present (it is on every machine this project runs on),
+// and x86-64 CPUs have had PCLMULQDQ since 2010.
+const addonBuilt = existsSync(fileURLToPath(new URL('../src/native/build/Release/dtdl_crc64.node', import.meta.url)))
+
+it('uses the native addon where it was built, else WebAssembly', () => {
   expect(crc64Wasm).toBeTypeOf('function')
+  expect(crc64Implementation).toBe(addonBuilt && process.arch === 'x64' ? 'native' : 'wasm')
+})
+
+it('falls back to WebAssembly with DTDL_NATIVE=0, in the built CLI as in a plain install without a compiler', () => {
+  const dist = new URL('../dist/crc64.js', import.meta.url).href
+  const script = `import(${JSON.stringify(dist)}).then((m) => console.log(m.crc64Implementation, m.crc64(new TextEncoder().encode('123456789'.repeat(40))).toString(16)))`
+  const run = (env: Record<string, string>) => spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim().split(' ')
+  const expected = crc64Js(ascii('123456789'.repeat(40))).toString(16)
+  expect(run({ DTDL_NATIVE: '0' })).toEqual(['wasm', expected])
+  expect(run({})).toEqual([crc64Implementation, expected])
 })
 
 describe.each(impls)('%s', (_name, fn) => {
@@ -84,7 +102,7 @@ describe.each(impls)('%s', (_name, fn) => {
     }
   })
 
-  it.each([255, 256, 257, 1000, 4099, 65536 + 13])('length %i at odd offset 3', (length) => {
+  it.each([63, 64, 65, 127, 128, 129, 255, 256, 257, 1000, 4099, 65536 + 13])('length %i at odd offset 3', (length) => {
     const data = random.subarray(3, 3 + length)
     expect(fn(data)).toBe(reference(data))
   })

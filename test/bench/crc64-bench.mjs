@@ -1,6 +1,6 @@
 // CRC-64 throughput per implementation and chunk size, and the cost of crc64Combine.
 // Run: npx tsc -p . && node test/bench/crc64-bench.mjs [--mib=512]  (last line of output is JSON)
-import { crc64, crc64Js, crc64Wasm, crc64Combine, crc64Implementation } from '../../dist/crc64.js'
+import { crc64, crc64Js, crc64Native, crc64Wasm, crc64Combine, crc64Implementation } from '../../dist/crc64.js'
 import { createWasmCrc64 } from '../../dist/crc64-wasm.js'
 import { randomFillSync } from 'node:crypto'
 
@@ -46,6 +46,7 @@ const impls = {
     'wasm-slice16-1m': createWasmCrc64({ slices: 16, bufferBytes: 1024 * 1024 }),
     'wasm-slice32-256k': createWasmCrc64({ slices: 32 }),
   }),
+  ...(crc64Native && { 'native-clmul': crc64Native }),
   [`crc64 (${crc64Implementation})`]: crc64,
 }
 

@@ -1,0 +1,25 @@
+// The optional native CRC-64 (src/native/crc64.c, PCLMULQDQ folding, ~6x the WebAssembly loop). `npm install`
+// builds it with node-gyp when a compiler is present; without it dtdl uses WebAssembly, same results.
+import { createRequire } from 'node:module'
+import type { Crc64Fn } from './crc64-wasm.js'
+
+// node-gyp's output, seen from src/ (tests run the TypeScript) and from dist/ (the built CLI).
+const ADDON_PATHS = ['./native/build/Release/dtdl_crc64.node', '../src/native/build/Release/dtdl_crc64.node']
+
+/**
+ * The native CRC-64, or undefined when the addon was not built, fails to load, or the CPU lacks carry-less
+ * multiplication (the addon's own fallback is a byte loop, slower than WebAssembly). DTDL_NATIVE=0 skips it.
+ */
+export function loadNativeCrc64(env: Record<string, string | undefined> = process.env): Crc64Fn | undefined {
+  if (env.DTDL_NATIVE === '0') return undefined
+  const require = createRequire(import.meta.url)
+  for (const path of ADDON_PATHS) {
+    try {
+      const addon = require(path) as { crc64: (data: Uint8Array, crc: bigint) => bigint; accelerated: boolean }
+      return addon.accelerated ? (data, crc = 0n) => addon.crc64(data, crc) : undefined
+    } catch {
+      // Not built here, or built for another Node ABI/platform: try the next place, then fall back.
+    }
+  }
+  return undefined
+}
