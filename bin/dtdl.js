@@ -1,3 +1,11 @@
 #!/usr/bin/env node
-'use strict'
-import '../dist/cli.js'
+// `dtdl --version` answers without loading the CLI: scripts call it often, and the CLI's modules are most
+// of its start-up time. Everything else goes to dist/cli.js.
+import { readFileSync } from 'node:fs'
+
+const args = process.argv.slice(2)
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`)
+} else {
+  await import('../dist/cli.js')
+}

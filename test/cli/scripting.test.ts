@@ -49,6 +49,16 @@ describe('scripts and CI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at .*\(/)
   })
 
+  it('--version and -V print the package version alone (answered before the CLI loads), as commander does', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    for (const flag of ['--version', '-V']) {
+      const r = await w.run([flag])
+      expect(r).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' })
+    }
+    // With another argument the fast path stands aside and commander answers: the same line.
+    expect(await w.run(['--version', 'extra'])).toMatchObject({ code: 0, stdout: `${version}\n` })
+  })
+
   it('--json prints exactly one parsable object on success and on failure', async () => {
     const ok = await w.run(['get', SPACE, '301', '-o', 'a.tar', '--json'])
     expect(ok.code).toBe(0)
