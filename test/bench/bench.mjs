@@ -1,6 +1,7 @@
 // `npm run bench`: dtdl as a real child process against aria2c and curl, on the project's emulator (and nginx).
 //   1. parallel:   512 MiB, 40 MB/s per connection, dtdl -c 8 vs aria2c -x8 -s8 (medians)
-//   2. single:     2 GiB, unthrottled (nginx, else the emulator), dtdl -c 1 vs curl (best of N), CPU s/GiB
+//   2. single:     2 GiB, unthrottled (nginx, else the emulator), dtdl -c 1 vs curl (best of N), CPU s/GiB,
+//                  and the floor under it: the same GET read and discarded by undici (and by node:http)
 //   3. memory:     dtdl -c 8 peak RSS on the 512 MiB vs the 2 GiB file
 //   4. start-up:   dtdl --help / --version vs `node -e 0`
 //   5. CRC-64:     test/bench/crc64-bench.mjs throughput vs the single-connection download rate
@@ -205,6 +206,15 @@ async function main() {
     return { ...r, ok, fsyncS, error: ok ? undefined : `exit ${r.code ?? r.signal}, ${got ?? 'no'} bytes: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` }
   }
 
+  /** The same GET, bytes discarded (test/bench/read-floor.mjs): what undici alone, or node:http, costs. */
+  async function runFloor(client, dentryId, size) {
+    const info = await downloadInfo(dentryId)
+    const r = await measure(meter, process.execPath, [join(ROOT, 'test/bench/read-floor.mjs'), client, info.url, JSON.stringify(info.headers)], { env: childEnv, cwd: ROOT })
+    const json = lastJson(r.stdout)
+    const ok = r.code === 0 && json?.bytes === size
+    return { ...r, ok, error: ok ? undefined : `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}` }
+  }
+
   const logRound = (section, i, results) =>
     note(`${section} round ${i + 1}/${ROUNDS}: ${results.map(([name, r]) => (r ? (r.ok ? `${name} ${r.wallS.toFixed(2)} s` : `${name} FAILED (${r.error})`) : `${name} skipped`)).join(', ')}`)
 
@@ -290,6 +300,8 @@ async function main() {
   await section('single', summary, async () => {
     const d = []
     const c = []
+    const fu = []
+    const fh = []
     for (let i = 0; i < ROUNDS; i++) {
       const order = i % 2 === 0 ? ['curl', 'dtdl'] : ['dtdl', 'curl']
       const got = {}
@@ -297,10 +309,14 @@ async function main() {
         if (who === 'dtdl') d.push((got.dtdl = await runDtdl(bigDentry, big.size, 1, 'single-dtdl')))
         else if (tools.curl) c.push((got.curl = await runCurl(bigDentry, big.size, 'single-curl')))
       }
-      logRound('single', i, [['curl', got.curl], ['dtdl', got.dtdl]])
+      fu.push((got.undici = await runFloor('undici', bigDentry, big.size)))
+      fh.push((got.http = await runFloor('http', bigDentry, big.size)))
+      logRound('single', i, [['curl', got.curl], ['dtdl', got.dtdl], ['undici read-only', got.undici], ['node:http read-only', got.http]])
     }
     const ds = best(d, big.size)
     const cs = tools.curl ? best(c, big.size) : null
+    const us = best(fu, big.size)
+    const hs = best(fh, big.size)
     const fsyncS = tools.curl ? median(c.filter((r) => r.ok).map((r) => r.fsyncS)) : null
     const ratio = cs?.wallS ? ds.wallS / cs.wallS : null
     const row = (name, s) => [name, fmt(s.wallS, 3), fmt(s.gbps, 3), fmt(s.cpuPerGiB, 3), fmt(s.userS, 2), fmt(s.sysS, 2), fmt(s.peakRssMiB, 1), `${s.okRounds}/${ROUNDS}`]
@@ -311,15 +327,21 @@ async function main() {
           tools.curl ? row('curl', cs) : ['curl', 'skipped: curl not installed', '', '', '', '', '', ''],
           row('dtdl -c 1', ds),
           ...(tools.curl ? [['curl + fsync (info)', fmt(cs.wallS !== null && fsyncS !== null ? cs.wallS + fsyncS : null, 3), '', '', '', '', '', '']] : []),
+          row('undici read-only (floor)', us),
+          row('node:http read-only (info)', hs),
         ],
       ),
     )
+    note('("read-only" = test/bench/read-floor.mjs: the same GET with bytes thrown away, no CRC, no disk. The undici row is the floor')
+    note(' under dtdl, which reads with undici; node:http shows what Node\'s own client costs for the same bytes.)')
     note(`(CPU, RSS: the best-wall round's, from ${describeMeter(meter)}; dtdl includes its CRC-64 and its fsync before the rename, curl neither;`)
     if (tools.curl) note(` "curl + fsync" adds the median time of \`sync <file>\` after curl, ${fmt(fsyncS, 2)} s, for a like-for-like durable write;`)
     note(` dtdl engine time (--json durationMs) ${fmt(ds.engineS, 3)} s)`)
     const g = ratio === null ? null : ratio <= 1
     say(`  dtdl/curl wall time     ${fmt(ratio, 3, 'x').padStart(8)}   goal <= 1.0        ${tools.curl ? verdict(g) : 'skipped: curl not installed'}`)
-    summary.single = { fileMiB: BIG_MIB, server, dtdl: ds, curl: cs, curlFsyncS: round(fsyncS, 3), ratioWallDtdlToCurl: round(ratio, 3) }
+    say(`  undici floor/curl       ${fmt(cs?.wallS && us.wallS ? us.wallS / cs.wallS : null, 3, 'x').padStart(8)}   (info: reading alone, before any CRC or write)`)
+    say(`  dtdl/undici floor       ${fmt(us.wallS ? ds.wallS / us.wallS : null, 3, 'x').padStart(8)}   (info: what dtdl's CRC, writes and fsync add)`)
+    summary.single = { fileMiB: BIG_MIB, server, dtdl: ds, curl: cs, undiciReadOnly: us, nodeHttpReadOnly: hs, curlFsyncS: round(fsyncS, 3), ratioWallDtdlToCurl: round(ratio, 3), ratioWallUndiciFloorToCurl: round(cs?.wallS && us.wallS ? us.wallS / cs.wallS : null, 3) }
     summary.goals.singleVsCurl = tools.curl ? verdict(g) : 'skipped'
   })
 
@@ -347,6 +369,7 @@ async function main() {
           [`dtdl -c ${CONNECTIONS}, ${PAR_MIB} MiB`, fmt(ss.peakRssMiB, 1), fmt(ss.medianRssMiB, 1), fmt(ss.wallS), fmt(ss.mbps, 1), fmt(ss.cpuS), `${ss.okRounds}/${ROUNDS}`],
           [`dtdl -c ${CONNECTIONS}, ${BIG_MIB} MiB`, fmt(ls.peakRssMiB, 1), fmt(ls.medianRssMiB, 1), fmt(ls.wallS), fmt(ls.mbps, 1), fmt(ls.cpuS), `${ls.okRounds}/${ROUNDS}`],
           ['node -e 0 (floor)', fmt(nodeFloorMiB, 1), '', '', '', '', ''],
+          ...(summary.single?.undiciReadOnly ? [['undici read-only, 1 connection (section 2)', fmt(summary.single.undiciReadOnly.peakRssMiB, 1), '', '', '', '', '']] : []),
         ],
       ),
     )
@@ -404,7 +427,12 @@ async function main() {
     if (r.code !== 0 || !result?.throughput) throw new Error(`crc64-bench failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
     const gbps = (impl, chunk) => result.throughput.find((t) => t.impl === impl && t.chunkBytes === chunk)?.gbps ?? null
     const used = `crc64 (${result.implementation})`
-    const impls = [['wasm (slice16, 256k buffer)', 'wasm-slice16-256k'], ['js (slice8)', 'js-slice8'], [`dtdl's crc64 -> ${result.implementation}`, used]]
+    const impls = [
+      ...(result.throughput.some((t) => t.impl === 'native-clmul') ? [['native addon (PCLMULQDQ)', 'native-clmul']] : []),
+      ['wasm (slice16, 256k buffer)', 'wasm-slice16-256k'],
+      ['js (slice8)', 'js-slice8'],
+      [`dtdl's crc64 -> ${result.implementation}`, used],
+    ]
     say(table(['', 'GB/s @ 64 KiB', 'GB/s @ 16 MiB'], impls.map(([label, impl]) => [label, fmt(gbps(impl, 65536), 3), fmt(gbps(impl, 16 * MiB), 3)])))
     const crcRate = gbps(used, 65536)
     const dtdlRate = summary.single?.dtdl?.gbps ?? null
