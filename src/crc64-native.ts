@@ -3,8 +3,9 @@
 import { createRequire } from 'node:module'
 import type { Crc64Fn } from './crc64-wasm.js'
 
-// node-gyp's output, seen from src/ (tests run the TypeScript) and from dist/ (the built CLI).
-const ADDON_PATHS = ['./native/build/Release/dtdl_crc64.node', '../src/native/build/Release/dtdl_crc64.node']
+// node-gyp's output, seen from dist/ (the built CLI, first: a miss costs a lookup and a throw) and from
+// src/ (tests run the TypeScript).
+const ADDON_PATHS = ['../src/native/build/Release/dtdl_crc64.node', './native/build/Release/dtdl_crc64.node']
 
 /**
  * The native CRC-64, or undefined when the addon was not built, fails to load, or the CPU lacks carry-less

@@ -54,14 +54,17 @@ export function crc64Js(data: Uint8Array, crc: bigint = 0n): bigint {
 
 // Below this size the call into wasm or the addon (and wasm's copy) costs more than the JS loop saves.
 const ACCELERATED_MIN_BYTES = 256
-const wasm = createWasmCrc64()
 const native = loadNativeCrc64()
-
-/** The WebAssembly CRC-64 (slicing-by-16, i64 tables), or undefined where WebAssembly is unavailable. */
-export const crc64Wasm: Crc64Fn | undefined = wasm
+// WebAssembly is compiled only where the addon is missing: it costs start-up time the addon makes moot.
+const wasm = native ? undefined : createWasmCrc64()
 
 /** The native CRC-64 (carry-less multiplication), or undefined where the addon is not built or usable. */
 export const crc64Native: Crc64Fn | undefined = native
+
+/** The WebAssembly CRC-64 (slicing-by-16, i64 tables), or undefined where WebAssembly is unavailable. */
+export function crc64Wasm(): Crc64Fn | undefined {
+  return wasm ?? createWasmCrc64()
+}
 
 const accelerated = native ?? wasm
 

@@ -39,10 +39,10 @@ function crc64Bytewise(data, crc = 0n) {
 const impls = {
   bytewise: crc64Bytewise,
   'js-slice8': crc64Js,
-  ...(crc64Wasm && {
+  ...(crc64Wasm() && {
     'wasm-slice8-256k': createWasmCrc64({ slices: 8 }),
     'wasm-slice16-64k': createWasmCrc64({ slices: 16, bufferBytes: 64 * 1024 }),
-    'wasm-slice16-256k': crc64Wasm,
+    'wasm-slice16-256k': crc64Wasm(),
     'wasm-slice16-1m': createWasmCrc64({ slices: 16, bufferBytes: 1024 * 1024 }),
     'wasm-slice32-256k': createWasmCrc64({ slices: 32 }),
   }),
