@@ -3,6 +3,7 @@ import { createApiClient, mintAccessToken, type ApiWaitEvent, type DingTalkApi }
 import { createTokenProvider } from '../access-token.js'
 import { openConfigStore } from '../config-store.js'
 import { createDispatcher, type HttpLogger } from '../http.js'
+import { crc64Implementation } from '../crc64.js'
 import { downloadFile, type DownloadResult } from '../download.js'
 import { streamFile } from '../stream-download.js'
 import { resolveSettings } from '../settings.js'
@@ -113,6 +114,8 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
   ctx.reporter.phase('resolving credentials')
   const { api, dispatcher, settings } = await connectApi(ctx, options, options)
   const unionId = requireUnionId(settings.unionId)
+  // --verbose says which CRC-64 runs: the native addon is optional, and a slow verify is the first question.
+  if (ctx.log) ctx.reporter.note(`CRC-64: ${{ native: 'native addon (carry-less multiplication)', wasm: 'WebAssembly', js: 'JavaScript' }[crc64Implementation]}`)
   try {
     const fetchInfo = signedDownloadInfo(api, unionId, options.preferIntranet, options.version)
     const getDownloadInfo = () => fetchInfo(options)

@@ -159,12 +159,18 @@ async function main() {
   }
 
   /** Signed URL and headers for aria2c / curl, from the emulator's download-info API (outside the timing). */
-  async function downloadInfo(dentryId) {
+  async function downloadInfo(dentryId, attempt = 1) {
+    // fetch() may reuse a keep-alive connection the emulator is just closing after its idle timeout (the
+    // download before took seconds): that race is the harness's, so it gets one retry on a new request.
     const res = await fetch(`${emu.url}/v1.0/storage/spaces/${encodeURIComponent(SPACE)}/dentries/${encodeURIComponent(dentryId)}/downloadInfos/query?unionId=${encodeURIComponent(DEMO.unionId)}`, {
       method: 'POST',
       headers: { 'x-acs-dingtalk-access-token': DEMO.accessToken, 'Content-Type': 'application/json' },
       body: JSON.stringify({ option: {} }),
+    }).catch((err) => {
+      if (attempt > 1) throw err
+      return null
     })
+    if (res === null) return downloadInfo(dentryId, attempt + 1)
     const body = await res.json()
     if (!res.ok || !body.headerSignatureInfo) throw new Error(`download info: HTTP ${res.status} ${JSON.stringify(body)}`)
     return { url: body.headerSignatureInfo.resourceUrls[0], headers: body.headerSignatureInfo.headers }
@@ -393,6 +399,8 @@ async function main() {
     // For information: the fixed cost of a whole `dtdl get` (4 MiB from the emulator, token cached).
     const GET = 'dtdl get 4 MiB (info)'
     const times = Object.fromEntries([...cases.map(([name]) => [name, []]), [GET, []]])
+    // The sections before wrote and deleted gigabytes: let that I/O settle so it does not slow the spawns.
+    syncDisks()
     for (const [, args] of cases) await timeSpawn(process.execPath, args, { env: childEnv, cwd: ROOT }) // warm-up
     for (let i = 0; i < STARTUP_RUNS; i++) {
       for (const [name, args] of cases) {

@@ -156,6 +156,17 @@ describe('dtdl get', () => {
     const bad = await w.run(['get', SPACE, '501', '-o', 'y', '--verbose'], { DINGTALK_ACCESS_TOKEN: 'tok-secret-123456' })
     expect(bad.stderr).not.toContain('tok-secret-123456')
   })
+
+  it('--verbose names the CRC-64 implementation: the native addon where built, WebAssembly with DTDL_NATIVE=0', async () => {
+    const { crc64Implementation } = await import('../../src/crc64.js')
+    const r = await w.run(['get', SPACE, '501', '-o', 'x', '--verbose'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain(`CRC-64: ${crc64Implementation === 'native' ? 'native addon' : 'WebAssembly'}`)
+    const fallback = await w.run(['get', SPACE, '501', '-o', 'y', '--verbose'], { DTDL_NATIVE: '0' })
+    expect(fallback.code, fallback.stderr).toBe(0)
+    expect(fallback.stderr).toContain('CRC-64: WebAssembly')
+    expect(await readFile(join(w.dir, 'y'))).toEqual(await readFile(join(w.dir, 'x')))
+  })
 })
 
 describe('dtdl get: crash safety', () => {
