@@ -358,8 +358,9 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
       // The other buffer is free once its write is done: only then switch to it.
       await writing
       if (filled === 0) return
-      const [buf, at, n] = [batch, writeAt, filled]
-      writing = handle.write(buf, 0, n, at).then(
+      const at = writeAt
+      const n = filled
+      writing = handle.write(batch, 0, n, at).then(
         () => {
           seg.flushed = at + n
         },
@@ -394,9 +395,13 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
         if (seg.pos >= seg.end) break
       }
     } finally {
-      await flush()
-      await writing
-      if (seg.pos < seg.end || !res.body.readableEnded) discard(res.body)
+      try {
+        await flush()
+        await writing
+      } finally {
+        // Even when a write failed: the response must not hold its connection.
+        if (seg.pos < seg.end || !res.body.readableEnded) discard(res.body)
+      }
     }
     if (seg.pos < seg.end) throw new NetworkError(`the connection closed ${seg.end - seg.pos} bytes early`, { code: 'PREMATURE_CLOSE' })
   }
