@@ -3,6 +3,10 @@
 // Node's own client for comparison. What this costs in wall, CPU and RSS, dtdl cannot undercut with undici.
 // Run: node test/bench/read-floor.mjs <undici|http> <url> [headers as JSON]; prints one JSON line.
 import { get } from 'node:http'
+import { setFlagsFromString } from 'node:v8'
+
+// As bin/dtdl.js does: no background optimisation of undici's WebAssembly parser for Node to wait on at exit.
+setFlagsFromString('--liftoff-only')
 
 const [client, url, headersJson = '{}'] = process.argv.slice(2)
 const headers = JSON.parse(headersJson)
