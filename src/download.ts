@@ -88,8 +88,9 @@ export interface RemoteObject {
   rangeIgnored: boolean
 }
 
-/** Bytes a connection buffers before one positional write: fewer syscalls, bounded memory. */
-const WRITE_BATCH_BYTES = 512 * 1024
+/** Bytes a connection buffers before one positional write: fewer syscalls, bounded memory (256 KiB measured
+ * as fast as 512 KiB or 128 KiB on one connection, and 6-9 MiB less peak RSS with 8 connections). */
+const WRITE_BATCH_BYTES = 256 * 1024
 /** ...or this long, so a slow connection's bytes reach the disk (and the next checkpoint) soon. */
 const WRITE_BATCH_MS = 50
 /** Checkpoints are at most this far apart, however slow fsync is. */
