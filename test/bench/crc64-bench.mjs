@@ -3,6 +3,11 @@
 import { crc64, crc64Js, crc64Native, crc64Wasm, crc64Combine, crc64Implementation } from '../../dist/crc64.js'
 import { createWasmCrc64 } from '../../dist/crc64-wasm.js'
 import { randomFillSync } from 'node:crypto'
+import { setFlagsFromString } from 'node:v8'
+
+// As in dtdl once its HTTP client loads (src/http.ts): WebAssembly stays on V8's baseline compiler, so the
+// wasm rows show what dtdl's fallback really runs at.
+setFlagsFromString('--liftoff-only')
 
 const mibArg = process.argv.find((a) => a.startsWith('--mib='))
 const TOTAL = (mibArg ? Number(mibArg.slice(6)) : 512) * 1024 * 1024
