@@ -62,8 +62,8 @@ const impls: [string, Crc64Fn][] = [
     : []),
 ]
 
-// `npm install` builds the addon where a compiler is present (it is on every machine this project runs on),
-// and x86-64 CPUs have had PCLMULQDQ since 2010.
+// `npm install` builds the addon where a compiler is present; where it did on x86-64, the CPU has
+// PCLMULQDQ (every x86-64 CPU since 2010), so the addon must be the one in use.
 const addonBuilt = existsSync(fileURLToPath(new URL('../src/native/build/Release/dtdl_crc64.node', import.meta.url)))
 
 it('uses the native addon where it was built, else WebAssembly', () => {
@@ -71,7 +71,7 @@ it('uses the native addon where it was built, else WebAssembly', () => {
   expect(crc64Implementation).toBe(addonBuilt && process.arch === 'x64' ? 'native' : 'wasm')
 })
 
-it('falls back to WebAssembly with DTDL_NATIVE=0, in the built CLI as in a plain install without a compiler', () => {
+it('falls back to WebAssembly with DTDL_NATIVE=0 (as an install without a compiler would), same result, in the built module', () => {
   const dist = new URL('../dist/crc64.js', import.meta.url).href
   const script = `import(${JSON.stringify(dist)}).then((m) => console.log(m.crc64Implementation, m.crc64(new TextEncoder().encode('123456789'.repeat(40))).toString(16)))`
   const run = (env: Record<string, string>) => spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim().split(' ')
