@@ -41,13 +41,15 @@ function crc64Bytewise(data, crc = 0n) {
   return ~((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)) & 0xffffffffffffffffn
 }
 
+// dtdl's own WebAssembly CRC (compiled on demand where the native addon is in use).
+const wasm = crc64Wasm()
 const impls = {
   bytewise: crc64Bytewise,
   'js-slice8': crc64Js,
-  ...(crc64Wasm() && {
+  ...(wasm && {
     'wasm-slice8-256k': createWasmCrc64({ slices: 8 }),
     'wasm-slice16-64k': createWasmCrc64({ slices: 16, bufferBytes: 64 * 1024 }),
-    'wasm-slice16-256k': crc64Wasm(),
+    'wasm-slice16-256k': wasm,
     'wasm-slice16-1m': createWasmCrc64({ slices: 16, bufferBytes: 1024 * 1024 }),
     'wasm-slice32-256k': createWasmCrc64({ slices: 32 }),
   }),
