@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type * as CommanderModule from 'commander'
 import { DtdlError, ExitCode, InterruptedError, UsageError, formatError } from './errors.js'
-import { parseIntegerOption } from './settings.js'
+import { parseIntegerOption } from './config/settings.js'
 import { secrets } from './redact.js'
-import type { HttpLogEntry } from './http.js'
-import type { ProgressReporter } from './progress.js'
+import type { HttpLogEntry } from './http/dispatcher.js'
+import type { ProgressReporter } from './output/progress.js'
 
 // commander is CommonJS: require() loads it in about half the time of an ESM import (no ESM wrapper and
 // export scan), which is most of what `dtdl --help` costs beyond Node's own start-up.
@@ -66,7 +66,7 @@ async function runWithShell(flags: OutputFlags, body: (ctx: { signal: AbortSigna
   process.on('SIGINT', sigint)
   process.on('SIGTERM', sigterm)
 
-  const { chooseProgressMode, createProgressReporter } = await import('./progress.js')
+  const { chooseProgressMode, createProgressReporter } = await import('./output/progress.js')
   const mode = progressModeFor(flags, chooseProgressMode)
   const reporter = await createProgressReporter({ mode, stream: process.stderr, showProgress: flags.progress !== false, noColor: Boolean(process.env.NO_COLOR) })
   const wrapped: ProgressReporter = {
@@ -107,7 +107,7 @@ async function runWithShell(flags: OutputFlags, body: (ctx: { signal: AbortSigna
 const intOption = (flag: string, min: number, max?: number) => (value: string) => parseIntegerOption(value, flag, min, max)
 
 /** The output mode from the terminal, CI and flags: one rule for single files and batches. */
-function progressModeFor(flags: OutputFlags, choose: typeof import('./progress.js').chooseProgressMode) {
+function progressModeFor(flags: OutputFlags, choose: typeof import('./output/progress.js').chooseProgressMode) {
   return choose({
     isTTY: Boolean(process.stderr.isTTY),
     ci: Boolean(process.env.CI) && process.env.CI !== 'false',
@@ -120,7 +120,7 @@ function progressModeFor(flags: OutputFlags, choose: typeof import('./progress.j
 /** --limit-rate as bytes per second, or a usage error. */
 async function parseLimitRate(value: unknown): Promise<number | undefined> {
   if (value === undefined) return undefined
-  const { parseRate } = await import('./format.js')
+  const { parseRate } = await import('./output/format.js')
   const rate = parseRate(String(value))
   if (rate === undefined) throw new UsageError(`--limit-rate must be a rate such as 500K or 10M, not ${JSON.stringify(value)}`, { code: 'BAD_OPTION' })
   return rate
@@ -266,7 +266,7 @@ Interrupted? Run the same command again: it resumes.`,
             { env: process.env, stdout: process.stdout, ...ctx },
           ),
         (result) => {
-          const r = result as import('./download.js').DownloadResult
+          const r = result as import('./engine/download.js').DownloadResult
           if (flags.json) {
             print(
               JSON.stringify({
@@ -413,12 +413,12 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
   }
   if (o.output === '-') throw new UsageError('-o - streams one file to stdout; -r and -i write files', { code: 'BAD_OPTION', hint: 'give a directory with -o' })
   const limitRate = await parseLimitRate(o.limitRate)
-  const { globToRegExp } = await import('./mirror-plan.js')
+  const { globToRegExp } = await import('./batch/mirror-plan.js')
   for (const pattern of [...include, ...exclude]) globToRegExp(pattern) // a bad pattern is a usage error before any request
-  const { chooseProgressMode } = await import('./progress.js')
+  const { chooseProgressMode } = await import('./output/progress.js')
   const mode = progressModeFor(flags, chooseProgressMode)
   const { runBatchGet } = await import('./commands/batch-get.js')
-  const { describeSummary } = await import('./batch-progress.js')
+  const { describeSummary } = await import('./output/batch-progress.js')
   await runWithShell(
     flags,
     (ctx) =>

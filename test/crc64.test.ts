@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Crc64, crc64, crc64Combine, crc64Implementation, crc64Js, crc64Native, crc64Wasm } from '../src/crc64.js'
-import { createWasmCrc64, type Crc64Fn } from '../src/crc64-wasm.js'
+import { Crc64, crc64, crc64Combine, crc64Implementation, crc64Js, crc64Native, crc64Wasm } from '../src/crc64/crc64.js'
+import { createWasmCrc64, type Crc64Fn } from '../src/crc64/wasm.js'
 
 // Bit-at-a-time reference with BigInt: slow, obviously right.
 function reference(data: Uint8Array, crc = 0n): bigint {
@@ -64,7 +64,7 @@ const impls: [string, Crc64Fn][] = [
 
 // `npm install` builds the addon where a compiler is present; where it did on x86-64, the CPU has
 // PCLMULQDQ (every x86-64 CPU since 2010), so the addon must be the one in use.
-const addonBuilt = existsSync(fileURLToPath(new URL('../src/native/build/Release/dtdl_crc64.node', import.meta.url)))
+const addonBuilt = existsSync(fileURLToPath(new URL('../src/crc64/native/build/Release/dtdl_crc64.node', import.meta.url)))
 
 it('uses the native addon where it was built, else WebAssembly', () => {
   expect(wasmRequired).toBeTypeOf('function')
@@ -72,7 +72,7 @@ it('uses the native addon where it was built, else WebAssembly', () => {
 })
 
 it('falls back to WebAssembly with DTDL_NATIVE=0 (as an install without a compiler would), same result, in the built module', () => {
-  const dist = new URL('../dist/crc64.js', import.meta.url).href
+  const dist = new URL('../dist/crc64/crc64.js', import.meta.url).href
   const script = `import(${JSON.stringify(dist)}).then((m) => console.log(m.crc64Implementation, m.crc64(new TextEncoder().encode('123456789'.repeat(40))).toString(16)))`
   const run = (env: Record<string, string>) => spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim().split(' ')
   const expected = crc64Js(ascii('123456789'.repeat(40))).toString(16)

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { crc64 } from '../src/crc64.js'
+import { crc64 } from '../src/crc64/crc64.js'
 import { DEMO, startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/index.js'
 
 interface SignatureInfo {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { Crc64, crc64 } from '../crc64.js'
+import { Crc64, crc64 } from '../crc64/crc64.js'
 import type { EmulatorFileSpec, EmulatorFolderSpec } from './types.js'
 
 // Fixed default so fixtures (and their listings) are reproducible run to run.

@@ -1,11 +1,11 @@
 // CRC-64 throughput per implementation and chunk size, and the cost of crc64Combine.
 // Run: npx tsc -p . && node test/bench/crc64-bench.mjs [--mib=512]  (last line of output is JSON)
-import { crc64, crc64Js, crc64Native, crc64Wasm, crc64Combine, crc64Implementation } from '../../dist/crc64.js'
-import { createWasmCrc64 } from '../../dist/crc64-wasm.js'
+import { crc64, crc64Js, crc64Native, crc64Wasm, crc64Combine, crc64Implementation } from '../../dist/crc64/crc64.js'
+import { createWasmCrc64 } from '../../dist/crc64/wasm.js'
 import { randomFillSync } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 
-// As in dtdl once its HTTP client loads (src/http.ts): WebAssembly stays on V8's baseline compiler, so the
+// As in dtdl once its HTTP client loads (src/http/dispatcher.ts): WebAssembly stays on V8's baseline compiler, so the
 // wasm rows show what dtdl's fallback really runs at.
 setFlagsFromString('--liftoff-only')
 

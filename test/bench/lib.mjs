@@ -173,7 +173,7 @@ export function removeOutput(path) {
  * @returns {Promise<{ path: string, name: string, size: number, crc: bigint, generated: boolean, seconds: number }>}
  */
 export async function ensureDataFile(dir, mib) {
-  const { crc64 } = await import('../../dist/crc64.js')
+  const { crc64 } = await import('../../dist/crc64/crc64.js')
   const name = `big-${mib}.bin`
   const path = join(dir, name)
   const crcPath = join(dir, `big-${mib}.crc`)

@@ -158,7 +158,7 @@ describe('dtdl get', () => {
   })
 
   it('--verbose names the CRC-64 implementation: the native addon where built, WebAssembly with DTDL_NATIVE=0', async () => {
-    const { crc64Implementation } = await import('../../src/crc64.js')
+    const { crc64Implementation } = await import('../../src/crc64/crc64.js')
     const r = await w.run(['get', SPACE, '501', '-o', 'x', '--verbose'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toContain(`CRC-64: ${crc64Implementation === 'native' ? 'native addon' : 'WebAssembly'}`)

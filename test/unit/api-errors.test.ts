@@ -1,7 +1,7 @@
 // DingTalk API errors: every documented code → exit code and reaction; error bodies and download info parsed.
 import { describe, expect, it } from 'vitest'
-import { classifyApiError, type ApiErrorAction } from '../../src/api-errors.js'
-import { parseDownloadInfo, toApiError } from '../../src/dingtalk-api.js'
+import { classifyApiError, type ApiErrorAction } from '../../src/dingtalk/api-errors.js'
+import { parseDownloadInfo, toApiError } from '../../src/dingtalk/client.js'
 import { ApiError, DtdlError } from '../../src/errors.js'
 
 describe('classifyApiError: the codes in dingtalk-api.md', () => {

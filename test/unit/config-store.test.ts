@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import envPaths from 'env-paths'
 import { join } from 'node:path'
-import { configFilePath, describeConfig } from '../../src/config-store.js'
+import { configFilePath, describeConfig } from '../../src/config/store.js'
 
 describe('configFilePath', () => {
   it("agrees with the env-paths folder conf uses on this platform", () => {

@@ -1,7 +1,7 @@
 // Human-readable numbers and progress decisions: sizes, durations, --limit-rate parsing, mode choice, speed.
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatDuration, formatRate, parseRate } from '../../src/format.js'
-import { chooseProgressMode, RateMeter, type ProgressMode } from '../../src/progress.js'
+import { formatBytes, formatDuration, formatRate, parseRate } from '../../src/output/format.js'
+import { chooseProgressMode, RateMeter, type ProgressMode } from '../../src/output/progress.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB

@@ -1,6 +1,6 @@
 // Parsing `get -i` input files: fields, comments, quotes, and bad lines reported by number.
 import { describe, expect, it } from 'vitest'
-import { parseInputFile } from '../../src/input-file.js'
+import { parseInputFile } from '../../src/batch/input-file.js'
 
 describe('parseInputFile', () => {
   it.each<[string, string, ReturnType<typeof parseInputFile>]>([

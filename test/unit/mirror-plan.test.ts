@@ -1,7 +1,7 @@
 // Pure planning for folder mirrors and batches: name cleaning and collisions, globs, exit codes, connection budget.
 import { describe, expect, it } from 'vitest'
-import { cleanName, compareIds, compileFilters, globToRegExp, planMirror, settleSiblingNames, withCounter, type RemoteNode } from '../../src/mirror-plan.js'
-import { connectionsPerFile, worstExitCode } from '../../src/batch.js'
+import { cleanName, compareIds, compileFilters, globToRegExp, planMirror, settleSiblingNames, withCounter, type RemoteNode } from '../../src/batch/mirror-plan.js'
+import { connectionsPerFile, worstExitCode } from '../../src/batch/runner.js'
 import type { ExitCodeValue } from '../../src/errors.js'
 
 describe('compareIds', () => {

@@ -11,7 +11,7 @@ import {
   planSegments,
   totalLength,
   type ByteRange,
-} from '../../src/segments.js'
+} from '../../src/engine/segments.js'
 
 /** Compact ranges: [[0, 10], [20, 30]] → [{start: 0, end: 10}, ...]. */
 const R = (pairs: [number, number][]): ByteRange[] => pairs.map(([start, end]) => ({ start, end }))

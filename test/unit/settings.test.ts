@@ -1,6 +1,6 @@
 // Settings resolution: flags > env > config store > defaults, credential order, and option parsing.
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_ENDPOINT, parseEndpoint, parseIntegerOption, resolveCredentials, resolveSettings, type CredentialSource, type StoredConfig } from '../../src/settings.js'
+import { DEFAULT_ENDPOINT, parseEndpoint, parseIntegerOption, resolveCredentials, resolveSettings, type CredentialSource, type StoredConfig } from '../../src/config/settings.js'
 import { UsageError } from '../../src/errors.js'
 
 type Env = Record<string, string | undefined>

@@ -1,9 +1,9 @@
 // Storage answers and timing: OSS errors, signed-URL refresh sharing, backoff, Retry-After, network codes.
 import { describe, expect, it } from 'vitest'
-import { classifyStorageFailure, parseOssError, StorageResponseError, type StorageAction } from '../../src/storage-response.js'
-import { expiryMarginMs, isNearExpiry, SignedUrlSource } from '../../src/signed-url-source.js'
-import { backoffDelay, networkErrorCode, parseRetryAfter, retryDelay } from '../../src/retry.js'
-import type { DownloadInfo } from '../../src/dingtalk-api.js'
+import { classifyStorageFailure, parseOssError, StorageResponseError, type StorageAction } from '../../src/engine/storage-response.js'
+import { expiryMarginMs, isNearExpiry, SignedUrlSource } from '../../src/engine/signed-url-source.js'
+import { backoffDelay, networkErrorCode, parseRetryAfter, retryDelay } from '../../src/http/retry.js'
+import type { DownloadInfo } from '../../src/dingtalk/client.js'
 
 describe('parseOssError', () => {
   const xml = (code: string, message: string) =>

@@ -2,14 +2,14 @@
 import { createHash } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import { once } from 'node:events'
-import { crc64 } from './crc64.js'
-import { IntegrityError, NetworkError, toFileSystemError } from './errors.js'
+import { crc64 } from '../crc64/crc64.js'
+import { IntegrityError, NetworkError, toFileSystemError } from '../errors.js'
 import { discard, openRemote, probeRemote, type DownloadOptions, type DownloadResult } from './download.js'
 import { RangeUnsupportedError, remoteChangedError } from './resource-fetcher.js'
 import { checkRangeResponse } from './segments.js'
 import { sha256MismatchError } from './verify.js'
-import { resourceHosts } from './dingtalk-api.js'
-import { headerValue } from './http.js'
+import { resourceHosts } from '../dingtalk/client.js'
+import { headerValue } from '../http/dispatcher.js'
 
 export type StreamOptions = Omit<DownloadOptions, 'target' | 'connections' | 'force' | 'checkpointIntervalMs'> & { out: Writable }
 

@@ -1,9 +1,9 @@
 // One GET of a signed resource URL: exactly the signed headers plus Range, the answer checked before use.
 import type { Dispatcher } from 'undici'
-import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from './http.js'
-import { NetworkError } from './errors.js'
-import { networkErrorCode, parseRetryAfter } from './retry.js'
-import { redactUrl } from './redact.js'
+import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
+import { NetworkError } from '../errors.js'
+import { networkErrorCode, parseRetryAfter } from '../http/retry.js'
+import { redactUrl } from '../redact.js'
 import { StorageResponseError, parseOssError } from './storage-response.js'
 import type { ByteRange } from './segments.js'
 

@@ -1,7 +1,7 @@
 // The config store (`dtdl config ...`): user settings plus the cached app token, in a 0600 file via `conf`.
 import { CONFIG_KEYS, SECRET_CONFIG_KEYS, type ConfigKey, type StoredConfig } from './settings.js'
-import { UsageError } from './errors.js'
-import { maskSecret } from './redact.js'
+import { UsageError } from '../errors.js'
+import { maskSecret } from '../redact.js'
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'

@@ -1,5 +1,5 @@
 // Keeps the signed download info fresh: one refresh per expiry shared by every connection.
-import type { DownloadInfo } from './dingtalk-api.js'
+import type { DownloadInfo } from '../dingtalk/client.js'
 
 export interface SignedInfo extends DownloadInfo {
   /** Increases with each refresh, so a connection can tell whether its 403 is already dealt with. */

@@ -1,5 +1,5 @@
 // Reading OSS answers: XML error bodies, and what each failure means for the download engine.
-import { DtdlError, ExitCode } from './errors.js'
+import { DtdlError, ExitCode } from '../errors.js'
 
 /** How the engine reacts to a failed resource request. */
 export type StorageAction =

@@ -1,7 +1,7 @@
 // Pure planning for `get -r`: untrusted remote names → safe, collision-free relative paths, filtered by globs.
-import { UsageError } from './errors.js'
-import { PARTIAL_SUFFIX, RECORD_SUFFIX } from './resume-record.js'
-import { sanitizeFileName } from './target-path.js'
+import { UsageError } from '../errors.js'
+import { PARTIAL_SUFFIX, RECORD_SUFFIX } from '../engine/resume-record.js'
+import { sanitizeFileName } from '../engine/target-path.js'
 
 /** One remote entry as the planner needs it. */
 export interface RemoteNode {

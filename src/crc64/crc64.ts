@@ -1,9 +1,9 @@
 // CRC-64/ECMA-182 as OSS reports it (x-oss-hash-crc64ecma): the reflected "CRC-64/XZ" variant, plus the
 // combine operation that joins the CRCs of adjacent pieces, so parallel segments never re-read the file.
 
-import { makeSliceTables, POLY_HI, POLY_LO } from './crc64-tables.js'
-import { createWasmCrc64, type Crc64Fn } from './crc64-wasm.js'
-import { loadNativeCrc64 } from './crc64-native.js'
+import { makeSliceTables, POLY_HI, POLY_LO } from './tables.js'
+import { createWasmCrc64, type Crc64Fn } from './wasm.js'
+import { loadNativeCrc64 } from './native.js'
 
 const MASK = 0xffffffffffffffffn
 

@@ -1,7 +1,7 @@
 // CRC-64/XZ in WebAssembly: a slicing-by-N loop with i64 table entries, assembled to bytes here because
 // the project has no .wat toolchain and a few hundred bytes of opcodes are easier to review than base64.
 
-import { makeSliceTables } from './crc64-tables.js'
+import { makeSliceTables } from './tables.js'
 
 /** A CRC-64 continuation function, same contract as `crc64(data, crc)`. */
 export type Crc64Fn = (data: Uint8Array, crc?: bigint) => bigint

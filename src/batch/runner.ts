@@ -1,11 +1,11 @@
 // Running many downloads as one batch: N files at a time through the one engine, failures collected, not fatal.
 import type { Dispatcher } from 'undici'
-import { downloadFile, type DownloadEvent } from './download.js'
-import { RateLimiter } from './rate-limiter.js'
-import type { DownloadInfo } from './dingtalk-api.js'
-import { DtdlError, ExitCode, type ExitCodeValue } from './errors.js'
-import type { HttpLogger } from './http.js'
-import { chooseConnections } from './segments.js'
+import { downloadFile, type DownloadEvent } from '../engine/download.js'
+import { RateLimiter } from '../engine/rate-limiter.js'
+import type { DownloadInfo } from '../dingtalk/client.js'
+import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
+import type { HttpLogger } from '../http/dispatcher.js'
+import { chooseConnections } from '../engine/segments.js'
 
 /** Connections across all the files of a batch, when -c is not given. */
 export const MAX_BATCH_CONNECTIONS = 16

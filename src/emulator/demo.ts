@@ -4,10 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { crc64 } from './crc64.js'
-import { DEMO, startEmulator } from './emulator/index.js'
+import { crc64 } from '../crc64/crc64.js'
+import { DEMO, startEmulator } from './index.js'
 
-const BIN = fileURLToPath(new URL('../bin/dtdl.js', import.meta.url))
+const BIN = fileURLToPath(new URL('../../bin/dtdl.js', import.meta.url))
 const SIZE = 64 * 1024 * 1024
 const say = (line: string) => process.stdout.write(`${line}\n`)
 

@@ -1,11 +1,11 @@
-// The optional native CRC-64 (src/native/crc64.c, PCLMULQDQ folding, ~6x the WebAssembly loop). `npm install`
+// The optional native CRC-64 (src/crc64/native/crc64.c, PCLMULQDQ folding, ~6x the WebAssembly loop). `npm install`
 // builds it with node-gyp when a compiler is present; without it dtdl uses WebAssembly, same results.
 import { createRequire } from 'node:module'
-import type { Crc64Fn } from './crc64-wasm.js'
+import type { Crc64Fn } from './wasm.js'
 
 // node-gyp's output, seen from dist/ (the built CLI, first: a miss costs a lookup and a throw) and from
 // src/ (tests run the TypeScript).
-const ADDON_PATHS = ['../src/native/build/Release/dtdl_crc64.node', './native/build/Release/dtdl_crc64.node']
+const ADDON_PATHS = ['../../src/crc64/native/build/Release/dtdl_crc64.node', './native/build/Release/dtdl_crc64.node']
 
 /**
  * The native CRC-64, or undefined when the addon was not built, fails to load, or the CPU lacks carry-less

@@ -1,9 +1,9 @@
 // Getting bytes from the signed resource URLs despite the network: retries, stalls, expiry, URL fallback.
 import type { Dispatcher } from 'undici'
-import { DtdlError, ExitCode, NetworkError } from './errors.js'
-import type { HttpLogger } from './http.js'
+import { DtdlError, ExitCode, NetworkError } from '../errors.js'
+import type { HttpLogger } from '../http/dispatcher.js'
 import { requestResource, type ResourceResponse } from './resource-request.js'
-import { networkErrorCode, retryDelay, sleep } from './retry.js'
+import { networkErrorCode, retryDelay, sleep } from '../http/retry.js'
 import type { ByteRange } from './segments.js'
 import type { SignedInfo, SignedUrlSource } from './signed-url-source.js'
 import { StorageResponseError } from './storage-response.js'

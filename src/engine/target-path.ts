@@ -1,7 +1,7 @@
 // Where a download lands: -o as given, a directory plus the remote name, or the remote name here; never outside.
 import { stat } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
-import { FileSystemError, UsageError } from './errors.js'
+import { FileSystemError, UsageError } from '../errors.js'
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i
 

@@ -1,10 +1,10 @@
 // The DingTalk open API calls dtdl makes: token, download info, dentry details, folder listing; errors typed.
 import type { Dispatcher } from 'undici'
-import { ApiError, DtdlError, ExitCode, NetworkError } from './errors.js'
+import { ApiError, DtdlError, ExitCode, NetworkError } from '../errors.js'
 import { classifyApiError } from './api-errors.js'
-import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from './http.js'
-import { networkErrorCode, parseRetryAfter, retryDelay, sleep } from './retry.js'
-import { redactUrl } from './redact.js'
+import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
+import { networkErrorCode, parseRetryAfter, retryDelay, sleep } from '../http/retry.js'
+import { redactUrl } from '../redact.js'
 import type { TokenProvider } from './access-token.js'
 
 /** What download info tells us: where the bytes are and the signed headers to send (valid for a while). */

@@ -1,8 +1,8 @@
 // Checksums of local files: the CRC-64 of byte ranges a run did not see stream past, SHA-256 for --sha256.
 import { createReadStream } from 'node:fs'
 import { createHash } from 'node:crypto'
-import { crc64, crc64Combine } from './crc64.js'
-import { IntegrityError, toFileSystemError } from './errors.js'
+import { crc64, crc64Combine } from '../crc64/crc64.js'
+import { IntegrityError, toFileSystemError } from '../errors.js'
 import { missingRanges, type ByteRange } from './segments.js'
 
 /** A range of the file with the CRC-64 of its bytes. */

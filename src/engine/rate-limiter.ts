@@ -1,5 +1,5 @@
 // --limit-rate: one token bucket shared by every connection, so the cap is on the whole download.
-import { sleep } from './retry.js'
+import { sleep } from '../http/retry.js'
 
 export class RateLimiter {
   readonly #rate: number

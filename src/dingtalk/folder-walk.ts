@@ -1,6 +1,6 @@
 // Walking a remote folder: every page of the list API, subfolders depth-first; names kept verbatim (untrusted).
-import type { Dentry, DingTalkApi } from './dingtalk-api.js'
-import { DtdlError, ExitCode } from './errors.js'
+import type { Dentry, DingTalkApi } from './client.js'
+import { DtdlError, ExitCode } from '../errors.js'
 
 /** One entry found under the walked folder. */
 export interface WalkedEntry {

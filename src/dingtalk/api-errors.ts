@@ -1,5 +1,5 @@
 // What each DingTalk API error means for dtdl: exit code, whether waiting helps, and what the user should do.
-import { ExitCode, type ExitCodeValue } from './errors.js'
+import { ExitCode, type ExitCodeValue } from '../errors.js'
 
 /** How the caller should react to an API error. */
 export type ApiErrorAction =

@@ -1,6 +1,6 @@
 // Drawing progress for people on stderr: a live spinner and bar on a terminal, a few plain lines elsewhere.
 import type { Writable } from 'node:stream'
-import type { DownloadEvent } from './download.js'
+import type { DownloadEvent } from '../engine/download.js'
 import { formatBytes, formatDuration, formatRate } from './format.js'
 
 export type ProgressMode =

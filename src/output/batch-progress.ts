@@ -1,9 +1,9 @@
 // Drawing a batch's progress on stderr: an overall bar plus one per active file on a terminal, plain lines elsewhere.
 import type { Writable } from 'node:stream'
-import type { BatchEvent, BatchFileResult, BatchResult } from './batch.js'
+import type { BatchEvent, BatchFileResult, BatchResult } from '../batch/runner.js'
 import { formatBytes, formatDuration, formatRate } from './format.js'
 import { RateMeter, type ProgressMode } from './progress.js'
-import { secrets } from './redact.js'
+import { secrets } from '../redact.js'
 
 export interface BatchProgressOptions {
   mode: ProgressMode

@@ -1,5 +1,5 @@
 // One resolution order for every setting: flags > environment > config store > defaults, in one pure function.
-import { UsageError } from './errors.js'
+import { UsageError } from '../errors.js'
 
 export const DEFAULT_ENDPOINT = 'https://api.dingtalk.com'
 

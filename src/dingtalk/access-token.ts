@@ -1,7 +1,7 @@
 // Where the access token comes from: env, config, or minted from app credentials and cached until near expiry.
-import { DtdlError, ExitCode } from './errors.js'
-import type { CredentialSource } from './settings.js'
-import type { CachedToken } from './config-store.js'
+import { DtdlError, ExitCode } from '../errors.js'
+import type { CredentialSource } from '../config/settings.js'
+import type { CachedToken } from '../config/store.js'
 
 /** DingTalk asks clients to refresh about ten minutes before a token expires. */
 export const TOKEN_REFRESH_MARGIN_MS = 10 * 60 * 1000
