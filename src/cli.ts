@@ -245,7 +245,7 @@ Interrupted? Run the same command again: it resumes.`,
       if (o.output === '-' && flags.json) {
         throw new UsageError('--json and -o - both want stdout', { code: 'BAD_OPTION', hint: 'drop --json, or save to a file with -o <path>' })
       }
-      const { runGet } = await import('./commands/get.js')
+      const { runGet } = await import('./engine/get-file.js')
       await runWithShell(
         flags,
         (ctx) =>
@@ -312,7 +312,7 @@ Paths are relative to the listed folder, names as the server has them (control c
     )
     .action(async (spaceId: string, folderId: string | undefined, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
-      const { runLs, formatLs } = await import('./commands/ls.js')
+      const { runLs, formatLs } = await import('./dingtalk/list.js')
       await runWithShell(
         flags,
         (ctx) =>
@@ -321,7 +321,7 @@ Paths are relative to the listed folder, names as the server has them (control c
             { env: process.env, ...ctx },
           ),
         (result) => {
-          const entries = result as import('./commands/ls.js').LsEntry[]
+          const entries = result as import('./dingtalk/list.js').LsEntry[]
           if (flags.json) print(JSON.stringify({ ok: true, entries }))
           else for (const line of formatLs(entries)) print(line)
         },
@@ -340,7 +340,7 @@ Paths are relative to the listed folder, names as the server has them (control c
     .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
     .action(async (spaceId: string, dentryId: string, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
-      const { runInfo, formatInfo } = await import('./commands/info.js')
+      const { runInfo, formatInfo } = await import('./dingtalk/file-info.js')
       await runWithShell(
         flags,
         (ctx) =>
@@ -354,7 +354,7 @@ Paths are relative to the listed folder, names as the server has them (control c
             { env: process.env, ...ctx },
           ),
         (result) => {
-          const info = result as import('./commands/info.js').FileInfo
+          const info = result as import('./dingtalk/file-info.js').FileInfo
           if (flags.json) print(JSON.stringify({ ok: true, ...info }))
           else for (const line of formatInfo(info)) print(line)
         },
@@ -372,7 +372,7 @@ Examples:
   )
   const configAction = (action: 'set' | 'get' | 'unset' | 'list' | 'path') => async (...args: unknown[]) => {
     const strings = args.filter((a): a is string => typeof a === 'string')
-    const { runConfig } = await import('./commands/config.js')
+    const { runConfig } = await import('./config/edit.js')
     await runConfig(action, strings, { env: process.env, stdout: print, readStdin })
   }
   config.command('set').description('set a key (value - reads stdin)').argument('<key>').argument('<value>').action(configAction('set'))
@@ -387,7 +387,7 @@ Examples:
     .addOption(new Option('--port <n>', 'port to listen on (default: a free one)').default(0).argParser(intOption('--port', 0, 65535)))
     .option('--file <path...>', 'serve these local files (besides the demo files)')
     .action(async (o: { port: number; file?: string[] }) => {
-      const { runEmulator } = await import('./commands/emulator.js')
+      const { runEmulator } = await import('./emulator/run.js')
       await runEmulator({ port: o.port, files: o.file ?? [] }, { stdout: print })
     })
   return program
@@ -417,7 +417,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
   for (const pattern of [...include, ...exclude]) globToRegExp(pattern) // a bad pattern is a usage error before any request
   const { chooseProgressMode } = await import('./output/progress.js')
   const mode = progressModeFor(flags, chooseProgressMode)
-  const { runBatchGet } = await import('./commands/batch-get.js')
+  const { runBatchGet } = await import('./batch/batch-get.js')
   const { describeSummary } = await import('./output/batch-progress.js')
   await runWithShell(
     flags,
@@ -442,7 +442,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
         { env: process.env, readStdin, ...ctx },
       ),
     (result) => {
-      const r = result as import('./commands/batch-get.js').BatchGetResult
+      const r = result as import('./batch/batch-get.js').BatchGetResult
       if (flags.json) {
         const files = r.files.map(({ exitCode, error, ...f }) => ({ ...f, ...(error ? { error: { ...error, exitCode } } : {}) }))
         const { ok, exitCode, dir, jobs, connections, maxConnectionsPerFile, summary } = r

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises'
 import { FileSystemError } from '../errors.js'
 
 export async function runEmulator(options: { port: number; files: string[] }, io: { stdout: (line: string) => void }): Promise<void> {
-  const { startEmulator, DEMO } = await import('../emulator/index.js')
+  const { startEmulator, DEMO } = await import('./index.js')
   const emulator = await startEmulator({ port: options.port })
   let next = 30001
   for (const file of options.files) {

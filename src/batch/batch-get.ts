@@ -2,16 +2,16 @@
 import { mkdir, readFile, realpath } from 'node:fs/promises'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchItem, type BatchResult } from '../batch/runner.js'
+import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchItem, type BatchResult } from './runner.js'
 import { createBatchProgress } from '../output/batch-progress.js'
 import type { DingTalkApi, Dentry } from '../dingtalk/client.js'
 import { DtdlError, UsageError, toFileSystemError } from '../errors.js'
 import { isFolder, walkFolder } from '../dingtalk/folder-walk.js'
-import { parseInputFile, type InputEntry } from '../batch/input-file.js'
-import { cleanName, planMirror, type PathFilters, type RemoteNode } from '../batch/mirror-plan.js'
+import { parseInputFile, type InputEntry } from './input-file.js'
+import { cleanName, planMirror, type PathFilters, type RemoteNode } from './mirror-plan.js'
 import type { ProgressMode } from '../output/progress.js'
 import { isInside, joinInside, resolveTargetPath } from '../engine/target-path.js'
-import { connectApi, isPermissionDenied, requireUnionId, signedDownloadInfo, type CommandContext } from './get.js'
+import { connectApi, isPermissionDenied, requireUnionId, signedDownloadInfo, type CommandContext } from '../engine/get-file.js'
 
 export interface BatchGetOptions {
   /** A folder (or file) to mirror, or an input file ("-" = stdin). */

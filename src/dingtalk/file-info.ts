@@ -1,7 +1,7 @@
 // `dtdl info`: a file's metadata and its download info (region, hosts, expiry), secrets masked by default.
-import { connectApi, requireUnionId, type CommandContext } from './get.js'
+import { connectApi, requireUnionId, type CommandContext } from '../engine/get-file.js'
 import { maskSecret, redactUrl } from '../redact.js'
-import { resourceHosts } from '../dingtalk/client.js'
+import { resourceHosts } from './client.js'
 
 export interface InfoOptions {
   spaceId: string

@@ -1,6 +1,6 @@
 // `dtdl config ...`: read and change the config store; secrets are masked when listed.
-import { assertConfigKey, describeConfig, openConfigStore } from '../config/store.js'
-import { parseEndpoint, SECRET_CONFIG_KEYS } from '../config/settings.js'
+import { assertConfigKey, describeConfig, openConfigStore } from './store.js'
+import { parseEndpoint, SECRET_CONFIG_KEYS } from './settings.js'
 import { UsageError } from '../errors.js'
 import { maskSecret } from '../redact.js'
 

@@ -1,8 +1,8 @@
 // `dtdl ls`: a folder's entries (or the whole tree with -r) as aligned lines for people or JSON for scripts.
 import { formatBytes } from '../output/format.js'
-import { isFolder, walkFolder } from '../dingtalk/folder-walk.js'
-import type { Dentry } from '../dingtalk/client.js'
-import { connectApi, isPermissionDenied, requireUnionId, type CommandContext } from './get.js'
+import { isFolder, walkFolder } from './folder-walk.js'
+import type { Dentry } from './client.js'
+import { connectApi, isPermissionDenied, requireUnionId, type CommandContext } from '../engine/get-file.js'
 
 export interface LsOptions {
   spaceId: string
