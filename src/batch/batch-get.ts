@@ -1,21 +1,18 @@
 // `dtdl get -r` and `dtdl get -i`: work out the files (walk a folder, or read a list), then run them as one batch.
 import { mkdir, readFile, realpath } from 'node:fs/promises'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
-import type { Writable } from 'node:stream'
-import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchItem, type BatchResult } from './runner.js'
-import { createBatchProgress } from '../output/batch-progress.js'
+import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchEvent, type BatchItem, type BatchResult } from './runner.js'
 import type { DingTalkApi, Dentry } from '../dingtalk/client.js'
 import { DtdlError, UsageError, toFileSystemError } from '../errors.js'
 import { isFolder, walkFolder } from '../dingtalk/folder-walk.js'
 import { parseInputFile, type InputEntry } from './input-file.js'
 import { cleanName, planMirror, type PathFilters, type RemoteNode } from './mirror-plan.js'
-import type { ProgressMode } from '../output/progress.js'
 import { isInside, joinInside, resolveTargetPath } from '../engine/target-path.js'
-import { connectApi, isPermissionDenied, requireUnionId, signedDownloadInfo, type CommandContext } from '../engine/get-file.js'
+import { connectApi, isPermissionDenied, requireUnionId, signedDownloadInfo, type ApiContext, type StepReporter } from '../dingtalk/connect.js'
 
 export interface BatchGetOptions {
   /** A folder (or file) to mirror, or an input file ("-" = stdin). */
-  source: { kind: 'folder'; spaceId: string; dentryId: string } | { kind: 'input'; path: string }
+  source: { kind: 'folder'; spaceId: string; dentryId: string } | { kind: 'input'; path: string } | { kind: 'text'; text: string }
   /** -r: the directory the folder's contents go into. -i: the base directory of every line's output. */
   output?: string | undefined
   filters: PathFilters
@@ -29,11 +26,21 @@ export interface BatchGetOptions {
   archiveWaitMs?: number | undefined
   limitRate?: number | undefined
   force?: boolean | undefined
-  progress: { mode: ProgressMode; showProgress: boolean; stream: Writable }
 }
 
-export interface BatchGetContext extends Omit<CommandContext, 'stdout'> {
+export interface BatchGetContext extends ApiContext {
+  /** The spinner of the planning steps, cleared before the batch's own progress starts. */
+  reporter: StepReporter & { finish(): void }
   readStdin: () => Promise<string>
+  /** Opens the batch's own progress display once planning is done (the shell draws bars; a library caller its own). */
+  openProgress: () => Promise<BatchProgressSink>
+}
+
+/** Where a running batch reports: notes for people, per-file events, and the end. */
+export interface BatchProgressSink {
+  note(text: string): void
+  event(e: BatchEvent): void
+  finish(): void
 }
 
 export interface BatchGetResult extends BatchResult {
@@ -51,7 +58,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
   // Notes from the API client (throttling waits) go to whichever drawer is current: the spinner, then the bars.
   let note = (text: string) => ctx.reporter.note(text)
   const apiCtx = { ...ctx, reporter: { ...ctx.reporter, note: (text: string) => note(text) } }
-  const text = options.source.kind === 'input' ? await readInput(options.source.path, ctx) : undefined
+  const text = options.source.kind === 'input' ? await readInput(options.source.path, ctx) : options.source.kind === 'text' ? options.source.text : undefined
   ctx.reporter.phase('resolving credentials')
   const { api, dispatcher, settings } = await connectApi(apiCtx, options, options)
   const unionId = requireUnionId(settings.unionId)
@@ -61,7 +68,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
         ? await planFolder(api, unionId, options.source.spaceId, options.source.dentryId, options, ctx)
         : await planInputFile(api, unionId, text ?? '', options, ctx, jobs)
     ctx.reporter.finish()
-    const progress = await createBatchProgress(options.progress)
+    const progress = await ctx.openProgress()
     note = (t) => progress.note(t)
     for (const line of planned.notes) progress.note(line)
     try {

@@ -1,5 +1,5 @@
 // `dtdl info`: a file's metadata and its download info (region, hosts, expiry), secrets masked by default.
-import { connectApi, requireUnionId, type CommandContext } from '../engine/get-file.js'
+import { connectApi, requireUnionId, type ApiContext } from './connect.js'
 import { maskSecret, redactUrl } from '../redact.js'
 import { resourceHosts } from './client.js'
 
@@ -32,7 +32,7 @@ export interface FileInfo {
   } | null
 }
 
-export async function runInfo(options: InfoOptions, ctx: Omit<CommandContext, 'stdout'>): Promise<FileInfo> {
+export async function runInfo(options: InfoOptions, ctx: ApiContext): Promise<FileInfo> {
   ctx.reporter.phase('looking up the file')
   const { api, dispatcher, settings } = await connectApi(ctx, options)
   const unionId = requireUnionId(settings.unionId)

@@ -2,7 +2,7 @@
 import { formatBytes } from '../output/format.js'
 import { isFolder, walkFolder } from './folder-walk.js'
 import type { Dentry } from './client.js'
-import { connectApi, isPermissionDenied, requireUnionId, type CommandContext } from '../engine/get-file.js'
+import { connectApi, isPermissionDenied, requireUnionId, type ApiContext } from './connect.js'
 
 export interface LsOptions {
   spaceId: string
@@ -34,7 +34,7 @@ const toEntry = (d: Dentry, names: string[]): LsEntry => ({
   path: names.join('/'),
 })
 
-export async function runLs(options: LsOptions, ctx: Omit<CommandContext, 'stdout'>): Promise<LsEntry[]> {
+export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsEntry[]> {
   ctx.reporter.phase('resolving credentials')
   const { api, dispatcher, settings } = await connectApi(ctx, options)
   const unionId = requireUnionId(settings.unionId)

@@ -1,0 +1,194 @@
+// `dtdl get`: one file, a folder with -r, or a list with -i; its options, help, and what it prints.
+import { UsageError } from '../errors.js'
+import { addFileApiOptions, collect, commander, fileApiFlags, intOption, parseLimitRate, print, progressModeFor, readStdin, runWithShell, say, type Command, type OutputFlags } from './shell.js'
+
+const { Option } = commander
+
+const GET_HELP = `
+Folders (-r):
+  The folder's contents go into -o <dir> (created if missing, like \`cp -r folder/. dir\`); without -o,
+  into ./<folder name>. A file id with -r lands in that directory alone. Names from the server are made
+  safe (no separators, "..", control characters or names Windows cannot hold; colliding names get " (2)"
+  by dentryId order) and nothing is written outside the directory. A file already there and identical
+  is skipped; an interrupted run, re-run, resumes; a local file that differs needs --force.
+  --include/--exclude match each file's path in the mirror (POSIX, after cleaning): * within a name,
+  ** across folders, ? one character; a pattern without / matches at any depth, and a pattern that
+  matches a folder matches everything in it. A file is taken if it matches any --include (or none is
+  given) and no --exclude.
+Input files (-i):
+  One "<spaceId> <dentryId> [output]" per line; blank lines and lines starting with # are skipped. The
+  output is the rest of the line, spaces included ("..." around it is optional); without it the file's
+  own name. With -o <dir>, relative outputs are taken inside <dir>. A bad line is reported as
+  "line N: ..." and the other lines still run.
+Batches (-r, -i):
+  -j files at a time; each uses -c connections if given, else by size up to floor(16 / jobs).
+  --limit-rate caps the whole batch: one budget shared by every file in flight. A failed file does
+  not stop the others; the exit code is the worst file's by severity: 130 > 6 > 7 > 5 > 3 > 4 > 2 >
+  1 > 0. --json prints
+  {ok, exitCode, dir?, jobs, connections, maxConnectionsPerFile, files: [{path, spaceId, dentryId,
+  status: downloaded|skipped|failed, bytes, line?, error?}], summary: {downloaded, skipped, failed,
+  bytes, durationMs}}; with -r each path is relative to dir, with -i it is the target path.
+
+Examples:
+  $ dtdl get 123456 7890123 -u $UNION_ID                 save as the file's own name
+  $ dtdl get 123456 7890123 -o backups/ -c 8             into backups/, 8 connections
+  $ dtdl get 123456 7890123 -o db.tar --version 3 --json  version 3, JSON result
+  $ dtdl get 123456 4455 -r -o mirror/ --exclude '*.tmp'  a folder's contents into mirror/
+  $ dtdl get -i list.txt -j 8                             every file list.txt names, 8 at a time
+Interrupted? Run the same command again: it resumes.`
+
+export function declareGet(program: Command): void {
+  addFileApiOptions(
+    program
+      .command('get')
+      .description('download one file; a whole folder with -r; a list of files with -i')
+      .usage('[options] <spaceId> <dentryId>\n       dtdl get [options] -i <file>')
+      // Optional here only so -i can go without them; the action insists on both otherwise.
+      .argument('[spaceId]', 'the storage space id')
+      .argument('[dentryId]', 'the file (dentry) id; with -r a folder id ("0" = the space root)'),
+  )
+    .option('-o, --output <path>', 'target file, or an existing directory to save into (default: the file name, here)')
+    .addOption(new Option('-c, --connections <n>', 'parallel connections, 1-16 (default: by size, up to 8)').argParser(intOption('--connections', 1, 16)))
+    .addOption(new Option('--retries <n>', 'consecutive failures of a connection before giving up').default(5).argParser(intOption('--retries', 0, 100)))
+    .addOption(new Option('--stall-timeout <seconds>', 'abort and retry a response silent this long').default(30).argParser(intOption('--stall-timeout', 1, 3600)))
+    .addOption(new Option('--archive-wait <seconds>', 'how long to wait for an archived file to be restored').default(600).argParser(intOption('--archive-wait', 0, 86400)))
+    .option('--sha256 <hex>', 'also check the SHA-256 of the whole file')
+    .option('--limit-rate <rate>', 'overall speed cap across connections, e.g. 500K, 10M (bytes per second)')
+    .option('-f, --force', 'replace an existing target that differs from the remote file')
+    .option('--json', 'print one JSON object with the result on stdout')
+    .option('-q, --quiet', 'print nothing on success, only the error on failure')
+    .option('--no-progress', 'no progress bar or periodic progress lines')
+    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .option('-r, --recursive', "download a folder and everything below it (see 'Folders' below)")
+    .option('-i, --input-file <path>', "download the files a list names, one batch (see 'Input files' below); - reads stdin")
+    .addOption(new Option('-j, --jobs <n>', 'with -r/-i: files at a time, 1-16 (default: 4)').argParser(intOption('--jobs', 1, 16)))
+    .option('--include <glob>', 'with -r: fetch only files whose path matches (repeatable)', collect)
+    .option('--exclude <glob>', 'with -r: skip files whose path matches (repeatable)', collect)
+    .addHelpText('after', GET_HELP)
+    .action((spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>) =>
+      o.recursive || o.inputFile !== undefined ? runBatchGetCommand(spaceId, dentryId, o) : runSingleGet(spaceId, dentryId, o),
+    )
+}
+
+/** `get` of one file: checks the flags, then runs the download with the shell's progress, signals and exit code. */
+async function runSingleGet(spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>): Promise<void> {
+  const flags = o as OutputFlags
+  if (o.jobs !== undefined || o.include !== undefined || o.exclude !== undefined) {
+    throw new UsageError('-j, --include and --exclude apply to -r and -i only', { code: 'BAD_OPTION', hint: 'add -r to download a folder' })
+  }
+  if (spaceId === undefined || dentryId === undefined) {
+    throw new UsageError('missing <spaceId> <dentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <dentryId>, or dtdl get -i <file>' })
+  }
+  if (o.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(String(o.sha256))) {
+    throw new UsageError('--sha256 must be 64 hex digits', { code: 'BAD_OPTION' })
+  }
+  const limitRate = await parseLimitRate(o.limitRate)
+  if (o.output === '-' && flags.json) {
+    throw new UsageError('--json and -o - both want stdout', { code: 'BAD_OPTION', hint: 'drop --json, or save to a file with -o <path>' })
+  }
+  const { runGet } = await import('../engine/get-file.js')
+  await runWithShell(
+    flags,
+    (ctx) =>
+      runGet(
+        {
+          spaceId,
+          dentryId,
+          output: o.output as string | undefined,
+          ...fileApiFlags(o),
+          connections: o.connections as number | undefined,
+          retries: o.retries as number,
+          stallTimeoutMs: (o.stallTimeout as number) * 1000,
+          archiveWaitMs: (o.archiveWait as number) * 1000,
+          sha256: o.sha256 as string | undefined,
+          limitRate,
+          force: Boolean(o.force),
+        },
+        { env: process.env, stdout: process.stdout, ...ctx },
+      ),
+    (result) => printGetResult(result as import('../engine/download.js').DownloadResult, o),
+  )
+}
+
+/** The end of a one-file `get`: the --json object on stdout, and one line for people on stderr. */
+function printGetResult(r: import('../engine/download.js').DownloadResult, o: Record<string, unknown>): void {
+  const flags = o as OutputFlags
+  if (flags.json) {
+    print(
+      JSON.stringify({
+        ok: true,
+        path: r.path,
+        bytes: r.bytes,
+        upToDate: r.upToDate,
+        version: (o.version as number | undefined) ?? null,
+        crc64: r.crc64,
+        checked: r.checked,
+        durationMs: r.durationMs,
+        bytesPerSecond: r.durationMs > 0 && !r.upToDate ? Math.round(((r.bytes - r.resumedBytes) * 1000) / r.durationMs) : 0,
+        resumedBytes: r.resumedBytes,
+        retries: r.retries,
+        urlRefreshes: r.urlRefreshes,
+      }),
+    )
+  }
+  if (flags.quiet) return
+  const bytes = `${r.bytes} byte${r.bytes === 1 ? '' : 's'}`
+  if (r.upToDate) say(`up to date: ${r.path} (${bytes})`)
+  else if (r.path === '-') say(`streamed ${bytes} to stdout (checked: ${r.checked.join(' + ')})`)
+  else say(`saved ${r.path} (${bytes} in ${(r.durationMs / 1000).toFixed(1)}s, checked: ${r.checked.join(' + ')})`)
+}
+
+/** `get -r` and `get -i`: checks the flags that do not fit a batch, then runs it with a batch's progress and exit code. */
+async function runBatchGetCommand(spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>): Promise<void> {
+  const flags = o as OutputFlags
+  const inputFile = o.inputFile as string | undefined
+  const include = (o.include as string[] | undefined) ?? []
+  const exclude = (o.exclude as string[] | undefined) ?? []
+  if (o.recursive && inputFile !== undefined) throw new UsageError('-r and -i do not go together', { code: 'BAD_OPTION', hint: 'list folders with -r one at a time' })
+  if (inputFile !== undefined && spaceId !== undefined) throw new UsageError('-i takes the ids from the file: give no <spaceId> <dentryId>', { code: 'BAD_OPTION' })
+  if (o.recursive && (spaceId === undefined || dentryId === undefined)) throw new UsageError('missing <spaceId> <folderDentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <folderDentryId> -r' })
+  if (inputFile !== undefined && (include.length > 0 || exclude.length > 0)) throw new UsageError('--include and --exclude apply to -r only', { code: 'BAD_OPTION' })
+  for (const [flag, value] of [['--version', o.version], ['--sha256', o.sha256]] as const) {
+    if (value !== undefined) throw new UsageError(`${flag} applies to one file, not to -r or -i`, { code: 'BAD_OPTION' })
+  }
+  if (o.output === '-') throw new UsageError('-o - streams one file to stdout; -r and -i write files', { code: 'BAD_OPTION', hint: 'give a directory with -o' })
+  const limitRate = await parseLimitRate(o.limitRate)
+  const { globToRegExp } = await import('../batch/mirror-plan.js')
+  for (const pattern of [...include, ...exclude]) globToRegExp(pattern) // a bad pattern is a usage error before any request
+  const { chooseProgressMode } = await import('../output/progress.js')
+  const mode = progressModeFor(flags, chooseProgressMode)
+  const { runBatchGet } = await import('../batch/batch-get.js')
+  const { createBatchProgress, describeSummary } = await import('../output/batch-progress.js')
+  await runWithShell(
+    flags,
+    (ctx) =>
+      runBatchGet(
+        {
+          source: inputFile !== undefined ? { kind: 'input', path: inputFile } : { kind: 'folder', spaceId: spaceId!, dentryId: dentryId! },
+          output: o.output as string | undefined,
+          filters: { include, exclude },
+          jobs: o.jobs as number | undefined,
+          connections: o.connections as number | undefined,
+          unionId: o.unionId as string | undefined,
+          endpoint: o.endpoint as string | undefined,
+          preferIntranet: o.intranet as boolean | undefined,
+          retries: o.retries as number,
+          stallTimeoutMs: (o.stallTimeout as number) * 1000,
+          archiveWaitMs: (o.archiveWait as number) * 1000,
+          limitRate,
+          force: Boolean(o.force),
+        },
+        { env: process.env, readStdin, openProgress: () => createBatchProgress({ mode, showProgress: flags.progress !== false, stream: process.stderr }), ...ctx },
+      ),
+    (result) => {
+      const r = result as import('../batch/batch-get.js').BatchGetResult
+      if (flags.json) {
+        const files = r.files.map(({ exitCode, error, ...f }) => ({ ...f, ...(error ? { error: { ...error, exitCode } } : {}) }))
+        const { ok, exitCode, dir, jobs, connections, maxConnectionsPerFile, summary } = r
+        print(JSON.stringify({ ok, exitCode, ...(dir !== undefined ? { dir } : {}), jobs, connections, maxConnectionsPerFile, files, summary }))
+      }
+      if (!flags.quiet) say(describeSummary(r))
+      process.exitCode = r.exitCode
+    },
+  )
+}

@@ -1,0 +1,37 @@
+// `dtdl info`: a file's metadata and download info, secrets masked unless asked.
+import { addFileApiOptions, fileApiFlags, print, runWithShell, type Command, type OutputFlags } from './shell.js'
+
+export function declareInfo(program: Command): void {
+  addFileApiOptions(
+    program
+      .command('info')
+      .description("show a file's metadata and download info (region, hosts, expiry); secrets masked")
+      .argument('<spaceId>', 'the storage space id')
+      .argument('<dentryId>', 'the file (dentry) id'),
+  )
+    .option('--show-secrets', 'print the signed URLs and headers in full (they grant access for a while)')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .action(async (spaceId: string, dentryId: string, o: Record<string, unknown>) => {
+      const flags = o as OutputFlags
+      const { runInfo, formatInfo } = await import('../dingtalk/file-info.js')
+      await runWithShell(
+        flags,
+        (ctx) =>
+          runInfo(
+            {
+              spaceId,
+              dentryId,
+              ...fileApiFlags(o),
+              showSecrets: Boolean(o.showSecrets),
+            },
+            { env: process.env, ...ctx },
+          ),
+        (result) => {
+          const info = result as import('../dingtalk/file-info.js').FileInfo
+          if (flags.json) print(JSON.stringify({ ok: true, ...info }))
+          else for (const line of formatInfo(info)) print(line)
+        },
+      )
+    })
+}

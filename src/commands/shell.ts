@@ -1,0 +1,156 @@
+// What every command shares with the process: stderr/stdout lines (secrets masked), signals → AbortSignal, the
+// progress display, and the one place that turns errors into output and exit codes.
+import { createRequire } from 'node:module'
+import type * as CommanderModule from 'commander'
+import { DtdlError, ExitCode, InterruptedError, UsageError, formatError } from '../errors.js'
+import { parseIntegerOption } from '../config/settings.js'
+import { secrets } from '../redact.js'
+import type { HttpLogEntry } from '../http/dispatcher.js'
+import type { ProgressReporter } from '../output/progress.js'
+
+// commander is CommonJS: require() loads it in about half the time of an ESM import (no ESM wrapper and
+// export scan), which is most of what `dtdl --help` costs beyond Node's own start-up.
+export const commander = createRequire(import.meta.url)('commander') as typeof CommanderModule
+export type Command = CommanderModule.Command
+const { Option } = commander
+
+/** Every line for people goes through here: stderr, secrets masked. */
+export const say = (line: string) => process.stderr.write(`${secrets.redact(line)}\n`)
+/** Data and --json go to stdout only. */
+export const print = (line: string) => process.stdout.write(`${secrets.redact(line)}\n`)
+
+export interface OutputFlags {
+  json?: boolean
+  quiet?: boolean
+  progress?: boolean
+  verbose?: boolean
+}
+
+/** Anything thrown that is not a DtdlError is a bug: exit 1, with the stack only under --verbose. */
+export function toDtdlError(err: unknown): DtdlError {
+  if (err instanceof DtdlError) return err
+  const message = err instanceof Error ? err.message : String(err)
+  return new DtdlError('UNEXPECTED', ExitCode.unexpected, `unexpected error: ${message}`, {
+    hint: 'run again with --verbose and report it at the project issue tracker',
+    cause: err,
+  })
+}
+
+function describeCauses(err: unknown): string[] {
+  const lines: string[] = []
+  let e = (err as { cause?: unknown }).cause
+  for (let i = 0; e && i < 5; i++) {
+    const code = (e as { code?: string }).code
+    lines.push(`  caused by: ${(e as Error).message ?? String(e)}${code ? ` (${code})` : ''}`)
+    e = (e as { cause?: unknown }).cause
+  }
+  return lines
+}
+
+/**
+ * Runs one command with the process's edges wired in: an AbortSignal tied to SIGINT/SIGTERM, a progress
+ * reporter chosen from the terminal, and one place that turns errors into output and exit codes.
+ */
+export async function runWithShell(flags: OutputFlags, body: (ctx: { signal: AbortSignal; reporter: ProgressReporter; log: ((e: HttpLogEntry) => void) | undefined }) => Promise<unknown>, onSuccess: (result: unknown) => void): Promise<void> {
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    interrupts++
+    // A second Ctrl-C means "now": the record from the last checkpoint still allows resuming.
+    if (interrupts > 1) process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted)
+    controller.abort(new InterruptedError(signal))
+  }
+  const sigint = () => onSignal('SIGINT')
+  const sigterm = () => onSignal('SIGTERM')
+  process.on('SIGINT', sigint)
+  process.on('SIGTERM', sigterm)
+
+  const { chooseProgressMode, createProgressReporter } = await import('../output/progress.js')
+  const mode = progressModeFor(flags, chooseProgressMode)
+  const reporter = await createProgressReporter({ mode, stream: process.stderr, showProgress: flags.progress !== false, noColor: Boolean(process.env.NO_COLOR) })
+  const wrapped: ProgressReporter = {
+    phase: (t) => reporter.phase(t),
+    event: (e) => reporter.event(e),
+    note: (t) => reporter.note(secrets.redact(t)),
+    finish: (l) => reporter.finish(l === undefined ? undefined : secrets.redact(l)),
+  }
+  const log = flags.verbose
+    ? (e: HttpLogEntry) => wrapped.note(`${e.method} ${e.url} → ${e.status} in ${Math.round(e.durationMs)} ms${e.note ? ` (${e.note})` : ''}`)
+    : undefined
+  try {
+    const result = await body({ signal: controller.signal, reporter: wrapped, log })
+    reporter.finish()
+    onSuccess(result)
+  } catch (raw) {
+    reporter.finish()
+    const err = toDtdlError(controller.signal.aborted && !(raw instanceof DtdlError && raw.exitCode !== ExitCode.interrupted) ? controller.signal.reason : raw)
+    if (flags.json) {
+      print(JSON.stringify({ ok: false, exitCode: err.exitCode, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) } }))
+    }
+    if (err instanceof InterruptedError) {
+      say('dtdl: interrupted; what was downloaded is kept: run the same command again to resume')
+    } else if (!flags.json || !flags.quiet) {
+      say(formatError(err))
+    }
+    if (flags.verbose) {
+      for (const line of describeCauses(err)) say(line)
+      if (err.exitCode === ExitCode.unexpected && err.cause instanceof Error && err.cause.stack) say(err.cause.stack)
+    }
+    process.exitCode = err.exitCode
+  } finally {
+    process.off('SIGINT', sigint)
+    process.off('SIGTERM', sigterm)
+  }
+}
+
+export const intOption = (flag: string, min: number, max?: number) => (value: string) => parseIntegerOption(value, flag, min, max)
+
+/** The output mode from the terminal, CI and flags: one rule for single files and batches. */
+export function progressModeFor(flags: OutputFlags, choose: typeof import('../output/progress.js').chooseProgressMode) {
+  return choose({
+    isTTY: Boolean(process.stderr.isTTY),
+    ci: Boolean(process.env.CI) && process.env.CI !== 'false',
+    quiet: Boolean(flags.quiet),
+    term: process.env.TERM,
+    columns: process.stderr.columns,
+  })
+}
+
+/** --limit-rate as bytes per second, or a usage error. */
+export async function parseLimitRate(value: unknown): Promise<number | undefined> {
+  if (value === undefined) return undefined
+  const { parseRate } = await import('../output/format.js')
+  const rate = parseRate(String(value))
+  if (rate === undefined) throw new UsageError(`--limit-rate must be a rate such as 500K or 10M, not ${JSON.stringify(value)}`, { code: 'BAD_OPTION' })
+  return rate
+}
+
+/** The API flags get and info share: who asks, where, which version, intranet or not. */
+export function addFileApiOptions(command: Command): Command {
+  return command
+    .option('-u, --union-id <id>', "the operator's unionId (or DINGTALK_UNION_ID, or config unionId)")
+    .addOption(new Option('--version <n>', 'file version (integer >= 1)').argParser(intOption('--version', 1)))
+    .option('--intranet', 'ask for intranet resource URLs (option.preferIntranet = true)')
+    .option('--no-intranet', 'ask for public resource URLs (option.preferIntranet = false)')
+    .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint)')
+}
+
+/** Those flags' values, as the commands take them. */
+export const fileApiFlags = (o: Record<string, unknown>) => ({
+  unionId: o.unionId as string | undefined,
+  endpoint: o.endpoint as string | undefined,
+  version: o.version as number | undefined,
+  preferIntranet: o.intranet as boolean | undefined,
+})
+
+/** Commander's way to take a repeatable option: each use appends to the list. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
+}
+
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
