@@ -19,6 +19,15 @@ interface HttpClient {
   EnvHttpProxyAgent: typeof import('undici').EnvHttpProxyAgent
 }
 let client: Promise<HttpClient> | undefined
+let baselineWasm = false
+
+/**
+ * The CLI asks for this (see loadHttpClient); a library caller's process keeps its own V8 flags, since
+ * --liftoff-only would also slow any WebAssembly of its own.
+ */
+export function keepWasmOnBaselineCompiler(): void {
+  baselineWasm = true
+}
 
 /**
  * Loads the two pieces of undici dtdl uses. undici's index loads every feature (fetch, WebSocket, caches,
@@ -33,7 +42,7 @@ export function loadHttpClient(): Promise<HttpClient> {
     // and ~25 MiB more peak RSS, for a parser that downloads no faster optimised (measured: 2 GiB on one
     // connection, 512 MiB on eight). Set here, not at start-up: a changed flag makes V8 refuse Node's
     // built-in code cache, which would slow `dtdl --help` by ~6 ms.
-    setFlagsFromString('--liftoff-only')
+    if (baselineWasm) setFlagsFromString('--liftoff-only')
     try {
       const require = createRequire(import.meta.url)
       const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as HttpClient['EnvHttpProxyAgent']
