@@ -1,7 +1,7 @@
 // Where the access token comes from: env, config, or minted from app credentials and cached until near expiry.
 import { DtdlError, ExitCode } from '../errors.js'
 import type { CredentialSource } from '../config/settings.js'
-import type { CachedToken } from '../config/store.js'
+import { isSameScope, tokenScope, type CachedToken, type TokenScope } from '../config/token-cache.js'
 
 /** DingTalk asks clients to refresh about ten minutes before a token expires. */
 export const TOKEN_REFRESH_MARGIN_MS = 10 * 60 * 1000
@@ -17,17 +17,27 @@ export interface TokenProvider {
   readonly origin: 'env' | 'config' | 'cached' | 'minted' | 'none'
 }
 
+/** Where minted tokens are kept between runs, looked up by what they were minted for. */
+export interface TokenCache {
+  get(scope: TokenScope): CachedToken | undefined
+  set(token: CachedToken): Promise<void> | void
+  /** Called before a mint: a cache that could not keep the token fails here, before an API call is spent. */
+  prepare?(): Promise<void>
+}
+
 export interface TokenProviderDeps {
   credentials: CredentialSource
+  /** The API base URL tokens are minted from and sent to: part of the cache key. */
+  endpoint: string
   mint: (appKey: string, appSecret: string) => Promise<{ accessToken: string; expireIn: number }>
-  cache?: { get(): CachedToken | undefined; set(token: CachedToken | undefined): Promise<void> | void } | undefined
+  cache?: TokenCache | undefined
   onToken?: ((token: string) => void) | undefined
   now?: () => number
 }
 
-/** Pure: is a cached token usable for this app right now? */
-export function isCachedTokenUsable(cached: CachedToken | undefined, appKey: string, now: number): cached is CachedToken {
-  return cached !== undefined && cached.appKey === appKey && cached.expiresAt - TOKEN_REFRESH_MARGIN_MS > now
+/** Pure: is a cached token usable for this endpoint, app and secret right now? */
+export function isCachedTokenUsable(cached: CachedToken | undefined, scope: TokenScope, now: number): cached is CachedToken {
+  return cached !== undefined && isSameScope(cached, scope) && cached.expiresAt - TOKEN_REFRESH_MARGIN_MS > now
 }
 
 export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
@@ -38,10 +48,11 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
   let pending: Promise<string> | undefined
 
   const mintNew = async (appKey: string, appSecret: string): Promise<string> => {
+    // A config folder that cannot be created or written is the user's to fix (exit 7): say so before the call.
+    await deps.cache?.prepare?.()
     const { accessToken, expireIn } = await deps.mint(appKey, appSecret)
     deps.onToken?.(accessToken)
-    // A cache that cannot be written (read-only home) only costs a mint on the next run.
-    await Promise.resolve(deps.cache?.set({ appKey, accessToken, expiresAt: now() + expireIn * 1000 })).catch(() => {})
+    await deps.cache?.set({ ...tokenScope(deps.endpoint, appKey, appSecret), accessToken, expiresAt: now() + expireIn * 1000 })
     origin = 'minted'
     return accessToken
   }
@@ -82,8 +93,9 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
         })
       }
       return once(async () => {
-        const cached = deps.cache?.get()
-        if (isCachedTokenUsable(cached, creds.appKey, now())) {
+        const scope = tokenScope(deps.endpoint, creds.appKey, creds.appSecret)
+        const cached = deps.cache?.get(scope)
+        if (isCachedTokenUsable(cached, scope, now())) {
           deps.onToken?.(cached.accessToken)
           origin = 'cached'
           return cached.accessToken

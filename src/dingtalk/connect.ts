@@ -35,8 +35,9 @@ export async function connectApi(ctx: ApiContext, flags: { unionId?: string | un
   const dispatcher = await createDispatcher()
   const tokens = createTokenProvider({
     credentials: settings.credentials,
+    endpoint: settings.endpoint,
     mint: (appKey, appSecret) => mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, { log: ctx.log, signal: ctx.signal }),
-    cache: { get: () => store.getCachedToken(), set: (t) => store.setCachedToken(t) },
+    cache: { get: (scope) => store.getCachedToken(scope), set: (t) => store.setCachedToken(t), prepare: () => store.prepareWrite() },
     onToken: (t) => secrets.add(t),
   })
   const onWait = (e: ApiWaitEvent) => {

@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EmulatorContext } from './context.js'
-import { makeObjectKey } from './oss.js'
+import { flattenHeaders, makeObjectKey } from './oss.js'
 import type { StoredEntry } from './store.js'
 import type { ApiRequestLog, EmulatorApiName } from './types.js'
 
@@ -60,7 +60,7 @@ export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res:
   const query = Object.fromEntries(url.searchParams)
   const tokenHeader = req.headers['x-acs-dingtalk-access-token']
   const token = typeof tokenHeader === 'string' ? tokenHeader : undefined
-  const log: ApiRequestLog = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 0, token }
+  const log: ApiRequestLog = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 0, token, headers: flattenHeaders(req.headers) }
   ctx.stats.apiRequests.push(log)
 
   const requestId = randomUUID().toUpperCase()

@@ -112,6 +112,8 @@ export interface ApiRequestLog {
   body: unknown
   status: number
   token: string | undefined
+  /** Every request header as received (names lower-cased), so tests can check what reached this host. */
+  headers: Record<string, string>
 }
 
 export interface EmulatorStats {

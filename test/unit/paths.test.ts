@@ -7,7 +7,7 @@ import { isInside, joinInside, sanitizeFileName } from '../../src/engine/target-
 import { readResumeRecord, recordMismatch, writeResumeRecord, type RemoteIdentity, type RequestIdentity, type ResumeRecord } from '../../src/engine/resume-record.js'
 import { maskSecret, redactUrl, SecretRedactor } from '../../src/redact.js'
 import { createTokenProvider, isCachedTokenUsable, TOKEN_REFRESH_MARGIN_MS } from '../../src/dingtalk/access-token.js'
-import type { CachedToken } from '../../src/config/store.js'
+import { tokenScope, type CachedToken } from '../../src/config/token-cache.js'
 import type { CredentialSource } from '../../src/config/settings.js'
 import { DtdlError } from '../../src/errors.js'
 
@@ -228,22 +228,27 @@ describe('SecretRedactor', () => {
 
 describe('isCachedTokenUsable', () => {
   const now = 1_700_000_000_000
-  const token = (appKey: string, inMs: number): CachedToken => ({ appKey, accessToken: 't', expiresAt: now + inMs })
+  const scope = tokenScope('https://api.example', 'k', 's')
+  const token = (inMs: number, other: Partial<CachedToken> = {}): CachedToken => ({ ...scope, accessToken: 't', expiresAt: now + inMs, ...other })
   it.each<[string, CachedToken | undefined, boolean]>([
     ['none cached', undefined, false],
-    ['two hours left', token('k', 7_200_000), true],
-    ['11 minutes left', token('k', 11 * 60_000), true],
-    ['10 minutes and 1 ms left', token('k', TOKEN_REFRESH_MARGIN_MS + 1), true],
-    ['exactly 10 minutes left', token('k', TOKEN_REFRESH_MARGIN_MS), false],
-    ['5 minutes left', token('k', 5 * 60_000), false],
-    ['expired', token('k', -1), false],
-    ['another app', token('other', 7_200_000), false],
-  ])('%s → %s', (_, cached, expected) => expect(isCachedTokenUsable(cached, 'k', now)).toBe(expected))
+    ['two hours left', token(7_200_000), true],
+    ['11 minutes left', token(11 * 60_000), true],
+    ['10 minutes and 1 ms left', token(TOKEN_REFRESH_MARGIN_MS + 1), true],
+    ['exactly 10 minutes left', token(TOKEN_REFRESH_MARGIN_MS), false],
+    ['5 minutes left', token(5 * 60_000), false],
+    ['expired', token(-1), false],
+    ['another app', token(7_200_000, { appKey: 'other' }), false],
+    ['another endpoint', token(7_200_000, { endpoint: 'https://api.example:8443' }), false],
+    ['another secret', token(7_200_000, { secretDigest: tokenScope('https://api.example', 'k', 'wrong').secretDigest }), false],
+  ])('%s → %s', (_, cached, expected) => expect(isCachedTokenUsable(cached, scope, now)).toBe(expected))
 })
 
 describe('createTokenProvider', () => {
   const app: CredentialSource = { kind: 'app', appKey: 'k', appSecret: 's', from: 'env' }
   const NOW = 1_000_000
+  const endpoint = 'https://api.example'
+  const scope = tokenScope(endpoint, 'k', 's')
 
   /** A mint that counts calls and hands out tok-1, tok-2, ... after a tick. */
   function fakeMint() {
@@ -257,7 +262,8 @@ describe('createTokenProvider', () => {
   }
   function fakeCache(initial?: CachedToken) {
     const state = { value: initial, sets: [] as (CachedToken | undefined)[] }
-    return { state, cache: { get: () => state.value, set: (t: CachedToken | undefined) => (state.sets.push(t), (state.value = t)) } }
+    // One slot: enough to see what the provider looks up and what it stores.
+    return { state, cache: { get: () => state.value, set: (t: CachedToken) => void (state.sets.push(t), (state.value = t)) } }
   }
 
   it.each<[string, CredentialSource, string, 'env' | 'config']>([
@@ -266,7 +272,7 @@ describe('createTokenProvider', () => {
   ])('%s never mints and cannot renew', async (_, credentials, token, origin) => {
     const { calls, mint } = fakeMint()
     const seen: string[] = []
-    const p = createTokenProvider({ credentials, mint, onToken: (t) => seen.push(t) })
+    const p = createTokenProvider({ credentials, endpoint, mint, onToken: (t) => seen.push(t) })
     expect([await p.get(), await p.get()]).toEqual([token, token])
     expect([calls.length, p.canRenew, p.origin, seen]).toEqual([0, false, origin, [token]])
     await expect(p.renew(token)).rejects.toMatchObject({ code: 'CANNOT_RENEW', exitCode: 3 })
@@ -276,28 +282,40 @@ describe('createTokenProvider', () => {
   it('app credentials mint once, then the token is cached in memory and in the store', async () => {
     const { calls, mint } = fakeMint()
     const { state, cache } = fakeCache()
-    const p = createTokenProvider({ credentials: app, mint, cache, now: () => NOW })
+    const p = createTokenProvider({ credentials: app, endpoint, mint, cache, now: () => NOW })
     expect(await p.get()).toBe('tok-1')
     expect(await p.get()).toBe('tok-1')
     expect([calls, p.origin, p.canRenew]).toEqual([[['k', 's']], 'minted', true])
-    expect(state.value).toEqual({ appKey: 'k', accessToken: 'tok-1', expiresAt: NOW + 7_200_000 })
+    expect(state.value).toEqual({ ...scope, accessToken: 'tok-1', expiresAt: NOW + 7_200_000 })
+    expect(JSON.stringify(state.value)).not.toContain('"s"')
   })
 
   it.each<[string, CachedToken, number, string, string]>([
-    ['a usable cached token is reused', { appKey: 'k', accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 0, 'cached', 'cached'],
-    ['a token near expiry is replaced', { appKey: 'k', accessToken: 'cached', expiresAt: NOW + 60_000 }, 1, 'tok-1', 'minted'],
-    ["another app's token is not used", { appKey: 'other', accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 1, 'tok-1', 'minted'],
+    ['a usable cached token is reused', { ...scope, accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 0, 'cached', 'cached'],
+    ['a token near expiry is replaced', { ...scope, accessToken: 'cached', expiresAt: NOW + 60_000 }, 1, 'tok-1', 'minted'],
+    ["another app's token is not used", { ...scope, appKey: 'other', accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 1, 'tok-1', 'minted'],
+    ["another endpoint's token is not used", { ...tokenScope('https://other.example', 'k', 's'), accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 1, 'tok-1', 'minted'],
+    ['a token minted with another secret is not used', { ...tokenScope(endpoint, 'k', 'old'), accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 1, 'tok-1', 'minted'],
   ])('%s', async (_, cached, mints, token, origin) => {
     const { calls, mint } = fakeMint()
     const { cache } = fakeCache(cached)
-    const p = createTokenProvider({ credentials: app, mint, cache, now: () => NOW })
+    const p = createTokenProvider({ credentials: app, endpoint, mint, cache, now: () => NOW })
     expect(await p.get()).toBe(token)
     expect([calls.length, p.origin]).toEqual([mints, origin])
   })
 
+  it('a cache that cannot be prepared fails before any mint', async () => {
+    const { calls, mint } = fakeMint()
+    const refused = new DtdlError('CONFIG_DIR', 7, 'cannot create the config folder /proc/x: ENOENT')
+    const cache = { get: () => undefined, set: () => {}, prepare: async () => Promise.reject(refused) }
+    const p = createTokenProvider({ credentials: app, endpoint, mint, cache, now: () => NOW })
+    await expect(p.get()).rejects.toBe(refused)
+    expect(calls.length).toBe(0)
+  })
+
   it('concurrent get() calls share one mint', async () => {
     const { calls, mint } = fakeMint()
-    const p = createTokenProvider({ credentials: app, mint, now: () => NOW })
+    const p = createTokenProvider({ credentials: app, endpoint, mint, now: () => NOW })
     const tokens = await Promise.all(Array.from({ length: 8 }, () => p.get()))
     expect(calls.length).toBe(1)
     expect(new Set(tokens)).toEqual(new Set(['tok-1']))
@@ -306,7 +324,7 @@ describe('createTokenProvider', () => {
   it('concurrent renew(rejected) calls mint once; later calls with the stale token mint nothing', async () => {
     const { calls, mint } = fakeMint()
     const { state, cache } = fakeCache()
-    const p = createTokenProvider({ credentials: app, mint, cache, now: () => NOW })
+    const p = createTokenProvider({ credentials: app, endpoint, mint, cache, now: () => NOW })
     const first = await p.get()
     const renewed = await Promise.all(Array.from({ length: 6 }, () => p.renew(first)))
     expect(calls.length).toBe(2)
@@ -320,7 +338,7 @@ describe('createTokenProvider', () => {
 
   it('renew of the current token mints a new one each time it is rejected', async () => {
     const { calls, mint } = fakeMint()
-    const p = createTokenProvider({ credentials: app, mint, now: () => NOW })
+    const p = createTokenProvider({ credentials: app, endpoint, mint, now: () => NOW })
     const t1 = await p.get()
     const t2 = await p.renew(t1)
     const t3 = await p.renew(t2)
@@ -334,7 +352,7 @@ describe('createTokenProvider', () => {
       if (n === 1) throw new Error('network down')
       return { accessToken: 'tok-ok', expireIn: 7200 }
     }
-    const p = createTokenProvider({ credentials: app, mint, now: () => NOW })
+    const p = createTokenProvider({ credentials: app, endpoint, mint, now: () => NOW })
     await expect(p.get()).rejects.toThrow('network down')
     expect(await p.get()).toBe('tok-ok')
     expect(n).toBe(2)
@@ -342,7 +360,7 @@ describe('createTokenProvider', () => {
 
   it('none: get() fails with exit code 3 and mints nothing', async () => {
     const { calls, mint } = fakeMint()
-    const p = createTokenProvider({ credentials: { kind: 'none' }, mint })
+    const p = createTokenProvider({ credentials: { kind: 'none' }, endpoint, mint })
     const err = await p.get().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(DtdlError)
     expect([(err as DtdlError).code, (err as DtdlError).exitCode, calls.length, p.canRenew, p.origin]).toEqual(['NO_CREDENTIALS', 3, 0, false, 'none'])
