@@ -177,7 +177,7 @@ async function openConfWriter(path: string): Promise<import('conf').default<Reco
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     const code = e.code ?? 'EIO'
-    const at = e.path !== undefined && e.path !== dir ? ` (at ${e.path})` : ''
+    const at = e.path !== undefined && e.path !== dir ? ` (at ${e.path})` : code === 'ENOTDIR' ? ' (a part of the path is a file)' : ''
     throw new FileSystemError(dir, `cannot create the config folder ${dir}: ${code}${at}`, {
       code: 'CONFIG_DIR',
       hint: 'point DTDL_CONFIG_DIR at a folder that can be created and written, e.g. DTDL_CONFIG_DIR=$HOME/.config/dtdl',

@@ -164,7 +164,7 @@ describe('a config folder that cannot be created', () => {
 
   const cases: [string, () => string, string][] = [
     ['under /proc', () => '/proc/x/y', 'cannot create the config folder /proc/x/y: ENOENT (at /proc/x)'],
-    ['under a regular file', () => join(w.dir, 'a-file', 'dtdl'), 'ENOTDIR'],
+    ['under a regular file', () => join(w.dir, 'a-file', 'dtdl'), 'ENOTDIR (a part of the path is a file)'],
   ]
 
   it.each(cases)('%s: config set is one line, exit 7, at once', async (_, dir, message) => {
