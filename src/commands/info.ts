@@ -14,7 +14,8 @@ export function declareInfo(program: Command): void {
     .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
     .action(async (spaceId: string, dentryId: string, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
-      const { runInfo, formatInfo } = await import('../dingtalk/file-info.js')
+      const { runInfo } = await import('../dingtalk/file-info.js')
+      const { formatInfo } = await import('../output/listing.js')
       await runWithShell(
         flags,
         (ctx) =>

@@ -20,7 +20,8 @@ Paths are relative to the listed folder, names as the server has them (control c
     )
     .action(async (spaceId: string, folderId: string | undefined, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
-      const { runLs, formatLs } = await import('../dingtalk/list.js')
+      const { runLs } = await import('../dingtalk/list.js')
+      const { formatLs } = await import('../output/listing.js')
       await runWithShell(
         flags,
         (ctx) =>

@@ -69,22 +69,3 @@ export async function runInfo(options: InfoOptions, ctx: ApiContext): Promise<Fi
     await dispatcher.destroy().catch(() => {})
   }
 }
-
-/** The human rendering of `dtdl info`: aligned `key: value` lines. */
-export function formatInfo(info: FileInfo): string[] {
-  const rows: [string, string][] = [
-    ['name', info.name],
-    ['type', info.type],
-    ['size', info.size === null ? '-' : `${info.size} bytes`],
-    ['version', info.version === null ? '-' : String(info.version)],
-    ['modified', info.modifiedTime ?? '-'],
-    ['path', info.path ?? '-'],
-  ]
-  if (info.download) {
-    rows.push(['region', info.download.region], ['expires in', `${info.download.expirationSeconds} s`], ['hosts', info.download.hosts.join(', ')])
-    info.download.resourceUrls.forEach((u, i) => rows.push([`url ${i + 1}`, u]))
-    for (const [k, v] of Object.entries(info.download.headers)) rows.push([`header ${k}`, v])
-  }
-  const width = Math.max(...rows.map(([k]) => k.length))
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`)
-}

@@ -1,5 +1,4 @@
 // `dtdl ls`: a folder's entries (or the whole tree with -r) as aligned lines for people or JSON for scripts.
-import { formatBytes } from '../output/format.js'
 import { isFolder, walkFolder } from './folder-walk.js'
 import type { Dentry } from './client.js'
 import { connectApi, isPermissionDenied, requireUnionId, type ApiContext } from './connect.js'
@@ -65,12 +64,4 @@ export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsEntr
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-}
-
-/** Pure: one aligned line per entry: TYPE  SIZE  MODIFIED  ID  PATH (folders end in "/"). */
-export function formatLs(entries: readonly LsEntry[]): string[] {
-  const rows = entries.map((e) => [e.type === 'FOLDER' ? 'folder' : 'file', e.size === null ? '-' : formatBytes(e.size), e.modifiedTime ?? '-', e.id, printable(e.path) + (e.type === 'FOLDER' ? '/' : '')])
-  const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)))
-  // Sizes right-aligned so they line up by magnitude; the path last and unpadded.
-  return rows.map((r) => [r[0]!.padEnd(widths[0]!), r[1]!.padStart(widths[1]!), r[2]!.padEnd(widths[2]!), r[3]!.padEnd(widths[3]!), r[4]].join('  '))
 }

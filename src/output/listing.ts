@@ -1,0 +1,31 @@
+// How `dtdl ls` and `dtdl info` show their answers to people: aligned columns, control characters escaped.
+import { formatBytes } from './format.js'
+import { printable, type LsEntry } from '../dingtalk/list.js'
+import type { FileInfo } from '../dingtalk/file-info.js'
+
+/** Pure: one aligned line per entry: TYPE  SIZE  MODIFIED  ID  PATH (folders end in "/"). */
+export function formatLs(entries: readonly LsEntry[]): string[] {
+  const rows = entries.map((e) => [e.type === 'FOLDER' ? 'folder' : 'file', e.size === null ? '-' : formatBytes(e.size), e.modifiedTime ?? '-', e.id, printable(e.path) + (e.type === 'FOLDER' ? '/' : '')])
+  const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)))
+  // Sizes right-aligned so they line up by magnitude; the path last and unpadded.
+  return rows.map((r) => [r[0]!.padEnd(widths[0]!), r[1]!.padStart(widths[1]!), r[2]!.padEnd(widths[2]!), r[3]!.padEnd(widths[3]!), r[4]].join('  '))
+}
+
+/** The human rendering of `dtdl info`: aligned `key: value` lines. */
+export function formatInfo(info: FileInfo): string[] {
+  const rows: [string, string][] = [
+    ['name', info.name],
+    ['type', info.type],
+    ['size', info.size === null ? '-' : `${info.size} bytes`],
+    ['version', info.version === null ? '-' : String(info.version)],
+    ['modified', info.modifiedTime ?? '-'],
+    ['path', info.path ?? '-'],
+  ]
+  if (info.download) {
+    rows.push(['region', info.download.region], ['expires in', `${info.download.expirationSeconds} s`], ['hosts', info.download.hosts.join(', ')])
+    info.download.resourceUrls.forEach((u, i) => rows.push([`url ${i + 1}`, u]))
+    for (const [k, v] of Object.entries(info.download.headers)) rows.push([`header ${k}`, v])
+  }
+  const width = Math.max(...rows.map(([k]) => k.length))
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`)
+}
