@@ -26,6 +26,8 @@ export interface BatchGetOptions {
   archiveWaitMs?: number | undefined
   limitRate?: number | undefined
   force?: boolean | undefined
+  /** How long each file waits for another dtdl writing the same target (ms). */
+  lockWaitMs?: number | undefined
 }
 
 export interface BatchGetContext extends ApiContext {
@@ -81,6 +83,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
         stallTimeoutMs: options.stallTimeoutMs,
         limitRate: options.limitRate,
         force: options.force,
+        lockWaitMs: options.lockWaitMs,
         signal: ctx.signal,
         onEvent: (e) => progress.event(e),
         log: ctx.log,
@@ -224,7 +227,7 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
   for (const item of resolved) {
     if (item.target === undefined || item.error) continue
     const first = claimed.get(item.target)
-    if (first !== undefined) item.error = new UsageError(`line ${item.line}: writes the same file as line ${first} (${item.target})`, { code: 'DUPLICATE_TARGET', hint: 'give one of the lines its own output' })
+    if (first !== undefined) item.error = new UsageError(`line ${item.line}: same target as line ${first} (${item.target})`, { code: 'DUPLICATE_TARGET', hint: 'give one of the lines its own output' })
     else claimed.set(item.target, item.line)
   }
   items.push(...resolved)

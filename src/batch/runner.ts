@@ -77,6 +77,8 @@ export interface BatchOptions {
   /** Overall cap in bytes per second, split evenly between the jobs. */
   limitRate?: number | undefined
   force?: boolean | undefined
+  /** How long each file waits for another dtdl writing the same target (ms); see downloadFile. */
+  lockWaitMs?: number | undefined
   signal: AbortSignal
   onEvent?: ((e: BatchEvent) => void) | undefined
   log?: HttpLogger | undefined
@@ -176,6 +178,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
           stallTimeoutMs: options.stallTimeoutMs,
           limiter,
           force: options.force,
+          lockWaitMs: options.lockWaitMs,
           signal: options.signal,
           onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
           log: options.log,

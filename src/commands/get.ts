@@ -19,7 +19,8 @@ Input files (-i):
   One "<spaceId> <dentryId> [output]" per line; blank lines and lines starting with # are skipped. The
   output is the rest of the line, spaces included ("..." around it is optional); without it the file's
   own name. With -o <dir>, relative outputs are taken inside <dir>. A bad line is reported as
-  "line N: ..." and the other lines still run.
+  "line N: ..." and the other lines still run; a line whose target an earlier line already has fails
+  as "line N: same target as line M".
 Batches (-r, -i):
   -j files at a time; each uses -c connections if given, else by size up to floor(16 / jobs).
   --limit-rate caps the whole batch: one budget shared by every file in flight. A failed file does
@@ -52,6 +53,7 @@ export function declareGet(program: Command): void {
     .addOption(new Option('--retries <n>', 'consecutive failures of a connection before giving up').default(5).argParser(intOption('--retries', 0, 100)))
     .addOption(new Option('--stall-timeout <seconds>', 'abort and retry a response silent this long').default(30).argParser(intOption('--stall-timeout', 1, 3600)))
     .addOption(new Option('--archive-wait <seconds>', 'how long to wait for an archived file to be restored').default(600).argParser(intOption('--archive-wait', 0, 86400)))
+    .addOption(new Option('--lock-wait <seconds>', 'wait this long for another dtdl writing the same target (0 = do not wait)').default(3600 /* DEFAULT_LOCK_WAIT_MS, not imported: --help stays light */).argParser(intOption('--lock-wait', 0, 86400)))
     .option('--sha256 <hex>', 'also check the SHA-256 of the whole file')
     .option('--limit-rate <rate>', 'overall speed cap across connections, e.g. 500K, 10M (bytes per second)')
     .option('-f, --force', 'replace an existing target that differs from the remote file')
@@ -103,6 +105,7 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
           sha256: o.sha256 as string | undefined,
           limitRate,
           force: Boolean(o.force),
+          lockWaitMs: (o.lockWait as number) * 1000,
         },
         { env: process.env, stdout: process.stdout, ...ctx },
       ),
@@ -177,6 +180,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
           archiveWaitMs: (o.archiveWait as number) * 1000,
           limitRate,
           force: Boolean(o.force),
+          lockWaitMs: (o.lockWait as number) * 1000,
         },
         { env: process.env, readStdin, openProgress: () => createBatchProgress({ mode, showProgress: flags.progress !== false, stream: process.stderr }), ...ctx },
       ),

@@ -20,6 +20,7 @@ import {
 } from './resume-record.js'
 import { checkRangeResponse, chooseConnections, chooseSplit, mergeRanges, missingRanges, parseContentRange, planSegments, totalLength, type ByteRange } from './segments.js'
 import { SignedUrlSource } from './signed-url-source.js'
+import { DEFAULT_LOCK_WAIT_MS, STALE_MS, claimTarget, describeOwner } from './target-claim.js'
 import { fileRangeCrc, fileSha256, sha256MismatchError, wholeFileCrc, type CrcPiece } from './verify.js'
 
 export type DownloadEvent =
@@ -29,6 +30,8 @@ export type DownloadEvent =
   | { type: 'refresh'; reason: string }
   | { type: 'note'; message: string }
   | { type: 'verify'; check: 'crc64' | 'sha256' | 'existing' }
+  /** Another dtdl holds the target's claim: this one waits (see target-claim.ts). Worth a line even in a batch. */
+  | { type: 'waiting'; message: string }
 
 export interface DownloadOptions {
   /** What to fetch; `version: null` means the current version. */
@@ -52,6 +55,8 @@ export interface DownloadOptions {
   limiter?: RateLimiter | undefined
   /** Replace an existing, different target (atomically, once the new file is verified). */
   force?: boolean | undefined
+  /** How long to wait for another dtdl writing the same target, in ms (default DEFAULT_LOCK_WAIT_MS); 0 = fail at once. */
+  lockWaitMs?: number | undefined
   signal?: AbortSignal | undefined
   onEvent?: ((event: DownloadEvent) => void) | undefined
   log?: HttpLogger | undefined
@@ -122,9 +127,30 @@ export async function probeRemote(fetcher: ResourceFetcher, signal: AbortSignal)
   return { size, etag: probe.etag, crc: probe.crc64, rangeIgnored: probe.status === 200 && size > 0 }
 }
 
-/** Downloads one file; resolves with what was done, or throws a DtdlError (the abort reason on abort). */
+/**
+ * Downloads one file; resolves with what was done, or throws a DtdlError (the abort reason on abort).
+ * The target is claimed first (before any request, record or partial file), so two dtdl processes, or two
+ * files of one batch, never write one target at once; the claim goes when this returns or throws.
+ */
 export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
   const started = performance.now()
+  const emit = options.onEvent ?? (() => {})
+  const signal = options.signal ?? new AbortController().signal
+  const claim = await claimTarget(options.target, {
+    waitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+    signal,
+    onWait: (owner) => emit({ type: 'waiting', message: `waiting for ${describeOwner(owner)} downloading ${options.target}` }),
+    onTakeOver: (owner, why) =>
+      emit({ type: 'note', message: `taking over ${options.target} from ${describeOwner(owner)}, which ${why === 'gone' ? 'is no longer running' : `has not touched its claim for ${STALE_MS / 1000}s`}` }),
+  })
+  try {
+    return await downloadClaimed({ ...options, signal: AbortSignal.any([signal, claim.lost]) }, started)
+  } finally {
+    await claim.release()
+  }
+}
+
+async function downloadClaimed(options: DownloadOptions, started: number): Promise<DownloadResult> {
   const emit = options.onEvent ?? (() => {})
   const { source, fetcher } = await openRemote(options)
   const signal = options.signal ?? new AbortController().signal

@@ -22,6 +22,8 @@ export interface GetOptions {
   sha256?: string | undefined
   limitRate?: number | undefined
   force?: boolean | undefined
+  /** How long to wait for another dtdl writing the same target (ms). */
+  lockWaitMs?: number | undefined
 }
 
 /** The shell's edges for one file: the API context, engine events, and where `-o -` writes the bytes. */
@@ -63,7 +65,7 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
       ctx.reporter.note(`the app may not read file details (Storage.File.Read), so the file is saved under its dentryId: ${target.path}`)
     }
     ctx.reporter.phase('getting download info')
-    return await downloadFile({ ...common, target: target.path, connections: options.connections, force: options.force })
+    return await downloadFile({ ...common, target: target.path, connections: options.connections, force: options.force, lockWaitMs: options.lockWaitMs })
   } finally {
     // Nothing is in flight any more; destroy rather than close so a failed run exits at once.
     await dispatcher.destroy().catch(() => {})

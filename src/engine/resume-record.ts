@@ -4,6 +4,7 @@ import { mergeRanges, type ByteRange } from './segments.js'
 
 export const PARTIAL_SUFFIX = '.dtdl-part'
 export const RECORD_SUFFIX = '.dtdl-part.json'
+export const LOCK_SUFFIX = '.dtdl-lock'
 
 export interface RequestIdentity {
   spaceId: string
@@ -27,6 +28,8 @@ export interface ResumeRecord {
 
 export const partialPathFor = (target: string) => target + PARTIAL_SUFFIX
 export const recordPathFor = (target: string) => target + RECORD_SUFFIX
+/** The claim that one dtdl is writing the target (see target-claim.ts): taken before the two files above are touched. */
+export const lockPathFor = (target: string) => target + LOCK_SUFFIX
 
 /** Reads a record; a missing, torn or foreign file reads as undefined (start over). */
 export async function readResumeRecord(path: string): Promise<ResumeRecord | undefined> {

@@ -102,6 +102,8 @@ function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress 
             write(`${tally.counter} files, ${formatBytes(tally.completedBytes)}${tally.bytes > 0 ? ` of ${formatBytes(tally.bytes)}` : ''} at ${formatRate(meter.bytesPerSecond)}`)
           } else if (d.type === 'retry' && !silent) {
             write(`${e.path}: retrying in ${(d.delayMs / 1000).toFixed(1)}s (attempt ${d.attempt}): ${d.reason}`)
+          } else if (d.type === 'waiting' && !silent) {
+            write(d.message)
           }
           break
         }
@@ -158,6 +160,8 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
             drawOverall()
           } else if (d.type === 'retry') {
             log(`${e.path}: retrying in ${(d.delayMs / 1000).toFixed(1)}s (attempt ${d.attempt}): ${d.reason}`)
+          } else if (d.type === 'waiting') {
+            log(d.message)
           }
           break
         }

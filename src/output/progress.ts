@@ -91,6 +91,7 @@ function createPlainReporter(options: ProgressOptions): ProgressReporter {
         case 'retry':
         case 'refresh':
         case 'note':
+        case 'waiting':
           write(describeEvent(e))
           break
         case 'verify':
@@ -104,13 +105,14 @@ function createPlainReporter(options: ProgressOptions): ProgressReporter {
 }
 
 /** The line people read for an event that is news rather than progress. */
-export function describeEvent(e: Extract<DownloadEvent, { type: 'retry' | 'refresh' | 'note' }>): string {
+export function describeEvent(e: Extract<DownloadEvent, { type: 'retry' | 'refresh' | 'note' | 'waiting' }>): string {
   switch (e.type) {
     case 'retry':
       return `retrying in ${(e.delayMs / 1000).toFixed(1)}s (attempt ${e.attempt}): ${e.reason}`
     case 'refresh':
       return `refreshed the download URL: ${e.reason}`
     case 'note':
+    case 'waiting':
       return e.message
   }
 }
@@ -185,6 +187,7 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
         case 'retry':
         case 'refresh':
         case 'note':
+        case 'waiting':
           print(describeEvent(e))
           break
         case 'verify':

@@ -1,0 +1,228 @@
+// An exclusive claim on a target while one dtdl writes it: a small file beside it naming the owner, kept fresh by a heartbeat.
+import { randomUUID } from 'node:crypto'
+import { open, readFile, stat, unlink, utimes } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { dirname, join } from 'node:path'
+import { FileSystemError, toFileSystemError } from '../errors.js'
+import { lockPathFor } from './resume-record.js'
+
+/** How long a second writer waits for the first by default: long enough for a CI job fetching a large artefact. */
+export const DEFAULT_LOCK_WAIT_MS = 3600_000
+/** The owner touches its claim this often, so waiters on other hosts can tell it is alive. */
+export const HEARTBEAT_MS = 5_000
+/** A claim from another host whose mtime has not moved for this long (as the waiter watched it) is abandoned. */
+export const STALE_MS = 30_000
+/** How often a waiter looks again: cheap (one open), and soon enough after the owner lets go. */
+const POLL_MS = 250
+/** Waiting for another process's takeover, which takes a millisecond or two. */
+const GUARD_POLL_MS = 25
+/** A takeover guard standing this long was left by a process that died in the middle of one. */
+const GUARD_STALE_MS = 2_000
+
+/** What a claim file holds. */
+export interface ClaimOwner {
+  pid: number
+  host: string
+  /** Unique per claim: tells "still the claim I judged" from "a new claim by the same pid". */
+  token: string
+  since: string
+}
+
+/** Pure: does a claim found on disk still hold? `unchangedMs` is how long this waiter has seen its mtime stand still. */
+export function judgeClaim(owner: ClaimOwner | undefined, unchangedMs: number, here: { host: string; isAlive: (pid: number) => boolean }, staleMs = STALE_MS): 'live' | 'gone' | 'stale' {
+  // On this host the pid says it all: a dead owner is replaced at once; a live one (even suspended) keeps it.
+  if (owner !== undefined && owner.host === here.host) return here.isAlive(owner.pid) ? 'live' : 'gone'
+  // Another host (a shared network file system), or a file torn by a crash: only the heartbeat can tell. It is
+  // watched rather than compared with our clock, so clock skew between hosts cannot make a live claim look old.
+  return unchangedMs >= staleMs ? 'stale' : 'live'
+}
+
+/** Is this pid a running process here? EPERM means it runs as another user: alive. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export interface ClaimOptions {
+  /** How long to wait for another owner to let go; 0 = fail at once. */
+  waitMs: number
+  /** Aborting ends the wait at once, with the signal's reason. */
+  signal: AbortSignal
+  /** Called once, when this claim has to wait for a live owner. */
+  onWait?: ((owner: ClaimOwner | undefined) => void) | undefined
+  /** Called when an abandoned claim is replaced by ours. */
+  onTakeOver?: ((owner: ClaimOwner | undefined, why: 'gone' | 'stale') => void) | undefined
+}
+
+export interface TargetClaim {
+  /** Aborts if the claim is no longer ours (removed, or taken over after our heartbeat stalled). */
+  readonly lost: AbortSignal
+  /** Removes the claim if it is still ours. Never throws. */
+  release(): Promise<void>
+}
+
+/** A claim file as found: its owner (undefined when torn or being written) and mtime; undefined when it is gone. */
+async function readClaim(path: string): Promise<{ owner: ClaimOwner | undefined; mtimeMs: number } | undefined> {
+  try {
+    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)])
+    let owner: ClaimOwner | undefined
+    try {
+      const o = JSON.parse(text) as Partial<ClaimOwner>
+      if (Number.isSafeInteger(o.pid) && typeof o.host === 'string' && typeof o.token === 'string') owner = o as ClaimOwner
+    } catch {
+      owner = undefined
+    }
+    return { owner, mtimeMs: st.mtimeMs }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw toFileSystemError(err, path, 'read')
+  }
+}
+
+/** Creates the claim file only if there is none (O_EXCL, atomic also on NFSv3+); false when one exists. */
+async function tryCreate(path: string, owner: ClaimOwner): Promise<boolean> {
+  let handle
+  try {
+    handle = await open(path, 'wx', 0o644)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw toFileSystemError(err, path, 'create')
+  }
+  try {
+    await handle.writeFile(JSON.stringify(owner))
+  } catch (err) {
+    await handle.close().catch(() => {})
+    await unlink(path).catch(() => {})
+    throw toFileSystemError(err, path, 'write to')
+  }
+  await handle.close()
+  return true
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      if (signal.aborted) reject(signal.reason as Error)
+      else resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+
+/** Watches one claim's mtime across polls: how long it has stood still, by our own clock. */
+class HeartbeatWatch {
+  private key = ''
+  private since = 0
+  unchangedMs(found: { owner: ClaimOwner | undefined; mtimeMs: number }): number {
+    const key = `${found.mtimeMs}/${found.owner?.token ?? ''}`
+    if (key !== this.key) [this.key, this.since] = [key, Date.now()]
+    return Date.now() - this.since
+  }
+}
+
+/**
+ * Takes the claim on `target`, waiting for a live owner up to `waitMs`; throws TARGET_BUSY (exit 7) when
+ * it is still held then, or the signal's reason when aborted. The caller must `release()` it in a finally.
+ */
+export async function claimTarget(target: string, options: ClaimOptions): Promise<TargetClaim> {
+  const path = lockPathFor(target)
+  const me: ClaimOwner = { pid: process.pid, host: hostname(), token: randomUUID(), since: new Date().toISOString() }
+  const here = { host: me.host, isAlive: isProcessAlive }
+  const deadline = Date.now() + options.waitMs
+  const watch = new HeartbeatWatch()
+  let announced = false
+  for (;;) {
+    if (options.signal.aborted) throw options.signal.reason
+    if (await tryCreate(path, me)) return keepClaim(path, me)
+    const found = await readClaim(path)
+    if (found === undefined) {
+      // Let go between our two looks (or a dangling symlink is in the way): look again soon, within the wait.
+      if (Date.now() >= deadline) throw busyError(target, path, undefined, options.waitMs)
+      await sleep(GUARD_POLL_MS, options.signal)
+      continue
+    }
+    const verdict = judgeClaim(found.owner, watch.unchangedMs(found), here)
+    if (verdict !== 'live') {
+      if (await removeAbandoned(path, found.owner, here, options.signal)) options.onTakeOver?.(found.owner, verdict)
+      continue
+    }
+    if (Date.now() >= deadline) throw busyError(target, path, found.owner, options.waitMs)
+    if (!announced) options.onWait?.(found.owner)
+    announced = true
+    await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())), options.signal)
+  }
+}
+
+/**
+ * Removes an abandoned claim, unless another waiter replaced it meanwhile. Without the guard two waiters
+ * that judged the same dead claim could each delete it, the second deleting the first one's new claim.
+ * The guard is one short-lived file per directory, so it needs no room beyond the directory's.
+ */
+async function removeAbandoned(path: string, judged: ClaimOwner | undefined, here: { host: string; isAlive: (pid: number) => boolean }, signal: AbortSignal): Promise<boolean> {
+  const guard = join(dirname(path), '.dtdl-takeover')
+  const me: ClaimOwner = { pid: process.pid, host: here.host, token: randomUUID(), since: new Date().toISOString() }
+  const watch = new HeartbeatWatch()
+  while (!(await tryCreate(guard, me))) {
+    const other = await readClaim(guard)
+    // Held for a millisecond or two at a time: one whose owner died, or that stands for seconds, is left over.
+    if (other !== undefined && (judgeClaim(other.owner, 0, here) === 'gone' || watch.unchangedMs(other) >= GUARD_STALE_MS)) await unlink(guard).catch(() => {})
+    await sleep(GUARD_POLL_MS, signal)
+  }
+  try {
+    const now = await readClaim(path)
+    if (now === undefined || now.owner?.token !== judged?.token) return false
+    await unlink(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw toFileSystemError(err, path, 'remove the abandoned claim')
+    })
+    return true
+  } finally {
+    await unlink(guard).catch(() => {})
+  }
+}
+
+/** "another dtdl (pid N)", with the host when it is not this one: for the lines people read. */
+export const describeOwner = (owner: ClaimOwner | undefined) =>
+  owner === undefined ? 'another dtdl' : `another dtdl (pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})`
+
+function busyError(target: string, path: string, owner: ClaimOwner | undefined, waitMs: number): FileSystemError {
+  const who = describeOwner(owner)
+  const waited = waitMs > 0 ? ` after waiting ${Math.round(waitMs / 1000)}s` : ''
+  return new FileSystemError(target, `${who} is still downloading ${target}${waited}`, {
+    code: 'TARGET_BUSY',
+    hint: `let it finish and run the same command again (it will find the file up to date), or wait longer with --lock-wait <s>; if no dtdl is running${owner ? ` on ${owner.host}` : ''}, delete ${path}`,
+  })
+}
+
+/** Our claim: a heartbeat (mtime) every HEARTBEAT_MS, checking that the file is still ours. */
+function keepClaim(path: string, me: ClaimOwner): TargetClaim {
+  const lost = new AbortController()
+  const isOurs = async () => (await readClaim(path).catch(() => undefined))?.owner?.token === me.token
+  let beating = Promise.resolve()
+  const timer = setInterval(() => {
+    beating = beating.then(async () => {
+      if (lost.signal.aborted) return
+      if (!(await isOurs())) {
+        lost.abort(new FileSystemError(path, `another process removed or took over dtdl's claim on the target (${path})`, { code: 'TARGET_CLAIM_LOST', hint: 'make sure only one dtdl writes this file, then run the same command again' }))
+        return
+      }
+      const now = new Date()
+      await utimes(path, now, now).catch(() => {})
+    })
+  }, HEARTBEAT_MS)
+  // The heartbeat alone must not keep a process alive.
+  timer.unref()
+  return {
+    lost: lost.signal,
+    async release() {
+      clearInterval(timer)
+      await beating
+      if (await isOurs()) await unlink(path).catch(() => {})
+    },
+  }
+}
