@@ -56,6 +56,8 @@ export interface ClaimOptions {
   onWait?: ((owner: ClaimOwner | undefined) => void) | undefined
   /** Called when an abandoned claim is replaced by ours. */
   onTakeOver?: ((owner: ClaimOwner | undefined, why: 'gone' | 'stale') => void) | undefined
+  /** How often the claim is touched once held (default HEARTBEAT_MS); keep it well under STALE_MS. */
+  heartbeatMs?: number | undefined
 }
 
 export interface TargetClaim {
@@ -139,7 +141,7 @@ export async function claimTarget(target: string, options: ClaimOptions): Promis
   let announced = false
   for (;;) {
     if (options.signal.aborted) throw options.signal.reason
-    if (await tryCreate(path, me)) return keepClaim(path, me)
+    if (await tryCreate(path, me)) return keepClaim(path, me, options.heartbeatMs ?? HEARTBEAT_MS)
     const found = await readClaim(path)
     if (found === undefined) {
       // Let go between our two looks (or a dangling symlink is in the way): look again soon, within the wait.
@@ -199,8 +201,8 @@ function busyError(target: string, path: string, owner: ClaimOwner | undefined, 
   })
 }
 
-/** Our claim: a heartbeat (mtime) every HEARTBEAT_MS, checking that the file is still ours. */
-function keepClaim(path: string, me: ClaimOwner): TargetClaim {
+/** Our claim: a heartbeat (mtime) every `heartbeatMs`, checking that the file is still ours. */
+function keepClaim(path: string, me: ClaimOwner, heartbeatMs: number): TargetClaim {
   const lost = new AbortController()
   const isOurs = async () => (await readClaim(path).catch(() => undefined))?.owner?.token === me.token
   let beating = Promise.resolve()
@@ -208,13 +210,14 @@ function keepClaim(path: string, me: ClaimOwner): TargetClaim {
     beating = beating.then(async () => {
       if (lost.signal.aborted) return
       if (!(await isOurs())) {
+        clearInterval(timer)
         lost.abort(new FileSystemError(path, `another process removed or took over dtdl's claim on the target (${path})`, { code: 'TARGET_CLAIM_LOST', hint: 'make sure only one dtdl writes this file, then run the same command again' }))
         return
       }
       const now = new Date()
       await utimes(path, now, now).catch(() => {})
     })
-  }, HEARTBEAT_MS)
+  }, heartbeatMs)
   // The heartbeat alone must not keep a process alive.
   timer.unref()
   return {

@@ -1,7 +1,7 @@
 // The target claim: when a found claim still holds (pure table), and real claims on a temp directory racing each other.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -70,6 +70,20 @@ describe('claimTarget', () => {
     expect(Date.now() - t0).toBeLessThan(100)
     await held.release()
     expect(existsSync(lockPathFor(target))).toBe(false)
+  })
+
+  it('the heartbeat moves the mtime, and aborts `lost` once the claim is no longer ours', async () => {
+    const target = join(dir, 'beat.bin')
+    const claim = await claimTarget(target, { waitMs: 0, signal: new AbortController().signal, heartbeatMs: 20 })
+    const first = (await stat(lockPathFor(target))).mtimeMs
+    await utimes(lockPathFor(target), new Date(first - 60_000), new Date(first - 60_000))
+    while ((await stat(lockPathFor(target))).mtimeMs < first) await new Promise((r) => setTimeout(r, 5))
+    expect(claim.lost.aborted).toBe(false)
+    await writeFile(lockPathFor(target), JSON.stringify({ pid: 1, host: 'elsewhere', token: 'theirs', since: '' }))
+    while (!claim.lost.aborted) await new Promise((r) => setTimeout(r, 5))
+    expect(claim.lost.reason).toMatchObject({ code: 'TARGET_CLAIM_LOST', exitCode: 7 })
+    await claim.release()
+    await rm(lockPathFor(target))
   })
 
   it('release leaves a claim alone that is no longer ours', async () => {
