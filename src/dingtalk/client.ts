@@ -1,5 +1,6 @@
 // The DingTalk open API calls dtdl makes: token, download info, dentry details, folder listing; errors typed.
 import type { Dispatcher } from 'undici'
+import { childSignal } from '../abort-fanout.js'
 import { ApiError, DtdlError, ExitCode, NetworkError } from '../errors.js'
 import { classifyApiError } from './api-errors.js'
 import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
@@ -84,8 +85,10 @@ async function send(
 ): Promise<RawResponse> {
   const started = performance.now()
   const { request } = await loadHttpClient()
+  // The files of a batch call the API at once on one shared signal; undici would add a listener each.
+  const own = signal ? childSignal(signal) : undefined
   try {
-    const res = await request(url, { method, headers, body: body ?? null, dispatcher, signal: signal ?? null })
+    const res = await request(url, { method, headers, body: body ?? null, dispatcher, signal: own?.signal ?? null })
     const text = await readBodyText(res.body)
     log?.({ method, url: redactUrl(url), status: res.statusCode, durationMs: performance.now() - started, ...(note ? { note } : {}) })
     return { status: res.statusCode, headers: res.headers, text }
@@ -98,6 +101,8 @@ async function send(
       hint: 'check the network, a proxy (HTTPS_PROXY) or --endpoint',
       cause: err,
     })
+  } finally {
+    own?.release()
   }
 }
 

@@ -2,6 +2,7 @@
 // checkpointed for resume, verified (size, CRC-64, optional SHA-256), then renamed into place.
 import { open, rename, stat, type FileHandle } from 'node:fs/promises'
 import type { Dispatcher } from 'undici'
+import { onAbort } from '../abort-fanout.js'
 import { crc64 } from '../crc64/crc64.js'
 import { DtdlError, ExitCode, FileSystemError, IntegrityError, NetworkError, toFileSystemError } from '../errors.js'
 import { resourceHosts, type DownloadInfo } from '../dingtalk/client.js'
@@ -285,9 +286,9 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
   let rangeIgnored = remote.rangeIgnored
   // Stops every connection at once: on the user's abort, or when one connection fails for good.
   let stop = new AbortController()
-  const onUserAbort = () => stop.abort(signal.reason)
-  signal.addEventListener('abort', onUserAbort, { once: true })
-  if (signal.aborted) onUserAbort()
+  // The user's signal is shared by every file of a batch: one listener for all (abort-fanout).
+  const forgetUserAbort = onAbort(signal, (reason) => stop.abort(reason))
+  if (signal.aborted) stop.abort(signal.reason)
 
   // What is already on disk, by the record's word.
   const record = await readResumeRecord(recordPath)
@@ -309,7 +310,7 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
   try {
     handle = await open(partialPath, done.length > 0 ? 'r+' : 'w', 0o644)
   } catch (err) {
-    signal.removeEventListener('abort', onUserAbort)
+    forgetUserAbort()
     throw toFileSystemError(err, partialPath, 'create')
   }
 
@@ -514,7 +515,7 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
     clearTimeout(checkpointTimer)
     checkpointTimer = undefined
     clearInterval(progressTimer)
-    signal.removeEventListener('abort', onUserAbort)
+    forgetUserAbort()
     // The last checkpoint keeps whatever arrived, whether we finished, failed or were interrupted.
     await checkpoint().catch(() => {})
     await handle.close().catch(() => {})

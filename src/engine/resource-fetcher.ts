@@ -1,5 +1,6 @@
 // Getting bytes from the signed resource URLs despite the network: retries, stalls, expiry, URL fallback.
 import type { Dispatcher } from 'undici'
+import { onAbort } from '../abort-fanout.js'
 import { DtdlError, ExitCode, NetworkError } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
 import { requestResource, type ResourceResponse } from './resource-request.js'
@@ -105,8 +106,8 @@ export class ResourceFetcher {
       const index = Math.min(this.#urlIndex, info.resourceUrls.length - 1)
       const controller = new AbortController()
       const watched: Watched = { lastByteAt: Date.now(), controller }
-      const onStop = () => controller.abort(stop.reason)
-      stop.addEventListener('abort', onStop, { once: true })
+      // Every connection's request hangs on one stop signal: one listener for all of them (abort-fanout).
+      const forgetStop = onAbort(stop, (reason) => controller.abort(reason))
       this.#active.add(watched)
       try {
         const result = await attempt(info, info.resourceUrls[index]!, controller.signal)
@@ -140,7 +141,7 @@ export class ResourceFetcher {
         await sleep(delayMs, stop)
       } finally {
         this.#active.delete(watched)
-        stop.removeEventListener('abort', onStop)
+        forgetStop()
       }
     }
   }

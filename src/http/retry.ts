@@ -1,5 +1,5 @@
 // Retry timing shared by the API client and the download engine: backoff with jitter, Retry-After, abortable waits.
-import { setTimeout as delay } from 'node:timers/promises'
+import { onAbort } from '../abort-fanout.js'
 
 export interface BackoffPolicy {
   /** Delay before the first retry, in ms. */
@@ -37,10 +37,23 @@ export function retryDelay(attempt: number, retryAfterMs: number | undefined, fl
   return Math.max(floorMs, wait)
 }
 
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
-export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  await delay(ms, undefined, signal ? { signal } : undefined).catch((err: unknown) => {
-    throw signal?.aborted ? signal.reason : err
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as it aborts. Many connections wait on one
+ * signal at once, so the wait registers through onAbort (one listener per signal), not on the signal.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason)
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      forget()
+      resolve()
+    }, ms)
+    const forget = signal
+      ? onAbort(signal, (reason) => {
+          clearTimeout(timer)
+          reject(reason)
+        })
+      : () => {}
   })
 }
 
