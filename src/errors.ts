@@ -112,6 +112,7 @@ export function toFileSystemError(err: unknown, path: string, doing: string): Dt
     EDQUOT: 'the disk quota is spent: free some space and run the same command again',
     EFBIG: 'the file is larger than this file system or `ulimit -f` allows: raise the limit or pick another disk',
     EISDIR: 'the path is a directory: pass a file name with -o',
+    ENAMETOOLONG: 'a name in the path is longer than the file system holds (255 bytes per name): pass a shorter -o',
   }
   return new FileSystemError(path, `cannot ${doing} ${path}: ${code}`, { code: `FS_${code}`, hint: hints[code], cause: err })
 }

@@ -1,7 +1,7 @@
 // Pure planning for `get -r`: untrusted remote names → safe, collision-free relative paths, filtered by globs.
 import { UsageError } from '../errors.js'
-import { PARTIAL_SUFFIX, RECORD_SUFFIX } from '../engine/resume-record.js'
-import { sanitizeFileName } from '../engine/target-path.js'
+import { isSideFileName } from '../engine/resume-record.js'
+import { MAX_NAME_BYTES, sanitizeFileName } from '../engine/target-path.js'
 
 /** One remote entry as the planner needs it. */
 export interface RemoteNode {
@@ -48,23 +48,21 @@ export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/** Local names dtdl itself writes beside a download: a remote file must never take one of them. */
-const INTERNAL_NAME = new RegExp(`(${escapeRegExp(PARTIAL_SUFFIX)}|${escapeRegExp(RECORD_SUFFIX)}(\\.tmp)?)$`, 'i')
-
 /** Pure: one remote name → one safe local name (sanitised, and never one of dtdl's own partial-file names). */
 export function cleanName(name: string, id: string): string {
   const clean = sanitizeFileName(name, sanitizeFileName(id))
-  return INTERNAL_NAME.test(clean) ? `${clean}_` : clean
+  // A remote file must never take one of the names dtdl itself writes beside a download.
+  return isSideFileName(clean) ? `${clean}_` : clean
 }
 
-/** Pure: "report.txt", 2 → "report (2).txt"; the suffix goes before the extension, within 255 UTF-8 bytes. */
+/** Pure: "report.txt", 2 → "report (2).txt"; the suffix goes before the extension, within MAX_NAME_BYTES UTF-8 bytes. */
 export function withCounter(name: string, n: number): string {
   const dot = name.lastIndexOf('.')
   // ".bashrc" has no extension; neither has a name ending in a dot (sanitised names never do).
   const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, '']
   const suffix = ` (${n})`
   const chars = [...stem]
-  while (chars.length > 1 && Buffer.byteLength(chars.join('') + suffix + ext) > 255) chars.pop()
+  while (chars.length > 1 && Buffer.byteLength(chars.join('') + suffix + ext) > MAX_NAME_BYTES) chars.pop()
   return chars.join('') + suffix + ext
 }
 

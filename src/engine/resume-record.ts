@@ -1,6 +1,9 @@
 // The resume record beside a partial file: what was asked, what the server said, which bytes are safely on disk.
+import { createHash } from 'node:crypto'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { mergeRanges, type ByteRange } from './segments.js'
+import { MAX_NAME_BYTES } from './target-path.js'
 
 export const PARTIAL_SUFFIX = '.dtdl-part'
 export const RECORD_SUFFIX = '.dtdl-part.json'
@@ -26,10 +29,45 @@ export interface ResumeRecord {
   done: ByteRange[]
 }
 
-export const partialPathFor = (target: string) => target + PARTIAL_SUFFIX
-export const recordPathFor = (target: string) => target + RECORD_SUFFIX
+/** The longest side-file suffix of the name-based scheme (the record's temporary file). */
+const LONGEST_SUFFIX = `${RECORD_SUFFIX}.tmp`
+
+/**
+ * The one place that names the files beside a target. A name with room for the suffixes keeps the
+ * readable `<name>.dtdl-part` / `<name>.dtdl-part.json` (and so resumes what earlier versions left);
+ * a longer one (up to the 255 bytes a name may have) gets `.dtdl-<16 hex>` from a SHA-256 of its name,
+ * in the same directory: a side file never needs more room than the final name.
+ */
+function sideFileBase(target: string): { base: string; named: boolean } {
+  const name = basename(target)
+  if (Buffer.byteLength(name + LONGEST_SUFFIX) <= MAX_NAME_BYTES) return { base: target, named: true }
+  const digest = createHash('sha256').update(name).digest('hex').slice(0, 16)
+  return { base: join(dirname(target), `.dtdl-${digest}`), named: false }
+}
+
+export const partialPathFor = (target: string) => {
+  const { base, named } = sideFileBase(target)
+  return base + (named ? PARTIAL_SUFFIX : '.part')
+}
+export const recordPathFor = (target: string) => {
+  const { base, named } = sideFileBase(target)
+  return base + (named ? RECORD_SUFFIX : '.json')
+}
 /** The claim that one dtdl is writing the target (see target-claim.ts): taken before the two files above are touched. */
-export const lockPathFor = (target: string) => target + LOCK_SUFFIX
+export const lockPathFor = (target: string) => {
+  const { base, named } = sideFileBase(target)
+  return base + (named ? LOCK_SUFFIX : '.lock')
+}
+
+/** Pure: is `name` one dtdl writes beside a download (so a remote file must never take it)? */
+export function isSideFileName(name: string): boolean {
+  return (
+    /(\.dtdl-part|\.dtdl-part\.json(\.tmp)?|\.dtdl-lock)$/i.test(name) ||
+    /^\.dtdl-[0-9a-f]{16}\.(part|json(\.tmp)?|lock)$/i.test(name) ||
+    // target-claim.ts's short-lived guard, one per directory.
+    /^\.dtdl-takeover$/i.test(name)
+  )
+}
 
 /** Reads a record; a missing, torn or foreign file reads as undefined (start over). */
 export async function readResumeRecord(path: string): Promise<ResumeRecord | undefined> {

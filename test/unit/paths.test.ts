@@ -54,21 +54,24 @@ describe('sanitizeFileName', () => {
     ['ok', 'dentry-1', 'ok'],
   ])('%j with fallback %j → %j', (name, fallback, expected) => expect(sanitizeFileName(name, fallback)).toBe(expected))
 
-  it.each<[string, string, number]>([
-    ['300 ASCII bytes', 'a'.repeat(300), 255],
-    ['255 ASCII bytes kept whole', 'b'.repeat(255), 255],
-    ['300 bytes of Chinese (3 bytes each)', '报'.repeat(100), 255],
-    ['Chinese with an extension', '文件'.repeat(50) + '.pdf', 255],
-    ['Mixed 2-byte characters', 'é'.repeat(150), 254],
-    ['300 bytes of emoji (4 bytes, surrogate pairs)', '😀'.repeat(75), 252],
-    ['cut lands on ". "', 'a'.repeat(254) + '. b', 254],
-  ])('%s → at most 255 well-formed bytes, no trailing dot or space', (_, name, bytes) => {
+  it.each<[string, string, number, string]>([
+    ['300 ASCII bytes', 'a'.repeat(300), 240, ''],
+    ['255 ASCII bytes cut to the budget', 'b'.repeat(255), 240, ''],
+    ['240 ASCII bytes kept whole', 'c'.repeat(240), 240, ''],
+    ['300 bytes of Chinese (3 bytes each)', '报'.repeat(100), 240, ''],
+    ['Chinese with an extension', '文件'.repeat(50) + '.pdf', 238, '.pdf'],
+    ['82 Chinese characters + .bin (250 bytes)', '报'.repeat(82) + '.bin', 238, '.bin'],
+    ['Mixed 2-byte characters', 'é'.repeat(150), 240, ''],
+    ['300 bytes of emoji (4 bytes, surrogate pairs)', '😀'.repeat(75), 240, ''],
+    ['cut lands on ". "', 'a'.repeat(238) + '. bbbb', 238, ''],
+  ])('%s → at most 240 well-formed bytes, the extension kept, no trailing dot or space', (_, name, bytes, ext) => {
     const out = sanitizeFileName(name)
-    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(255)
+    expect(Buffer.byteLength(out)).toBeLessThanOrEqual(240)
     // A lone surrogate does not survive UTF-8: the file system would get U+FFFD instead.
     expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(out), 'ends in half a surrogate pair').toBe(false)
     expect(out).not.toMatch(/[. ]$/)
-    expect(name.startsWith(out)).toBe(true)
+    expect(out.endsWith(ext)).toBe(true)
+    expect(name.startsWith(out.slice(0, out.length - ext.length))).toBe(true)
     expect(Buffer.byteLength(out)).toBe(bytes)
   })
 })
