@@ -2,7 +2,7 @@
 // puts them together and turns what commander throws into exit codes.
 import { readFileSync } from 'node:fs'
 import { ExitCode, formatError } from './errors.js'
-import { commander, say, toDtdlError, type Command } from './commands/shell.js'
+import { commander, say, toDtdlError, watchOutputs, type Command } from './commands/shell.js'
 import { declareGet } from './commands/get.js'
 import { declareLs } from './commands/ls.js'
 import { declareInfo } from './commands/info.js'
@@ -47,11 +47,8 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remot
 
 export async function main(argv: string[]): Promise<void> {
   keepWasmOnBaselineCompiler()
-  // A reader that goes away (`dtdl --help | head`) is not an error worth a stack trace; `-o -` reports
-  // it itself, with its exit code.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err
-  })
+  // A reader that goes away (`dtdl ls ... | head`, `dtdl get -r ... 2>&1 | head`) is not an error.
+  watchOutputs()
   const program = buildProgram()
   try {
     await program.parseAsync(argv)

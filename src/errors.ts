@@ -11,6 +11,8 @@ export const ExitCode = {
   integrity: 6,
   fileSystem: 7,
   interrupted: 130,
+  /** The reader of stdout or stderr went away (`| head`): what a process ended by SIGPIPE reports (128 + 13). */
+  outputClosed: 141,
   terminated: 143,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -95,6 +97,14 @@ export class InterruptedError extends DtdlError {
   override name = 'InterruptedError'
   constructor(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT', options: DtdlErrorOptions = {}) {
     super('INTERRUPTED', signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted, `interrupted by ${signal}`, options)
+  }
+}
+
+/** A reader closed the pipe dtdl writes to (`dtdl ... | head`): a normal end, not a failure; nothing more is printed. */
+export class OutputClosedError extends DtdlError {
+  override name = 'OutputClosedError'
+  constructor(stream: 'stdout' | 'stderr', options: DtdlErrorOptions = {}) {
+    super('OUTPUT_CLOSED', ExitCode.outputClosed, `the reader of ${stream} closed it`, options)
   }
 }
 

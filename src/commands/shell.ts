@@ -2,7 +2,8 @@
 // progress display, and the one place that turns errors into output and exit codes.
 import { createRequire } from 'node:module'
 import type * as CommanderModule from 'commander'
-import { DtdlError, ExitCode, InterruptedError, UsageError, formatError } from '../errors.js'
+import { DtdlError, ExitCode, InterruptedError, OutputClosedError, UsageError, formatError } from '../errors.js'
+import { onAbort } from '../abort-fanout.js'
 import { parseIntegerOption } from '../config/settings.js'
 import { secrets } from '../redact.js'
 import type { HttpLogEntry } from '../http/dispatcher.js'
@@ -14,10 +15,35 @@ export const commander = createRequire(import.meta.url)('commander') as typeof C
 export type Command = CommanderModule.Command
 const { Option } = commander
 
+/**
+ * Aborted when a reader closes stdout or stderr (`| head`). That is how pipelines end, not an error: the
+ * run stops as if Ctrl-C'd (what was downloaded is kept), prints nothing more, and exits 141, the status
+ * a shell shows for a process ended by SIGPIPE (Node ignores SIGPIPE, so dtdl sees EPIPE instead).
+ */
+const outputClosed = new AbortController()
+
 /** Every line for people goes through here: stderr, secrets masked. */
-export const say = (line: string) => process.stderr.write(`${secrets.redact(line)}\n`)
+export const say = (line: string) => {
+  if (!outputClosed.signal.aborted) process.stderr.write(`${secrets.redact(line)}\n`)
+}
 /** Data and --json go to stdout only. */
-export const print = (line: string) => process.stdout.write(`${secrets.redact(line)}\n`)
+export const print = (line: string) => {
+  if (!outputClosed.signal.aborted) process.stdout.write(`${secrets.redact(line)}\n`)
+}
+
+/** Called once at start-up: EPIPE on stdout or stderr ends the run quietly with 141; other write errors stay crashes. */
+export function watchOutputs(): void {
+  for (const [stream, name] of [[process.stdout, 'stdout'], [process.stderr, 'stderr']] as const) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err
+      if (!outputClosed.signal.aborted) outputClosed.abort(new OutputClosedError(name, { cause: err }))
+    })
+  }
+  // Set at exit, after every write: the EPIPE of the last line may be reported after the command returned.
+  process.on('exit', () => {
+    if (outputClosed.signal.aborted) process.exitCode = ExitCode.outputClosed
+  })
+}
 
 export interface OutputFlags {
   json?: boolean
@@ -64,14 +90,18 @@ export async function runWithShell(flags: OutputFlags, body: (ctx: { signal: Abo
   const sigterm = () => onSignal('SIGTERM')
   process.on('SIGINT', sigint)
   process.on('SIGTERM', sigterm)
+  const forgetOutput = onAbort(outputClosed.signal, (reason) => controller.abort(reason))
+  if (outputClosed.signal.aborted) controller.abort(outputClosed.signal.reason)
 
   const { chooseProgressMode, createProgressReporter } = await import('../output/progress.js')
   const mode = progressModeFor(flags, chooseProgressMode)
   const reporter = await createProgressReporter({ mode, stream: process.stderr, showProgress: flags.progress !== false, noColor: Boolean(process.env.NO_COLOR) })
+  // Once a reader has gone, nothing more is drawn (the engine is stopping; its last events are noise).
+  const open = () => !outputClosed.signal.aborted
   const wrapped: ProgressReporter = {
-    phase: (t) => reporter.phase(t),
-    event: (e) => reporter.event(e),
-    note: (t) => reporter.note(secrets.redact(t)),
+    phase: (t) => open() && reporter.phase(t),
+    event: (e) => open() && reporter.event(e),
+    note: (t) => open() && reporter.note(secrets.redact(t)),
     finish: (l) => reporter.finish(l === undefined ? undefined : secrets.redact(l)),
   }
   const log = flags.verbose
@@ -84,6 +114,11 @@ export async function runWithShell(flags: OutputFlags, body: (ctx: { signal: Abo
   } catch (raw) {
     reporter.finish()
     const err = toDtdlError(controller.signal.aborted && !(raw instanceof DtdlError && raw.exitCode !== ExitCode.interrupted) ? controller.signal.reason : raw)
+    if (err instanceof OutputClosedError || outputClosed.signal.aborted) {
+      // Nobody is reading any more: no error line, no JSON; exit as a process ended by SIGPIPE.
+      process.exitCode = ExitCode.outputClosed
+      return
+    }
     if (flags.json) {
       print(JSON.stringify({ ok: false, exitCode: err.exitCode, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) } }))
     }
@@ -100,6 +135,7 @@ export async function runWithShell(flags: OutputFlags, body: (ctx: { signal: Abo
   } finally {
     process.off('SIGINT', sigint)
     process.off('SIGTERM', sigterm)
+    forgetOutput()
   }
 }
 

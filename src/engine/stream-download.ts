@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import { once } from 'node:events'
 import { crc64 } from '../crc64/crc64.js'
-import { IntegrityError, NetworkError, toFileSystemError } from '../errors.js'
+import { IntegrityError, NetworkError, OutputClosedError, toFileSystemError } from '../errors.js'
 import { discard, openRemote, probeRemote, type DownloadOptions, type DownloadResult } from './download.js'
 import { RangeUnsupportedError, remoteChangedError } from './resource-fetcher.js'
 import { checkRangeResponse } from './segments.js'
@@ -31,7 +31,10 @@ export async function streamFile(options: StreamOptions): Promise<DownloadResult
     emit({ type: 'start', size: remote.size, resumedBytes: 0, connections: 1, etag: remote.etag, crc64: remote.crc?.toString() ?? null, region: info.region, hosts: resourceHosts(info) })
     const progressTimer = setInterval(() => emit({ type: 'progress', receivedBytes: pos, completedBytes: pos, size: remote.size }), 200)
     progressTimer.unref()
-    const outClosed = new Promise<never>((_, reject) => options.out.once('error', (err: unknown) => reject(toFileSystemError(err, 'stdout', 'write to'))))
+    // A reader that goes away (`| head -c 100`) is a normal end; any other write error is the file system's.
+    const outClosed = new Promise<never>((_, reject) =>
+      options.out.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EPIPE' ? new OutputClosedError('stdout', { cause: err }) : toFileSystemError(err, 'stdout', 'write to'))),
+    )
     outClosed.catch(() => {})
     try {
       let before = 0
