@@ -35,7 +35,7 @@ Examples:
   $ dtdl emulator                                  try it offline against a local emulator
 
 Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remote/network,
-6 integrity, 7 local file system, 130 interrupted (143 on SIGTERM).`,
+6 integrity, 7 local file system, 130 interrupted (143 on SIGTERM), 141 output pipe closed.`,
     )
   declareGet(program)
   declareLs(program)
