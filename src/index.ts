@@ -7,6 +7,7 @@ import { runLs, type LsEntry } from './dingtalk/list.js'
 import type { DownloadEvent, DownloadResult } from './engine/download.js'
 import type { BatchEvent } from './batch/runner.js'
 import { DtdlError, ExitCode, InterruptedError, UsageError } from './errors.js'
+import { onAbort } from './abort-fanout.js'
 
 export { DtdlError, UsageError, ApiError, StorageError, NetworkError, IntegrityError, FileSystemError, InterruptedError, ExitCode } from './errors.js'
 export type { ExitCodeValue } from './errors.js'
@@ -240,7 +241,8 @@ async function withContext<T>(options: ConnectionOptions & { onEvent?: ((event: 
   const controller = new AbortController()
   const abort = () => controller.abort(new InterruptedError('SIGINT', { cause: options.signal?.reason }))
   if (options.signal?.aborted) abort()
-  options.signal?.addEventListener('abort', abort, { once: true })
+  // A caller may run many downloads on one signal: one listener on it for all of them (abort-fanout).
+  const forget = options.signal ? onAbort(options.signal, abort) : () => {}
   const ctx: LibraryContext = {
     env: libraryEnv(options),
     signal: controller.signal,
@@ -257,7 +259,7 @@ async function withContext<T>(options: ConnectionOptions & { onEvent?: ((event: 
     if (err instanceof DtdlError) throw err
     throw new DtdlError('UNEXPECTED', ExitCode.unexpected, `unexpected error: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   } finally {
-    options.signal?.removeEventListener('abort', abort)
+    forget()
   }
 }
 

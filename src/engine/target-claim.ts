@@ -5,6 +5,8 @@ import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { FileSystemError, toFileSystemError } from '../errors.js'
 import { lockPathFor } from './resume-record.js'
+// The files of a batch wait for their claims on one signal: this sleep registers once per signal (abort-fanout).
+import { sleep } from '../http/retry.js'
 
 /** How long a second writer waits for the first by default: long enough for a CI job fetching a large artefact. */
 export const DEFAULT_LOCK_WAIT_MS = 3600_000
@@ -104,18 +106,6 @@ async function tryCreate(path: string, owner: ClaimOwner): Promise<boolean> {
   await handle.close()
   return true
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      if (signal.aborted) reject(signal.reason as Error)
-      else resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
 
 /** Watches one claim's mtime across polls: how long it has stood still, by our own clock. */
 class HeartbeatWatch {

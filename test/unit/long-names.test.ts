@@ -2,7 +2,7 @@
 import { basename, dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fitName, MAX_NAME_BYTES, NAME_BUDGET_BYTES, overlongPart, sanitizeFileName } from '../../src/engine/target-path.js'
-import { isSideFileName, partialPathFor, recordPathFor } from '../../src/engine/resume-record.js'
+import { isSideFileName, lockPathFor, partialPathFor, recordPathFor } from '../../src/engine/resume-record.js'
 import { cleanName, settleSiblingNames, withCounter } from '../../src/batch/mirror-plan.js'
 import { childSignal, onAbort, waitingOn } from '../../src/abort-fanout.js'
 import { sleep } from '../../src/http/retry.js'
@@ -63,7 +63,7 @@ describe('side files', () => {
     ['the longest name with room for every suffix', 'x'.repeat(MAX_NAME_BYTES - bytes('.dtdl-part.json.tmp'))],
   ])('%s', (_, name) => {
     const target = join(dir, name)
-    expect([partialPathFor(target), recordPathFor(target)]).toEqual([`${target}.dtdl-part`, `${target}.dtdl-part.json`])
+    expect([partialPathFor(target), recordPathFor(target), lockPathFor(target)]).toEqual([`${target}.dtdl-part`, `${target}.dtdl-part.json`, `${target}.dtdl-lock`])
   })
 
   it.each<[string, string]>([
@@ -79,6 +79,7 @@ describe('side files', () => {
     expect(dirname(record)).toBe(dir)
     expect(basename(partial)).toMatch(/^\.dtdl-[0-9a-f]{16}\.part$/)
     expect(basename(record)).toBe(basename(partial).replace(/\.part$/, '.json'))
+    expect(lockPathFor(target)).toBe(partial.replace(/\.part$/, '.lock'))
     expect(bytes(`${basename(record)}.tmp`)).toBeLessThanOrEqual(bytes(name))
     // The same target always gets the same names (a re-run finds them); another target others.
     expect(partialPathFor(target)).toBe(partial)
@@ -92,6 +93,9 @@ describe('side files', () => {
     ['.dtdl-0123456789abcdef.part', true],
     ['.dtdl-0123456789ABCDEF.json', true],
     ['.dtdl-0123456789abcdef.json.tmp', true],
+    ['x.dtdl-lock', true],
+    ['.dtdl-0123456789abcdef.lock', true],
+    ['.dtdl-takeover', true],
     ['.dtdl-0123456789abcde.part', false],
     ['dtdl-0123456789abcdef.part', false],
     ['report.pdf', false],
