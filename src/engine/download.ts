@@ -16,6 +16,7 @@ import {
   recordMismatch,
   recordPathFor,
   removeResumeFiles,
+  restorableRanges,
   writeResumeRecord,
   type RequestIdentity,
 } from './resume-record.js'
@@ -50,6 +51,8 @@ export interface DownloadOptions {
   stallTimeoutMs?: number | undefined
   /** An extra check the user supplies: hex SHA-256 of the whole file. */
   sha256?: string | undefined
+  /** Where that SHA-256 came from, for messages: "given with --sha256" (the default), "from line 4 of list.txt"... */
+  sha256From?: string | undefined
   /** Overall cap in bytes per second across connections. */
   limitRate?: number | undefined
   /** A cap shared with other downloads (a batch); wins over limitRate. */
@@ -170,7 +173,16 @@ async function downloadClaimed(options: DownloadOptions, started: number): Promi
     })
 
     const existing = await checkExistingTarget(options, remote, emit)
-    if (existing === 'same') return result(remote.crc === null ? ['size'] : ['size', 'crc64'], { upToDate: true, resumedBytes: 0, connections: 0 })
+    if (existing === 'same') {
+      const checked: DownloadResult['checked'] = remote.crc === null ? ['size'] : ['size', 'crc64']
+      // Up to date still runs every check the user asked for: a wrong SHA-256 must not pass as "up to date".
+      if (options.sha256 !== undefined) {
+        emit({ type: 'verify', check: 'sha256' })
+        await checkUpToDateSha256(options.target, options.sha256, options.sha256From, remote.crc !== null)
+        checked.push('sha256')
+      }
+      return result(checked, { upToDate: true, resumedBytes: 0, connections: 0 })
+    }
 
     // A CRC mismatch may be one corrupted response: download once more from scratch before calling it failed.
     for (let round = 1; ; round++) {
@@ -198,7 +210,7 @@ async function downloadClaimed(options: DownloadOptions, started: number): Promi
         emit({ type: 'verify', check: 'sha256' })
         const actual = await fileSha256(partial)
         // The bytes stay beside the target: a re-run with a corrected --sha256 finishes at once.
-        if (actual !== options.sha256.toLowerCase()) throw sha256MismatchError(actual, options.sha256, `nothing was written to ${options.target}`)
+        if (actual !== options.sha256.toLowerCase()) throw sha256MismatchError(actual, options.sha256, options.sha256From, `nothing was written to ${options.target}`)
         checked.push('sha256')
       }
       await commitPartial(options.target)
@@ -207,6 +219,22 @@ async function downloadClaimed(options: DownloadOptions, started: number): Promi
   } finally {
     fetcher.dispose()
   }
+}
+
+/**
+ * The SHA-256 of a target found up to date. A mismatch exits 6 and keeps the file: its size (and CRC-64,
+ * when the server sends one) match the remote, so the given hash or the remote file is what is wrong, and
+ * deleting a file that matches what DingTalk serves would help nobody.
+ */
+async function checkUpToDateSha256(target: string, expected: string, from: string | undefined, crcMatched: boolean): Promise<void> {
+  const actual = await fileSha256(target)
+  if (actual === expected.toLowerCase()) return
+  const matched = crcMatched ? 'size and CRC-64' : 'size (the server sends no CRC-64)'
+  throw new IntegrityError('SHA256_MISMATCH', `${target} matches the remote file's ${matched} but not the SHA-256 ${from ?? 'given with --sha256'}: its SHA-256 is ${actual}, not ${expected.toLowerCase()}; the file was kept`, {
+    hint: crcMatched
+      ? 'the file is what DingTalk serves: check the SHA-256 you gave, or whether the remote file is the one you meant'
+      : 'check the SHA-256 you gave; --force downloads the file again and checks the new copy',
+  })
 }
 
 /**
@@ -290,16 +318,20 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
   const forgetUserAbort = onAbort(signal, (reason) => stop.abort(reason))
   if (signal.aborted) stop.abort(signal.reason)
 
-  // What is already on disk, by the record's word.
+  // What is already on disk, by the record's word, and no further than the partial file reaches.
   const record = await readResumeRecord(recordPath)
   const identity = { size, etag }
   let done: ByteRange[] = []
   if (record) {
     const why = recordMismatch(record, options.request, identity)
-    const partialExists = await stat(partialPath).then(() => true, () => false)
+    const partialSize = await stat(partialPath).then((s) => s.size, () => undefined)
     if (why) emit({ type: 'note', message: `starting over: the partial download cannot be resumed because ${why}` })
-    else if (!partialExists) emit({ type: 'note', message: 'starting over: the partial file is missing' })
-    else done = mergeRanges(record.done.map((r) => ({ start: Math.min(r.start, size), end: Math.min(r.end, size) })))
+    else if (partialSize === undefined) emit({ type: 'note', message: 'starting over: the partial file is missing' })
+    else {
+      done = restorableRanges(record.done, size, partialSize)
+      const claimed = totalLength(restorableRanges(record.done, size, size))
+      if (totalLength(done) < claimed) emit({ type: 'note', message: `the partial file is shorter than its record says (${partialSize} bytes): the ${claimed - totalLength(done)} claimed bytes past its end are fetched again` })
+    }
   }
   if (rangeIgnored && done.length > 0) {
     emit({ type: 'note', message: 'the storage host ignores Range requests: the partial download cannot be resumed, starting over' })
@@ -308,9 +340,14 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
 
   let handle: FileHandle
   try {
+    // The record is written before any byte: on a disk that fills up later it can then be rewritten in
+    // its own blocks (see writeResumeRecord), so the bytes that made it to disk stay claimed.
+    await writeResumeRecord(recordPath, { format: 1, request: options.request, remote: identity, done })
     handle = await open(partialPath, done.length > 0 ? 'r+' : 'w', 0o644)
   } catch (err) {
     forgetUserAbort()
+    // Nothing to resume from: leave no side file behind.
+    if (done.length === 0) await removeResumeFiles(options.target).catch(() => {})
     throw toFileSystemError(err, partialPath, 'create')
   }
 
@@ -332,13 +369,14 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
   })
   if (rangeIgnored) emit({ type: 'note', message: 'the storage host ignores Range requests: downloading on one connection from byte 0' })
 
+  const flushedRanges = () => mergeRanges([...done, ...segments.map((s) => ({ start: s.start, end: s.flushed }))])
   // Checkpoints: fsync the data, then atomically write a record that claims only what was flushed before.
   let checkpointChain = Promise.resolve()
   let lastSyncMs = 0
   const checkpoint = () => {
     // Chained so two checkpoints never interleave; a failed one must not block the ones after it.
     checkpointChain = checkpointChain.catch(() => {}).then(async () => {
-      const claimed = mergeRanges([...done, ...segments.map((s) => ({ start: s.start, end: s.flushed }))])
+      const claimed = flushedRanges()
       const t0 = performance.now()
       await handle.datasync()
       lastSyncMs = performance.now() - t0
@@ -388,14 +426,18 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
       if (filled === 0) return
       const at = writeAt
       const n = filled
-      writing = handle.write(batch, 0, n, at).then(
-        () => {
-          seg.flushed = at + n
-        },
-        (err: unknown) => {
-          throw toFileSystemError(err, partialPath, 'write to')
-        },
-      )
+      const buf = batch
+      writing = (async () => {
+        // A write can be short (the disk filled up part way): write the rest, and claim only what was written.
+        for (let off = 0; off < n; ) {
+          const { bytesWritten } = await handle.write(buf, off, n - off, at + off)
+          if (bytesWritten <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO' })
+          off += bytesWritten
+          seg.flushed = at + off
+        }
+      })().catch((err: unknown) => {
+        throw toFileSystemError(err, partialPath, 'write to')
+      })
       // Awaited at the next flush; until then a failure must not count as unhandled.
       writing.catch(() => {})
       writeAt = at + n
@@ -487,6 +529,7 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
     }
   }
 
+  let finished = false
   try {
     try {
       const queue = [...segments]
@@ -511,6 +554,7 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
       await handle.truncate(0)
       await runSegment(segments[0]!)
     }
+    finished = true
   } finally {
     clearTimeout(checkpointTimer)
     checkpointTimer = undefined
@@ -519,6 +563,8 @@ async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, sour
     // The last checkpoint keeps whatever arrived, whether we finished, failed or were interrupted.
     await checkpoint().catch(() => {})
     await handle.close().catch(() => {})
+    // A run that failed before any byte reached the disk has nothing to resume: no side file stays.
+    if (!finished && flushedRanges().length === 0) await removeResumeFiles(options.target).catch(() => {})
   }
   progress()
 

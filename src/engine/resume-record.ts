@@ -1,6 +1,6 @@
 // The resume record beside a partial file: what was asked, what the server said, which bytes are safely on disk.
 import { createHash } from 'node:crypto'
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { mergeRanges, type ByteRange } from './segments.js'
 import { MAX_NAME_BYTES } from './target-path.js'
@@ -104,11 +104,52 @@ export function recordMismatch(record: ResumeRecord, request: RequestIdentity, r
  * only reads as torn or old, which is safe (start over, or resume from less).
  */
 export async function writeResumeRecord(path: string, record: ResumeRecord): Promise<void> {
+  const text = JSON.stringify(record)
   const tmp = `${path}.tmp`
-  await writeFile(tmp, JSON.stringify(record), { mode: 0o600 })
-  await rename(tmp, path)
+  try {
+    await writeFile(tmp, text, { mode: 0o600 })
+    await rename(tmp, path)
+  } catch (err) {
+    // A failed write must not leave its temporary file behind (on a full disk, an empty one).
+    await rm(tmp, { force: true }).catch(() => {})
+    if (!isOutOfSpace(err) || !(await rewriteRecordInPlace(path, text))) throw err
+  }
+}
+
+const isOutOfSpace = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException | undefined)?.code ?? '')
+
+/**
+ * On a full disk no new file can be made, but the old record's own blocks can be rewritten: the new JSON,
+ * padded with spaces (valid JSON whitespace) to at least the old length, in one write at offset 0. Only
+ * when it fits in the blocks the record already holds; a power cut mid-write can tear it, which reads as a
+ * torn record (start over), never as a claim of bytes not on disk: those were fsynced before.
+ */
+async function rewriteRecordInPlace(path: string, text: string): Promise<boolean> {
+  const handle = await open(path, 'r+').catch(() => undefined)
+  if (!handle) return false
+  try {
+    const { size, blocks } = await handle.stat()
+    const data = Buffer.from(text.padEnd(size, ' '))
+    if (data.length > Math.max(size, blocks * 512)) return false
+    const { bytesWritten } = await handle.write(data, 0, data.length, 0)
+    return bytesWritten === data.length
+  } catch {
+    return false
+  } finally {
+    await handle.close().catch(() => {})
+  }
 }
 
 export async function removeResumeFiles(target: string): Promise<void> {
   await Promise.all([rm(partialPathFor(target), { force: true }), rm(recordPathFor(target), { force: true }), rm(`${recordPathFor(target)}.tmp`, { force: true })])
+}
+
+/**
+ * Pure: which of the record's ranges may count as done. Nothing past the remote size, and nothing past the
+ * partial file's end: a file truncated after its record was written holds fewer bytes than it claims, and
+ * counting the rest would leave a hole of zeros the CRC-64 only catches after a whole second download.
+ */
+export function restorableRanges(claimed: readonly ByteRange[], remoteSize: number, partialSize: number): ByteRange[] {
+  const limit = Math.min(remoteSize, partialSize)
+  return mergeRanges(claimed.map((r) => ({ start: Math.min(r.start, limit), end: Math.min(r.end, limit) })))
 }

@@ -94,7 +94,7 @@ export async function streamFile(options: StreamOptions): Promise<DownloadResult
     } else emit({ type: 'note', message: 'the server sent no CRC-64 for this file: it was checked by size only' })
     if (sha !== undefined && options.sha256 !== undefined) {
       const actual = sha.digest('hex')
-      if (actual !== options.sha256.toLowerCase()) throw sha256MismatchError(actual, options.sha256, 'the output does not match')
+      if (actual !== options.sha256.toLowerCase()) throw sha256MismatchError(actual, options.sha256, options.sha256From, 'the output does not match')
       checked.push('sha256')
     }
     return {

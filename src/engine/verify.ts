@@ -50,8 +50,9 @@ export async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex')
 }
 
-export function sha256MismatchError(actual: string, expected: string, where: string): IntegrityError {
-  return new IntegrityError('SHA256_MISMATCH', `the SHA-256 of the downloaded file is ${actual}, not the ${expected} given with --sha256; ${where}`, {
-    hint: 'check the --sha256 value',
+/** `from` says where the expected hash came from ("given with --sha256", the default; "from line 4 of list.txt"...). */
+export function sha256MismatchError(actual: string, expected: string, from: string | undefined, where: string): IntegrityError {
+  return new IntegrityError('SHA256_MISMATCH', `the SHA-256 of the downloaded file is ${actual}, not the ${expected.toLowerCase()} ${from ?? 'given with --sha256'}; ${where}`, {
+    hint: from === undefined ? 'check the --sha256 value' : 'check the SHA-256 you gave',
   })
 }
