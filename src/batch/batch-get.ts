@@ -6,8 +6,10 @@ import type { DingTalkApi, Dentry } from '../dingtalk/client.js'
 import { DtdlError, UsageError, toFileSystemError } from '../errors.js'
 import { isFolder, walkFolder } from '../dingtalk/folder-walk.js'
 import { parseInputFile, type InputEntry } from './input-file.js'
+import { matchSha256List, parseSha256List, type Sha256ListEntry } from './sha256-list.js'
 import { cleanName, planMirror, type PathFilters, type RemoteNode } from './mirror-plan.js'
-import { isInside, joinInside, resolveTargetPath } from '../engine/target-path.js'
+import { checkOutput, isInside, joinInside, resolveTargetPath } from '../engine/target-path.js'
+import { checkCreatableDir, checkFileTarget } from '../engine/target-check.js'
 import { connectApi, isPermissionDenied, requireUnionId, signedDownloadInfo, type ApiContext, type StepReporter } from '../dingtalk/connect.js'
 
 export interface BatchGetOptions {
@@ -28,6 +30,8 @@ export interface BatchGetOptions {
   force?: boolean | undefined
   /** How long each file waits for another dtdl writing the same target (ms). */
   lockWaitMs?: number | undefined
+  /** --sha256-file: sha256sum lines, paths relative to the mirror (-r) or the current directory (-i). */
+  sha256File?: string | undefined
 }
 
 export interface BatchGetContext extends ApiContext {
@@ -61,6 +65,8 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
   let note = (text: string) => ctx.reporter.note(text)
   const apiCtx = { ...ctx, reporter: { ...ctx.reporter, note: (text: string) => note(text) } }
   const text = options.source.kind === 'input' ? await readInput(options.source.path, ctx) : options.source.kind === 'text' ? options.source.text : undefined
+  // Read before any request: a list that cannot be read whole is a usage error, not a batch checked in part.
+  const sha256List = options.sha256File === undefined ? undefined : parseSha256List(await readSha256File(options.sha256File), options.sha256File)
   ctx.reporter.phase('resolving credentials')
   const { api, dispatcher, settings } = await connectApi(apiCtx, options, options)
   const unionId = requireUnionId(settings.unionId)
@@ -69,6 +75,9 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
       options.source.kind === 'folder'
         ? await planFolder(api, unionId, options.source.spaceId, options.source.dentryId, options, ctx)
         : await planInputFile(api, unionId, text ?? '', options, ctx, jobs)
+    if (sha256List && options.sha256File !== undefined) {
+      planned.notes.push(...applySha256List(planned.items, sha256List, planned.dir ?? process.cwd(), options.sha256File))
+    }
     ctx.reporter.finish()
     const progress = await ctx.openProgress()
     note = (t) => progress.note(t)
@@ -115,6 +124,8 @@ interface PlannedBatch {
  * straight into -o, or into ./<folder name> without it). A file id just lands in that directory.
  */
 async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, dentryId: string, options: BatchGetOptions, ctx: BatchGetContext): Promise<PlannedBatch> {
+  // Before any request: a mirror that cannot be written costs no API call.
+  await checkCreatableDir(options.output ?? '.')
   ctx.reporter.phase('looking up the folder')
   // "0" is the space root: it has no dentry of its own to look up.
   const top: Dentry =
@@ -122,6 +133,8 @@ async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, de
       ? { id: '0', spaceId, parentId: '', type: 'FOLDER', name: spaceId }
       : await api.getDentry(spaceId, dentryId, unionId)
   const dir = resolve(options.output ?? (isFolder(top) ? cleanName(top.name, top.id) : '.'))
+  // Without -o the directory's name comes from the folder: check it before the walk's calls.
+  if (options.output === undefined) await checkCreatableDir(dir)
   const nodes: RemoteNode[] = []
   const unlisted: { id: string; names: string[]; error: DtdlError }[] = []
   // A single file is planned as the only child of a stand-in root, so it gets the same cleaning and filters.
@@ -176,6 +189,8 @@ async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, de
           throw toFileSystemError(err, parent, 'create the directory')
         }
         if (!isInside(realDir, await realpath(parent))) throw new UsageError(`refusing to write ${file.relPath}: ${parent} leads outside ${dir}`, { code: 'UNSAFE_PATH' })
+        // Before this file's download-info call: a local folder of that name, or a parent that cannot be written.
+        await checkFileTarget(target)
       }
     } catch (err) {
       item.error = err instanceof DtdlError ? err : new UsageError(String(err), { code: 'UNSAFE_NAME' })
@@ -202,6 +217,7 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
   if (parsed.entries.length === 0 && parsed.errors.length === 0) notes.push('the input file lists no files')
 
   const base = options.output
+  const inputName = options.source.kind === 'input' ? (options.source.path === '-' ? 'stdin' : options.source.path) : 'the list'
   if (base !== undefined) {
     try {
       await mkdir(base, { recursive: true })
@@ -216,7 +232,7 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
     while (next < parsed.entries.length && !ctx.signal.aborted) {
       const index = next++
       const entry = parsed.entries[index]!
-      resolved[index] = await resolveLine(api, unionId, entry, base)
+      resolved[index] = await resolveLine(api, unionId, entry, base, inputName)
     }
   }
   await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, parsed.entries.length)) }, lookup))
@@ -236,9 +252,12 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
 }
 
 /** One input line → its batch item: target worked out, or the reason it cannot be fetched. */
-async function resolveLine(api: DingTalkApi, unionId: string, entry: InputEntry, base: string | undefined): Promise<BatchItem & { line: number }> {
+async function resolveLine(api: DingTalkApi, unionId: string, entry: InputEntry, base: string | undefined, inputName: string): Promise<BatchItem & { line: number }> {
   const item: BatchItem & { line: number } = { path: null, spaceId: entry.spaceId, dentryId: entry.dentryId, line: entry.line }
   try {
+    const output = entry.output === undefined ? base : base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output)
+    // Before the lookup: a line that cannot be written costs no API call.
+    await checkOutput(output)
     let dentry: Dentry | undefined
     try {
       dentry = await api.getDentry(entry.spaceId, entry.dentryId, unionId)
@@ -248,16 +267,54 @@ async function resolveLine(api: DingTalkApi, unionId: string, entry: InputEntry,
     if (dentry && isFolder(dentry)) {
       throw new UsageError(`${JSON.stringify(dentry.name)} is a folder`, { code: 'IS_FOLDER', hint: `fetch it on its own: dtdl get ${entry.spaceId} ${entry.dentryId} -r` })
     }
-    const output = entry.output === undefined ? base : base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output)
     const target = await resolveTargetPath(output, entry.dentryId, async () => dentry?.name)
     item.target = target.path
     item.path = target.path
     item.size = dentry?.size
+    if (entry.sha256 !== undefined) Object.assign(item, { sha256: entry.sha256, sha256From: `from line ${entry.sha256Line} of ${inputName}` })
   } catch (err) {
     if (!(err instanceof DtdlError)) throw err
     item.error = new DtdlError(err.code, err.exitCode, `line ${entry.line}: ${err.message}`, { hint: err.hint, requestId: err.requestId, status: err.status })
   }
   return item
+}
+
+/**
+ * Gives each file the SHA-256 the --sha256-file names it with; returns notes for people: the lines that
+ * name no file of the batch, and the files no line names (checked without a SHA-256, said rather than hidden).
+ * A file given two different SHA-256s (its input-file line and the list) fails: which one is right is unknown.
+ */
+function applySha256List(items: BatchItem[], entries: readonly Sha256ListEntry[], base: string, name: string): string[] {
+  const runnable = items.filter((i): i is BatchItem & { target: string } => !i.error && i.target !== undefined)
+  const { byTarget, unmatched } = matchSha256List(entries, base, runnable.map((i) => i.target))
+  let unlisted = 0
+  for (const item of runnable) {
+    const entry = byTarget.get(item.target)
+    if (!entry) {
+      if (item.sha256 === undefined) unlisted++
+      continue
+    }
+    const from = `from line ${entry.line} of ${name}`
+    if (item.sha256 === undefined) Object.assign(item, { sha256: entry.hex, sha256From: from })
+    else if (item.sha256 !== entry.hex) {
+      const where = item.line !== undefined ? `line ${item.line}: ` : `${item.path}: `
+      item.error = new UsageError(`${where}the SHA-256 ${item.sha256From} differs from the one ${from}`, { code: 'SHA256_CONFLICT', hint: 'keep one of them' })
+    }
+  }
+  const notes: string[] = []
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+  if (unmatched.length > 0) notes.push(`${plural(unmatched.length, 'line')} of ${name} name${unmatched.length === 1 ? 's' : ''} no file of this batch (first: line ${unmatched[0]!.line}, ${unmatched[0]!.path})`)
+  if (unlisted > 0) notes.push(`${plural(unlisted, 'file')} of this batch ${unlisted === 1 ? 'has' : 'have'} no SHA-256 in ${name}: checked by size and CRC-64 only`)
+  return notes
+}
+
+async function readSha256File(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO'
+    throw new UsageError(`cannot read the --sha256-file ${path}: ${code}`, { code: 'SHA256_FILE', hint: 'pass an existing file (the output of sha256sum)' })
+  }
 }
 
 async function readInput(path: string, ctx: BatchGetContext): Promise<string> {

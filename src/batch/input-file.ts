@@ -1,4 +1,4 @@
-// Pure parsing of `get -i` input: one `<spaceId> <dentryId> [output]` per line; bad lines reported, not fatal.
+// Pure parsing of `get -i` input: one `<spaceId> <dentryId> [output]` per line (plus indented options); bad lines reported, not fatal.
 
 export interface InputEntry {
   /** 1-based line number, for messages. */
@@ -7,6 +7,10 @@ export interface InputEntry {
   dentryId: string
   /** The rest of the line (surrounding double quotes removed); undefined = the file's own name. */
   output?: string
+  /** From an indented `sha256=<hex>` line below the entry (lower case). */
+  sha256?: string
+  /** The line that gave `sha256`. */
+  sha256Line?: number
 }
 
 export interface InputLineError {
@@ -22,26 +26,60 @@ export interface ParsedInput {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
 
+/** An indented `key=value` line: an option for the entry above it (aria2's input-file convention). */
+const OPTION_LINE = /^[ \t]+([A-Za-z][\w-]*)=(.*)$/
+
 /**
  * Pure: parses an input file. Blank lines and lines starting with `#` are skipped. The first two fields
  * are the ids; everything after them is the output path, spaces included (`"..."` around it is optional
  * and removed, for names with leading or trailing spaces). Accepts CRLF line ends and a UTF-8 BOM.
+ * An indented `sha256=<hex>` line right below an entry (comments may come between, a blank line may not)
+ * gives that entry's SHA-256. A bad option line fails its entry too: it must not be fetched unchecked.
  *
- * @example parseInputFile('123 456 reports/q1.pdf\n# done\n123 789\n')
+ * @example parseInputFile('123 456 reports/q1.pdf\n  sha256=9f86d0...\n# done\n123 789\n')
  */
 export function parseInputFile(text: string): ParsedInput {
   const entries: InputEntry[] = []
   const errors: InputLineError[] = []
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
+  // The entry option lines attach to: the last entry line, until a blank line; null after a bad line.
+  let current: InputEntry | null | undefined
   lines.forEach((raw, i) => {
     const line = i + 1
     const trimmed = raw.replace(/^[ \t]+|[ \t]+$/g, '')
+    if (trimmed === '') current = undefined
     if (trimmed === '' || trimmed.startsWith('#')) return
+    const option = OPTION_LINE.exec(raw.replace(/[ \t]+$/, ''))
+    if (option) {
+      // Options of a line that already failed fail with it.
+      if (current === null) return
+      const problem = current === undefined ? 'an indented key=value line must come right below the entry it belongs to' : applyOption(current, option[1]!, option[2]!, line)
+      if (problem === undefined) return
+      errors.push({ line, message: current === undefined ? problem : `${problem}; the file on line ${current.line} is not fetched` })
+      if (current) entries.splice(entries.indexOf(current), 1)
+      current = null
+      return
+    }
     const parsed = parseLine(trimmed)
-    if (typeof parsed === 'string') errors.push({ line, message: parsed })
-    else entries.push({ line, ...parsed })
+    if (typeof parsed === 'string') {
+      errors.push({ line, message: parsed })
+      current = null
+    } else {
+      current = { line, ...parsed }
+      entries.push(current)
+    }
   })
   return { entries, errors }
+}
+
+/** Sets one option on an entry; returns what is wrong with it, if anything. */
+function applyOption(entry: InputEntry, key: string, value: string, line: number): string | undefined {
+  if (key !== 'sha256') return `unknown option ${JSON.stringify(key)} (known: sha256)`
+  if (entry.sha256 !== undefined) return `a second sha256 for one file (the first is on line ${entry.sha256Line})`
+  if (!/^[0-9a-f]{64}$/i.test(value.trim())) return 'sha256 must be 64 hex digits'
+  entry.sha256 = value.trim().toLowerCase()
+  entry.sha256Line = line
+  return undefined
 }
 
 /** One non-blank line → its fields, or what is wrong with it. */

@@ -1,6 +1,6 @@
 // Running many downloads as one batch: N files at a time through the one engine, failures collected, not fatal.
 import type { Dispatcher } from 'undici'
-import { downloadFile, type DownloadEvent } from '../engine/download.js'
+import { downloadFile, type DownloadEvent, type DownloadResult } from '../engine/download.js'
 import { RateLimiter } from '../engine/rate-limiter.js'
 import type { DownloadInfo } from '../dingtalk/client.js'
 import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
@@ -26,6 +26,9 @@ export interface BatchItem {
   error?: DtdlError | undefined
   /** Input-file line number, reported in --json. */
   line?: number | undefined
+  /** A SHA-256 to check (from an input file's `sha256=` line or --sha256-file), and where it came from. */
+  sha256?: string | undefined
+  sha256From?: string | undefined
 }
 
 export type FileStatus = 'downloaded' | 'skipped' | 'failed'
@@ -38,6 +41,8 @@ export interface BatchFileResult {
   /** The file's size (downloaded or already there); 0 when it failed before the size was known. */
   bytes: number
   line?: number
+  /** What was verified, for downloaded and skipped files: size, crc64 when the server sent one, sha256 when given. */
+  checked?: DownloadResult['checked']
   error?: { code: string; message: string; hint?: string }
   exitCode: ExitCodeValue
 }
@@ -179,6 +184,8 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
           limiter,
           force: options.force,
           lockWaitMs: options.lockWaitMs,
+          sha256: item.sha256,
+          sha256From: item.sha256From,
           signal: options.signal,
           onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
           log: options.log,
@@ -190,6 +197,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
           status: r.upToDate ? 'skipped' : 'downloaded',
           bytes: r.bytes,
           ...(item.line !== undefined ? { line: item.line } : {}),
+          checked: r.checked,
           exitCode: ExitCode.ok,
         })
       } catch (err) {

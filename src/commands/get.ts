@@ -20,15 +20,24 @@ Input files (-i):
   output is the rest of the line, spaces included ("..." around it is optional); without it the file's
   own name. With -o <dir>, relative outputs are taken inside <dir>. A bad line is reported as
   "line N: ..." and the other lines still run; a line whose target an earlier line already has fails
-  as "line N: same target as line M".
+  as "line N: same target as line M". An indented "  sha256=<hex>" line below an entry (aria2's
+  convention for per-entry options) gives that file's SHA-256.
+Checksums (--sha256, --sha256-file):
+  Every SHA-256 given is checked on every path: a fresh or resumed download, and a file already up to
+  date (then a mismatch exits 6 and keeps the file, since its size and CRC-64 match the remote: the
+  hash given or the remote file is wrong). --sha256 <hex> is for one file. For a batch, --sha256-file
+  takes sha256sum's output ("<hex>  <path>"): with -r, paths relative to the mirror (run sha256sum
+  inside it); with -i, the target paths (relative to the current directory, or absolute). Files the
+  list does not name are checked by size and CRC-64 and the run says how many; "checked" in --json
+  lists what was checked, file by file.
 Batches (-r, -i):
   -j files at a time; each uses -c connections if given, else by size up to floor(16 / jobs).
   --limit-rate caps the whole batch: one budget shared by every file in flight. A failed file does
   not stop the others; the exit code is the worst file's by severity: 130 > 6 > 7 > 5 > 3 > 4 > 2 >
   1 > 0. --json prints
   {ok, exitCode, dir?, jobs, connections, maxConnectionsPerFile, files: [{path, spaceId, dentryId,
-  status: downloaded|skipped|failed, bytes, line?, error?}], summary: {downloaded, skipped, failed,
-  bytes, durationMs}}; with -r each path is relative to dir, with -i it is the target path.
+  status: downloaded|skipped|failed, bytes, line?, checked?, error?}], summary: {downloaded, skipped,
+  failed, bytes, durationMs}}; with -r each path is relative to dir, with -i it is the target path.
 
 Examples:
   $ dtdl get 123456 7890123 -u $UNION_ID                 save as the file's own name
@@ -54,7 +63,8 @@ export function declareGet(program: Command): void {
     .addOption(new Option('--stall-timeout <seconds>', 'abort and retry a response silent this long').default(30).argParser(intOption('--stall-timeout', 1, 3600)))
     .addOption(new Option('--archive-wait <seconds>', 'how long to wait for an archived file to be restored').default(600).argParser(intOption('--archive-wait', 0, 86400)))
     .addOption(new Option('--lock-wait <seconds>', 'wait this long for another dtdl writing the same target (0 = do not wait)').default(3600 /* DEFAULT_LOCK_WAIT_MS, not imported: --help stays light */).argParser(intOption('--lock-wait', 0, 86400)))
-    .option('--sha256 <hex>', 'also check the SHA-256 of the whole file')
+    .option('--sha256 <hex>', 'also check the SHA-256 of the whole file (also when it is already up to date)')
+    .option('--sha256-file <path>', "with -r/-i: SHA-256s in sha256sum's format (see 'Checksums' below)")
     .option('--limit-rate <rate>', 'overall speed cap across connections, e.g. 500K, 10M (bytes per second)')
     .option('-f, --force', 'replace an existing target that differs from the remote file')
     .option('--json', 'print one JSON object with the result on stdout')
@@ -78,6 +88,7 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
   if (o.jobs !== undefined || o.include !== undefined || o.exclude !== undefined) {
     throw new UsageError('-j, --include and --exclude apply to -r and -i only', { code: 'BAD_OPTION', hint: 'add -r to download a folder' })
   }
+  if (o.sha256File !== undefined) throw new UsageError('--sha256-file applies to -r and -i', { code: 'BAD_OPTION', hint: 'for one file, pass --sha256 <hex>' })
   if (spaceId === undefined || dentryId === undefined) {
     throw new UsageError('missing <spaceId> <dentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <dentryId>, or dtdl get -i <file>' })
   }
@@ -151,8 +162,12 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
   if (inputFile !== undefined && spaceId !== undefined) throw new UsageError('-i takes the ids from the file: give no <spaceId> <dentryId>', { code: 'BAD_OPTION' })
   if (o.recursive && (spaceId === undefined || dentryId === undefined)) throw new UsageError('missing <spaceId> <folderDentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <folderDentryId> -r' })
   if (inputFile !== undefined && (include.length > 0 || exclude.length > 0)) throw new UsageError('--include and --exclude apply to -r only', { code: 'BAD_OPTION' })
-  for (const [flag, value] of [['--version', o.version], ['--sha256', o.sha256]] as const) {
-    if (value !== undefined) throw new UsageError(`${flag} applies to one file, not to -r or -i`, { code: 'BAD_OPTION' })
+  if (o.version !== undefined) throw new UsageError('--version applies to one file, not to -r or -i', { code: 'BAD_OPTION' })
+  if (o.sha256 !== undefined) {
+    throw new UsageError('--sha256 checks one file, not -r or -i', {
+      code: 'BAD_OPTION',
+      hint: `give the batch's SHA-256s with --sha256-file <file> (sha256sum's format)${inputFile !== undefined ? ', or a "  sha256=<hex>" line below each entry of the input file' : ''}`,
+    })
   }
   if (o.output === '-') throw new UsageError('-o - streams one file to stdout; -r and -i write files', { code: 'BAD_OPTION', hint: 'give a directory with -o' })
   const limitRate = await parseLimitRate(o.limitRate)
@@ -181,6 +196,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
           limitRate,
           force: Boolean(o.force),
           lockWaitMs: (o.lockWait as number) * 1000,
+          sha256File: o.sha256File as string | undefined,
         },
         { env: process.env, readStdin, openProgress: () => createBatchProgress({ mode, showProgress: flags.progress !== false, stream: process.stderr }), ...ctx },
       ),

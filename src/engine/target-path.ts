@@ -1,7 +1,8 @@
 // Where a download lands: -o as given, a directory plus the remote name, or the remote name here; never outside.
 import { stat } from 'node:fs/promises'
-import { dirname, resolve, sep } from 'node:path'
+import { resolve, sep } from 'node:path'
 import { FileSystemError, UsageError } from '../errors.js'
+import { checkFileTarget, checkWritableDir } from './target-check.js'
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i
 
@@ -86,6 +87,21 @@ function nameTooLongError(output: string, part: string): FileSystemError {
  * that is refused for lack of permission (then the dentryId is the name).
  */
 export async function resolveTargetPath(output: string | undefined, dentryId: string, lookupName: () => Promise<string | undefined>): Promise<{ path: string; usedFallbackName: boolean }> {
+  const place = await checkOutput(output)
+  if (place.kind === 'file') return { path: place.path, usedFallbackName: false }
+  const remote = await lookupName()
+  const name = sanitizeFileName(remote ?? dentryId, sanitizeFileName(dentryId))
+  const path = joinInside(place.dir, name)
+  // Known only now that the name is: a directory of that name would fail the download after its API calls.
+  await checkFileTarget(path)
+  return { path, usedFallbackName: remote === undefined }
+}
+
+/**
+ * Where -o points, checked before any request (see target-check.ts): a file whose directory is writable,
+ * or an existing writable directory to save into under the remote name (the current one without -o).
+ */
+export async function checkOutput(output: string | undefined): Promise<{ kind: 'file'; path: string } | { kind: 'dir'; dir: string }> {
   const overlong = output === undefined ? undefined : overlongPart(output)
   if (output !== undefined && overlong !== undefined) throw nameTooLongError(output, overlong)
   const isDir = output !== undefined && (await stat(output).then((s) => s.isDirectory(), () => false))
@@ -93,13 +109,10 @@ export async function resolveTargetPath(output: string | undefined, dentryId: st
     if (output.endsWith('/') || output.endsWith(sep)) {
       throw new FileSystemError(output, `the output directory ${output} does not exist`, { code: 'FS_ENOENT', hint: 'create it first (mkdir -p), or pass another -o' })
     }
-    const parent = dirname(resolve(output))
-    const parentOk = await stat(parent).then((s) => s.isDirectory(), () => false)
-    if (!parentOk) throw new FileSystemError(output, `the directory ${parent} does not exist`, { code: 'FS_ENOENT', hint: 'create it first (mkdir -p), or pass another -o' })
-    return { path: resolve(output), usedFallbackName: false }
+    await checkFileTarget(output)
+    return { kind: 'file', path: resolve(output) }
   }
   const dir = output ?? '.'
-  const remote = await lookupName()
-  const name = sanitizeFileName(remote ?? dentryId, sanitizeFileName(dentryId))
-  return { path: joinInside(dir, name), usedFallbackName: remote === undefined }
+  await checkWritableDir(dir)
+  return { kind: 'dir', dir }
 }
