@@ -33,8 +33,8 @@ const OPTION_LINE = /^[ \t]+([A-Za-z][\w-]*)=(.*)$/
  * Pure: parses an input file. Blank lines and lines starting with `#` are skipped. The first two fields
  * are the ids; everything after them is the output path, spaces included (`"..."` around it is optional
  * and removed, for names with leading or trailing spaces). Accepts CRLF line ends and a UTF-8 BOM.
- * An indented `sha256=<hex>` line right below an entry (comments may come between, a blank line may not)
- * gives that entry's SHA-256. A bad option line fails its entry too: it must not be fetched unchecked.
+ * An indented `sha256=<hex>` line below an entry (blank lines and comments may come between) gives that
+ * entry's SHA-256. A bad option line fails its entry too: it must not be fetched unchecked.
  *
  * @example parseInputFile('123 456 reports/q1.pdf\n  sha256=9f86d0...\n# done\n123 789\n')
  */
@@ -42,18 +42,17 @@ export function parseInputFile(text: string): ParsedInput {
   const entries: InputEntry[] = []
   const errors: InputLineError[] = []
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
-  // The entry option lines attach to: the last entry line, until a blank line; null after a bad line.
+  // The entry option lines attach to: the last entry line above them; null after a bad line.
   let current: InputEntry | null | undefined
   lines.forEach((raw, i) => {
     const line = i + 1
     const trimmed = raw.replace(/^[ \t]+|[ \t]+$/g, '')
-    if (trimmed === '') current = undefined
     if (trimmed === '' || trimmed.startsWith('#')) return
     const option = OPTION_LINE.exec(raw.replace(/[ \t]+$/, ''))
     if (option) {
       // Options of a line that already failed fail with it.
       if (current === null) return
-      const problem = current === undefined ? 'an indented key=value line must come right below the entry it belongs to' : applyOption(current, option[1]!, option[2]!, line)
+      const problem = current === undefined ? 'an indented key=value line must come below the entry it belongs to' : applyOption(current, option[1]!, option[2]!, line)
       if (problem === undefined) return
       errors.push({ line, message: current === undefined ? problem : `${problem}; the file on line ${current.line} is not fetched` })
       if (current) entries.splice(entries.indexOf(current), 1)
