@@ -113,6 +113,8 @@ export interface BatchOptions extends ConnectionOptions {
   retries?: number
   stallTimeoutMs?: number
   archiveWaitMs?: number
+  /** SHA-256s in sha256sum's format: paths relative to the mirror (mirrorFolder) or the current directory (downloadList). */
+  sha256File?: string
   onEvent?: (event: BatchLibraryEvent) => void
 }
 
@@ -144,7 +146,7 @@ export async function mirrorFolder(options: MirrorOptions): Promise<BatchGetResu
 
 export interface ListOptions extends BatchOptions {
   /** The files, or the text of an input file (`<spaceId> <dentryId> [output]` per line, as `dtdl get -i`). */
-  files: { spaceId: string; dentryId: string; output?: string }[] | string
+  files: { spaceId: string; dentryId: string; output?: string; /** Checked on every path, also when the file is already up to date. */ sha256?: string }[] | string
   /** Base directory for relative outputs (created if missing). */
   output?: string
 }
@@ -191,11 +193,13 @@ export async function listFolder(options: ConnectionOptions & { spaceId: string;
   return withContext(options, (ctx) => runLs({ spaceId: options.spaceId, folderId: options.folderId, recursive: Boolean(options.recursive), unionId: options.unionId, endpoint: options.endpoint }, ctx))
 }
 
-function toInputLine(file: { spaceId: string; dentryId: string; output?: string }): string {
-  if (/[\s]/.test(file.spaceId + file.dentryId) || /[\r\n]/.test(file.output ?? '')) {
-    throw new UsageError('a file of the list has whitespace in its ids or a line break in its output', { code: 'BAD_OPTION' })
+function toInputLine(file: { spaceId: string; dentryId: string; output?: string; sha256?: string }): string {
+  if (/[\s]/.test(file.spaceId + file.dentryId + (file.sha256 ?? '')) || /[\r\n]/.test(file.output ?? '')) {
+    throw new UsageError('a file of the list has whitespace in its ids or SHA-256, or a line break in its output', { code: 'BAD_OPTION' })
   }
-  return [file.spaceId, file.dentryId, ...(file.output !== undefined ? [JSON.stringify(file.output)] : [])].join(' ')
+  const line = [file.spaceId, file.dentryId, ...(file.output !== undefined ? [JSON.stringify(file.output)] : [])].join(' ')
+  // The input file's own per-entry option line: a bad hash fails that file, as in `dtdl get -i`.
+  return file.sha256 === undefined ? line : `${line}\n  sha256=${file.sha256}`
 }
 
 async function runBatch(options: BatchOptions, source: Parameters<typeof runBatchGet>[0]['source'], output: string | undefined, filters: { include: string[]; exclude: string[] }): Promise<BatchGetResult> {
@@ -215,6 +219,7 @@ async function runBatch(options: BatchOptions, source: Parameters<typeof runBatc
         archiveWaitMs: options.archiveWaitMs ?? 600_000,
         limitRate: options.limitRate,
         force: Boolean(options.force),
+        sha256File: options.sha256File,
       },
       {
         ...ctx,

@@ -1,8 +1,8 @@
 // Pure pieces of verifying every path: sha256sum lists matched to a batch, and which claimed bytes a partial file still holds.
 import { describe, expect, it } from 'vitest'
 import { resolve } from 'node:path'
-import { matchSha256List, parseSha256List } from '../../src/sha256-list.js'
-import { restorableRanges } from '../../src/resume-record.js'
+import { matchSha256List, parseSha256List } from '../../src/batch/sha256-list.js'
+import { restorableRanges } from '../../src/engine/resume-record.js'
 import { DtdlError } from '../../src/errors.js'
 
 const H1 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'
