@@ -1,10 +1,10 @@
 // `-o -`: the bytes in order on one connection into a stream (stdout), for pipes; retries resume in place.
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import { once } from 'node:events'
 import { crc64 } from '../crc64/crc64.js'
 import { IntegrityError, NetworkError, OutputClosedError, toFileSystemError } from '../errors.js'
-import { discard, openRemote, probeRemote, type DownloadOptions, type DownloadResult } from './download.js'
+import { discard, openRemote, probeRemote, type DownloadOptions, type DownloadResult, type RemoteObject } from './download.js'
 import { RangeUnsupportedError, remoteChangedError } from './resource-fetcher.js'
 import { checkRangeResponse } from './segments.js'
 import { sha256MismatchError } from './verify.js'
@@ -83,20 +83,7 @@ export async function streamFile(options: StreamOptions): Promise<DownloadResult
     } finally {
       clearInterval(progressTimer)
     }
-    const checked: DownloadResult['checked'] = ['size']
-    if (remote.crc !== null) {
-      if (crc !== remote.crc) {
-        throw new IntegrityError('CRC64_MISMATCH', `the streamed bytes failed their CRC-64 check (the server says ${remote.crc}, the bytes give ${crc}): the output is corrupt`, {
-          hint: 'discard the output and run again; to get automatic re-download, save to a file with -o <path>',
-        })
-      }
-      checked.push('crc64')
-    } else emit({ type: 'note', message: 'the server sent no CRC-64 for this file: it was checked by size only' })
-    if (sha !== undefined && options.sha256 !== undefined) {
-      const actual = sha.digest('hex')
-      if (actual !== options.sha256.toLowerCase()) throw sha256MismatchError(actual, options.sha256, options.sha256From, 'the output does not match')
-      checked.push('sha256')
-    }
+    const checked = checkStreamed(remote, crc, sha, options)
     return {
       path: '-',
       bytes: remote.size,
@@ -113,4 +100,24 @@ export async function streamFile(options: StreamOptions): Promise<DownloadResult
   } finally {
     fetcher.dispose()
   }
+}
+
+/** What can be said of bytes already gone out: size, the CRC-64 when the server sent one, the SHA-256 when given. */
+function checkStreamed(remote: RemoteObject, crc: bigint, sha: Hash | undefined, options: StreamOptions): DownloadResult['checked'] {
+  const emit = options.onEvent ?? (() => {})
+  const checked: DownloadResult['checked'] = ['size']
+  if (remote.crc !== null) {
+    if (crc !== remote.crc) {
+      throw new IntegrityError('CRC64_MISMATCH', `the streamed bytes failed their CRC-64 check (the server says ${remote.crc}, the bytes give ${crc}): the output is corrupt`, {
+        hint: 'discard the output and run again; to get automatic re-download, save to a file with -o <path>',
+      })
+    }
+    checked.push('crc64')
+  } else emit({ type: 'note', message: 'the server sent no CRC-64 for this file: it was checked by size only' })
+  if (sha !== undefined && options.sha256 !== undefined) {
+    const actual = sha.digest('hex')
+    if (actual !== options.sha256.toLowerCase()) throw sha256MismatchError(actual, options.sha256, options.sha256From, 'the output does not match')
+    checked.push('sha256')
+  }
+  return checked
 }

@@ -1,0 +1,52 @@
+// A target that is already there: compared with the remote before anything is fetched, and checked with every
+// check the user asked for.
+import { stat } from 'node:fs/promises'
+import { FileSystemError, IntegrityError } from '../errors.js'
+import { recordPathFor } from './resume-record.js'
+import type { DownloadEvent, DownloadOptions, RemoteObject } from './types.js'
+import { fileRangeCrc, fileSha256 } from './verify.js'
+
+/**
+ * The SHA-256 of a target found up to date. A mismatch exits 6 and keeps the file: its size (and CRC-64,
+ * when the server sends one) match the remote, so the given hash or the remote file is what is wrong, and
+ * deleting a file that matches what DingTalk serves would help nobody.
+ */
+export async function checkUpToDateSha256(target: string, expected: string, from: string | undefined, crcMatched: boolean): Promise<void> {
+  const actual = await fileSha256(target)
+  if (actual === expected.toLowerCase()) return
+  const matched = crcMatched ? 'size and CRC-64' : 'size (the server sends no CRC-64)'
+  throw new IntegrityError('SHA256_MISMATCH', `${target} matches the remote file's ${matched} but not the SHA-256 ${from ?? 'given with --sha256'}: its SHA-256 is ${actual}, not ${expected.toLowerCase()}; the file was kept`, {
+    hint: crcMatched
+      ? 'the file is what DingTalk serves: check the SHA-256 you gave, or whether the remote file is the one you meant'
+      : 'check the SHA-256 you gave; --force downloads the file again and checks the new copy',
+  })
+}
+
+/**
+ * A target that already exists, with no partial download beside it, is compared with the remote: same
+ * size and CRC-64 means up to date (nothing to fetch); different means exit 7, unless --force.
+ */
+export async function checkExistingTarget(options: DownloadOptions, remote: RemoteObject, emit: (e: DownloadEvent) => void): Promise<'absent' | 'same' | 'replace'> {
+  const local = await stat(options.target).catch(() => undefined)
+  if (!local) return 'absent'
+  if (!local.isFile()) throw new FileSystemError(options.target, `${options.target} exists and is not a file`, { code: 'FS_EEXIST', hint: 'pass another -o' })
+  if (await stat(recordPathFor(options.target)).then(() => true, () => false)) return 'replace'
+  if (options.force) {
+    emit({ type: 'note', message: `--force: ${options.target} will be replaced once the new download is verified` })
+    return 'replace'
+  }
+  let same = local.size === remote.size
+  if (same && remote.crc !== null) {
+    emit({ type: 'verify', check: 'existing' })
+    same = (await fileRangeCrc(options.target, { start: 0, end: local.size })) === remote.crc
+  }
+  if (same) {
+    emit({ type: 'note', message: `${options.target} is up to date (same size${remote.crc !== null ? ' and CRC-64' : '; the server sends no CRC-64, so only the size was compared'}): nothing to download` })
+    return 'same'
+  }
+  throw new FileSystemError(options.target, `${options.target} exists and differs from the remote file`, {
+    code: 'TARGET_DIFFERS',
+    hint: 'pass --force to replace it (the old file stays until the new one is verified), or choose another -o',
+  })
+}
+

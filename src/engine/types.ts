@@ -1,0 +1,78 @@
+// What the engine takes and gives: its options, its events and its result, as plain data.
+import type { Dispatcher } from 'undici'
+import type { DownloadInfo } from '../dingtalk/client.js'
+import type { HttpLogger } from '../http/dispatcher.js'
+import type { RateLimiter } from './rate-limiter.js'
+import type { RequestIdentity } from './resume-record.js'
+
+export type DownloadEvent =
+  | { type: 'start'; size: number; resumedBytes: number; connections: number; etag: string | null; crc64: string | null; region: string; hosts: string[] }
+  | { type: 'progress'; receivedBytes: number; completedBytes: number; size: number }
+  | { type: 'retry'; reason: string; attempt: number; delayMs: number }
+  | { type: 'refresh'; reason: string }
+  | { type: 'note'; message: string }
+  | { type: 'verify'; check: 'crc64' | 'sha256' | 'existing' }
+  /** Another dtdl holds the target's claim: this one waits (see target-claim.ts). Worth a line even in a batch. */
+  | { type: 'waiting'; message: string }
+
+export interface DownloadOptions {
+  /** What to fetch; `version: null` means the current version. */
+  request: RequestIdentity
+  /** Fetches (fresh) download info: called once at the start and again whenever the signature expires. */
+  getDownloadInfo: () => Promise<DownloadInfo>
+  /** The final path. The partial file and resume record live beside it until the rename. */
+  target: string
+  dispatcher: Dispatcher
+  /** 1..16; undefined chooses from the size (see chooseConnections). */
+  connections?: number | undefined
+  /** Consecutive failures of one connection before giving up; reset when bytes flow again. Default 5. */
+  retries?: number | undefined
+  /** Abort a response that delivers no byte for this long, then retry. Default 30 s. */
+  stallTimeoutMs?: number | undefined
+  /** An extra check the user supplies: hex SHA-256 of the whole file. */
+  sha256?: string | undefined
+  /** Where that SHA-256 came from, for messages: "given with --sha256" (the default), "from line 4 of list.txt"... */
+  sha256From?: string | undefined
+  /** Overall cap in bytes per second across connections. */
+  limitRate?: number | undefined
+  /** A cap shared with other downloads (a batch); wins over limitRate. */
+  limiter?: RateLimiter | undefined
+  /** Replace an existing, different target (atomically, once the new file is verified). */
+  force?: boolean | undefined
+  /** How long to wait for another dtdl writing the same target, in ms (default DEFAULT_LOCK_WAIT_MS); 0 = fail at once. */
+  lockWaitMs?: number | undefined
+  signal?: AbortSignal | undefined
+  onEvent?: ((event: DownloadEvent) => void) | undefined
+  log?: HttpLogger | undefined
+  /**
+   * Least time between resume-record updates, in ms (default 100). The real interval adapts: at least
+   * twice the last fsync's duration, so checkpoints never keep the disk busy for long.
+   */
+  checkpointIntervalMs?: number | undefined
+}
+
+export interface DownloadResult {
+  path: string
+  bytes: number
+  etag: string | null
+  /** The verified CRC-64 (decimal), or null when the server sent none. */
+  crc64: string | null
+  checked: ('size' | 'crc64' | 'sha256')[]
+  /** True when the target was already complete and identical: nothing was downloaded. */
+  upToDate: boolean
+  resumedBytes: number
+  retries: number
+  urlRefreshes: number
+  connections: number
+  durationMs: number
+}
+
+/** What the 1-byte probe says about the object. */
+export interface RemoteObject {
+  size: number
+  etag: string | null
+  /** The whole object's CRC-64, or null when the server sends none. */
+  crc: bigint | null
+  /** The host answered the Range probe with the whole object. */
+  rangeIgnored: boolean
+}
