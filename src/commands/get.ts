@@ -100,6 +100,7 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
     throw new UsageError('--json and -o - both want stdout', { code: 'BAD_OPTION', hint: 'drop --json, or save to a file with -o <path>' })
   }
   const { runGet } = await import('../engine/get-file.js')
+  const { describeGetResult } = await import('../output/end-lines.js')
   await runWithShell(
     flags,
     (ctx) =>
@@ -120,12 +121,14 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
         },
         { env: process.env, stdout: process.stdout, ...ctx },
       ),
-    (result) => printGetResult(result as import('../engine/download.js').DownloadResult, o),
+    (result) => printGetResult(result as import('../engine/download.js').DownloadResult, o, describeGetResult),
+    // -o - keeps nothing: the bytes went down the pipe.
+    (kept) => ({ kept: kept && o.output === '-' ? { ...kept, streamed: true } : kept, json: kept ? { keptBytes: kept.bytes, size: kept.size } : {} }),
   )
 }
 
 /** The end of a one-file `get`: the --json object on stdout, and one line for people on stderr. */
-function printGetResult(r: import('../engine/download.js').DownloadResult, o: Record<string, unknown>): void {
+function printGetResult(r: import('../engine/download.js').DownloadResult, o: Record<string, unknown>, describe: typeof import('../output/end-lines.js').describeGetResult): void {
   const flags = o as OutputFlags
   if (flags.json) {
     print(
@@ -146,10 +149,7 @@ function printGetResult(r: import('../engine/download.js').DownloadResult, o: Re
     )
   }
   if (flags.quiet) return
-  const bytes = `${r.bytes} byte${r.bytes === 1 ? '' : 's'}`
-  if (r.upToDate) say(`up to date: ${r.path} (${bytes})`)
-  else if (r.path === '-') say(`streamed ${bytes} to stdout (checked: ${r.checked.join(' + ')})`)
-  else say(`saved ${r.path} (${bytes} in ${(r.durationMs / 1000).toFixed(1)}s, checked: ${r.checked.join(' + ')})`)
+  say(describe(r))
 }
 
 /** `get -r` and `get -i`: checks the flags that do not fit a batch, then runs it with a batch's progress and exit code. */
@@ -177,6 +177,13 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
   const mode = progressModeFor(flags, chooseProgressMode)
   const { runBatchGet } = await import('../batch/batch-get.js')
   const { createBatchProgress, describeSummary } = await import('../output/batch-progress.js')
+  const { BatchSoFar } = await import('../output/batch-so-far.js')
+  // The batch's events, kept for the summary of an interrupted run (which returns no result).
+  const soFar = new BatchSoFar()
+  const openProgress = async () => {
+    const progress = await createBatchProgress({ mode, showProgress: flags.progress !== false, stream: process.stderr })
+    return { ...progress, event: (e: import('../batch/runner.js').BatchEvent) => (soFar.event(e), progress.event(e)) }
+  }
   await runWithShell(
     flags,
     (ctx) =>
@@ -198,17 +205,30 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
           lockWaitMs: (o.lockWait as number) * 1000,
           sha256File: o.sha256File as string | undefined,
         },
-        { env: process.env, readStdin, openProgress: () => createBatchProgress({ mode, showProgress: flags.progress !== false, stream: process.stderr }), ...ctx },
+        { env: process.env, readStdin, openProgress, ...ctx },
       ),
     (result) => {
       const r = result as import('../batch/batch-get.js').BatchGetResult
       if (flags.json) {
-        const files = r.files.map(({ exitCode, error, ...f }) => ({ ...f, ...(error ? { error: { ...error, exitCode } } : {}) }))
         const { ok, exitCode, dir, jobs, connections, maxConnectionsPerFile, summary } = r
-        print(JSON.stringify({ ok, exitCode, ...(dir !== undefined ? { dir } : {}), jobs, connections, maxConnectionsPerFile, files, summary }))
+        print(JSON.stringify({ ok, exitCode, ...(dir !== undefined ? { dir } : {}), jobs, connections, maxConnectionsPerFile, files: jsonFiles(r.files), summary }))
       }
       if (!flags.quiet) say(describeSummary(r))
       process.exitCode = r.exitCode
     },
+    // Interrupted: what finished so far, as the summary and in the one --json object, then what is kept.
+    () => {
+      const kept = soFar.kept
+      return {
+        kept,
+        lines: soFar.planned ? [describeSummary(soFar, { soFar: true })] : [],
+        json: { files: jsonFiles(soFar.files), summary: soFar.summary, ...(kept ? { keptBytes: kept.bytes } : {}) },
+      }
+    },
   )
+}
+
+/** A batch's files for --json: a failure's exit code goes inside its error. */
+function jsonFiles(files: import('../batch/runner.js').BatchFileResult[]) {
+  return files.map(({ exitCode, error, ...f }) => ({ ...f, ...(error ? { error: { ...error, exitCode } } : {}) }))
 }

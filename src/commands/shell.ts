@@ -8,6 +8,7 @@ import { parseIntegerOption } from '../config/settings.js'
 import { secrets } from '../redact.js'
 import type { HttpLogEntry } from '../http/dispatcher.js'
 import type { ProgressReporter } from '../output/progress.js'
+import type { Kept } from '../output/end-lines.js'
 
 // commander is CommonJS: require() loads it in about half the time of an ESM import (no ESM wrapper and
 // export scan), which is most of what `dtdl --help` costs beyond Node's own start-up.
@@ -73,11 +74,26 @@ function describeCauses(err: unknown): string[] {
   return lines
 }
 
+/** What a command adds to the end of an interrupted run: the amount kept, lines before it, --json fields. */
+export interface InterruptReport {
+  kept?: Kept | undefined
+  /** Lines for people before the interrupted line (a batch's summary so far); not under --quiet. */
+  lines?: string[]
+  /** Fields for the one --json object (a batch's files so far). */
+  json?: Record<string, unknown>
+}
+
 /**
  * Runs one command with the process's edges wired in: an AbortSignal tied to SIGINT/SIGTERM, a progress
  * reporter chosen from the terminal, and one place that turns errors into output and exit codes.
  */
-export async function runWithShell(flags: OutputFlags, body: (ctx: { signal: AbortSignal; reporter: ProgressReporter; log: ((e: HttpLogEntry) => void) | undefined }) => Promise<unknown>, onSuccess: (result: unknown) => void): Promise<void> {
+export async function runWithShell(
+  flags: OutputFlags,
+  body: (ctx: { signal: AbortSignal; reporter: ProgressReporter; log: ((e: HttpLogEntry) => void) | undefined }) => Promise<unknown>,
+  onSuccess: (result: unknown) => void,
+  // Given what the engine's last events say is on disk; without it that amount is the report.
+  onInterrupted: (kept: Kept | undefined) => InterruptReport = (kept) => ({ kept }),
+): Promise<void> {
   const controller = new AbortController()
   let interrupts = 0
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
@@ -98,9 +114,15 @@ export async function runWithShell(flags: OutputFlags, body: (ctx: { signal: Abo
   const reporter = await createProgressReporter({ mode, stream: process.stderr, showProgress: flags.progress !== false, noColor: Boolean(process.env.NO_COLOR) })
   // Once a reader has gone, nothing more is drawn (the engine is stopping; its last events are noise).
   const open = () => !outputClosed.signal.aborted
+  // The last start/progress event says how much is on disk, for the interrupted line.
+  let kept: Kept | undefined
   const wrapped: ProgressReporter = {
     phase: (t) => open() && reporter.phase(t),
-    event: (e) => open() && reporter.event(e),
+    event: (e) => {
+      if (e.type === 'start') kept = { bytes: e.resumedBytes, size: e.size }
+      else if (e.type === 'progress') kept = { bytes: e.completedBytes, size: e.size }
+      if (open()) reporter.event(e)
+    },
     note: (t) => open() && reporter.note(secrets.redact(t)),
     finish: (l) => reporter.finish(l === undefined ? undefined : secrets.redact(l)),
   }
@@ -119,11 +141,14 @@ export async function runWithShell(flags: OutputFlags, body: (ctx: { signal: Abo
       process.exitCode = ExitCode.outputClosed
       return
     }
+    const interrupted = err instanceof InterruptedError ? onInterrupted(kept) : undefined
     if (flags.json) {
-      print(JSON.stringify({ ok: false, exitCode: err.exitCode, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) } }))
+      print(JSON.stringify({ ok: false, exitCode: err.exitCode, ...interrupted?.json, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) } }))
     }
-    if (err instanceof InterruptedError) {
-      say('dtdl: interrupted; what was downloaded is kept: run the same command again to resume')
+    if (interrupted) {
+      const { describeInterrupted } = await import('../output/end-lines.js')
+      if (!flags.quiet) for (const line of interrupted.lines ?? []) say(line)
+      say(describeInterrupted(interrupted.kept))
     } else if (!flags.json || !flags.quiet) {
       say(formatError(err))
     }

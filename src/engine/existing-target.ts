@@ -40,10 +40,8 @@ export async function checkExistingTarget(options: DownloadOptions, remote: Remo
     emit({ type: 'verify', check: 'existing' })
     same = (await fileRangeCrc(options.target, { start: 0, end: local.size })) === remote.crc
   }
-  if (same) {
-    emit({ type: 'note', message: `${options.target} is up to date (same size${remote.crc !== null ? ' and CRC-64' : '; the server sends no CRC-64, so only the size was compared'}): nothing to download` })
-    return 'same'
-  }
+  // No note here: the result (upToDate, checked) says it, and the end line is the one line a person reads.
+  if (same) return 'same'
   throw new FileSystemError(options.target, `${options.target} exists and differs from the remote file`, {
     code: 'TARGET_DIFFERS',
     hint: 'pass --force to replace it (the old file stays until the new one is verified), or choose another -o',

@@ -1,8 +1,9 @@
 // Drawing a batch's progress on stderr: an overall bar plus one per active file on a terminal, plain lines elsewhere.
 import type { Writable } from 'node:stream'
 import type { BatchEvent, BatchFileResult, BatchResult } from '../batch/runner.js'
-import { formatBytes, formatDuration, formatRate } from './format.js'
-import { RateMeter, type ProgressMode } from './progress.js'
+import { formatBytes, formatDuration, formatSpeed } from './format.js'
+import { layoutLine } from './line-layout.js'
+import { percentOf, RateMeter, type ProgressMode } from './progress.js'
 import { secrets } from '../redact.js'
 
 export interface BatchProgressOptions {
@@ -59,10 +60,31 @@ export function describeFileResult(file: BatchFileResult): string {
   return `${file.status === 'skipped' ? 'up to date' : 'downloaded'}: ${where ?? `line ${file.line}`} (${formatBytes(file.bytes)})`
 }
 
-/** Pure: the end-of-batch line. */
-export function describeSummary(result: BatchResult): string {
+/** Pure: the end-of-batch line, built from its parts; `soFar` for a batch that was interrupted. */
+export function describeSummary(result: Pick<BatchResult, 'summary'>, options: { soFar?: boolean } = {}): string {
   const s = result.summary
-  return `${s.downloaded} downloaded, ${s.skipped} skipped (up to date), ${s.failed} failed; ${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`
+  const parts = [`${s.downloaded} downloaded, ${s.skipped} skipped (up to date), ${s.failed} failed${options.soFar ? ' so far' : ''}`, `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`]
+  return parts.join('; ')
+}
+
+/** Pure: the overall row of a batch on a terminal; the speed goes first when narrow, then the bar. */
+export function renderOverallLine(width: number, o: { counter: string; completed: number; total: number; rate: number | undefined }): string {
+  return layoutLine(width, {
+    fraction: o.total > 0 ? Math.min(1, o.completed / o.total) : 0,
+    barDrop: 2,
+    barMax: 24,
+    parts: [{ text: `${o.counter} files` }, { text: `${formatBytes(o.completed).padStart(8)} of ${formatBytes(o.total)}` }, { text: formatSpeed(o.rate).padStart(10), drop: 1 }],
+  })
+}
+
+/** Pure: one active file's row on a terminal: bar, percent, and its path (shortened from the start to fit). */
+export function renderFileRow(width: number, f: { path: string; completed: number; size: number | undefined }): string {
+  const size = f.size ?? 0
+  return layoutLine(width, {
+    fraction: size > 0 ? f.completed / size : 0,
+    barMax: 24,
+    parts: [{ text: `${size > 0 ? percentOf(f.completed, size) : 0}%`.padStart(4) }, { text: f.path, shrink: true }],
+  })
 }
 
 export async function createBatchProgress(options: BatchProgressOptions): Promise<BatchProgress> {
@@ -99,7 +121,7 @@ function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress 
             meter.add(now, tally.completedBytes)
             if (silent || !options.showProgress || now - last < interval) return
             last = now
-            write(`${tally.counter} files, ${formatBytes(tally.completedBytes)}${tally.bytes > 0 ? ` of ${formatBytes(tally.bytes)}` : ''} at ${formatRate(meter.bytesPerSecond)}`)
+            write(`${tally.counter} files, ${formatBytes(tally.completedBytes)}${tally.bytes > 0 ? ` of ${formatBytes(tally.bytes)}` : ''} at ${formatSpeed(meter.measured)}`)
           } else if (d.type === 'retry' && !silent) {
             write(`${e.path}: retrying in ${(d.delayMs / 1000).toFixed(1)}s (attempt ${d.attempt}): ${d.reason}`)
           } else if (d.type === 'waiting' && !silent) {
@@ -117,23 +139,29 @@ function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress 
   }
 }
 
+/** Each row draws itself: the payload carries the function, so one MultiBar serves rows of two kinds. */
+type RowPayload = { render: (width: number) => string }
+
 /** A terminal: one overall bar (files and bytes) and a bar per active file, redrawn in place. */
 async function createTtyBatchProgress(options: BatchProgressOptions): Promise<BatchProgress> {
   const cliProgress = await import('cli-progress')
   const tally = new Tally()
-  const meter = new RateMeter()
-  const multi = new cliProgress.MultiBar(
-    { stream: options.stream, hideCursor: true, clearOnComplete: true, fps: 8, barsize: 24, autopadding: true, format: ' {bar} {label}' },
-    cliProgress.Presets.shades_classic,
-  )
-  const overall = multi.create(1, 0, { label: '' })
-  const bars = new Map<number, ReturnType<typeof multi.create>>()
+  const meter = new RateMeter(5000, 300)
+  const multi = new cliProgress.MultiBar({
+    stream: options.stream,
+    hideCursor: true,
+    clearOnComplete: true,
+    fps: 8,
+    // One column spare, so a terminal that wraps at the last column never does.
+    format: (_o: unknown, params: { maxWidth: number }, payload: RowPayload) => payload.render(params.maxWidth - 1),
+  })
+  const overallRow: RowPayload = { render: (width) => renderOverallLine(width, { counter: tally.counter, completed: tally.completedBytes, total: tally.bytes, rate: meter.measured }) }
+  const overall = multi.create(1, 0, overallRow)
+  const bars = new Map<number, { bar: ReturnType<typeof multi.create>; row: { path: string; completed: number; size: number | undefined } }>()
   const drawOverall = () => {
     meter.add(Date.now(), tally.completedBytes)
     overall.setTotal(Math.max(1, tally.bytes))
-    overall.update(Math.min(tally.completedBytes, Math.max(1, tally.bytes)), {
-      label: `${tally.counter} files | ${formatBytes(tally.completedBytes)} of ${formatBytes(tally.bytes)} | ${formatRate(meter.bytesPerSecond)}`,
-    })
+    overall.update(Math.min(tally.completedBytes, Math.max(1, tally.bytes)), overallRow)
   }
   const log = (text: string) => multi.log(`${secrets.redact(text)}\n`)
   return {
@@ -144,19 +172,23 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
           tally.plan(e.files, e.bytes)
           drawOverall()
           break
-        case 'file-start':
-          bars.set(e.index, multi.create(Math.max(1, e.size ?? 1), 0, { label: e.path }))
+        case 'file-start': {
+          const row = { path: e.path, completed: 0, size: e.size }
+          bars.set(e.index, { bar: multi.create(Math.max(1, e.size ?? 1), 0, { render: (width: number) => renderFileRow(width, row) } satisfies RowPayload), row })
           break
+        }
         case 'file-event': {
           const d = e.event
-          const bar = bars.get(e.index)
+          const entry = bars.get(e.index)
           if (d.type === 'start') {
             // The listing's size may be missing or stale; the probe's is the truth.
-            bar?.setTotal(Math.max(1, d.size))
+            if (entry) Object.assign(entry.row, { size: d.size, completed: d.resumedBytes })
+            entry?.bar.setTotal(Math.max(1, d.size))
             if (d.resumedBytes > 0) log(`${e.path}: resuming with ${formatBytes(d.resumedBytes)} already on disk`)
           } else if (d.type === 'progress') {
             tally.progress(e.index, d.completedBytes)
-            bar?.update(d.completedBytes, { label: e.path })
+            if (entry) entry.row.completed = d.completedBytes
+            entry?.bar.update(d.completedBytes)
             drawOverall()
           } else if (d.type === 'retry') {
             log(`${e.path}: retrying in ${(d.delayMs / 1000).toFixed(1)}s (attempt ${d.attempt}): ${d.reason}`)
@@ -166,8 +198,8 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
           break
         }
         case 'file-done': {
-          const bar = bars.get(e.index)
-          if (bar) multi.remove(bar)
+          const entry = bars.get(e.index)
+          if (entry) multi.remove(entry.bar)
           bars.delete(e.index)
           tally.done(e.index, e.file)
           if (e.file.status === 'failed') log(describeFileResult(e.file))

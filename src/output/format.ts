@@ -11,10 +11,17 @@ export function formatBytes(n: number): string {
     v /= 1024
     i++
   }
-  return i === 0 ? `${v} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${UNITS[i]}`
+  // The decimals follow the rounded figure too: 99.96 reads "100", never "100.0" (one format, one width).
+  return i === 0 ? `${v} B` : `${v.toFixed(shown(v) >= 100 ? 0 : 1)} ${UNITS[i]}`
 }
 
 export const formatRate = (bytesPerSecond: number): string => `${formatBytes(Math.round(bytesPerSecond))}/s`
+
+/** A speed for a live line: "--" until there is a measurement, so the first frame never claims 0 B/s. */
+export const formatSpeed = (bytesPerSecond: number | undefined): string => (bytesPerSecond === undefined ? '--' : formatRate(bytesPerSecond))
+
+/** Time an end line reports: tenths of a second below a minute, where they matter; minutes above. */
+export const formatElapsed = (ms: number): string => (ms < 59_950 ? `${(Math.max(0, ms) / 1000).toFixed(1)}s` : formatDuration(ms))
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '--'

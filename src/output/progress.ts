@@ -1,7 +1,8 @@
 // Drawing progress for people on stderr: a live spinner and bar on a terminal, a few plain lines elsewhere.
 import type { Writable } from 'node:stream'
 import type { DownloadEvent } from '../engine/download.js'
-import { formatBytes, formatDuration, formatRate } from './format.js'
+import { formatBytes, formatDuration, formatSpeed } from './format.js'
+import { layoutLine } from './line-layout.js'
 
 export type ProgressMode =
   | 'tty' // spinner and bar, redrawn in place
@@ -31,17 +32,63 @@ export function chooseProgressMode(input: { isTTY: boolean; ci: boolean; quiet: 
 /** Speed over a sliding window of recent samples, so the figure settles instead of jumping. */
 export class RateMeter {
   readonly #samples: { t: number; bytes: number }[] = []
-  constructor(readonly windowMs = 5000) {}
+  /** minSpanMs: a span of samples shorter than this is noise, not a speed (the first frames of a transfer). */
+  constructor(
+    readonly windowMs = 5000,
+    readonly minSpanMs = 0,
+  ) {}
   add(t: number, bytes: number): void {
     this.#samples.push({ t, bytes })
     while (this.#samples.length > 2 && t - this.#samples[0]!.t > this.windowMs) this.#samples.shift()
   }
   get bytesPerSecond(): number {
+    return this.measured ?? 0
+  }
+  /** The speed, or undefined until two samples at least `minSpanMs` apart make one. */
+  get measured(): number | undefined {
     const first = this.#samples[0]
     const last = this.#samples[this.#samples.length - 1]
-    if (!first || !last || last.t <= first.t) return 0
+    if (!first || !last || last.t <= first.t || last.t - first.t < this.minSpanMs) return undefined
     return ((last.bytes - first.bytes) * 1000) / (last.t - first.t)
   }
+}
+
+/** What the live line of one file shows. */
+export interface LiveProgress {
+  completed: number
+  size: number
+  /** Bytes per second; undefined before there is a measurement. */
+  rate: number | undefined
+}
+
+const etaOf = (p: LiveProgress) => (p.rate !== undefined && p.rate > 0 ? formatDuration(((p.size - p.completed) / p.rate) * 1000) : '--')
+
+/** Pure: the whole-number percent, never 100 before the last byte. */
+export const percentOf = (completed: number, size: number): number => (size > 0 ? Math.min(100, Math.floor((completed / size) * 100)) : 100)
+
+/**
+ * Pure: the live line of one file for a terminal `width` columns wide. Figures are padded to fixed widths
+ * so nothing jumps between frames; when the line does not fit, the ETA goes first, then the speed, then the bar.
+ */
+export function renderProgressLine(width: number, p: LiveProgress): string {
+  return layoutLine(width, {
+    fraction: p.size > 0 ? p.completed / p.size : 1,
+    barDrop: 3,
+    parts: [
+      { text: `${percentOf(p.completed, p.size)}%`.padStart(4) },
+      { text: `${formatBytes(p.completed).padStart(8)} of ${formatBytes(p.size)}` },
+      { text: formatSpeed(p.rate).padStart(10), drop: 2 },
+      { text: `ETA ${etaOf(p)}`, drop: 1 },
+    ],
+  })
+}
+
+/** The line that opens a download: its size, connections, and what a resume starts from. */
+export function describeStart(e: Extract<DownloadEvent, { type: 'start' }>): string {
+  return (
+    `downloading ${formatBytes(e.size)} over ${e.connections} connection${e.connections === 1 ? '' : 's'}` +
+    (e.resumedBytes > 0 ? `, resuming with ${formatBytes(e.resumedBytes)} already on disk` : '')
+  )
 }
 
 export interface ProgressReporter {
@@ -75,17 +122,15 @@ function createPlainReporter(options: ProgressOptions): ProgressReporter {
       switch (e.type) {
         case 'start':
           lastLine = Date.now()
-          write(
-            `downloading ${formatBytes(e.size)} over ${e.connections} connection${e.connections === 1 ? '' : 's'}` +
-              (e.resumedBytes > 0 ? `, resuming with ${formatBytes(e.resumedBytes)} already on disk` : ''),
-          )
+          meter.add(lastLine, e.resumedBytes)
+          write(describeStart(e))
           break
         case 'progress': {
           const now = Date.now()
           meter.add(now, e.completedBytes)
           if (!options.showProgress || now - lastLine < interval || e.completedBytes >= e.size) return
           lastLine = now
-          write(progressLine(e.completedBytes, e.size, meter.bytesPerSecond))
+          write(progressLine(e.completedBytes, e.size, meter.measured))
           break
         }
         case 'retry':
@@ -117,20 +162,22 @@ export function describeEvent(e: Extract<DownloadEvent, { type: 'retry' | 'refre
   }
 }
 
-function progressLine(done: number, size: number, rate: number): string {
+function progressLine(done: number, size: number, rate: number | undefined): string {
   const pct = size > 0 ? ((done / size) * 100).toFixed(1) : '100.0'
-  const eta = rate > 0 ? formatDuration(((size - done) / rate) * 1000) : '--'
-  return `${pct}% ${formatBytes(done)} of ${formatBytes(size)} at ${formatRate(rate)}, ETA ${eta}`
+  return `${pct}% ${formatBytes(done)} of ${formatBytes(size)} at ${formatSpeed(rate)}, ETA ${etaOf({ completed: done, size, rate })}`
 }
+
+/** A terminal's first frames come fast: wait for this much transfer time before showing a speed. */
+const FIRST_SPEED_AFTER_MS = 300
 
 async function createTtyReporter(options: ProgressOptions): Promise<ProgressReporter> {
   // Loaded only on a terminal: plain runs (CI, scripts) never pay for them.
   const [{ default: ora }, cliProgress] = await Promise.all([import('ora'), import('cli-progress')])
   const out = options.stream
   const spinner = ora({ stream: out, discardStdin: false, ...(options.noColor ? { color: false as const } : {}) })
-  const meter = new RateMeter()
+  const meter = new RateMeter(5000, FIRST_SPEED_AFTER_MS)
   let bar: InstanceType<typeof cliProgress.SingleBar> | undefined
-  let size = 0
+  const live: LiveProgress = { completed: 0, size: 0, rate: undefined }
 
   const stopSpinner = () => {
     if (spinner.isSpinning) spinner.stop()
@@ -157,31 +204,25 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
       switch (e.type) {
         case 'start':
           stopSpinner()
-          size = e.size
-          if (e.resumedBytes > 0) print(`resuming with ${formatBytes(e.resumedBytes)} already on disk`)
+          // The same line as outside a terminal: how big, over how many connections, resumed from where.
+          print(describeStart(e))
+          Object.assign(live, { completed: e.resumedBytes, size: e.size, rate: undefined })
+          meter.add(Date.now(), e.resumedBytes)
           if (!options.showProgress) return
-          bar = new cliProgress.SingleBar(
-            {
-              stream: out,
-              format: ' {bar} {percentage}% | {done} of {total_h} | {speed} | ETA {eta_h}',
-              barsize: 30,
-              hideCursor: true,
-              clearOnComplete: true,
-              fps: 8,
-              etaBuffer: 50,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-          bar.start(e.size, e.resumedBytes, { done: formatBytes(e.resumedBytes), total_h: formatBytes(e.size), speed: '--', eta_h: '--' })
+          bar = new cliProgress.SingleBar({
+            stream: out,
+            // The layout is ours: one column spare, so a terminal that wraps at the last column never does.
+            format: (_o: unknown, params: { maxWidth: number }) => renderProgressLine(params.maxWidth - 1, live),
+            hideCursor: true,
+            clearOnComplete: true,
+            fps: 8,
+          })
+          bar.start(e.size, e.resumedBytes)
           break
         case 'progress': {
           meter.add(Date.now(), e.completedBytes)
-          const rate = meter.bytesPerSecond
-          bar?.update(e.completedBytes, {
-            done: formatBytes(e.completedBytes),
-            speed: formatRate(rate),
-            eta_h: rate > 0 ? formatDuration(((size - e.completedBytes) / rate) * 1000) : '--',
-          })
+          Object.assign(live, { completed: e.completedBytes, size: e.size, rate: meter.measured })
+          bar?.update(e.completedBytes)
           break
         }
         case 'retry':
