@@ -26,7 +26,7 @@ describe('dtdl get', () => {
     const r = await w.run(['get', SPACE, '501', '-o', 'out.pdf'])
     expect(r.code, r.stderr).toBe(0)
     expect((await readFile(join(w.dir, 'out.pdf'))).equals(content)).toBe(true)
-    expect(r.stderr).toMatch(/checked: size \+ crc64/)
+    expect(r.stderr).toMatch(/checked: size \+ CRC-64/)
     // Neither the partial file nor the record remains after success.
     expect((await readdir(w.dir)).filter((f) => f.includes('dtdl-part'))).toEqual([])
   })

@@ -120,7 +120,7 @@ describe('scripts and CI', () => {
     expect(code, out).toBe(0)
     expect(out).toContain(ESC) // drawn in place
     expect(out).toMatch(/[░█]{5,}/) // the bar itself
-    expect(out).toMatch(/\d+% \| [\d.]+ \w+ of 3\.0 MiB \| [\d.]+ \w+\/s \| ETA/)
+    expect(out).toMatch(/\d+% \|\s+[\d.]+ \w+ of 3\.0 MiB \|\s+[\d.]+ \w+\/s \| ETA/)
     expect((await readFile(join(w.dir, 'tty.tar'))).equals(await expected())).toBe(true)
   })
 
