@@ -13,7 +13,8 @@ const CHECK_NAMES: Record<DownloadResult['checked'][number], string> = { size: '
 export function getResultParts(r: GetEnd): string[] {
   if (r.upToDate) {
     // The comparison is the news: without a CRC-64 from the server only the size could be compared.
-    const how = r.checked.includes('crc64') ? 'same size and CRC-64' : 'same size; the server sends no CRC-64'
+    const same = r.checked.map((c) => CHECK_NAMES[c])
+    const how = `same ${same.length > 1 ? `${same.slice(0, -1).join(', ')} and ${same.at(-1)}` : same[0]}${r.checked.includes('crc64') ? '' : '; the server sends no CRC-64'}`
     return [formatBytes(r.bytes), how]
   }
   const fetched = r.bytes - r.resumedBytes

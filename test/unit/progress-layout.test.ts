@@ -143,6 +143,7 @@ describe('end lines', () => {
     ['with SHA-256', { checked: ['size', 'crc64', 'sha256'] }, 'saved db.tar (4.0 MiB in 2.0s at 2.0 MiB/s, checked: size + CRC-64 + SHA-256)'],
     ['streamed', { path: '-', checked: ['size'] }, 'streamed to stdout (4.0 MiB in 2.0s at 2.0 MiB/s, checked: size)'],
     ['up to date', { upToDate: true }, 'up to date: db.tar (4.0 MiB, same size and CRC-64): nothing downloaded'],
+    ['up to date, with SHA-256', { upToDate: true, checked: ['size', 'crc64', 'sha256'] }, 'up to date: db.tar (4.0 MiB, same size, CRC-64 and SHA-256): nothing downloaded'],
     ['up to date, no CRC-64 from the server', { upToDate: true, checked: ['size'] }, 'up to date: db.tar (4.0 MiB, same size; the server sends no CRC-64): nothing downloaded'],
     ['an empty file', { bytes: 0, durationMs: 5 }, 'saved db.tar (0 B in 0.0s, checked: size + CRC-64)'],
   ])('%s', (_, change, line) => expect(describeGetResult({ ...base, ...change })).toBe(line))
