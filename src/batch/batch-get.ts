@@ -1,15 +1,17 @@
 // `dtdl get -r` and `dtdl get -i`: work out the files (walk a folder, or read a list), then run them as one batch.
-import { mkdir, readFile, realpath } from 'node:fs/promises'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchEvent, type BatchItem, type BatchResult } from './runner.js'
+import { mkdir, readFile, realpath, stat } from 'node:fs/promises'
+import { dirname, isAbsolute, join, posix, resolve } from 'node:path'
+import { DEFAULT_JOBS, connectionsPerFile, runBatch, summarize, worstExitCode, type BatchEvent, type BatchFileResult, type BatchItem, type BatchResult } from './runner.js'
 import type { DingTalkApi, Dentry } from '../dingtalk/client.js'
 import { DtdlError, UsageError, toFileSystemError } from '../errors.js'
 import { isFolder, walkFolder } from '../dingtalk/folder-walk.js'
 import { parseInputFile, type InputEntry } from './input-file.js'
 import { matchSha256List, parseSha256List, type Sha256ListEntry } from './sha256-list.js'
-import { cleanName, planMirror, type PathFilters, type RemoteNode } from './mirror-plan.js'
-import { checkOutput, isInside, joinInside, resolveTargetPath } from '../engine/target-path.js'
+import { cleanName, compileFilters, planMirror, type PathFilters, type RemoteNode } from './mirror-plan.js'
+import { checkOutput, isInside, joinInside, namedTarget, resolveTargetPath } from '../engine/target-path.js'
 import { checkCreatableDir, checkFileTarget } from '../engine/target-check.js'
+import { dryRunResult, fromFailedItem, fromSyncAction, type DryRunAction, type DryRunResult } from './dry-run.js'
+import { openMirrorSync } from './mirror-sync.js'
 import { connectApi, isPermissionDenied, requireUnionId, signedDownloadInfo, type ApiContext, type StepReporter } from '../dingtalk/connect.js'
 
 export interface BatchGetOptions {
@@ -32,6 +34,12 @@ export interface BatchGetOptions {
   lockWaitMs?: number | undefined
   /** --sha256-file: sha256sum lines, paths relative to the mirror (-r) or the current directory (-i). */
   sha256File?: string | undefined
+  /** Plan only: listing (and -i lookup) calls, no download info, no storage request, nothing written. */
+  dryRun?: boolean | undefined
+  /** -r: remove files dtdl placed earlier (by the sync state) that are gone from the remote. */
+  delete?: boolean | undefined
+  /** -i: an existing target is left alone, unchecked; with an output naming the file, without any API call. */
+  skipExisting?: boolean | undefined
 }
 
 export interface BatchGetContext extends ApiContext {
@@ -59,7 +67,10 @@ export interface BatchGetResult extends BatchResult {
 }
 
 
-export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult> {
+/** Plans and runs a `-r` or `-i` batch; with `dryRun`, only plans (see dry-run.ts). */
+export async function runBatchGet(options: BatchGetOptions & { dryRun?: false | undefined }, ctx: BatchGetContext): Promise<BatchGetResult>
+export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult | DryRunResult>
+export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult | DryRunResult> {
   const jobs = options.jobs ?? DEFAULT_JOBS
   // Notes from the API client (throttling waits) go to whichever drawer is current: the spinner, then the bars.
   let note = (text: string) => ctx.reporter.note(text)
@@ -79,11 +90,12 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
       planned.notes.push(...applySha256List(planned.items, sha256List, planned.dir ?? process.cwd(), options.sha256File))
     }
     ctx.reporter.finish()
+    if (options.dryRun) return dryRunResult(planned.preview ?? [], planned.dir)
     const progress = await ctx.openProgress()
     note = (t) => progress.note(t)
     for (const line of planned.notes) progress.note(line)
     try {
-      const result = await runBatch(planned.items, {
+      const ran = runBatch(planned.items, {
         jobs,
         connections: options.connections,
         dispatcher,
@@ -97,6 +109,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
         onEvent: (e) => progress.event(e),
         log: ctx.log,
       })
+      const result = planned.finish ? await finishMirror(ran, planned.finish, note) : await ran
       return {
         ...result,
         ...(planned.dir !== undefined ? { dir: planned.dir } : {}),
@@ -117,6 +130,43 @@ interface PlannedBatch {
   dir?: string
   /** Things people should know before the downloads start (empty folders that could not be made...). */
   notes: string[]
+  /** --dry-run of -r: the sync plan's actions (for -i they come from the items). */
+  preview?: DryRunAction[]
+  /** -r: after the batch, --delete's removals and the sync state saved; returns the deletions' results. */
+  finish?: (interrupted: boolean) => Promise<BatchFileResult[]>
+}
+
+/** Runs the mirror's after-work (also when interrupted, so the files placed so far are remembered) and merges its results. */
+async function finishMirror(ran: Promise<BatchResult>, finish: (interrupted: boolean) => Promise<BatchFileResult[]>, note: (text: string) => void): Promise<BatchResult> {
+  const settle = async (interrupted: boolean) =>
+    finish(interrupted).catch((err: unknown) => {
+      // A state that cannot be saved costs the next run a full check, not this run's downloads.
+      note(`dtdl: cannot save the sync state (${err instanceof Error ? err.message : String(err)}): the next run checks every file again`)
+      return []
+    })
+  let result: BatchResult
+  try {
+    result = await ran
+  } catch (err) {
+    await settle(true)
+    throw err
+  }
+  const deleted = await settle(false)
+  if (deleted.length === 0) return result
+  const files = [...result.files, ...deleted]
+  const exitCode = worstExitCode(files.map((f) => f.exitCode))
+  return { ok: exitCode === 0, exitCode, files, summary: summarize(files, result.summary.durationMs) }
+}
+
+/** -i --dry-run: each line's target exists (a check, or a skip) or not (a download). */
+function previewItems(items: readonly InputItem[]): DryRunAction[] {
+  return items.map((item) => {
+    if (item.error) return fromFailedItem({ ...item, error: item.error })
+    const line = item.line !== undefined ? { line: item.line } : {}
+    const base = { path: item.path, dentryId: item.dentryId, bytes: item.size ?? null, ...line }
+    if (item.skip) return { ...base, action: 'skip' as const, reason: 'exists (--skip-existing)' }
+    return item.exists ? { ...base, action: 'check' as const, reason: 'exists: compared by CRC-64' } : { ...base, action: 'download' as const, reason: 'new' }
+  })
 }
 
 /**
@@ -126,29 +176,30 @@ interface PlannedBatch {
 async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, dentryId: string, options: BatchGetOptions, ctx: BatchGetContext): Promise<PlannedBatch> {
   // Before any request: a mirror that cannot be written costs no API call.
   await checkCreatableDir(options.output ?? '.')
-  ctx.reporter.phase('looking up the folder')
-  // "0" is the space root: it has no dentry of its own to look up.
-  const top: Dentry =
-    dentryId === '0'
-      ? { id: '0', spaceId, parentId: '', type: 'FOLDER', name: spaceId }
-      : await api.getDentry(spaceId, dentryId, unionId)
-  const dir = resolve(options.output ?? (isFolder(top) ? cleanName(top.name, top.id) : '.'))
-  // Without -o the directory's name comes from the folder: check it before the walk's calls.
-  if (options.output === undefined) await checkCreatableDir(dir)
-  const nodes: RemoteNode[] = []
-  const unlisted: { id: string; names: string[]; error: DtdlError }[] = []
-  // A single file is planned as the only child of a stand-in root, so it gets the same cleaning and filters.
-  let rootId = '\u0000file'
-  if (isFolder(top)) {
-    rootId = top.id
-    ctx.reporter.phase('listing the folder')
-    const walked = await walkFolder(api, spaceId, top.id, unionId, { recursive: true, signal: ctx.signal, onListed: (n) => ctx.reporter.phase(`listing the folder: ${n} entries`) })
-    for (const e of walked.entries) nodes.push({ id: e.dentry.id, parentId: e.dentry.parentId, name: e.dentry.name, isFolder: e.isFolder, size: e.dentry.size })
-    for (const f of walked.failures) unlisted.push({ id: f.folder.id, names: f.names, error: f.error })
-  } else {
-    nodes.push({ id: top.id, parentId: rootId, name: top.name, isFolder: false, size: top.size })
-  }
+  const { top, rootId, nodes, unlisted, dir } = await listSource(api, unionId, spaceId, dentryId, options.output, ctx)
   const plan = planMirror(rootId, nodes, options.filters)
+  // Unfiltered, for the sync state: a file the filters leave out is not gone from the remote.
+  const everything = planMirror(rootId, nodes)
+  const failed: BatchItem[] = unlisted.map((u) => {
+    const relPath = plan.folders.find((f) => f.id === u.id)?.relPath ?? u.names.map((n) => cleanName(n, u.id)).join('/')
+    return { path: `${relPath}/`, spaceId, dentryId: u.id, error: new DtdlError(u.error.code, u.error.exitCode, `cannot list the folder: ${u.error.message}`, { hint: u.error.hint, requestId: u.error.requestId }) }
+  })
+  const sync = await openMirrorSync({
+    dir,
+    spaceId,
+    folderId: top.id,
+    files: plan.files,
+    remotePaths: new Set(everything.files.map((f) => f.relPath)),
+    remoteFolders: new Set(everything.folders.map((f) => f.relPath)),
+    accept: compileFilters(options.filters),
+    unlisted: failed.map((f) => f.path!.slice(0, -1)),
+    delete: Boolean(options.delete),
+  })
+  const notes: string[] = []
+  if (plan.excluded > 0) notes.push(`${plan.excluded} file${plan.excluded === 1 ? '' : 's'} left out by --include/--exclude`)
+  const kept = sync.plan.actions.filter((a) => a.kind === 'keep').length
+  if (kept > 0) notes.push(`${kept} file${kept === 1 ? '' : 's'} gone from the remote kept here (${options.delete ? 'changed locally since dtdl placed them' : '--delete removes them'})`)
+  if (options.dryRun) return { items: [], dir, notes, preview: [...failed.map((f) => fromFailedItem({ ...f, error: f.error! })), ...sync.plan.actions.map(fromSyncAction)] }
 
   try {
     await mkdir(dir, { recursive: true })
@@ -157,34 +208,33 @@ async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, de
   }
   // Compare real paths, so a symlink inside the mirror cannot carry a write outside it.
   const realDir = await realpath(dir)
-  const notes: string[] = []
-  if (plan.excluded > 0) notes.push(`${plan.excluded} file${plan.excluded === 1 ? '' : 's'} left out by --include/--exclude`)
   const filtered = options.filters.include.length > 0 || options.filters.exclude.length > 0
   if (!filtered) {
     // Folders with files appear as their files are written; empty ones are made here, so the tree is whole.
     for (const folder of plan.folders) {
       try {
-        await mkdir(joinInside(dir, folder.relPath), { recursive: true })
+        await sync.makeFolder(folder.relPath)
       } catch (err) {
         notes.push(`dtdl: cannot create the folder ${folder.relPath}: ${err instanceof Error ? err.message : String(err)}`)
       }
     }
   }
 
-  const items: BatchItem[] = unlisted.map((u) => {
-    const relPath = plan.folders.find((f) => f.id === u.id)?.relPath ?? u.names.map((n) => cleanName(n, u.id)).join('/')
-    return { path: `${relPath}/`, spaceId, dentryId: u.id, error: new DtdlError(u.error.code, u.error.exitCode, `cannot list the folder: ${u.error.message}`, { hint: u.error.hint, requestId: u.error.requestId }) }
-  })
-  for (const file of plan.files) {
-    const item: BatchItem = { path: file.relPath, spaceId, dentryId: file.id, size: file.size }
+  const byPath = new Map(plan.files.map((f) => [f.relPath, f]))
+  const items: BatchItem[] = failed
+  for (const action of sync.plan.actions) {
+    const file = byPath.get(action.relPath)
+    if (!file) continue // deletes and keeps: done after the batch
+    const item: BatchItem = { path: file.relPath, spaceId, dentryId: file.id, size: file.size, skip: action.kind === 'skip' ? 'up-to-date' : undefined, replace: action.kind === 'replace' }
     try {
       // Defence in depth: planning already made every segment safe; this refuses anything that still escapes.
       const target = joinInside(dir, file.relPath)
       item.target = target
+      item.onDone = (r) => sync.record(file, r)
       item.prepare = async () => {
         const parent = dirname(target)
         try {
-          await mkdir(parent, { recursive: true })
+          if (posix.dirname(file.relPath) !== '.') await sync.makeFolder(posix.dirname(file.relPath))
         } catch (err) {
           throw toFileSystemError(err, parent, 'create the directory')
         }
@@ -197,7 +247,26 @@ async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, de
     }
     items.push(item)
   }
-  return { items, dir, notes }
+  return { items, dir, notes, finish: (interrupted) => sync.finish(interrupted) }
+}
+
+/** -r's listing: the top dentry looked up ("0", the root, has none), then, for a folder, its whole tree. */
+async function listSource(api: DingTalkApi, unionId: string, spaceId: string, dentryId: string, output: string | undefined, ctx: BatchGetContext) {
+  ctx.reporter.phase('looking up the folder')
+  const top: Dentry = dentryId === '0' ? { id: '0', spaceId, parentId: '', type: 'FOLDER', name: spaceId } : await api.getDentry(spaceId, dentryId, unionId)
+  const dir = resolve(output ?? (isFolder(top) ? cleanName(top.name, top.id) : '.'))
+  // Without -o the directory's name comes from the folder: check it before the walk's calls.
+  if (output === undefined) await checkCreatableDir(dir)
+  const toNode = (d: Dentry, parentId: string, folder: boolean): RemoteNode => ({ id: d.id, parentId, name: d.name, isFolder: folder, size: d.size, version: d.version, modifiedTime: d.modifiedTime })
+  const nodes: RemoteNode[] = []
+  const unlisted: { id: string; names: string[]; error: DtdlError }[] = []
+  // A single file is planned as the only child of a stand-in root, so it gets the same cleaning and filters.
+  if (!isFolder(top)) return { top, dir, rootId: '\u0000file', nodes: [toNode(top, '\u0000file', false)], unlisted }
+  ctx.reporter.phase('listing the folder')
+  const walked = await walkFolder(api, spaceId, top.id, unionId, { recursive: true, signal: ctx.signal, onListed: (n) => ctx.reporter.phase(`listing the folder: ${n} entries`) })
+  for (const e of walked.entries) nodes.push(toNode(e.dentry, e.dentry.parentId, e.isFolder))
+  for (const f of walked.failures) unlisted.push({ id: f.folder.id, names: f.names, error: f.error })
+  return { top, dir, rootId: top.id, nodes, unlisted }
 }
 
 /**
@@ -206,7 +275,7 @@ async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, de
  */
 async function planInputFile(api: DingTalkApi, unionId: string, text: string, options: BatchGetOptions, ctx: BatchGetContext, jobs: number): Promise<PlannedBatch> {
   const parsed = parseInputFile(text)
-  const items: (BatchItem & { line: number })[] = parsed.errors.map((e) => ({
+  const items: InputItem[] = parsed.errors.map((e) => ({
     path: null,
     spaceId: '',
     dentryId: '',
@@ -218,7 +287,7 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
 
   const base = options.output
   const inputName = options.source.kind === 'input' ? (options.source.path === '-' ? 'stdin' : options.source.path) : 'the list'
-  if (base !== undefined) {
+  if (base !== undefined && !options.dryRun) {
     try {
       await mkdir(base, { recursive: true })
     } catch (err) {
@@ -226,13 +295,13 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
     }
   }
   ctx.reporter.phase(`looking up ${parsed.entries.length} file${parsed.entries.length === 1 ? '' : 's'}`)
-  const resolved: (BatchItem & { line: number })[] = new Array(parsed.entries.length)
+  const resolved: InputItem[] = new Array(parsed.entries.length)
   let next = 0
   const lookup = async () => {
     while (next < parsed.entries.length && !ctx.signal.aborted) {
       const index = next++
       const entry = parsed.entries[index]!
-      resolved[index] = await resolveLine(api, unionId, entry, base, inputName)
+      resolved[index] = (await resolveExisting(entry, base, options)) ?? (await resolveLine(api, unionId, entry, base, inputName))
     }
   }
   await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, parsed.entries.length)) }, lookup))
@@ -248,7 +317,24 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
   }
   items.push(...resolved)
   items.sort((a, b) => a.line - b.line)
-  return { items, notes }
+  for (const item of items) {
+    if (item.error || item.skip || item.target === undefined || !(options.dryRun || options.skipExisting)) continue
+    const local = await stat(item.target).catch(() => undefined)
+    if (local && options.skipExisting) Object.assign(item, { skip: 'exists', size: local.size })
+    else if (local) item.exists = true
+  }
+  return { items, notes, ...(options.dryRun ? { preview: previewItems(items) } : {}) }
+}
+
+type InputItem = BatchItem & { line: number; exists?: boolean }
+
+/** --skip-existing: a line whose output names an existing file is left alone before any API call. */
+async function resolveExisting(entry: InputEntry, base: string | undefined, options: BatchGetOptions): Promise<InputItem | undefined> {
+  if (!options.skipExisting || entry.output === undefined) return undefined
+  const target = await namedTarget(base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output))
+  const local = target === undefined ? undefined : await stat(target).catch(() => undefined)
+  if (!local) return undefined
+  return { path: target!, target, spaceId: entry.spaceId, dentryId: entry.dentryId, line: entry.line, size: local.size, skip: 'exists' }
 }
 
 /** One input line → its batch item: target worked out, or the reason it cannot be fetched. */

@@ -1,6 +1,7 @@
 // Pure planning for `get -r`: untrusted remote names → safe, collision-free relative paths, filtered by globs.
 import { UsageError } from '../errors.js'
 import { isSideFileName } from '../engine/resume-record.js'
+import { isSyncStateName } from './sync-state.js'
 import { MAX_NAME_BYTES, sanitizeFileName } from '../engine/target-path.js'
 
 /** One remote entry as the planner needs it. */
@@ -11,6 +12,9 @@ export interface RemoteNode {
   name: string
   isFolder: boolean
   size?: number | undefined
+  /** From the listing, for the sync state (see sync-plan.ts). */
+  version?: number | undefined
+  modifiedTime?: string | undefined
 }
 
 export interface PlannedFile {
@@ -18,6 +22,8 @@ export interface PlannedFile {
   /** POSIX path relative to the mirror's directory, every segment sanitised. */
   relPath: string
   size: number | undefined
+  version?: number | undefined
+  modifiedTime?: string | undefined
 }
 
 export interface MirrorPlan {
@@ -52,7 +58,7 @@ export function compareIds(a: string, b: string): number {
 export function cleanName(name: string, id: string): string {
   const clean = sanitizeFileName(name, sanitizeFileName(id))
   // A remote file must never take one of the names dtdl itself writes beside a download.
-  return isSideFileName(clean) ? `${clean}_` : clean
+  return isSideFileName(clean) || isSyncStateName(clean) ? `${clean}_` : clean
 }
 
 /** Pure: "report.txt", 2 → "report (2).txt"; the suffix goes before the extension, within MAX_NAME_BYTES UTF-8 bytes. */
@@ -157,7 +163,7 @@ export function planMirror(rootId: string, nodes: readonly RemoteNode[], filters
     const sorted = [...kids].sort((a, b) => (names.get(a.id)! < names.get(b.id)! ? -1 : 1))
     for (const kid of sorted.filter((k) => !k.isFolder)) {
       const relPath = prefix + names.get(kid.id)!
-      if (accept(relPath)) plan.files.push({ id: kid.id, relPath, size: kid.size })
+      if (accept(relPath)) plan.files.push({ id: kid.id, relPath, size: kid.size, version: kid.version, modifiedTime: kid.modifiedTime })
       else plan.excluded++
     }
     for (const kid of sorted.filter((k) => k.isFolder && !seen.has(k.id))) {

@@ -29,9 +29,15 @@ export interface BatchItem {
   /** A SHA-256 to check (from an input file's `sha256=` line or --sha256-file), and where it came from. */
   sha256?: string | undefined
   sha256From?: string | undefined
+  /** Known to be up to date (sync state, --skip-existing): reported as skipped with no request at all. */
+  skip?: 'up-to-date' | 'exists' | undefined
+  /** A target that differs may be replaced without --force (the sync state says dtdl placed it). */
+  replace?: boolean | undefined
+  /** Called once the file is in place (downloaded or found identical), before it is reported. */
+  onDone?: ((result: DownloadResult) => Promise<void>) | undefined
 }
 
-export type FileStatus = 'downloaded' | 'skipped' | 'failed'
+export type FileStatus = 'downloaded' | 'skipped' | 'failed' | 'deleted'
 
 export interface BatchFileResult {
   path: string | null
@@ -43,6 +49,8 @@ export interface BatchFileResult {
   line?: number
   /** What was verified, for downloaded and skipped files: size, crc64 when the server sent one, sha256 when given. */
   checked?: DownloadResult['checked']
+  /** --skip-existing: skipped because the target exists (not checked against the remote). */
+  existing?: boolean
   error?: { code: string; message: string; hint?: string }
   exitCode: ExitCodeValue
 }
@@ -51,6 +59,8 @@ export interface BatchSummary {
   downloaded: number
   skipped: number
   failed: number
+  /** --delete: files removed because they are gone from the remote. */
+  deleted: number
   /** Bytes of the files downloaded this run (skipped files not counted). */
   bytes: number
   durationMs: number
@@ -116,7 +126,7 @@ export function connectionsPerFile(input: { jobs: number; files: number; request
 export function summarize(files: readonly BatchFileResult[], durationMs: number): BatchSummary {
   const count = (s: FileStatus) => files.filter((f) => f.status === s).length
   const bytes = files.filter((f) => f.status === 'downloaded').reduce((n, f) => n + f.bytes, 0)
-  return { downloaded: count('downloaded'), skipped: count('skipped'), failed: count('failed'), bytes, durationMs }
+  return { downloaded: count('downloaded'), skipped: count('skipped'), failed: count('failed'), deleted: count('deleted'), bytes, durationMs }
 }
 
 /** Anything thrown that is not a DtdlError is a bug: the file fails with exit 1, the batch goes on. */
@@ -169,6 +179,10 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
       const item = items[index]!
       if (item.error) continue
       const label = item.path ?? item.dentryId
+      if (item.skip) {
+        finish(index, { path: item.path, spaceId: item.spaceId, dentryId: item.dentryId, status: 'skipped', bytes: item.size ?? 0, ...(item.skip === 'exists' ? { existing: true } : {}), ...(item.line !== undefined ? { line: item.line } : {}), exitCode: ExitCode.ok })
+        continue
+      }
       try {
         if (item.target === undefined) throw new DtdlError('UNEXPECTED', ExitCode.unexpected, `no target for ${label}`)
         await item.prepare?.()
@@ -183,6 +197,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
           stallTimeoutMs: options.stallTimeoutMs,
           limiter,
           force: options.force,
+          replace: item.replace,
           lockWaitMs: options.lockWaitMs,
           sha256: item.sha256,
           sha256From: item.sha256From,
@@ -190,6 +205,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
           onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
           log: options.log,
         })
+        await item.onDone?.(r)
         finish(index, {
           path: item.path,
           spaceId: item.spaceId,

@@ -76,6 +76,9 @@ export function declareGet(program: Command): void {
     .addOption(new Option('-j, --jobs <n>', 'with -r/-i: files at a time, 1-16 (default: 4)').argParser(intOption('--jobs', 1, 16)))
     .option('--include <glob>', 'with -r: fetch only files whose path matches (repeatable)', collect)
     .option('--exclude <glob>', 'with -r: skip files whose path matches (repeatable)', collect)
+    .option('--delete', 'with -r: remove files dtdl placed earlier that are gone from the remote (never others)')
+    .option('--dry-run', 'with -r/-i: print what would be downloaded, replaced, skipped, deleted; fetch and write nothing')
+    .option('--skip-existing', 'leave an existing target alone, unchecked (no API call when -o names the file)')
     .addHelpText('after', GET_HELP)
     .action((spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>) =>
       o.recursive || o.inputFile !== undefined ? runBatchGetCommand(spaceId, dentryId, o) : runSingleGet(spaceId, dentryId, o),
@@ -85,10 +88,12 @@ export function declareGet(program: Command): void {
 /** `get` of one file: checks the flags, then runs the download with the shell's progress, signals and exit code. */
 async function runSingleGet(spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>): Promise<void> {
   const flags = o as OutputFlags
-  if (o.jobs !== undefined || o.include !== undefined || o.exclude !== undefined) {
-    throw new UsageError('-j, --include and --exclude apply to -r and -i only', { code: 'BAD_OPTION', hint: 'add -r to download a folder' })
+  if (o.jobs !== undefined || o.include !== undefined || o.exclude !== undefined || o.delete || o.dryRun) {
+    throw new UsageError('-j, --include, --exclude, --delete and --dry-run apply to -r and -i only', { code: 'BAD_OPTION', hint: 'add -r to download a folder' })
   }
   if (o.sha256File !== undefined) throw new UsageError('--sha256-file applies to -r and -i', { code: 'BAD_OPTION', hint: 'for one file, pass --sha256 <hex>' })
+  if (o.skipExisting && o.output === '-') throw new UsageError('--skip-existing needs a file target, not -o -', { code: 'BAD_OPTION' })
+  if (o.skipExisting && o.force) throw new UsageError('--skip-existing and --force contradict each other', { code: 'BAD_OPTION', hint: 'keep one of them' })
   if (spaceId === undefined || dentryId === undefined) {
     throw new UsageError('missing <spaceId> <dentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <dentryId>, or dtdl get -i <file>' })
   }
@@ -118,17 +123,18 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
           limitRate,
           force: Boolean(o.force),
           lockWaitMs: (o.lockWait as number) * 1000,
+          skipExisting: Boolean(o.skipExisting),
         },
         { env: process.env, stdout: process.stdout, ...ctx },
       ),
-    (result) => printGetResult(result as import('../engine/download.js').DownloadResult, o, describeGetResult),
+    (result) => printGetResult(result as import('../engine/get-file.js').GetResult, o, describeGetResult),
     // -o - keeps nothing: the bytes went down the pipe.
     (kept) => ({ kept: kept && o.output === '-' ? { ...kept, streamed: true } : kept, json: kept ? { keptBytes: kept.bytes, size: kept.size } : {} }),
   )
 }
 
 /** The end of a one-file `get`: the --json object on stdout, and one line for people on stderr. */
-function printGetResult(r: import('../engine/download.js').DownloadResult, o: Record<string, unknown>, describe: typeof import('../output/end-lines.js').describeGetResult): void {
+function printGetResult(r: import('../engine/get-file.js').GetResult, o: Record<string, unknown>, describe: typeof import('../output/end-lines.js').describeGetResult): void {
   const flags = o as OutputFlags
   if (flags.json) {
     print(
@@ -145,11 +151,12 @@ function printGetResult(r: import('../engine/download.js').DownloadResult, o: Re
         resumedBytes: r.resumedBytes,
         retries: r.retries,
         urlRefreshes: r.urlRefreshes,
+        ...(r.existing ? { existing: true } : {}),
       }),
     )
   }
   if (flags.quiet) return
-  say(describe(r))
+  say(r.existing ? `exists, left alone (--skip-existing): ${r.path}` : describe(r))
 }
 
 /** `get -r` and `get -i`: checks the flags that do not fit a batch, then runs it with a batch's progress and exit code. */
@@ -161,7 +168,9 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
   if (o.recursive && inputFile !== undefined) throw new UsageError('-r and -i do not go together', { code: 'BAD_OPTION', hint: 'list folders with -r one at a time' })
   if (inputFile !== undefined && spaceId !== undefined) throw new UsageError('-i takes the ids from the file: give no <spaceId> <dentryId>', { code: 'BAD_OPTION' })
   if (o.recursive && (spaceId === undefined || dentryId === undefined)) throw new UsageError('missing <spaceId> <folderDentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <folderDentryId> -r' })
-  if (inputFile !== undefined && (include.length > 0 || exclude.length > 0)) throw new UsageError('--include and --exclude apply to -r only', { code: 'BAD_OPTION' })
+  if (inputFile !== undefined && (include.length > 0 || exclude.length > 0 || o.delete)) throw new UsageError('--include, --exclude and --delete apply to -r only', { code: 'BAD_OPTION' })
+  if (o.recursive && o.skipExisting) throw new UsageError('--skip-existing applies to get and -i; -r already skips files its sync state shows unchanged', { code: 'BAD_OPTION', hint: 'drop --skip-existing' })
+  if (o.skipExisting && o.force) throw new UsageError('--skip-existing and --force contradict each other', { code: 'BAD_OPTION', hint: 'keep one of them' })
   if (o.version !== undefined) throw new UsageError('--version applies to one file, not to -r or -i', { code: 'BAD_OPTION' })
   if (o.sha256 !== undefined) {
     throw new UsageError('--sha256 checks one file, not -r or -i', {
@@ -184,6 +193,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
     const progress = await createBatchProgress({ mode, showProgress: flags.progress !== false, stream: process.stderr })
     return { ...progress, event: (e: import('../batch/runner.js').BatchEvent) => (soFar.event(e), progress.event(e)) }
   }
+  const dryRunOutput = o.dryRun ? await import('../output/dry-run.js') : undefined
   await runWithShell(
     flags,
     (ctx) =>
@@ -204,10 +214,14 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
           force: Boolean(o.force),
           lockWaitMs: (o.lockWait as number) * 1000,
           sha256File: o.sha256File as string | undefined,
+          dryRun: Boolean(o.dryRun),
+          delete: Boolean(o.delete),
+          skipExisting: Boolean(o.skipExisting),
         },
         { env: process.env, readStdin, openProgress, ...ctx },
       ),
     (result) => {
+      if (dryRunOutput) return printDryRun(result as import('../batch/dry-run.js').DryRunResult, flags, dryRunOutput)
       const r = result as import('../batch/batch-get.js').BatchGetResult
       if (flags.json) {
         const { ok, exitCode, dir, jobs, connections, maxConnectionsPerFile, summary } = r
@@ -231,4 +245,13 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
 /** A batch's files for --json: a failure's exit code goes inside its error. */
 function jsonFiles(files: import('../batch/runner.js').BatchFileResult[]) {
   return files.map(({ exitCode, error, ...f }) => ({ ...f, ...(error ? { error: { ...error, exitCode } } : {}) }))
+}
+
+/** --dry-run: the whole plan as one --json object, or one line per file on stdout and a summary on stderr. */
+function printDryRun(r: import('../batch/dry-run.js').DryRunResult, flags: OutputFlags, out: typeof import('../output/dry-run.js')): void {
+  const { describeDryRunAction, describeDryRunSummary } = out
+  if (flags.json) print(JSON.stringify(r))
+  else for (const a of r.actions) print(describeDryRunAction(a))
+  if (!flags.quiet) say(describeDryRunSummary(r))
+  process.exitCode = r.exitCode
 }

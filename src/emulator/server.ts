@@ -85,6 +85,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addFile: (spec) => store.addFile(spec),
     addFolder: (spec) => store.addFolder(spec),
     updateFile: (spaceId, dentryId, content) => store.updateFile(spaceId, dentryId, content),
+    removeFile: (spaceId, dentryId) => store.removeFile(spaceId, dentryId),
     revokeTokens: () => ctx.tokens.revoke(),
     async fileContent(spaceId, dentryId) {
       const entry = store.getEntry(spaceId, dentryId)

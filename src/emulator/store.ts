@@ -91,6 +91,13 @@ export class Store {
     entry.modifiedTime = now
   }
 
+  /** Deletes a file or folder the way the recycle bin does: gone from listings, lookups answer dentryNotExist. */
+  removeFile(spaceId: string, dentryId: string): void {
+    const entry = this.getEntry(spaceId, dentryId)
+    if (!entry) throw new Error(`emulator: no entry ${spaceId}/${dentryId}`)
+    entry.status = 'DELETED'
+  }
+
   hasSpace(spaceId: string): boolean {
     return this.#spaces.has(spaceId)
   }

@@ -138,6 +138,8 @@ export interface Emulator {
   addFolder(spec: EmulatorFolderSpec): void
   /** New content: new version (+1), new ETag, new CRC. URLs issued for older versions keep serving them. */
   updateFile(spaceId: string, dentryId: string, content: Uint8Array): void
+  /** Deletes a file (or folder): gone from listings; download info and lookups answer dentryNotExist. */
+  removeFile(spaceId: string, dentryId: string): void
   /** Every minted token becomes invalid; the next mint gives a new one. */
   revokeTokens(): void
   fileContent(spaceId: string, dentryId: string): Promise<Buffer>

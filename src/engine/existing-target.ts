@@ -24,7 +24,7 @@ export async function checkUpToDateSha256(target: string, expected: string, from
 
 /**
  * A target that already exists, with no partial download beside it, is compared with the remote: same
- * size and CRC-64 means up to date (nothing to fetch); different means exit 7, unless --force.
+ * size and CRC-64 means up to date (nothing to fetch); different means exit 7, unless --force or `replace`.
  */
 export async function checkExistingTarget(options: DownloadOptions, remote: RemoteObject, emit: (e: DownloadEvent) => void): Promise<'absent' | 'same' | 'replace'> {
   const local = await stat(options.target).catch(() => undefined)
@@ -40,6 +40,7 @@ export async function checkExistingTarget(options: DownloadOptions, remote: Remo
     emit({ type: 'verify', check: 'existing' })
     same = (await fileRangeCrc(options.target, { start: 0, end: local.size })) === remote.crc
   }
+  if (!same && options.replace) return 'replace'
   // No note here: the result (upToDate, checked) says it, and the end line is the one line a person reads.
   if (same) return 'same'
   throw new FileSystemError(options.target, `${options.target} exists and differs from the remote file`, {

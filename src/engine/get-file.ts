@@ -2,7 +2,8 @@
 import { crc64Implementation } from '../crc64/crc64.js'
 import { downloadFile, type DownloadEvent, type DownloadResult } from './download.js'
 import { streamFile } from './stream-download.js'
-import { resolveTargetPath } from './target-path.js'
+import { namedTarget, resolveTargetPath } from './target-path.js'
+import { stat } from 'node:fs/promises'
 import { connectApi, lookupRemoteName, requireUnionId, signedDownloadInfo, type ApiContext, type StepReporter } from '../dingtalk/connect.js'
 import { UsageError } from '../errors.js'
 import type { Writable } from 'node:stream'
@@ -24,7 +25,12 @@ export interface GetOptions {
   force?: boolean | undefined
   /** How long to wait for another dtdl writing the same target (ms). */
   lockWaitMs?: number | undefined
+  /** Leave an existing target alone, unchecked: no API call at all when `output` names the file. */
+  skipExisting?: boolean | undefined
 }
+
+/** The engine's result, or `existing: true` when --skip-existing left the target alone. */
+export type GetResult = DownloadResult & { existing?: true }
 
 /** The shell's edges for one file: the API context, engine events, and where `-o -` writes the bytes. */
 export interface CommandContext extends ApiContext {
@@ -33,7 +39,12 @@ export interface CommandContext extends ApiContext {
   stdout?: Writable | undefined
 }
 
-export async function runGet(options: GetOptions, ctx: CommandContext): Promise<DownloadResult> {
+export async function runGet(options: GetOptions, ctx: CommandContext): Promise<GetResult> {
+  const started = performance.now()
+  // Before settings and credentials: an -o naming an existing file needs nothing from DingTalk.
+  const named = options.skipExisting ? await namedTarget(options.output) : undefined
+  const early = named === undefined ? undefined : await existingResult(named, started)
+  if (early) return early
   ctx.reporter.phase('resolving credentials')
   const { api, dispatcher, settings } = await connectApi(ctx, options, options)
   const unionId = requireUnionId(settings.unionId)
@@ -64,10 +75,20 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
     if (target.usedFallbackName) {
       ctx.reporter.note(`the app may not read file details (Storage.File.Read), so the file is saved under its dentryId: ${target.path}`)
     }
+    const existing = options.skipExisting ? await existingResult(target.path, started) : undefined
+    if (existing) return existing
     ctx.reporter.phase('getting download info')
     return await downloadFile({ ...common, target: target.path, connections: options.connections, force: options.force, lockWaitMs: options.lockWaitMs })
   } finally {
     // Nothing is in flight any more; destroy rather than close so a failed run exits at once.
     await dispatcher.destroy().catch(() => {})
   }
+}
+
+/** --skip-existing: the result for a target that is already there (whatever it holds), or undefined. */
+async function existingResult(path: string, started: number): Promise<GetResult | undefined> {
+  const s = await stat(path).catch(() => undefined)
+  if (!s) return undefined
+  const durationMs = Math.round(performance.now() - started)
+  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, durationMs }
 }

@@ -116,3 +116,13 @@ export async function checkOutput(output: string | undefined): Promise<{ kind: '
   await checkWritableDir(dir)
   return { kind: 'dir', dir }
 }
+
+/**
+ * The file `output` names without asking the server (so without an API call), or undefined when the name
+ * must come from the server: no -o, `-`, an existing directory, or a path ending in a separator.
+ */
+export async function namedTarget(output: string | undefined): Promise<string | undefined> {
+  if (output === undefined || output === '-' || output.endsWith('/') || output.endsWith(sep)) return undefined
+  const isDir = await stat(output).then((s) => s.isDirectory(), () => false)
+  return isDir ? undefined : resolve(output)
+}

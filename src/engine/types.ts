@@ -39,6 +39,8 @@ export interface DownloadOptions {
   limiter?: RateLimiter | undefined
   /** Replace an existing, different target (atomically, once the new file is verified). */
   force?: boolean | undefined
+  /** Replace an existing target only if it differs (checked first); the caller knows dtdl placed it (sync state). */
+  replace?: boolean | undefined
   /** How long to wait for another dtdl writing the same target, in ms (default DEFAULT_LOCK_WAIT_MS); 0 = fail at once. */
   lockWaitMs?: number | undefined
   signal?: AbortSignal | undefined

@@ -57,13 +57,14 @@ export function describeFileResult(file: BatchFileResult): string {
   // An input line's failure already says "line N: ..." in its message.
   const where = file.path ?? (file.line === undefined ? file.dentryId : undefined)
   if (file.status === 'failed') return `failed: ${where === undefined ? '' : `${where}: `}${file.error?.message ?? 'unknown error'}${file.error?.hint ? ` (hint: ${file.error.hint})` : ''}`
-  return `${file.status === 'skipped' ? 'up to date' : 'downloaded'}: ${where ?? `line ${file.line}`} (${formatBytes(file.bytes)})`
+  const what = file.existing ? 'exists, left alone (--skip-existing)' : { skipped: 'up to date', downloaded: 'downloaded', deleted: 'deleted (gone from the remote)' }[file.status]
+  return `${what}: ${where ?? `line ${file.line}`} (${formatBytes(file.bytes)})`
 }
 
 /** Pure: the end-of-batch line, built from its parts; `soFar` for a batch that was interrupted. */
 export function describeSummary(result: Pick<BatchResult, 'summary'>, options: { soFar?: boolean } = {}): string {
   const s = result.summary
-  const parts = [`${s.downloaded} downloaded, ${s.skipped} skipped (up to date), ${s.failed} failed${options.soFar ? ' so far' : ''}`, `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`]
+  const parts = [`${s.downloaded} downloaded, ${s.skipped} skipped (up to date), ${s.failed} failed${s.deleted > 0 ? `, ${s.deleted} deleted` : ''}${options.soFar ? ' so far' : ''}`, `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`]
   return parts.join('; ')
 }
 
