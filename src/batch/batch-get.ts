@@ -8,7 +8,7 @@ import { isFolder, walkFolder } from '../dingtalk/folder-walk.js'
 import { parseInputFile, type InputEntry } from './input-file.js'
 import { matchSha256List, parseSha256List, type Sha256ListEntry } from './sha256-list.js'
 import { cleanName, compileFilters, planMirror, type PathFilters, type RemoteNode } from './mirror-plan.js'
-import { checkOutput, isInside, joinInside, namedTarget, resolveTargetPath } from '../engine/target-path.js'
+import { checkOutput, isInside, joinInside, namedTarget, resolveTargetPath, sanitizeFileName } from '../engine/target-path.js'
 import { checkCreatableDir, checkFileTarget } from '../engine/target-check.js'
 import { dryRunResult, fromFailedItem, fromSyncAction, type DryRunAction, type DryRunResult } from './dry-run.js'
 import { openMirrorSync } from './mirror-sync.js'
@@ -294,6 +294,8 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
       throw toFileSystemError(err, base, 'create the directory')
     }
   }
+  // --dry-run creates nothing: a missing -o directory stands in for the one a real run would create.
+  const baseMissing = base !== undefined && options.dryRun === true && !(await stat(base).then((s) => s.isDirectory(), () => false))
   ctx.reporter.phase(`looking up ${parsed.entries.length} file${parsed.entries.length === 1 ? '' : 's'}`)
   const resolved: InputItem[] = new Array(parsed.entries.length)
   let next = 0
@@ -301,7 +303,7 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
     while (next < parsed.entries.length && !ctx.signal.aborted) {
       const index = next++
       const entry = parsed.entries[index]!
-      resolved[index] = (await resolveExisting(entry, base, options)) ?? (await resolveLine(api, unionId, entry, base, inputName))
+      resolved[index] = (await resolveExisting(entry, base, options)) ?? (await resolveLine(api, unionId, entry, base, inputName, baseMissing))
     }
   }
   await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, parsed.entries.length)) }, lookup))
@@ -338,7 +340,7 @@ async function resolveExisting(entry: InputEntry, base: string | undefined, opti
 }
 
 /** One input line → its batch item: target worked out, or the reason it cannot be fetched. */
-async function resolveLine(api: DingTalkApi, unionId: string, entry: InputEntry, base: string | undefined, inputName: string): Promise<BatchItem & { line: number }> {
+async function resolveLine(api: DingTalkApi, unionId: string, entry: InputEntry, base: string | undefined, inputName: string, baseMissing = false): Promise<BatchItem & { line: number }> {
   const item: BatchItem & { line: number } = { path: null, spaceId: entry.spaceId, dentryId: entry.dentryId, line: entry.line }
   try {
     const output = entry.output === undefined ? base : base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output)
@@ -353,7 +355,10 @@ async function resolveLine(api: DingTalkApi, unionId: string, entry: InputEntry,
     if (dentry && isFolder(dentry)) {
       throw new UsageError(`${JSON.stringify(dentry.name)} is a folder`, { code: 'IS_FOLDER', hint: `fetch it on its own: dtdl get ${entry.spaceId} ${entry.dentryId} -r` })
     }
-    const target = await resolveTargetPath(output, entry.dentryId, async () => dentry?.name)
+    const target =
+      baseMissing && output === base
+        ? { path: joinInside(base!, sanitizeFileName(dentry?.name ?? entry.dentryId, sanitizeFileName(entry.dentryId))) }
+        : await resolveTargetPath(output, entry.dentryId, async () => dentry?.name)
     item.target = target.path
     item.path = target.path
     item.size = dentry?.size

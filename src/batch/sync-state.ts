@@ -77,13 +77,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function isEntry(e: unknown): e is SyncEntry {
   if (!isRecord(e)) return false
   const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0
   return (
     typeof e.dentryId === 'string' &&
-    Number.isSafeInteger(e.version) &&
-    Number.isSafeInteger(e.size) &&
+    count(e.version) &&
+    count(e.size) &&
     typeof e.modifiedTime === 'string' &&
     (e.crc64 === null || typeof e.crc64 === 'string') &&
-    Number.isSafeInteger(e.localSize) &&
+    count(e.localSize) &&
     num(e.localMtimeMs)
   )
 }
