@@ -11,6 +11,10 @@ Folders (-r):
   safe (no separators, "..", control characters or names Windows cannot hold; colliding names get " (2)"
   by dentryId order) and nothing is written outside the directory. A file already there and identical
   is skipped; an interrupted run, re-run, resumes; a local file that differs needs --force.
+  A sync state (<dir>/.dtdl-sync-<hex>.json) remembers what dtdl placed: a re-run skips files whose
+  listing and local size/mtime are unchanged without any download call, fetches changed ones again, and
+  with --delete removes files it placed that are gone from the remote. --dry-run (also -i) prints
+  download/replace/check/skip/delete/keep per file and writes nothing.
   --include/--exclude match each file's path in the mirror (POSIX, after cleaning): * within a name,
   ** across folders, ? one character; a pattern without / matches at any depth, and a pattern that
   matches a folder matches everything in it. A file is taken if it matches any --include (or none is
@@ -36,8 +40,11 @@ Batches (-r, -i):
   not stop the others; the exit code is the worst file's by severity: 130 > 6 > 7 > 5 > 3 > 4 > 2 >
   1 > 0. --json prints
   {ok, exitCode, dir?, jobs, connections, maxConnectionsPerFile, files: [{path, spaceId, dentryId,
-  status: downloaded|skipped|failed, bytes, line?, checked?, error?}], summary: {downloaded, skipped,
-  failed, bytes, durationMs}}; with -r each path is relative to dir, with -i it is the target path.
+  status: downloaded|skipped|failed|deleted, bytes, existing?, line?, checked?, error?}], summary:
+  {downloaded, skipped, failed, deleted, bytes, durationMs}}; with -r each path is relative to dir,
+  with -i it is the target path. With --dry-run: {dryRun: true, ok, exitCode, dir?, actions: [{action, path,
+  dentryId, bytes, reason, line?, error?}], summary: {download, replace, check, skip, delete, keep,
+  fail, bytes}}.
 
 Examples:
   $ dtdl get 123456 7890123 -u $UNION_ID                 save as the file's own name

@@ -91,7 +91,7 @@ describe('long names, closed pipes, busy ports, abort listeners', () => {
       '513': `${'报'.repeat(78)}.txt`,
       '514': `${'报'.repeat(78)} (2).txt`,
     }
-    expect(await list(dir)).toEqual(Object.values(expected).sort())
+    expect((await list(dir)).filter((f) => !f.startsWith('.dtdl-sync-'))).toEqual(Object.values(expected).sort()) // the mirror's own state aside
     for (const [id, name] of Object.entries(expected)) expect((await readFile(join(dir, name))).equals(await content(id)), name).toBe(true)
     expect(JSON.parse(r.stdout).summary).toMatchObject({ downloaded: 4, failed: 0 })
   })
