@@ -2,6 +2,7 @@
 import type { Dispatcher } from 'undici'
 import { downloadFile, type DownloadEvent, type DownloadResult } from '../engine/download.js'
 import { RateLimiter } from '../engine/rate-limiter.js'
+import { checkUpToDateSha256 } from '../engine/existing-target.js'
 import type { DownloadInfo } from '../dingtalk/client.js'
 import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
@@ -140,6 +141,16 @@ function asDtdlError(err: unknown): DtdlError {
  * Downloads every item, `jobs` at a time. A file's failure is recorded and the others go on; an abort
  * (Ctrl-C) lets the running files checkpoint, then throws the abort reason: partial files stay for a re-run.
  */
+/**
+ * A file skipped with no request (the sync state says it is unchanged, or --skip-existing found it) still
+ * gets the SHA-256 it was given: that check needs only the local file, and must not pass silently.
+ */
+async function skipItem(item: BatchItem): Promise<DownloadResult['checked'] | undefined> {
+  if (item.sha256 === undefined || item.target === undefined) return undefined
+  await checkUpToDateSha256(item.target, item.sha256, item.sha256From, item.skip === 'up-to-date')
+  return item.skip === 'up-to-date' ? ['size', 'sha256'] : ['sha256']
+}
+
 export async function runBatch(items: readonly BatchItem[], options: BatchOptions): Promise<BatchResult> {
   const started = performance.now()
   const emit = options.onEvent ?? (() => {})
@@ -180,7 +191,10 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
       if (item.error) continue
       const label = item.path ?? item.dentryId
       if (item.skip) {
-        finish(index, { path: item.path, spaceId: item.spaceId, dentryId: item.dentryId, status: 'skipped', bytes: item.size ?? 0, ...(item.skip === 'exists' ? { existing: true } : {}), ...(item.line !== undefined ? { line: item.line } : {}), exitCode: ExitCode.ok })
+        await skipItem(item).then(
+          (checked) => finish(index, { path: item.path, spaceId: item.spaceId, dentryId: item.dentryId, status: 'skipped', bytes: item.size ?? 0, ...(item.skip === 'exists' ? { existing: true } : {}), ...(item.line !== undefined ? { line: item.line } : {}), ...(checked ? { checked } : {}), exitCode: ExitCode.ok }),
+          (err: unknown) => fail(index, item, asDtdlError(err), item.size ?? 0),
+        )
         continue
       }
       try {
