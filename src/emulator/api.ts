@@ -1,4 +1,4 @@
-// The DingTalk open API routes: token, download info, dentry, folder listing, versions, dentryUuid lookup.
+// The DingTalk open API routes: token, download info, dentry, folder listing, versions, dentryUuid lookups, knowledge bases.
 
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -37,6 +37,9 @@ const routes: Route[] = [
   { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries$`), api: 'list', handle: listDentries },
   { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/versions$`), api: 'versions', handle: listVersions },
   { method: 'GET', pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryId$`), api: 'dentryUuid', handle: queryDentryId },
+  { method: 'GET', pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryUuid$`), api: 'queryDentryUuid', handle: queryDentryUuid },
+  { method: 'GET', pattern: /^\/v2\.0\/wiki\/workspaces$/, api: 'workspaces', handle: listWorkspaces },
+  { method: 'GET', pattern: /^\/v2\.0\/wiki\/mineWorkspaces$/, api: 'mineWorkspaces', handle: mineWorkspace },
 ]
 
 const MAX_BODY = 1 << 20
@@ -74,9 +77,17 @@ export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res:
   const answer = answerCall(ctx, log.method, url.pathname, { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' }, token)
   log.status = answer.status
   // Error bodies carry the same request id as the header: it is what DingTalk support asks for.
-  const payload = JSON.stringify(answer.status >= 400 ? { ...(answer.body as object), requestid: requestId } : answer.body)
+  const payload = JSON.stringify(answer.status >= 400 ? errorBody({ ...(answer.body as object), requestid: requestId }, ctx.faults.faults.capitalErrorKeys) : answer.body)
   res.writeHead(answer.status, { ...headers, 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': String(Buffer.byteLength(payload)) })
   res.end(payload)
+}
+
+/** The SDK's gateway reads Code|code, Message|message, RequestId|requestid, AccessDeniedDetail|accessdenieddetail. */
+const CAPITALISED: Record<string, string> = { code: 'Code', message: 'Message', requestid: 'RequestId', accessdenieddetail: 'AccessDeniedDetail' }
+
+function errorBody(body: Record<string, unknown>, capitalise: boolean | undefined): Record<string, unknown> {
+  if (!capitalise) return body
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [CAPITALISED[k] ?? k, v]))
 }
 
 function answerCall(ctx: EmulatorContext, method: string, pathname: string, call: ApiCall, token: string | undefined): ApiAnswer {
@@ -131,6 +142,7 @@ function getDownloadInfo(call: ApiCall): ApiAnswer {
   if ('status' in found) return found
   const entry = found.entry
   if (entry.kind === 'FOLDER') return fail(400, 'operationNotSupported', 'a folder cannot be downloaded')
+  if (entry.storageDriver === 'ALIDOC') return fail(400, 'operationNotSupported', 'an online document cannot be downloaded')
   version ??= entry.current
   if (!entry.versions.has(version)) return fail(404, 'dentryNotExist', `version ${version} does not exist`)
   if (entry.archived) {
@@ -149,7 +161,8 @@ function getDownloadInfo(call: ApiCall): ApiAnswer {
       headers: ctx.signer.sign(`/${key}`),
       expirationSeconds: ctx.faults.advertisedExpirationSeconds,
       region: 'ZHANGJIAKOU',
-      internalResourceUrls: [],
+      // The server's default for preferIntranet is true: only an explicit false leaves them out.
+      internalResourceUrls: faults.intranet && (!isObject(option) || option.preferIntranet !== false) ? [`${ctx.url}/oss/${faults.intranet === 'working' ? 2 : 3}/${key}`] : [],
     },
   })
 }
@@ -208,8 +221,51 @@ function queryDentryId(call: ApiCall): ApiAnswer {
   if (!operatorId) return fail(400, 'paramError', 'operatorId is mandatory')
   if (!ctx.unionIds.has(operatorId)) return fail(403, 'permissionDenied', 'the operator may not access this dentry')
   const entry = ctx.store.getByUuid(call.params[0] ?? '')
-  if (!entry) return fail(404, 'dentryNotExist', 'no dentry has this dentryUuid')
+  if (!entry || entry.status !== 'NORMAL') return fail(404, 'documentNotExist', 'no document has this dentryUuid')
   return ok({ dentryUuid: entry.uuid, dentryId: entry.dentryId, spaceId: entry.spaceId })
+}
+
+function queryDentryUuid(call: ApiCall): ApiAnswer {
+  const { ctx, query } = call
+  if (!query.operatorId || !query.spaceId) return fail(400, 'paramError', 'operatorId and spaceId are mandatory')
+  if (!ctx.unionIds.has(query.operatorId)) return fail(403, 'permissionDenied', 'the operator may not access this dentry')
+  const entry = ctx.store.getEntry(query.spaceId, call.params[0] ?? '')
+  if (!entry || entry.status !== 'NORMAL') return fail(404, 'documentNotExist', 'no such dentry')
+  return ok({ dentryUuid: entry.uuid, dentryId: entry.dentryId, spaceId: entry.spaceId })
+}
+
+/** GET /v2.0/wiki/workspaces: the knowledge bases the operator can see, 30 a page at most. */
+function listWorkspaces(call: ApiCall): ApiAnswer {
+  const { ctx, query } = call
+  if (!query.operatorId) return fail(400, 'paramError', 'operatorId is mandatory')
+  if (!ctx.unionIds.has(query.operatorId)) return fail(403, 'permissionDenied', 'the operator may not list knowledge bases')
+  const page = paginate(call, ctx.workspaces, 'workspaces', 30, 30, (w) => describeWorkspace(ctx, w))
+  if (page.status !== 200) return page
+  const { dentries, ...rest } = page.body as { dentries: unknown[]; nextToken?: string }
+  return ok({ workspaces: dentries, ...rest })
+}
+
+/** GET /v2.0/wiki/mineWorkspaces: the operator's own knowledge base. */
+function mineWorkspace(call: ApiCall): ApiAnswer {
+  const { ctx, query } = call
+  if (!query.operatorId) return fail(400, 'paramError', 'operatorId is mandatory')
+  if (!ctx.unionIds.has(query.operatorId)) return fail(403, 'permissionDenied', 'the operator may not list knowledge bases')
+  const mine = ctx.workspaces.find((w) => w.mine)
+  return ok(mine ? { workspace: describeWorkspace(ctx, mine) } : {})
+}
+
+function describeWorkspace(ctx: EmulatorContext, w: EmulatorContext['workspaces'][number]): Record<string, unknown> {
+  const rootNodeId = ctx.store.getEntry(w.root.spaceId, w.root.dentryId)?.uuid ?? ''
+  return {
+    workspaceId: w.workspaceId,
+    name: w.name,
+    type: w.type ?? 'TEAM',
+    rootNodeId,
+    url: `https://alidocs.dingtalk.com/i/spaces/${w.workspaceId}/overview`,
+    corpId: 'dingemulatorcorp',
+    createTime: '2024-05-01T08:00:00Z',
+    modifiedTime: '2024-05-01T08:00:00Z',
+  }
 }
 
 /** Pages through `items` with an opaque nextToken bound to the listing it came from; none on the last page. */
@@ -260,6 +316,7 @@ function describeEntry(ctx: EmulatorContext, entry: StoredEntry, versionNumber =
     storageDriver: 'DINGTALK',
     properties: { readOnly: false },
   }
+  if (entry.storageDriver !== undefined) dentry.storageDriver = entry.storageDriver
   const version = entry.versions.get(versionNumber)
   if (entry.kind === 'FILE' && version) {
     dentry.size = version.size
@@ -268,6 +325,10 @@ function describeEntry(ctx: EmulatorContext, entry: StoredEntry, versionNumber =
     const dot = entry.name.lastIndexOf('.')
     dentry.extension = dot > 0 ? entry.name.slice(dot + 1) : ''
   }
+  const faults = ctx.faults.faults
+  // The SDK's own examples spell the type both ways, and every field is optional there.
+  if (faults.lowerCaseType) dentry.type = entry.kind.toLowerCase()
+  for (const field of faults.omitFields?.[entry.dentryId] ?? []) delete dentry[field]
   return dentry
 }
 
@@ -302,7 +363,7 @@ function fail(status: number, code: string, message: string): ApiAnswer {
   return { status, body: { code, message } }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {

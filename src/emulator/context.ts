@@ -3,7 +3,7 @@
 import type { Signer, TokenBook } from './auth.js'
 import type { FaultState } from './faults.js'
 import type { Store } from './store.js'
-import type { EmulatorStats } from './types.js'
+import type { EmulatorStats, EmulatorUserSpec, EmulatorWorkspaceSpec } from './types.js'
 
 export interface EmulatorContext {
   /** Base URL, known once the server listens. */
@@ -16,6 +16,9 @@ export interface EmulatorContext {
   stats: EmulatorStats
   tokens: TokenBook
   signer: Signer
+  workspaces: EmulatorWorkspaceSpec[]
+  /** Members the oapi user routes know. */
+  users: EmulatorUserSpec[]
   /** Pending throttle timers, cleared on close. */
   timers: Set<NodeJS.Timeout>
 }

@@ -11,5 +11,7 @@ export type {
   EmulatorFolderSpec,
   EmulatorOptions,
   EmulatorStats,
+  EmulatorUserSpec,
+  EmulatorWorkspaceSpec,
   ResourceRequestLog,
 } from './types.js'

@@ -56,8 +56,10 @@ export async function handleResource(ctx: EmulatorContext, req: IncomingMessage,
   const fail = (status: number, code: string, message: string): void => sendXmlError(res, log, status, code, message)
   const faults = ctx.faults.faults
 
-  if (!match || log.urlIndex > 1) return fail(404, 'NoSuchKey', 'The specified key does not exist.')
+  // 0 and 1: resourceUrls; 2: working internalResourceUrls; 3: failing ones.
+  if (!match || log.urlIndex > 3) return fail(404, 'NoSuchKey', 'The specified key does not exist.')
   if (faults.failFirstUrl && log.urlIndex === 0) return fail(503, 'ServiceUnavailable', 'Please reduce your request rate.')
+  if (log.urlIndex === 3) return fail(503, 'ServiceUnavailable', 'The intranet endpoint is not reachable from here.')
   const key = match[2]!
   const check = ctx.signer.verify(req.method ?? 'GET', req.headers, `/${key}`)
   if (!check.ok) return fail(403, 'SignatureDoesNotMatch', check.message)

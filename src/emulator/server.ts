@@ -3,12 +3,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { handleApi } from './api.js'
+import { handleOapi, OAPI_PREFIX } from './oapi.js'
 import { Signer, TokenBook } from './auth.js'
 import type { EmulatorContext } from './context.js'
 import { FaultState } from './faults.js'
 import { handleResource, RESOURCE_PREFIX } from './oss.js'
 import { readVersion, Store } from './store.js'
-import type { Emulator, EmulatorFileSpec, EmulatorFolderSpec, EmulatorOptions, EmulatorStats } from './types.js'
+import type { Emulator, EmulatorFileSpec, EmulatorFolderSpec, EmulatorOptions, EmulatorStats, EmulatorUserSpec, EmulatorWorkspaceSpec } from './types.js'
 
 /** The defaults the demo and the docs use (typed as plain strings so callers can mix in their own values). */
 export const DEMO: { readonly appKey: string; readonly appSecret: string; readonly accessToken: string; readonly unionId: string; readonly spaceId: string } = {
@@ -24,6 +25,12 @@ const DEMO_FILES: EmulatorFileSpec[] = [
   { spaceId: DEMO.spaceId, dentryId: '10001', name: 'demo.bin', size: 4 << 20 },
   { spaceId: DEMO.spaceId, dentryId: '20002', name: 'q1.pdf', parentId: '20001', size: 300 << 10 },
 ]
+const DEMO_WORKSPACES: EmulatorWorkspaceSpec[] = [{ workspaceId: 'demo-workspace', name: 'Demo knowledge base', type: 'TEAM', root: { spaceId: DEMO.spaceId, dentryId: '20001' } }]
+
+/** One member per unionId, so `--user-id` and `--mobile` work against any emulator. */
+function defaultUsers(unionIds: string[]): EmulatorUserSpec[] {
+  return unionIds.map((unionid, i) => ({ userid: `${unionid}-userid`, unionid, name: i === 0 ? 'Demo User' : `User ${i + 1}`, ...(i === 0 ? { mobile: '13800000000' } : {}) }))
+}
 
 /**
  * Starts an emulator; without `files` it serves the demo fixture.
@@ -37,17 +44,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const folder of [...(options.files ? [] : DEMO_FOLDERS), ...(options.folders ?? [])]) store.addFolder(folder)
   for (const file of options.files ?? DEMO_FILES) store.addFile(file)
 
-  const stats: EmulatorStats = { tokenMints: 0, apiRequests: [], downloadInfoCalls: 0, resourceRequests: [], bytesServed: 0 }
+  const unionIds = options.unionIds ?? [DEMO.unionId]
+  const stats: EmulatorStats = { oapiCalls: 0, tokenMints: 0, apiRequests: [], downloadInfoCalls: 0, resourceRequests: [], bytesServed: 0 }
   const ctx: EmulatorContext = {
     url: '',
     appKey: options.appKey ?? DEMO.appKey,
     appSecret: options.appSecret ?? DEMO.appSecret,
-    unionIds: new Set(options.unionIds ?? [DEMO.unionId]),
+    unionIds: new Set(unionIds),
     store,
     faults: new FaultState(options.faults),
     stats,
     tokens: new TokenBook(options.accessTokens ?? [DEMO.accessToken], options.tokenTtlSeconds ?? 7200),
     signer: new Signer(),
+    workspaces: options.workspaces ?? (options.files ? [] : DEMO_WORKSPACES),
+    users: options.users ?? defaultUsers(unionIds),
     timers: new Set(),
   }
 
@@ -76,6 +86,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     resetStats() {
       // In place, so callers holding `emu.stats` see the reset.
       stats.tokenMints = 0
+      stats.oapiCalls = 0
       stats.apiRequests.length = 0
       stats.downloadInfoCalls = 0
       stats.resourceRequests.length = 0
@@ -84,6 +95,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setFaults: (faults) => ctx.faults.set(faults),
     addFile: (spec) => store.addFile(spec),
     addFolder: (spec) => store.addFolder(spec),
+    uuidOf(spaceId, dentryId) {
+      const entry = store.getEntry(spaceId, dentryId)
+      if (!entry) throw new Error(`emulator: no entry ${spaceId}/${dentryId}`)
+      return entry.uuid
+    },
     updateFile: (spaceId, dentryId, content) => store.updateFile(spaceId, dentryId, content),
     removeFile: (spaceId, dentryId) => store.removeFile(spaceId, dentryId),
     revokeTokens: () => ctx.tokens.revoke(),
@@ -114,6 +130,8 @@ async function routeRequest(ctx: EmulatorContext, req: IncomingMessage, res: Ser
     req.resume()
     return handleResource(ctx, req, res, rawPath)
   }
+  // The old-style host (oapi.dingtalk.com) shares the emulator's base URL, as --endpoint makes dtdl expect.
+  if (url.pathname.startsWith(OAPI_PREFIX)) return handleOapi(ctx, req, res, url)
   return handleApi(ctx, req, res, url)
 }
 
@@ -129,6 +147,8 @@ function describeEmulator(ctx: EmulatorContext): string {
     `  appSecret:   ${ctx.appSecret}`,
     `  accessToken: ${ctx.tokens.displayToken ?? '(mint one with appKey/appSecret)'}`,
     `  unionId:     ${[...ctx.unionIds].join(', ')}`,
+    ...ctx.users.map((u) => `  user:        userid=${u.userid} unionId=${u.unionid}${u.mobile ? ` mobile=${u.mobile}` : ''}  ${JSON.stringify(u.name)}`),
+    ...ctx.workspaces.map((w) => `  knowledge base: ${JSON.stringify(w.name)} rootNodeId=${ctx.store.getEntry(w.root.spaceId, w.root.dentryId)?.uuid ?? '?'}`),
     '  files:',
   ]
   for (const entry of ctx.store.allFiles()) {

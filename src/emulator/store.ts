@@ -35,6 +35,8 @@ export interface StoredEntry {
   versions: Map<number, StoredVersion>
   /** EmulatorFileSpec.resourceUrl: served by another server. */
   resourceUrl?: string | undefined
+  /** "ALIDOC" = an online document: listed, but not downloadable. */
+  storageDriver?: string | undefined
 }
 
 export class Store {
@@ -78,6 +80,7 @@ export class Store {
       current,
       versions,
       resourceUrl: spec.resourceUrl,
+      storageDriver: spec.storageDriver,
     })
   }
 

@@ -29,6 +29,8 @@ export interface EmulatorFileSpec {
    * headers, which that server may ignore), e.g. an nginx serving `path` for the benchmark.
    */
   resourceUrl?: string
+  /** "ALIDOC" makes it an online DingTalk document: listed like a file, but download info refuses it. */
+  storageDriver?: string
 }
 
 export interface EmulatorFolderSpec {
@@ -38,7 +40,38 @@ export interface EmulatorFolderSpec {
   parentId?: string
 }
 
-export type EmulatorApiName = 'downloadInfo' | 'dentry' | 'list' | 'versions' | 'dentryUuid' | 'token' | 'any'
+/** A knowledge base (wiki workspace): its root node is a folder of the store, named by that folder's dentryUuid. */
+export interface EmulatorWorkspaceSpec {
+  workspaceId: string
+  name: string
+  type?: 'TEAM' | 'PERSONAL'
+  /** The folder the workspace's root node is. */
+  root: { spaceId: string; dentryId: string }
+  /** Listed by mineWorkspaces too (the operator's own). */
+  mine?: boolean
+}
+
+/** A member of the organisation, as the old-style (oapi) user APIs know them. */
+export interface EmulatorUserSpec {
+  userid: string
+  unionid: string
+  name: string
+  mobile?: string
+}
+
+export type EmulatorApiName =
+  | 'downloadInfo'
+  | 'dentry'
+  | 'list'
+  | 'versions'
+  | 'dentryUuid'
+  | 'queryDentryUuid'
+  | 'workspaces'
+  | 'mineWorkspaces'
+  | 'token'
+  | 'userGet'
+  | 'userGetByMobile'
+  | 'any'
 
 /** Switches that make the emulator misbehave the way real networks and servers do. */
 export interface EmulatorFaults {
@@ -74,6 +107,19 @@ export interface EmulatorFaults {
   listPageSize?: number
   /** An archived file answers fileArchived this many times, then is restored (default: archived for ever). */
   archivedTimes?: number
+  /** Error bodies spell their keys Code, Message, RequestId, AccessDeniedDetail (the SDK reads either case). */
+  capitalErrorKeys?: boolean
+  /** Dentries say "file" / "folder" instead of "FILE" / "FOLDER". */
+  lowerCaseType?: boolean
+  /** Leave these fields out of the dentries with these dentryIds (every field is optional in the SDK). */
+  omitFields?: Record<string, ('type' | 'name' | 'size')[]>
+  /**
+   * Download info also carries internalResourceUrls (unless the request says preferIntranet: false, as the
+   * server's default is true): 'working' ones serve the object, 'failing' ones answer 503.
+   */
+  intranet?: 'working' | 'failing'
+  /** The oapi user routes answer errcode 88 / sub_code 60011 naming the permission they need. */
+  denyUserQuery?: boolean
 }
 
 export interface EmulatorOptions {
@@ -92,6 +138,10 @@ export interface EmulatorOptions {
   files?: EmulatorFileSpec[]
   folders?: EmulatorFolderSpec[]
   faults?: EmulatorFaults
+  /** Knowledge bases; default: one ("Demo knowledge base") over the demo folder, when the demo fixture is served. */
+  workspaces?: EmulatorWorkspaceSpec[]
+  /** Members for the oapi user routes; default: one per unionId (userid "<unionId>-userid", mobile 13800000000 for the first). */
+  users?: EmulatorUserSpec[]
   /** No per-request log lines on stderr. */
   quiet?: boolean
 }
@@ -117,6 +167,8 @@ export interface ApiRequestLog {
 }
 
 export interface EmulatorStats {
+  /** Old-style API calls (/topapi/...): also in apiRequests. */
+  oapiCalls: number
   /** Successful POST /v1.0/oauth2/accessToken answers. */
   tokenMints: number
   apiRequests: ApiRequestLog[]
@@ -136,6 +188,8 @@ export interface Emulator {
   setFaults(faults: EmulatorFaults): void
   addFile(spec: EmulatorFileSpec): void
   addFolder(spec: EmulatorFolderSpec): void
+  /** The dentryUuid a link to this file or folder carries. */
+  uuidOf(spaceId: string, dentryId: string): string
   /** New content: new version (+1), new ETag, new CRC. URLs issued for older versions keep serving them. */
   updateFile(spaceId: string, dentryId: string, content: Uint8Array): void
   /** Deletes a file (or folder): gone from listings; download info and lookups answer dentryNotExist. */
