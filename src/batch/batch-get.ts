@@ -3,8 +3,8 @@ import { mkdir, readFile, realpath, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path'
 import { DEFAULT_JOBS, connectionsPerFile, runBatch, summarize, worstExitCode, type BatchEvent, type BatchFileResult, type BatchItem, type BatchResult } from './runner.js'
 import type { DingTalkApi, Dentry } from '../dingtalk/client.js'
-import { DtdlError, UsageError, toFileSystemError } from '../errors.js'
-import { isFolder, walkFolder } from '../dingtalk/folder-walk.js'
+import { DtdlError, ExitCode, UsageError, toFileSystemError } from '../errors.js'
+import { dentryKind, dentryName, isFolder, missingFields, walkFolder } from '../dingtalk/folder-walk.js'
 import { parseInputFile, type InputEntry } from './input-file.js'
 import { matchSha256List, parseSha256List, type Sha256ListEntry } from './sha256-list.js'
 import { cleanName, compileFilters, planMirror, type PathFilters, type RemoteNode } from './mirror-plan.js'
@@ -12,11 +12,14 @@ import { checkOutput, isInside, joinInside, namedTarget, resolveTargetPath, sani
 import { checkCreatableDir, checkFileTarget } from '../engine/target-check.js'
 import { dryRunResult, fromFailedItem, fromSyncAction, type DryRunAction, type DryRunResult } from './dry-run.js'
 import { openMirrorSync } from './mirror-sync.js'
-import { connectApi, isPermissionDenied, requireUnionId, signedDownloadInfo, type ApiContext, type StepReporter } from '../dingtalk/connect.js'
+import { connectApi, isPermissionDenied, signedDownloadInfo, type ApiContext, type ApiFlags, type StepReporter } from '../dingtalk/connect.js'
+import type { DentryRef } from '../dingtalk/dentry-ref.js'
+import type { ResolvedRef } from '../dingtalk/resolve-link.js'
+import { isOnlineDocument, onlineDocumentError } from '../dingtalk/online-document.js'
 
-export interface BatchGetOptions {
+export interface BatchGetOptions extends ApiFlags {
   /** A folder (or file) to mirror, or an input file ("-" = stdin). */
-  source: { kind: 'folder'; spaceId: string; dentryId: string } | { kind: 'input'; path: string } | { kind: 'text'; text: string }
+  source: { kind: 'folder'; spaceId: string; dentryId: string } | { kind: 'folder'; ref: DentryRef } | { kind: 'input'; path: string } | { kind: 'text'; text: string }
   /** -r: the directory the folder's contents go into. -i: the base directory of every line's output. */
   output?: string | undefined
   filters: PathFilters
@@ -79,13 +82,19 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
   // Read before any request: a list that cannot be read whole is a usage error, not a batch checked in part.
   const sha256List = options.sha256File === undefined ? undefined : parseSha256List(await readSha256File(options.sha256File), options.sha256File)
   ctx.reporter.phase('resolving credentials')
-  const { api, dispatcher, settings } = await connectApi(apiCtx, options, options)
-  const unionId = requireUnionId(settings.unionId)
+  const connected = await connectApi(apiCtx, options, options)
+  const { api, dispatcher } = connected
   try {
-    const planned =
-      options.source.kind === 'folder'
-        ? await planFolder(api, unionId, options.source.spaceId, options.source.dentryId, options, ctx)
-        : await planInputFile(api, unionId, text ?? '', options, ctx, jobs)
+    const unionId = await connected.unionId()
+    const source = options.source
+    let planned: PlannedBatch
+    if (source.kind === 'folder') {
+      if ('ref' in source) ctx.reporter.phase('resolving the link')
+      const { spaceId, dentryId } = await connected.resolve('ref' in source ? source.ref : { kind: 'ids', spaceId: source.spaceId, dentryId: source.dentryId })
+      planned = await planFolder(api, unionId, spaceId, dentryId, options, ctx)
+    } else {
+      planned = await planInputFile(api, unionId, text ?? '', options, ctx, jobs, connected.resolve)
+    }
     if (sha256List && options.sha256File !== undefined) {
       planned.notes.push(...applySha256List(planned.items, sha256List, planned.dir ?? process.cwd(), options.sha256File))
     }
@@ -176,7 +185,7 @@ function previewItems(items: readonly InputItem[]): DryRunAction[] {
 async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, dentryId: string, options: BatchGetOptions, ctx: BatchGetContext): Promise<PlannedBatch> {
   // Before any request: a mirror that cannot be written costs no API call.
   await checkCreatableDir(options.output ?? '.')
-  const { top, rootId, nodes, unlisted, dir } = await listSource(api, unionId, spaceId, dentryId, options.output, ctx)
+  const { top, rootId, nodes, unlisted, reported, listNotes, dir } = await listSource(api, unionId, spaceId, dentryId, options.output, ctx)
   const plan = planMirror(rootId, nodes, options.filters)
   // Unfiltered, for the sync state: a file the filters leave out is not gone from the remote.
   const everything = planMirror(rootId, nodes)
@@ -184,22 +193,25 @@ async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, de
     const relPath = plan.folders.find((f) => f.id === u.id)?.relPath ?? u.names.map((n) => cleanName(n, u.id)).join('/')
     return { path: `${relPath}/`, spaceId, dentryId: u.id, error: new DtdlError(u.error.code, u.error.exitCode, `cannot list the folder: ${u.error.message}`, { hint: u.error.hint, requestId: u.error.requestId }) }
   })
+  // Entries the listing holds but dtdl cannot fetch (no type, online documents): failed items of their own.
+  const unfetchable: BatchItem[] = reported.map((r) => ({ path: r.names.map((n) => cleanName(n, r.id)).join('/'), spaceId, dentryId: r.id, error: r.error }))
   const sync = await openMirrorSync({
     dir,
     spaceId,
-    folderId: top.id,
+    folderId: top.id ?? dentryId,
     files: plan.files,
-    remotePaths: new Set(everything.files.map((f) => f.relPath)),
+    // Still on the remote, though not fetched: --delete must not remove their local copies.
+    remotePaths: new Set([...everything.files.map((f) => f.relPath), ...unfetchable.map((u) => u.path!)]),
     remoteFolders: new Set(everything.folders.map((f) => f.relPath)),
     accept: compileFilters(options.filters),
     unlisted: failed.map((f) => f.path!.slice(0, -1)),
     delete: Boolean(options.delete),
   })
-  const notes: string[] = []
+  const notes: string[] = [...listNotes]
   if (plan.excluded > 0) notes.push(`${plan.excluded} file${plan.excluded === 1 ? '' : 's'} left out by --include/--exclude`)
   const kept = sync.plan.actions.filter((a) => a.kind === 'keep').length
   if (kept > 0) notes.push(`${kept} file${kept === 1 ? '' : 's'} gone from the remote kept here (${options.delete ? 'changed locally since dtdl placed them' : '--delete removes them'})`)
-  if (options.dryRun) return { items: [], dir, notes, preview: [...failed.map((f) => fromFailedItem({ ...f, error: f.error! })), ...sync.plan.actions.map(fromSyncAction)] }
+  if (options.dryRun) return { items: [], dir, notes, preview: [...[...failed, ...unfetchable].map((f) => fromFailedItem({ ...f, error: f.error! })), ...sync.plan.actions.map(fromSyncAction)] }
 
   try {
     await mkdir(dir, { recursive: true })
@@ -221,11 +233,12 @@ async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, de
   }
 
   const byPath = new Map(plan.files.map((f) => [f.relPath, f]))
-  const items: BatchItem[] = failed
+  const items: BatchItem[] = [...failed, ...unfetchable]
   for (const action of sync.plan.actions) {
     const file = byPath.get(action.relPath)
     if (!file) continue // deletes and keeps: done after the batch
-    const item: BatchItem = { path: file.relPath, spaceId, dentryId: file.id, size: file.size, skip: action.kind === 'skip' ? 'up-to-date' : undefined, replace: action.kind === 'replace' }
+    // Listed as a file (knownFile): a refusal of download info can then only mean an online document.
+    const item: BatchItem = { path: file.relPath, spaceId, dentryId: file.id, size: file.size, skip: action.kind === 'skip' ? 'up-to-date' : undefined, replace: action.kind === 'replace', knownFile: true }
     try {
       // Defence in depth: planning already made every segment safe; this refuses anything that still escapes.
       const target = joinInside(dir, file.relPath)
@@ -250,37 +263,80 @@ async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, de
   return { items, dir, notes, finish: (interrupted) => sync.finish(interrupted) }
 }
 
-/** -r's listing: the top dentry looked up ("0", the root, has none), then, for a folder, its whole tree. */
+/**
+ * -r's listing: the top dentry looked up ("0", the root, has none), then, for a folder, its whole tree.
+ * Every field is optional in the API's model: an entry without a type or id, and an online document,
+ * is `reported` (a failed entry) and the rest go on; an entry without a name takes its id as the name.
+ */
 async function listSource(api: DingTalkApi, unionId: string, spaceId: string, dentryId: string, output: string | undefined, ctx: BatchGetContext) {
   ctx.reporter.phase('looking up the folder')
-  const top: Dentry = dentryId === '0' ? { id: '0', spaceId, parentId: '', type: 'FOLDER', name: spaceId } : await api.getDentry(spaceId, dentryId, unionId)
-  const dir = resolve(output ?? (isFolder(top) ? cleanName(top.name, top.id) : '.'))
+  const top: Dentry = dentryId === '0' ? { id: '0', spaceId, parentId: '', type: 'FOLDER', name: spaceId } : { id: dentryId, ...(await api.getDentry(spaceId, dentryId, unionId)) }
+  if (dentryKind(top) === undefined) throw unknownTypeError(dentryName(top))
+  if (!isFolder(top) && isOnlineDocument(top)) throw onlineDocumentError(dentryName(top))
+  const topId = top.id ?? dentryId
+  const dir = resolve(output ?? (isFolder(top) ? cleanName(dentryName(top), topId) : '.'))
   // Without -o the directory's name comes from the folder: check it before the walk's calls.
   if (output === undefined) await checkCreatableDir(dir)
-  const toNode = (d: Dentry, parentId: string, folder: boolean): RemoteNode => ({ id: d.id, parentId, name: d.name, isFolder: folder, size: d.size, version: d.version, modifiedTime: d.modifiedTime })
+  const toNode = (d: Dentry & { id: string }, parentId: string, folder: boolean): RemoteNode => ({ id: d.id, parentId, name: dentryName(d), isFolder: folder, size: d.size, version: d.version, modifiedTime: d.modifiedTime })
   const nodes: RemoteNode[] = []
   const unlisted: { id: string; names: string[]; error: DtdlError }[] = []
+  const reported: { id: string; names: string[]; error: DtdlError }[] = []
+  const listNotes: string[] = []
   // A single file is planned as the only child of a stand-in root, so it gets the same cleaning and filters.
-  if (!isFolder(top)) return { top, dir, rootId: '\u0000file', nodes: [toNode(top, '\u0000file', false)], unlisted }
+  if (!isFolder(top)) return { top, dir, rootId: '\u0000file', nodes: [toNode({ ...top, id: topId }, '\u0000file', false)], unlisted, reported, listNotes }
   ctx.reporter.phase('listing the folder')
-  const walked = await walkFolder(api, spaceId, top.id, unionId, { recursive: true, signal: ctx.signal, onListed: (n) => ctx.reporter.phase(`listing the folder: ${n} entries`) })
-  for (const e of walked.entries) nodes.push(toNode(e.dentry, e.dentry.parentId, e.isFolder))
-  for (const f of walked.failures) unlisted.push({ id: f.folder.id, names: f.names, error: f.error })
-  return { top, dir, rootId: top.id, nodes, unlisted }
+  const walked = await walkFolder(api, spaceId, topId, unionId, { recursive: true, signal: ctx.signal, onListed: (n) => ctx.reporter.phase(`listing the folder: ${n} entries`) })
+  for (const e of walked.entries) {
+    const id = e.dentry.id
+    if (id === undefined || e.unknownType) {
+      reported.push({ id: id ?? '', names: e.names, error: incompleteEntryError(missingFields(e.dentry)) })
+    } else if (!e.isFolder && isOnlineDocument(e.dentry)) {
+      reported.push({ id, names: e.names, error: onlineDocumentError(dentryName(e.dentry)) })
+    } else {
+      if (missingFields(e.dentry).includes('name')) listNotes.push(`dtdl: ${e.isFolder ? 'a folder' : 'a file'} in the listing has no name: saved under its id ${id}`)
+      nodes.push(toNode({ ...e.dentry, id }, e.parentId, e.isFolder))
+    }
+  }
+  for (const f of walked.failures) unlisted.push({ id: f.folder.id ?? '', names: f.names, error: f.error })
+  return { top, dir, rootId: topId, nodes, unlisted, reported, listNotes }
+}
+
+/** A listed entry without the type (or id) dtdl needs to fetch it: reported, the rest of the mirror goes on. */
+export function incompleteEntryError(missing: string[]): DtdlError {
+  const what = missing.filter((m) => m !== 'name').join(' and ') || 'type'
+  return new DtdlError('INCOMPLETE_ENTRY', ExitCode.remote, `the listing gives this entry no ${what}, so dtdl cannot tell whether it is a file or a folder`, {
+    hint: 'fetch it on its own by its id or link (dtdl get ...), or report the listing to DingTalk',
+  })
+}
+
+/** The entry asked for has no (known) type: dtdl cannot tell a file from a folder. */
+export function unknownTypeError(name: string): DtdlError {
+  return new DtdlError('UNKNOWN_TYPE', ExitCode.remote, `DingTalk did not say whether ${JSON.stringify(name)} is a file or a folder`, {
+    hint: 'run again later; if it persists, report it with the request id (--verbose)',
+  })
 }
 
 /**
  * -i: every good line is looked up (name, size, not a folder) and given its target before any download
- * starts, so two lines that would write the same file are caught in line order, not by timing.
+ * starts, so two lines that would write the same file are caught in line order, not by timing. A line
+ * naming its file by a link or dentryUuid is resolved first (cached for the next run).
  */
-async function planInputFile(api: DingTalkApi, unionId: string, text: string, options: BatchGetOptions, ctx: BatchGetContext, jobs: number): Promise<PlannedBatch> {
+async function planInputFile(
+  api: DingTalkApi,
+  unionId: string,
+  text: string,
+  options: BatchGetOptions,
+  ctx: BatchGetContext,
+  jobs: number,
+  resolveRef: (ref: DentryRef) => Promise<ResolvedRef>,
+): Promise<PlannedBatch> {
   const parsed = parseInputFile(text)
   const items: InputItem[] = parsed.errors.map((e) => ({
     path: null,
     spaceId: '',
     dentryId: '',
     line: e.line,
-    error: new UsageError(`line ${e.line}: ${e.message}`, { code: 'BAD_INPUT_LINE', hint: 'each line is: <spaceId> <dentryId> [output]' }),
+    error: new UsageError(`line ${e.line}: ${e.message}`, { code: 'BAD_INPUT_LINE', hint: e.hint ?? 'each line is: <spaceId> <dentryId> [output], or <link-or-dentryUuid> [output]' }),
   }))
   const notes: string[] = []
   if (parsed.entries.length === 0 && parsed.errors.length === 0) notes.push('the input file lists no files')
@@ -303,7 +359,7 @@ async function planInputFile(api: DingTalkApi, unionId: string, text: string, op
     while (next < parsed.entries.length && !ctx.signal.aborted) {
       const index = next++
       const entry = parsed.entries[index]!
-      resolved[index] = (await resolveExisting(entry, base, options)) ?? (await resolveLine(api, unionId, entry, base, inputName, baseMissing))
+      resolved[index] = (await resolveExisting(entry, base, options)) ?? (await resolveLine(api, unionId, entry, base, inputName, resolveRef, baseMissing))
     }
   }
   await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, parsed.entries.length)) }, lookup))
@@ -340,25 +396,42 @@ async function resolveExisting(entry: InputEntry, base: string | undefined, opti
 }
 
 /** One input line → its batch item: target worked out, or the reason it cannot be fetched. */
-async function resolveLine(api: DingTalkApi, unionId: string, entry: InputEntry, base: string | undefined, inputName: string, baseMissing = false): Promise<BatchItem & { line: number }> {
+async function resolveLine(
+  api: DingTalkApi,
+  unionId: string,
+  entry: InputEntry,
+  base: string | undefined,
+  inputName: string,
+  resolveRef: (ref: DentryRef) => Promise<ResolvedRef>,
+  baseMissing = false,
+): Promise<BatchItem & { line: number }> {
   const item: BatchItem & { line: number } = { path: null, spaceId: entry.spaceId, dentryId: entry.dentryId, line: entry.line }
   try {
     const output = entry.output === undefined ? base : base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output)
     // Before the lookup: a line that cannot be written costs no API call.
     await checkOutput(output)
+    if (entry.dentryUuid !== undefined) {
+      const ids = await resolveRef({ kind: 'uuid', dentryUuid: entry.dentryUuid })
+      item.spaceId = ids.spaceId
+      item.dentryId = ids.dentryId
+    }
     let dentry: Dentry | undefined
     try {
-      dentry = await api.getDentry(entry.spaceId, entry.dentryId, unionId)
+      dentry = await api.getDentry(item.spaceId, item.dentryId, unionId)
     } catch (err) {
       if (!isPermissionDenied(err)) throw err
     }
+    const name = dentry && dentryName({ id: item.dentryId, ...dentry })
     if (dentry && isFolder(dentry)) {
-      throw new UsageError(`${JSON.stringify(dentry.name)} is a folder`, { code: 'IS_FOLDER', hint: `fetch it on its own: dtdl get ${entry.spaceId} ${entry.dentryId} -r` })
+      throw new UsageError(`${JSON.stringify(name)} is a folder`, { code: 'IS_FOLDER', hint: `fetch it on its own: dtdl get ${entry.dentryUuid ?? `${item.spaceId} ${item.dentryId}`} -r` })
     }
+    if (dentry && isOnlineDocument(dentry)) throw onlineDocumentError(name)
+    item.knownFile = dentry !== undefined && dentryKind(dentry) === 'FILE'
+    const remoteName = dentry?.name || undefined
     const target =
       baseMissing && output === base
-        ? { path: joinInside(base!, sanitizeFileName(dentry?.name ?? entry.dentryId, sanitizeFileName(entry.dentryId))) }
-        : await resolveTargetPath(output, entry.dentryId, async () => dentry?.name)
+        ? { path: joinInside(base!, sanitizeFileName(remoteName ?? item.dentryId, sanitizeFileName(item.dentryId))) }
+        : await resolveTargetPath(output, item.dentryId, async () => remoteName)
     item.target = target.path
     item.path = target.path
     item.size = dentry?.size

@@ -1,10 +1,14 @@
-// Pure parsing of `get -i` input: one `<spaceId> <dentryId> [output]` per line (plus indented options); bad lines reported, not fatal.
+// Pure parsing of `get -i` input: one `<spaceId> <dentryId> [output]` or `<link-or-dentryUuid> [output]` per line (plus indented options); bad lines reported, not fatal.
+import { parseDentryLink } from '../dingtalk/dentry-ref.js'
+import { DtdlError } from '../errors.js'
 
 export interface InputEntry {
   /** 1-based line number, for messages. */
   line: number
+  /** Empty on a line that names the file by a link or dentryUuid (then `dentryUuid` is set). */
   spaceId: string
   dentryId: string
+  dentryUuid?: string
   /** The rest of the line (surrounding double quotes removed); undefined = the file's own name. */
   output?: string
   /** From an indented `sha256=<hex>` line below the entry (lower case). */
@@ -16,6 +20,7 @@ export interface InputEntry {
 export interface InputLineError {
   line: number
   message: string
+  hint?: string
 }
 
 export interface ParsedInput {
@@ -59,7 +64,16 @@ export function parseInputFile(text: string): ParsedInput {
       current = null
       return
     }
-    const parsed = parseLine(trimmed)
+    let parsed: ReturnType<typeof parseLine>
+    try {
+      parsed = parseLine(trimmed)
+    } catch (err) {
+      // A link dtdl cannot use (a short share link...): the line fails with the link's own advice.
+      if (!(err instanceof DtdlError)) throw err
+      errors.push({ line, message: err.message, ...(err.hint ? { hint: err.hint } : {}) })
+      current = null
+      return
+    }
     if (typeof parsed === 'string') {
       errors.push({ line, message: parsed })
       current = null
@@ -84,15 +98,28 @@ function applyOption(entry: InputEntry, key: string, value: string, line: number
 /** One non-blank line → its fields, or what is wrong with it. */
 function parseLine(text: string): Omit<InputEntry, 'line'> | string {
   if (CONTROL.test(text.replace(/\t/g, ' '))) return 'the line holds a control character'
+  const first = /^(\S+)(?:[ \t]+(.*))?$/.exec(text)
+  const dentryUuid = first ? parseDentryLink(first[1]!) : undefined
+  if (dentryUuid !== undefined) {
+    if (first?.[2] === undefined) return { spaceId: '', dentryId: '', dentryUuid }
+    const output = parseOutput(first[2])
+    return 'error' in output ? output.error : { spaceId: '', dentryId: '', dentryUuid, output: output.output }
+  }
   const m = /^(\S+)(?:[ \t]+(\S+)(?:[ \t]+(.*))?)?$/.exec(text)
-  if (!m || m[2] === undefined) return `expected "<spaceId> <dentryId> [output]", got one field ${JSON.stringify(text)}`
+  if (!m || m[2] === undefined) return `expected "<spaceId> <dentryId> [output]" or "<link> [output]", got one field ${JSON.stringify(text)}`
   const [, spaceId, dentryId, rest] = m as unknown as [string, string, string, string | undefined]
   if (rest === undefined) return { spaceId, dentryId }
+  const output = parseOutput(rest)
+  return 'error' in output ? output.error : { spaceId, dentryId, output: output.output }
+}
+
+/** The output field, optional quotes removed, or what is wrong with it. */
+function parseOutput(rest: string): { output: string } | { error: string } {
   let output = rest
   if (output.startsWith('"')) {
-    if (output.length < 2 || !output.endsWith('"')) return `the output ${output} has no closing quote`
+    if (output.length < 2 || !output.endsWith('"')) return { error: `the output ${output} has no closing quote` }
     output = output.slice(1, -1)
   }
-  if (output === '') return 'the output is empty ("")'
-  return { spaceId, dentryId, output }
+  if (output === '') return { error: 'the output is empty ("")' }
+  return { output }
 }

@@ -36,6 +36,8 @@ export interface BatchItem {
   replace?: boolean | undefined
   /** Called once the file is in place (downloaded or found identical), before it is reported. */
   onDone?: ((result: DownloadResult) => Promise<void>) | undefined
+  /** The listing or lookup said FILE: a download refusal then means an online document. */
+  knownFile?: boolean | undefined
 }
 
 export type FileStatus = 'downloaded' | 'skipped' | 'failed' | 'deleted'
@@ -87,7 +89,7 @@ export interface BatchOptions {
   /** -c: connections per file; undefined = by size, within the shared budget (see connectionsPerFile). */
   connections?: number | undefined
   dispatcher: Dispatcher
-  getDownloadInfo: (item: { spaceId: string; dentryId: string }) => Promise<DownloadInfo>
+  getDownloadInfo: (item: { spaceId: string; dentryId: string; knownFile?: boolean | undefined }) => Promise<DownloadInfo>
   retries?: number | undefined
   stallTimeoutMs?: number | undefined
   /** Overall cap in bytes per second, split evenly between the jobs. */

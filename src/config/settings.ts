@@ -2,9 +2,11 @@
 import { UsageError } from '../errors.js'
 
 export const DEFAULT_ENDPOINT = 'https://api.dingtalk.com'
+/** The old-style host that maps userids and mobile numbers to unionIds. */
+export const DEFAULT_OAPI_ENDPOINT = 'https://oapi.dingtalk.com'
 
 /** The keys `dtdl config` accepts; anything else is a usage error. */
-export const CONFIG_KEYS = ['token', 'appKey', 'appSecret', 'unionId', 'endpoint'] as const
+export const CONFIG_KEYS = ['token', 'appKey', 'appSecret', 'unionId', 'userId', 'endpoint'] as const
 export type ConfigKey = (typeof CONFIG_KEYS)[number]
 /** Keys whose values are never printed in full. */
 export const SECRET_CONFIG_KEYS: ReadonlySet<ConfigKey> = new Set(['token', 'appSecret'])
@@ -12,7 +14,7 @@ export const SECRET_CONFIG_KEYS: ReadonlySet<ConfigKey> = new Set(['token', 'app
 export type StoredConfig = Partial<Record<ConfigKey, string>>
 
 export interface SettingsInput {
-  flags: { unionId?: string | undefined; endpoint?: string | undefined }
+  flags: { unionId?: string | undefined; userId?: string | undefined; mobile?: string | undefined; endpoint?: string | undefined }
   env: Record<string, string | undefined>
   store: StoredConfig
 }
@@ -23,9 +25,16 @@ export type CredentialSource =
   | { kind: 'app'; appKey: string; appSecret: string; from: 'env' | 'config' }
   | { kind: 'none' }
 
+/** Who the operator is, as the user named them: a unionId is used as it is, the others are looked up. */
+export type OperatorRef = { kind: 'unionId'; value: string } | { kind: 'userId'; value: string } | { kind: 'mobile'; value: string }
+
 export interface Settings {
   endpoint: string
+  /** Base URL of the old-style API (user lookups). */
+  oapiEndpoint: string
+  /** Set when the operator was given as a unionId. */
   unionId: string | undefined
+  operator: OperatorRef | undefined
   credentials: CredentialSource
 }
 
@@ -52,17 +61,53 @@ export function resolveSettings({ flags, env, store }: SettingsInput): Settings 
   const endpointFlag = nonEmpty(flags.endpoint)
   const endpointEnv = nonEmpty(env.DTDL_ENDPOINT)
   const endpointStore = nonEmpty(store.endpoint)
-  const endpoint =
+  const explicitEndpoint =
     endpointFlag !== undefined
       ? parseEndpoint(endpointFlag, '--endpoint')
       : endpointEnv !== undefined
         ? parseEndpoint(endpointEnv, 'DTDL_ENDPOINT')
         : endpointStore !== undefined
           ? parseEndpoint(endpointStore, 'config key endpoint')
-          : DEFAULT_ENDPOINT
+          : undefined
+  const oapiEnv = nonEmpty(env.DTDL_OAPI_ENDPOINT)
+  // One --endpoint points both hosts at one place (an emulator, a proxy), unless DTDL_OAPI_ENDPOINT says otherwise.
+  const oapiEndpoint = oapiEnv !== undefined ? parseEndpoint(oapiEnv, 'DTDL_OAPI_ENDPOINT') : (explicitEndpoint ?? DEFAULT_OAPI_ENDPOINT)
+  const operator = resolveOperator(flags, env, store)
+  return {
+    endpoint: explicitEndpoint ?? DEFAULT_ENDPOINT,
+    oapiEndpoint,
+    unionId: operator?.kind === 'unionId' ? operator.value : undefined,
+    operator,
+    credentials: resolveCredentials(env, store),
+  }
+}
 
-  const unionId = nonEmpty(flags.unionId) ?? nonEmpty(env.DINGTALK_UNION_ID) ?? nonEmpty(store.unionId)
-  return { endpoint, unionId, credentials: resolveCredentials(env, store) }
+/**
+ * The operator from the first level that names one (flags > env > config). Within a level a unionId wins,
+ * as it needs no lookup; two flags at once are a usage error, since they could name different people.
+ */
+export function resolveOperator(flags: SettingsInput['flags'], env: SettingsInput['env'], store: StoredConfig): OperatorRef | undefined {
+  const given = (
+    [
+      ['unionId', nonEmpty(flags.unionId), '-u'],
+      ['userId', nonEmpty(flags.userId), '--user-id'],
+      ['mobile', nonEmpty(flags.mobile), '--mobile'],
+    ] as const
+  ).filter(([, v]) => v !== undefined)
+  if (given.length > 1) {
+    throw new UsageError(`${given.map(([, , f]) => f).join(' and ')} both name the operator: give one`, { code: 'BAD_OPTION' })
+  }
+  const [flag] = given
+  if (flag) return { kind: flag[0], value: flag[1]! }
+  const levels: [string | undefined, string | undefined][] = [
+    [nonEmpty(env.DINGTALK_UNION_ID), nonEmpty(env.DINGTALK_USER_ID)],
+    [nonEmpty(store.unionId), nonEmpty(store.userId)],
+  ]
+  for (const [unionId, userId] of levels) {
+    if (unionId !== undefined) return { kind: 'unionId', value: unionId }
+    if (userId !== undefined) return { kind: 'userId', value: userId }
+  }
+  return undefined
 }
 
 /** The first source that is set wins: env token, config token, env app credentials, config app credentials. */

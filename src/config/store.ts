@@ -13,6 +13,9 @@ export type { CachedToken } from './token-cache.js'
 export interface ConfigStore {
   readonly path: string
   read(): StoredConfig
+  /** A cache section other than the token's (see lookup-cache.ts): whatever JSON was stored under `name`. */
+  readSection(name: string): unknown
+  writeSection(name: string, value: unknown): Promise<void>
   set(key: ConfigKey, value: string): Promise<void>
   unset(key: ConfigKey): Promise<void>
   /** The cached token minted for this endpoint, app and secret, if any. */
@@ -103,6 +106,12 @@ export async function openConfigStore(env: Record<string, string | undefined>): 
       }
       return out
     },
+    readSection: (name) => data[name],
+    writeSection: (name, value) =>
+      write((c) => {
+        if (value === undefined) c.delete(name)
+        else c.set(name, value)
+      }),
     set: (key, value) =>
       write((c) => {
         c.set(key, value)

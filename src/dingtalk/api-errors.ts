@@ -57,10 +57,12 @@ export function classifyApiError(status: number, code: string, context: ApiError
       return { exitCode: ExitCode.auth, action: 'fail', hint: "the organisation's monthly API quota is spent: wait for the next month or raise the quota" }
     case 'spaceNotExist':
       return { exitCode: ExitCode.notFound, action: 'fail', hint: 'check the spaceId (the first argument)' }
+    case 'documentNotExist':
+      return { exitCode: ExitCode.notFound, action: 'fail', hint: 'no document has this link or dentryUuid (or it was deleted): copy the link again from DingTalk' }
     case 'dentryNotExist':
       return { exitCode: ExitCode.notFound, action: 'fail', hint: 'check the dentryId (the second argument) and --version' }
     case 'operationNotSupported':
-      return { exitCode: ExitCode.usage, action: 'fail', hint: 'this entry cannot be downloaded as a file; if it is a folder, add -r to download the whole folder' }
+      return { exitCode: ExitCode.usage, action: 'fail', hint: 'this entry cannot be downloaded as a file: if it is a folder, add -r; an online DingTalk document must be exported in DingTalk' }
     case 'dentryDownloadProtocolNotSupport':
       return { exitCode: ExitCode.remote, action: 'fail', hint: 'DingTalk offers no download protocol dtdl supports for this file' }
     case 'fileArchived':

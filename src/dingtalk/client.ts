@@ -1,4 +1,4 @@
-// The DingTalk open API calls dtdl makes: token, download info, dentry details, folder listing; errors typed.
+// The DingTalk open API calls dtdl makes: token, download info, dentries, folders, versions, dentryUuids, knowledge bases.
 import type { Dispatcher } from 'undici'
 import { childSignal } from '../abort-fanout.js'
 import { ApiError, DtdlError, ExitCode, NetworkError } from '../errors.js'
@@ -11,24 +11,50 @@ import type { TokenProvider } from './access-token.js'
 /** What download info tells us: where the bytes are and the signed headers to send (valid for a while). */
 export interface DownloadInfo {
   resourceUrls: string[]
+  /** Intranet URLs for dedicated storage; used only when the caller asked for intranet URLs (see signed-url-source). */
+  internalResourceUrls: string[]
   headers: Record<string, string>
   expirationSeconds: number
   region: string
   /** Epoch ms when the answer arrived: signatures count from about then. */
   issuedAt: number
+  /** The request asked for intranet URLs (--intranet): only then are internalResourceUrls tried. */
+  preferIntranet?: boolean | undefined
 }
 
+/** A file or folder as the storage API describes it: every field optional, as in the official SDK's model. */
 export interface Dentry {
-  id: string
-  spaceId: string
-  parentId: string
-  type: string
-  name: string
+  id?: string
+  spaceId?: string
+  parentId?: string
+  /** "FILE" / "FOLDER", in either case (compare with dentryKind). */
+  type?: string
+  name?: string
   size?: number
   path?: string
   version?: number
   status?: string
   modifiedTime?: string
+  modifierId?: string
+  creatorId?: string
+  uuid?: string
+  /** "ALIDOC" marks an online DingTalk document: not a stored file, download info refuses it. */
+  storageDriver?: string
+}
+
+/** A knowledge base (wiki workspace); its root node is a dentryUuid. */
+export interface Workspace {
+  workspaceId?: string
+  name?: string
+  type?: string
+  rootNodeId?: string
+  url?: string
+}
+
+/** What a dentryUuid (the id in a link) stands for in the storage API. */
+export interface DentryIds {
+  spaceId: string
+  dentryId: string
 }
 
 export interface DownloadInfoRequest {
@@ -64,6 +90,14 @@ export interface DingTalkApi {
   getDownloadInfo(req: DownloadInfoRequest): Promise<DownloadInfo>
   getDentry(spaceId: string, dentryId: string, unionId: string): Promise<Dentry>
   listDentries(spaceId: string, parentId: string, unionId: string, nextToken?: string): Promise<{ dentries: Dentry[]; nextToken?: string }>
+  /** One page of a file's versions, newest first (at most 100). */
+  listVersions(spaceId: string, dentryId: string, unionId: string, nextToken?: string): Promise<{ dentries: Dentry[]; nextToken?: string }>
+  /** GET /v2.0/doc/dentries/{dentryUuid}/queryDentryId: a link's id → the storage ids. */
+  queryDentryId(dentryUuid: string, unionId: string): Promise<DentryIds>
+  /** One page of the knowledge bases the operator can see (at most 30). */
+  listWorkspaces(unionId: string, nextToken?: string): Promise<{ workspaces: Workspace[]; nextToken?: string }>
+  /** The operator's own knowledge base, when there is one. */
+  getMineWorkspace(unionId: string): Promise<Workspace | undefined>
 }
 
 interface RawResponse {
@@ -106,16 +140,33 @@ async function send(
   }
 }
 
-/** Turns a non-2xx answer into an ApiError: JSON {code, requestid, message}, or anything else (an HTML block page). */
+/** The keys of an error body, read in either case as the SDK's gateway does (`Code`|`code`, ...). */
+export function readErrorBody(parsed: Record<string, unknown>): { code?: string; message?: string; requestId?: string; requiredScopes?: string[] } {
+  const pick = (upper: string, lower: string): unknown => parsed[upper] ?? parsed[lower]
+  const code = pick('Code', 'code')
+  const message = pick('Message', 'message')
+  const requestId = pick('RequestId', 'requestid')
+  const detail = pick('AccessDeniedDetail', 'accessdenieddetail') as Record<string, unknown> | undefined
+  const scopes = detail && typeof detail === 'object' ? (detail.requiredScopes ?? detail.RequiredScopes) : undefined
+  return {
+    ...(typeof code === 'string' && code !== '' ? { code } : {}),
+    ...(typeof message === 'string' && message !== '' ? { message } : {}),
+    ...(typeof requestId === 'string' && requestId !== '' ? { requestId } : {}),
+    ...(Array.isArray(scopes) ? { requiredScopes: scopes.map(String) } : {}),
+  }
+}
+
+/** Turns a non-2xx answer into an ApiError: JSON {code, requestid, message} in either case, or anything else (an HTML block page). */
 export function toApiError(res: RawResponse, what: string, unionId?: string): ApiError {
-  const requestId = headerValue(res.headers, 'x-acs-request-id')
-  let parsed: { code?: unknown; message?: unknown; requestid?: unknown; accessdenieddetail?: { requiredScopes?: unknown } } | undefined
+  const headerRequestId = headerValue(res.headers, 'x-acs-request-id')
+  let parsed: unknown
   try {
-    parsed = JSON.parse(res.text) as typeof parsed
+    parsed = JSON.parse(res.text)
   } catch {
     parsed = undefined
   }
-  if (!parsed || typeof parsed !== 'object' || typeof parsed.code !== 'string') {
+  const body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? readErrorBody(parsed as Record<string, unknown>) : {}
+  if (body.code === undefined) {
     const isHtml = /^\s*</.test(res.text)
     const code = isHtml && res.status === 403 ? 'IpBlocked' : `HTTP_${res.status}`
     return new ApiError(
@@ -126,21 +177,17 @@ export function toApiError(res: RawResponse, what: string, unionId?: string): Ap
         : `${what} failed: HTTP ${res.status} with an unreadable body`,
       {
         status: res.status,
-        requestId,
+        requestId: headerRequestId,
         hint: isHtml
           ? 'this is usually the block DingTalk puts on an IP after too many calls (over 10,000 in 20 s): wait 5 minutes and run again'
           : 'run again later; check --endpoint if this persists',
       },
     )
   }
-  const scopes = Array.isArray(parsed.accessdenieddetail?.requiredScopes)
-    ? (parsed.accessdenieddetail.requiredScopes as unknown[]).map(String)
-    : undefined
-  const cls = classifyApiError(res.status, parsed.code, { unionId, requiredScopes: scopes })
-  const message = typeof parsed.message === 'string' && parsed.message ? parsed.message : parsed.code
-  return new ApiError(parsed.code, cls.exitCode, `${what} failed: ${parsed.code}: ${message}`, {
+  const cls = classifyApiError(res.status, body.code, { unionId, requiredScopes: body.requiredScopes })
+  return new ApiError(body.code, cls.exitCode, `${what} failed: ${body.code}: ${body.message ?? body.code}`, {
     status: res.status,
-    requestId: requestId ?? (typeof parsed.requestid === 'string' ? parsed.requestid : undefined),
+    requestId: headerRequestId ?? body.requestId,
     hint: cls.hint,
   })
 }
@@ -242,7 +289,7 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
         'getting download info',
         req.unionId,
       )
-      return parseDownloadInfo(raw)
+      return { ...parseDownloadInfo(raw), preferIntranet: req.preferIntranet === true }
     },
     async getDentry(spaceId, dentryId, unionId) {
       const raw = await call<{ dentry?: Dentry }>('POST', `${storagePath(spaceId, dentryId)}/query`, { unionId }, { option: { withThumbnail: false } }, 'getting file details', unionId)
@@ -260,6 +307,42 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
       )
       return { dentries: raw.dentries ?? [], ...(raw.nextToken ? { nextToken: raw.nextToken } : {}) }
     },
+    async listVersions(spaceId, dentryId, unionId, nextToken) {
+      const raw = await call<{ dentries?: Dentry[]; nextToken?: string }>(
+        'GET',
+        `${storagePath(spaceId, dentryId)}/versions`,
+        { unionId, nextToken, maxResults: '100' },
+        undefined,
+        'listing versions',
+        unionId,
+      )
+      return { dentries: raw.dentries ?? [], ...(raw.nextToken ? { nextToken: raw.nextToken } : {}) }
+    },
+    async queryDentryId(dentryUuid, unionId) {
+      const raw = await call<{ spaceId?: unknown; dentryId?: unknown }>(
+        'GET',
+        `/v2.0/doc/dentries/${encodeURIComponent(dentryUuid)}/queryDentryId`,
+        { operatorId: unionId },
+        undefined,
+        'resolving the link',
+        unionId,
+      )
+      // Ids are strings in the SDK's model; a number would still name the same dentry.
+      const spaceId = typeof raw.spaceId === 'number' ? String(raw.spaceId) : raw.spaceId
+      const dentryId = typeof raw.dentryId === 'number' ? String(raw.dentryId) : raw.dentryId
+      if (typeof spaceId !== 'string' || spaceId === '' || typeof dentryId !== 'string' || dentryId === '') {
+        throw new DtdlError('BAD_RESPONSE', ExitCode.remote, `resolving the link failed: the answer for ${dentryUuid} has no spaceId and dentryId`)
+      }
+      return { spaceId, dentryId }
+    },
+    async listWorkspaces(unionId, nextToken) {
+      const raw = await call<{ workspaces?: Workspace[]; nextToken?: string }>('GET', '/v2.0/wiki/workspaces', { operatorId: unionId, nextToken, maxResults: '30' }, undefined, 'listing knowledge bases', unionId)
+      return { workspaces: raw.workspaces ?? [], ...(raw.nextToken ? { nextToken: raw.nextToken } : {}) }
+    },
+    async getMineWorkspace(unionId) {
+      const raw = await call<{ workspace?: Workspace }>('GET', '/v2.0/wiki/mineWorkspaces', { operatorId: unionId }, undefined, 'looking up your own knowledge base', unionId)
+      return raw.workspace && typeof raw.workspace === 'object' ? raw.workspace : undefined
+    },
   }
 }
 
@@ -276,7 +359,8 @@ export function parseDownloadInfo(raw: { protocol?: string; headerSignatureInfo?
     })
   }
   const info = raw.headerSignatureInfo
-  const urls = Array.isArray(info.resourceUrls) ? info.resourceUrls.filter((u): u is string => typeof u === 'string' && u !== '') : []
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((u): u is string => typeof u === 'string' && u !== '') : [])
+  const urls = strings(info.resourceUrls)
   if (urls.length === 0) throw new DtdlError('BAD_RESPONSE', ExitCode.remote, 'download info has no resource URL')
   const headers: Record<string, string> = {}
   if (info.headers && typeof info.headers === 'object') {
@@ -284,6 +368,7 @@ export function parseDownloadInfo(raw: { protocol?: string; headerSignatureInfo?
   }
   return {
     resourceUrls: urls,
+    internalResourceUrls: strings(info.internalResourceUrls),
     headers,
     expirationSeconds: typeof info.expirationSeconds === 'number' && info.expirationSeconds > 0 ? info.expirationSeconds : 900,
     region: typeof info.region === 'string' ? info.region : 'UNKNOWN',

@@ -6,6 +6,13 @@ import { createDispatcher, type HttpLogger } from '../http/dispatcher.js'
 import { resolveSettings } from '../config/settings.js'
 import { ApiError, UsageError } from '../errors.js'
 import { secrets } from '../redact.js'
+import { lookupCache } from '../config/lookup-cache.js'
+import { createOapiUserClient } from './oapi-user.js'
+import { resolveUnionId } from './operator.js'
+import { resolveDentryRef } from './resolve-link.js'
+import type { DentryRef } from './dentry-ref.js'
+import { dentryKind, dentryName } from './folder-walk.js'
+import { explainRefusal, isOnlineDocument, onlineDocumentError } from './online-document.js'
 
 /** Where the steps before a transfer are told: the shell draws them; a library caller may ignore them. */
 export interface StepReporter {
@@ -26,8 +33,20 @@ export interface ApiContext {
 /** Signed-header names whose values are credentials: they are masked in every line dtdl prints. */
 const SECRET_HEADER = /authorization|signature|token|credential|security/i
 
-/** Builds the API client with the token chain the README documents; shared by get, info and ls. */
-export async function connectApi(ctx: ApiContext, flags: { unionId?: string | undefined; endpoint?: string | undefined }, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined } = {}) {
+/** The flags every API command shares: who asks (one of three ways) and where. */
+export interface ApiFlags {
+  unionId?: string | undefined
+  userId?: string | undefined
+  mobile?: string | undefined
+  endpoint?: string | undefined
+}
+
+/**
+ * Builds the API client with the token chain the README documents; shared by every API command. `unionId()`
+ * names the operator (looked up once and cached when given as a userid or mobile number) and `resolve()`
+ * turns a link or dentryUuid into storage ids (cached too).
+ */
+export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined } = {}) {
   const store = await openConfigStore(ctx.env)
   const settings = resolveSettings({ flags, env: ctx.env, store: store.read() })
   if (settings.credentials.kind === 'app') secrets.add(settings.credentials.appSecret)
@@ -51,34 +70,55 @@ export async function connectApi(ctx: ApiContext, flags: { unionId?: string | un
     ctx.reporter.note(e.delayMs > 0 ? `${why} (${e.code}): waiting ${(e.delayMs / 1000).toFixed(1)}s` : `${why}`)
   }
   const api = createApiClient({ endpoint: settings.endpoint, dispatcher, tokens, log: ctx.log, onWait, retries: tuning.retries, archiveWaitMs: tuning.archiveWaitMs, signal: ctx.signal })
-  return { api, dispatcher, settings, store }
+  const cache = lookupCache(store)
+  const operatorDeps = {
+    oapi: createOapiUserClient({ endpoint: settings.oapiEndpoint, dispatcher, tokens, log: ctx.log, signal: ctx.signal }),
+    cache,
+    scope: { oapiEndpoint: settings.oapiEndpoint, appKey: settings.credentials.kind === 'app' ? settings.credentials.appKey : undefined },
+  }
+  let unionId: Promise<string> | undefined
+  const getUnionId = () => (unionId ??= resolveUnionId(settings.operator, operatorDeps))
+  const resolve = async (ref: DentryRef) => resolveDentryRef(ref, { api, unionId: await getUnionId(), cache })
+  return { api, dispatcher, settings, store, unionId: getUnionId, resolve, operatorDeps }
 }
 
-/** Download info with the signed header values registered as secrets, so no printed line shows them. */
+/**
+ * Download info with the signed header values registered as secrets, so no printed line shows them. An
+ * entry known to be a file (`knownFile`) that is refused as operationNotSupported is an online document.
+ */
 export function signedDownloadInfo(api: DingTalkApi, unionId: string, preferIntranet: boolean | undefined, version?: number | undefined) {
-  return async (file: { spaceId: string; dentryId: string }) => {
-    const info = await api.getDownloadInfo({ spaceId: file.spaceId, dentryId: file.dentryId, unionId, preferIntranet, version })
+  return async (file: { spaceId: string; dentryId: string; knownFile?: boolean | undefined; name?: string | undefined }) => {
+    let info
+    try {
+      info = await api.getDownloadInfo({ spaceId: file.spaceId, dentryId: file.dentryId, unionId, preferIntranet, version })
+    } catch (err) {
+      throw explainRefusal(err, file.knownFile === true, file.name)
+    }
     for (const [name, value] of Object.entries(info.headers)) if (SECRET_HEADER.test(name)) secrets.add(value)
     return info
   }
 }
 
-export function requireUnionId(unionId: string | undefined): string {
-  if (unionId === undefined) {
-    throw new UsageError('no unionId given: the DingTalk API needs the operator\'s unionId', {
-      code: 'NO_UNION_ID',
-      hint: 'pass -u <unionId>, set DINGTALK_UNION_ID, or run `dtdl config set unionId <unionId>`',
-    })
-  }
-  return unionId
+/** The file an options object names: its `ref`, else its spaceId + dentryId. */
+export function refOf(options: { ref?: DentryRef | undefined; spaceId?: string | undefined; dentryId?: string | undefined }): DentryRef {
+  if (options.ref) return options.ref
+  if (options.spaceId === undefined || options.dentryId === undefined) throw new UsageError('missing <spaceId> <dentryId> (or a link)', { code: 'MISSING_ARGUMENT' })
+  return { kind: 'ids', spaceId: options.spaceId, dentryId: options.dentryId }
 }
 
-/** The remote name for the target path, or undefined when the lookup is refused for lack of permission. */
-export async function lookupRemoteName(api: DingTalkApi, spaceId: string, dentryId: string, unionId: string): Promise<string | undefined> {
+/**
+ * The remote name for the target path (undefined when the lookup is refused for lack of permission);
+ * `seen` records what the lookup learnt, so a later refusal of download info can be explained.
+ */
+export async function lookupRemoteName(api: DingTalkApi, spaceId: string, dentryId: string, unionId: string, seen: { knownFile?: boolean; name?: string } = {}): Promise<string | undefined> {
   try {
     const dentry = await api.getDentry(spaceId, dentryId, unionId)
-    if (dentry.type.toUpperCase() === 'FOLDER') throw folderError(dentry.name)
-    return dentry.name
+    const name = dentryName({ id: dentryId, ...dentry })
+    if (dentryKind(dentry) === 'FOLDER') throw folderError(name)
+    if (isOnlineDocument(dentry)) throw onlineDocumentError(name)
+    seen.knownFile = dentryKind(dentry) === 'FILE'
+    seen.name = name
+    return dentry.name || undefined
   } catch (err) {
     if (isPermissionDenied(err)) return undefined
     throw err

@@ -1,13 +1,16 @@
 // `dtdl info`: a file's metadata and its download info (region, hosts, expiry), secrets masked by default.
-import { connectApi, requireUnionId, type ApiContext } from './connect.js'
+import { connectApi, refOf, type ApiContext, type ApiFlags } from './connect.js'
 import { maskSecret, redactUrl } from '../redact.js'
 import { resourceHosts } from './client.js'
+import type { DentryRef } from './dentry-ref.js'
+import { dentryKind, dentryName } from './folder-walk.js'
+import { explainRefusal, isOnlineDocument } from './online-document.js'
 
-export interface InfoOptions {
-  spaceId: string
-  dentryId: string
-  unionId?: string | undefined
-  endpoint?: string | undefined
+export interface InfoOptions extends ApiFlags {
+  /** The file: `ref` (a link's dentryUuid, or the ids), or spaceId + dentryId. */
+  spaceId?: string | undefined
+  dentryId?: string | undefined
+  ref?: DentryRef | undefined
   version?: number | undefined
   preferIntranet?: boolean | undefined
   showSecrets?: boolean | undefined
@@ -16,8 +19,13 @@ export interface InfoOptions {
 export interface FileInfo {
   spaceId: string
   dentryId: string
+  /** The dentryUuid, when the server or the link gave one. */
+  dentryUuid: string | null
   name: string
-  type: string
+  /** FILE or FOLDER; null when the server did not say (the field is optional). */
+  type: 'FILE' | 'FOLDER' | null
+  /** "ALIDOC" for an online document (which has no download info). */
+  storageDriver: string | null
   size: number | null
   version: number | null
   modifiedTime: string | null
@@ -28,31 +36,40 @@ export interface FileInfo {
     expirationSeconds: number
     hosts: string[]
     resourceUrls: string[]
+    /** Asked for with --intranet: tried first, before resourceUrls. */
+    internalResourceUrls: string[]
     headers: Record<string, string>
   } | null
 }
 
 export async function runInfo(options: InfoOptions, ctx: ApiContext): Promise<FileInfo> {
   ctx.reporter.phase('looking up the file')
-  const { api, dispatcher, settings } = await connectApi(ctx, options)
-  const unionId = requireUnionId(settings.unionId)
+  const connected = await connectApi(ctx, options)
+  const { api, dispatcher } = connected
   try {
-    const dentry = await api.getDentry(options.spaceId, options.dentryId, unionId)
+    const unionId = await connected.unionId()
+    const { spaceId, dentryId, dentryUuid } = await connected.resolve(refOf(options))
+    const dentry = await api.getDentry(spaceId, dentryId, unionId)
+    const name = dentryName({ id: dentryId, ...dentry })
     const base: FileInfo = {
-      spaceId: options.spaceId,
-      dentryId: options.dentryId,
-      name: dentry.name,
-      type: dentry.type,
+      spaceId,
+      dentryId,
+      dentryUuid: dentry.uuid ?? dentryUuid ?? null,
+      name,
+      type: dentryKind(dentry) ?? null,
+      storageDriver: dentry.storageDriver ?? null,
       size: dentry.size ?? null,
       version: dentry.version ?? null,
       modifiedTime: dentry.modifiedTime ?? null,
       path: dentry.path ?? null,
       download: null,
     }
-    // A folder has no download info: its metadata is the whole answer.
-    if (dentry.type.toUpperCase() === 'FOLDER') return base
+    // A folder or an online document has no download info: its metadata is the whole answer.
+    if (base.type === 'FOLDER' || isOnlineDocument(dentry)) return base
     ctx.reporter.phase('getting download info')
-    const info = await api.getDownloadInfo({ spaceId: options.spaceId, dentryId: options.dentryId, unionId, version: options.version, preferIntranet: options.preferIntranet })
+    const info = await api.getDownloadInfo({ spaceId, dentryId, unionId, version: options.version, preferIntranet: options.preferIntranet }).catch((err: unknown) => {
+      throw explainRefusal(err, base.type === 'FILE', name)
+    })
     const show = Boolean(options.showSecrets)
     return {
       ...base,
@@ -62,6 +79,7 @@ export async function runInfo(options: InfoOptions, ctx: ApiContext): Promise<Fi
         expirationSeconds: info.expirationSeconds,
         hosts: resourceHosts(info),
         resourceUrls: show ? info.resourceUrls : info.resourceUrls.map(redactUrl),
+        internalResourceUrls: options.preferIntranet !== true ? [] : show ? info.internalResourceUrls : info.internalResourceUrls.map(redactUrl),
         headers: Object.fromEntries(Object.entries(info.headers).map(([k, v]) => [k, show || /^x-oss-date$/i.test(k) ? v : maskSecret(v)])),
       },
     }

@@ -5,9 +5,13 @@ import { DtdlError, ExitCode } from '../errors.js'
 /** One entry found under the walked folder. */
 export interface WalkedEntry {
   dentry: Dentry
+  /** The folder whose listing held it (the walk's own knowledge: the entry's parentId is optional). */
+  parentId: string
   /** The server's names from the walked folder down to this entry, verbatim: may hold "/", "..", anything. */
   names: string[]
   isFolder: boolean
+  /** The listing did not say whether this is a file or a folder (no or an unknown `type`). */
+  unknownType: boolean
 }
 
 /** A subfolder that could not be listed; the walk goes on without it. */
@@ -23,8 +27,25 @@ export interface WalkResult {
   failures: WalkFailure[]
 }
 
-/** The list API says "FILE"/"FOLDER"; the docs ask to compare case-insensitively. */
-export const isFolder = (d: Pick<Dentry, 'type'>): boolean => d.type.toUpperCase() === 'FOLDER'
+/** The list API says "FILE"/"FOLDER"; the SDK's examples also say "file": compare without regard to case. */
+export function dentryKind(d: Pick<Dentry, 'type'>): 'FILE' | 'FOLDER' | undefined {
+  const type = typeof d.type === 'string' ? d.type.toUpperCase() : undefined
+  return type === 'FILE' || type === 'FOLDER' ? type : undefined
+}
+
+export const isFolder = (d: Pick<Dentry, 'type'>): boolean => dentryKind(d) === 'FOLDER'
+
+/** The name to show and to save under: the server's, else (every field is optional) the id. */
+export const dentryName = (d: Pick<Dentry, 'name' | 'id'>): string => (typeof d.name === 'string' && d.name !== '' ? d.name : (d.id ?? ''))
+
+/** Pure: what an entry lacks that dtdl needs, e.g. ["type"]; empty when it is whole. */
+export function missingFields(d: Dentry): string[] {
+  const missing: string[] = []
+  if (typeof d.id !== 'string' || d.id === '') missing.push('id')
+  if (dentryKind(d) === undefined) missing.push('type')
+  if (typeof d.name !== 'string' || d.name === '') missing.push('name')
+  return missing
+}
 
 /** Every entry of one folder: follows nextToken until the server gives none. */
 export async function listAllDentries(api: DingTalkApi, spaceId: string, parentId: string, unionId: string): Promise<Dentry[]> {
@@ -37,8 +58,8 @@ export async function listAllDentries(api: DingTalkApi, spaceId: string, parentI
     // Pages are cut by position: a change while we page can repeat an entry, and one file must never be
     // fetched twice at once into the same place.
     for (const d of page.dentries) {
-      if (seenIds.has(d.id)) continue
-      seenIds.add(d.id)
+      if (d.id !== undefined && seenIds.has(d.id)) continue
+      if (d.id !== undefined) seenIds.add(d.id)
       all.push(d)
     }
     nextToken = page.nextToken
@@ -70,11 +91,11 @@ export async function walkFolder(
   async function visit(parentId: string, prefix: string[]): Promise<void> {
     const children = await listAllDentries(api, spaceId, parentId, unionId)
     for (const dentry of children) {
-      const names = [...prefix, dentry.name]
+      const names = [...prefix, dentryName(dentry)]
       const folder = isFolder(dentry)
-      entries.push({ dentry, names, isFolder: folder })
+      entries.push({ dentry, parentId, names, isFolder: folder, unknownType: dentryKind(dentry) === undefined })
       options.onListed?.(entries.length)
-      if (!folder || !options.recursive || visited.has(dentry.id)) continue
+      if (!folder || !options.recursive || dentry.id === undefined || visited.has(dentry.id)) continue
       visited.add(dentry.id)
       try {
         await visit(dentry.id, names)

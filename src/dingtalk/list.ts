@@ -1,22 +1,26 @@
 // `dtdl ls`: a folder's entries (or the whole tree with -r) as aligned lines for people or JSON for scripts.
-import { isFolder, walkFolder } from './folder-walk.js'
+import { UsageError } from '../errors.js'
+import { dentryKind, dentryName, isFolder, walkFolder } from './folder-walk.js'
 import type { Dentry } from './client.js'
-import { connectApi, isPermissionDenied, requireUnionId, type ApiContext } from './connect.js'
+import type { DentryRef } from './dentry-ref.js'
+import { connectApi, isPermissionDenied, type ApiContext, type ApiFlags } from './connect.js'
 
-export interface LsOptions {
-  spaceId: string
+export interface LsOptions extends ApiFlags {
+  /** The space; with `ref` (a link's dentryUuid) the space and folder come from the link instead. */
+  spaceId?: string | undefined
   /** Undefined or "0": the space root. */
   folderId?: string | undefined
+  ref?: DentryRef | undefined
   recursive: boolean
-  unionId?: string | undefined
-  endpoint?: string | undefined
 }
 
 export interface LsEntry {
+  /** Empty when the server gave none (every field is optional). */
   id: string
-  /** Verbatim from the server. */
+  /** Verbatim from the server (the id when it gave none). */
   name: string
-  type: 'FILE' | 'FOLDER'
+  /** null when the server did not say. */
+  type: 'FILE' | 'FOLDER' | null
   /** Bytes; null for folders. */
   size: number | null
   modifiedTime: string | null
@@ -25,9 +29,9 @@ export interface LsEntry {
 }
 
 const toEntry = (d: Dentry, names: string[]): LsEntry => ({
-  id: d.id,
-  name: d.name,
-  type: isFolder(d) ? 'FOLDER' : 'FILE',
+  id: d.id ?? '',
+  name: dentryName(d),
+  type: dentryKind(d) ?? null,
   size: isFolder(d) ? null : (d.size ?? null),
   modifiedTime: d.modifiedTime ?? null,
   path: names.join('/'),
@@ -35,25 +39,35 @@ const toEntry = (d: Dentry, names: string[]): LsEntry => ({
 
 export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsEntry[]> {
   ctx.reporter.phase('resolving credentials')
-  const { api, dispatcher, settings } = await connectApi(ctx, options)
-  const unionId = requireUnionId(settings.unionId)
-  const folderId = options.folderId ?? '0'
+  const connected = await connectApi(ctx, options)
+  const { api, dispatcher } = connected
   try {
+    const unionId = await connected.unionId()
+    let spaceId = options.spaceId
+    let folderId = options.folderId ?? '0'
+    if (options.ref) {
+      ctx.reporter.phase('resolving the link')
+      ;({ spaceId, dentryId: folderId } = await connected.resolve(options.ref))
+    }
+    if (spaceId === undefined) throw new UsageError('missing <spaceId> (or a link)', { code: 'MISSING_ARGUMENT' })
     if (folderId !== '0') {
       // `ls` of a file shows that file, like ls(1); the list API would only answer "not a folder".
-      const self = await api.getDentry(options.spaceId, folderId, unionId).catch((err: unknown) => {
+      const self = await api.getDentry(spaceId, folderId, unionId).catch((err: unknown) => {
         if (isPermissionDenied(err)) return undefined
         throw err
       })
-      if (self && !isFolder(self)) return [toEntry(self, [self.name])]
+      if (self && dentryKind(self) === 'FILE') return [toEntry({ id: folderId, ...self }, [dentryName({ id: folderId, ...self })])]
     }
     ctx.reporter.phase('listing')
-    const walked = await walkFolder(api, options.spaceId, folderId, unionId, {
+    const walked = await walkFolder(api, spaceId, folderId, unionId, {
       recursive: options.recursive,
       signal: ctx.signal,
       onListed: (n) => ctx.reporter.phase(`listing: ${n} entries`),
     })
     for (const f of walked.failures) ctx.reporter.note(`dtdl: cannot list ${printable(f.names.join('/'))}: ${f.error.message}`)
+    for (const e of walked.entries) {
+      if (e.unknownType) ctx.reporter.note(`dtdl: the listing does not say whether ${printable(e.names.join('/'))} is a file or a folder (no type)`)
+    }
     return walked.entries.map((e) => toEntry(e.dentry, e.names))
   } finally {
     await dispatcher.destroy().catch(() => {})

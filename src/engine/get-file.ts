@@ -4,13 +4,16 @@ import { downloadFile, type DownloadEvent, type DownloadResult } from './downloa
 import { streamFile } from './stream-download.js'
 import { namedTarget, resolveTargetPath } from './target-path.js'
 import { stat } from 'node:fs/promises'
-import { connectApi, lookupRemoteName, requireUnionId, signedDownloadInfo, type ApiContext, type StepReporter } from '../dingtalk/connect.js'
+import { connectApi, lookupRemoteName, refOf, signedDownloadInfo, type ApiContext, type ApiFlags, type StepReporter } from '../dingtalk/connect.js'
+import type { DentryRef } from '../dingtalk/dentry-ref.js'
 import { UsageError } from '../errors.js'
 import type { Writable } from 'node:stream'
 
-export interface GetOptions {
-  spaceId: string
-  dentryId: string
+export interface GetOptions extends ApiFlags {
+  /** The file: `ref` (a link's dentryUuid, or the ids), or spaceId + dentryId. */
+  spaceId?: string | undefined
+  dentryId?: string | undefined
+  ref?: DentryRef | undefined
   output?: string | undefined
   unionId?: string | undefined
   endpoint?: string | undefined
@@ -46,15 +49,20 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
   const early = named === undefined ? undefined : await existingResult(named, started)
   if (early) return early
   ctx.reporter.phase('resolving credentials')
-  const { api, dispatcher, settings } = await connectApi(ctx, options, options)
-  const unionId = requireUnionId(settings.unionId)
+  const connected = await connectApi(ctx, options, options)
+  const { api, dispatcher } = connected
   // --verbose says which CRC-64 runs: the native addon is optional, and a slow verify is the first question.
   if (ctx.log) ctx.reporter.note(`CRC-64: ${{ native: 'native addon (carry-less multiplication)', wasm: 'WebAssembly', js: 'JavaScript' }[crc64Implementation]}`)
   try {
+    const unionId = await connected.unionId()
+    if (options.ref?.kind === 'uuid') ctx.reporter.phase('resolving the link')
+    const { spaceId, dentryId } = await connected.resolve(refOf(options))
+    // What the name lookup learns (a file, its name) explains a later refusal of download info.
+    const seen: { knownFile?: boolean; name?: string } = {}
     const fetchInfo = signedDownloadInfo(api, unionId, options.preferIntranet, options.version)
-    const getDownloadInfo = () => fetchInfo(options)
+    const getDownloadInfo = () => fetchInfo({ spaceId, dentryId, ...seen })
     const common = {
-      request: { spaceId: options.spaceId, dentryId: options.dentryId, version: options.version ?? null },
+      request: { spaceId, dentryId, version: options.version ?? null },
       getDownloadInfo,
       dispatcher,
       retries: options.retries,
@@ -71,7 +79,7 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
       return await streamFile({ ...common, out: ctx.stdout })
     }
     ctx.reporter.phase('looking up the file')
-    const target = await resolveTargetPath(options.output, options.dentryId, () => lookupRemoteName(api, options.spaceId, options.dentryId, unionId))
+    const target = await resolveTargetPath(options.output, dentryId, () => lookupRemoteName(api, spaceId, dentryId, unionId, seen))
     if (target.usedFallbackName) {
       ctx.reporter.note(`the app may not read file details (Storage.File.Read), so the file is saved under its dentryId: ${target.path}`)
     }

@@ -1,6 +1,7 @@
 // Keeps the signed download info fresh: one refresh per expiry shared by every connection.
 import type { DownloadInfo } from '../dingtalk/client.js'
 
+/** Download info as the engine uses it: `resourceUrls` holds every URL to try, in order (see candidateUrls). */
 export interface SignedInfo extends DownloadInfo {
   /** Increases with each refresh, so a connection can tell whether its 403 is already dealt with. */
   generation: number
@@ -19,6 +20,18 @@ export function isNearExpiry(info: DownloadInfo, now: number): boolean {
   return now >= info.issuedAt + info.expirationSeconds * 1000 - expiryMarginMs(info.expirationSeconds)
 }
 
+/**
+ * Pure: the URLs to try, in order. With intranet URLs asked for (--intranet) and offered, they come first
+ * and the public ones follow, so the usual fallback (after repeated byte-less failures, the next URL)
+ * reaches the public ones when the intranet is unreachable; never asked for, they are never used.
+ */
+export function candidateUrls(info: Pick<DownloadInfo, 'resourceUrls' | 'internalResourceUrls' | 'preferIntranet'>): string[] {
+  if (info.preferIntranet !== true || info.internalResourceUrls.length === 0) return info.resourceUrls
+  return [...new Set([...info.internalResourceUrls, ...info.resourceUrls])]
+}
+
+const withCandidates = (info: DownloadInfo, generation: number): SignedInfo => ({ ...info, resourceUrls: candidateUrls(info), generation })
+
 export class SignedUrlSource {
   #current: SignedInfo
   #pending: Promise<SignedInfo> | undefined
@@ -27,7 +40,7 @@ export class SignedUrlSource {
   readonly #onRefresh: (reason: string) => void
 
   constructor(initial: DownloadInfo, fetchInfo: () => Promise<DownloadInfo>, onRefresh: (reason: string) => void) {
-    this.#current = { ...initial, generation: 0 }
+    this.#current = withCandidates(initial, 0)
     this.#fetch = fetchInfo
     this.#onRefresh = onRefresh
   }
@@ -54,7 +67,7 @@ export class SignedUrlSource {
     if (this.#current.generation > seenGeneration) return Promise.resolve(this.#current)
     this.#pending ??= this.#fetch().then(
       (info) => {
-        this.#current = { ...info, generation: this.#current.generation + 1 }
+        this.#current = withCandidates(info, this.#current.generation + 1)
         this.#refreshes++
         this.#pending = undefined
         this.#onRefresh(reason)

@@ -5,7 +5,7 @@ import type { FileInfo } from '../dingtalk/file-info.js'
 
 /** Pure: one aligned line per entry: TYPE  SIZE  MODIFIED  ID  PATH (folders end in "/"). */
 export function formatLs(entries: readonly LsEntry[]): string[] {
-  const rows = entries.map((e) => [e.type === 'FOLDER' ? 'folder' : 'file', e.size === null ? '-' : formatBytes(e.size), e.modifiedTime ?? '-', e.id, printable(e.path) + (e.type === 'FOLDER' ? '/' : '')])
+  const rows = entries.map((e) => [e.type === 'FOLDER' ? 'folder' : e.type === 'FILE' ? 'file' : '?', e.size === null ? '-' : formatBytes(e.size), e.modifiedTime ?? '-', e.id, printable(e.path) + (e.type === 'FOLDER' ? '/' : '')])
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)))
   // Sizes right-aligned so they line up by magnitude; the path last and unpadded.
   return rows.map((r) => [r[0]!.padEnd(widths[0]!), r[1]!.padStart(widths[1]!), r[2]!.padEnd(widths[2]!), r[3]!.padEnd(widths[3]!), r[4]].join('  '))
@@ -15,7 +15,7 @@ export function formatLs(entries: readonly LsEntry[]): string[] {
 export function formatInfo(info: FileInfo): string[] {
   const rows: [string, string][] = [
     ['name', info.name],
-    ['type', info.type],
+    ['type', info.storageDriver?.toUpperCase() === 'ALIDOC' ? 'online document (not downloadable)' : (info.type ?? '- (not given by the server)')],
     ['size', info.size === null ? '-' : `${info.size} bytes`],
     ['version', info.version === null ? '-' : String(info.version)],
     ['modified', info.modifiedTime ?? '-'],
@@ -23,6 +23,7 @@ export function formatInfo(info: FileInfo): string[] {
   ]
   if (info.download) {
     rows.push(['region', info.download.region], ['expires in', `${info.download.expirationSeconds} s`], ['hosts', info.download.hosts.join(', ')])
+    info.download.internalResourceUrls.forEach((u, i) => rows.push([`intranet url ${i + 1}`, u]))
     info.download.resourceUrls.forEach((u, i) => rows.push([`url ${i + 1}`, u]))
     for (const [k, v] of Object.entries(info.download.headers)) rows.push([`header ${k}`, v])
   }
