@@ -1,5 +1,5 @@
 // `dtdl spaces`: the knowledge bases (wiki workspaces) the operator can see, with the root node to list or fetch.
-import { connectApi, type ApiFlags, type CommandContext } from '../engine/get-file.js'
+import { connectApi, type ApiFlags, type ApiContext } from './connect.js'
 import { DtdlError, ExitCode } from '../errors.js'
 import type { Workspace } from './client.js'
 
@@ -23,7 +23,7 @@ const toEntry = (w: Workspace): SpaceEntry => ({
 /** Pure: the link people would copy for a node. */
 export const nodeLink = (dentryUuid: string): string => `https://alidocs.dingtalk.com/i/nodes/${encodeURIComponent(dentryUuid)}`
 
-export async function runSpaces(options: ApiFlags, ctx: Omit<CommandContext, 'stdout'>): Promise<SpaceEntry[]> {
+export async function runSpaces(options: ApiFlags, ctx: ApiContext): Promise<SpaceEntry[]> {
   ctx.reporter.phase('resolving credentials')
   const connected = await connectApi(ctx, options)
   try {
@@ -60,11 +60,4 @@ export function mergeSpaces(mine: Workspace | undefined, listed: readonly Worksp
     out.push(w)
   }
   return out
-}
-
-/** Pure: one aligned line per knowledge base: TYPE  ROOT NODE ID  NAME. */
-export function formatSpaces(spaces: readonly SpaceEntry[]): string[] {
-  const rows = spaces.map((s) => [s.type ?? '-', s.rootNodeId ?? '-', s.name ?? '-'])
-  const widths = [0, 1].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)))
-  return rows.map((r) => [r[0]!.padEnd(widths[0]!), r[1]!.padEnd(widths[1]!), r[2]].join('  '))
 }

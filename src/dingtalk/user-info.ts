@@ -1,5 +1,5 @@
 // `dtdl user <userid|mobile>`: who that is (name, userid, unionId), looked up once through oapi and cached.
-import { connectApi, type CommandContext } from '../engine/get-file.js'
+import { connectApi, type ApiContext } from './connect.js'
 import { lookupUser } from './operator.js'
 
 export interface UserOptions {
@@ -24,7 +24,7 @@ export interface UserInfo {
  */
 export const looksLikeMobile = (text: string): boolean => /^1\d{10}$/.test(text) || /^\+\d[\d-]{5,19}$/.test(text)
 
-export async function runUser(options: UserOptions, ctx: Omit<CommandContext, 'stdout'>): Promise<UserInfo> {
+export async function runUser(options: UserOptions, ctx: ApiContext): Promise<UserInfo> {
   ctx.reporter.phase('looking up the user')
   const connected = await connectApi(ctx, { endpoint: options.endpoint })
   try {

@@ -1,7 +1,6 @@
 // `dtdl versions`: every version of a file, newest first, paging through the versions API.
-import { connectApi, refOf, type ApiFlags, type CommandContext } from '../engine/get-file.js'
+import { connectApi, refOf, type ApiFlags, type ApiContext } from './connect.js'
 import { DtdlError, ExitCode } from '../errors.js'
-import { formatBytes } from '../output/format.js'
 import type { DentryRef } from './dentry-ref.js'
 
 export interface VersionsOptions extends ApiFlags {
@@ -24,7 +23,7 @@ export interface VersionsResult {
   versions: VersionEntry[]
 }
 
-export async function runVersions(options: VersionsOptions, ctx: Omit<CommandContext, 'stdout'>): Promise<VersionsResult> {
+export async function runVersions(options: VersionsOptions, ctx: ApiContext): Promise<VersionsResult> {
   ctx.reporter.phase('resolving credentials')
   const connected = await connectApi(ctx, options)
   try {
@@ -54,11 +53,4 @@ export async function runVersions(options: VersionsOptions, ctx: Omit<CommandCon
 /** Pure: newest first (the API's order, made sure of), versions without a number last. */
 export function sortVersions(versions: readonly VersionEntry[]): VersionEntry[] {
   return [...versions].sort((a, b) => (b.version ?? -Infinity) - (a.version ?? -Infinity))
-}
-
-/** Pure: one aligned line per version: VERSION  SIZE  MODIFIED  MODIFIER. */
-export function formatVersions(versions: readonly VersionEntry[]): string[] {
-  const rows = versions.map((v) => [v.version === null ? '?' : `v${v.version}`, v.size === null ? '-' : formatBytes(v.size), v.modifiedTime ?? '-', v.modifierId ?? '-'])
-  const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)))
-  return rows.map((r) => [r[0]!.padEnd(widths[0]!), r[1]!.padStart(widths[1]!), r[2]!.padEnd(widths[2]!), r[3]].join('  '))
 }

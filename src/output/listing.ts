@@ -1,7 +1,10 @@
-// How `dtdl ls` and `dtdl info` show their answers to people: aligned columns, control characters escaped.
+// How `dtdl ls`, `info`, `versions`, `spaces` and `user` show their answers to people: aligned columns, control characters escaped.
 import { formatBytes } from './format.js'
 import { printable, type LsEntry } from '../dingtalk/list.js'
 import type { FileInfo } from '../dingtalk/file-info.js'
+import type { VersionEntry } from '../dingtalk/versions.js'
+import type { SpaceEntry } from '../dingtalk/spaces.js'
+import type { UserInfo } from '../dingtalk/user-info.js'
 
 /** Pure: one aligned line per entry: TYPE  SIZE  MODIFIED  ID  PATH (folders end in "/"). */
 export function formatLs(entries: readonly LsEntry[]): string[] {
@@ -29,4 +32,23 @@ export function formatInfo(info: FileInfo): string[] {
   }
   const width = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`)
+}
+
+/** Pure: one aligned line per version: VERSION  SIZE  MODIFIED  MODIFIER. */
+export function formatVersions(versions: readonly VersionEntry[]): string[] {
+  const rows = versions.map((v) => [v.version === null ? '?' : `v${v.version}`, v.size === null ? '-' : formatBytes(v.size), v.modifiedTime ?? '-', v.modifierId ?? '-'])
+  const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)))
+  return rows.map((r) => [r[0]!.padEnd(widths[0]!), r[1]!.padStart(widths[1]!), r[2]!.padEnd(widths[2]!), r[3]].join('  '))
+}
+
+/** Pure: one aligned line per knowledge base: TYPE  ROOT NODE ID  NAME. */
+export function formatSpaces(spaces: readonly SpaceEntry[]): string[] {
+  const rows = spaces.map((s) => [s.type ?? '-', s.rootNodeId ?? '-', s.name ?? '-'])
+  const widths = [0, 1].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)))
+  return rows.map((r) => [r[0]!.padEnd(widths[0]!), r[1]!.padEnd(widths[1]!), r[2]].join('  '))
+}
+
+/** Pure: `dtdl user`: aligned key/value lines. */
+export function formatUser(user: UserInfo): string[] {
+  return [`name     ${user.name ?? '-'}`, `userid   ${user.userId}`, `unionId  ${user.unionId}`]
 }
