@@ -6,6 +6,9 @@ import { commander, say, toDtdlError, watchOutputs, type Command } from './comma
 import { declareGet } from './commands/get.js'
 import { declareLs } from './commands/ls.js'
 import { declareInfo } from './commands/info.js'
+import { declareVersions } from './commands/versions.js'
+import { declareSpaces } from './commands/spaces.js'
+import { declareUser } from './commands/user.js'
 import { declareConfig } from './commands/config.js'
 import { declareEmulator } from './commands/emulator.js'
 import { keepWasmOnBaselineCompiler } from './http/dispatcher.js'
@@ -32,6 +35,8 @@ Examples:
   $ export DINGTALK_APP_KEY=... DINGTALK_APP_SECRET=... DINGTALK_UNION_ID=...
   $ dtdl get <spaceId> <dentryId>                  save under the file's own name
   $ dtdl get <spaceId> <dentryId> -o big.iso -c 8  eight connections, resumable
+  $ dtdl get https://alidocs.dingtalk.com/i/nodes/<dentryUuid>   by a link copied from DingTalk
+  $ dtdl spaces                                    knowledge bases, with the rootNodeId to ls or get -r
   $ dtdl emulator                                  try it offline against a local emulator
 
 Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remote/network,
@@ -40,6 +45,9 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remot
   declareGet(program)
   declareLs(program)
   declareInfo(program)
+  declareVersions(program)
+  declareSpaces(program)
+  declareUser(program)
   declareConfig(program)
   declareEmulator(program)
   return program

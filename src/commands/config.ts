@@ -2,7 +2,7 @@
 import { print, readStdin, type Command } from './shell.js'
 
 export function declareConfig(program: Command): void {
-  const config = program.command('config').description('read and change settings (token, appKey, appSecret, unionId, endpoint)')
+  const config = program.command('config').description('read and change settings (token, appKey, appSecret, unionId, userId, endpoint)')
   config.addHelpText(
     'after',
     `

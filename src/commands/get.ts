@@ -1,6 +1,7 @@
 // `dtdl get`: one file, a folder with -r, or a list with -i; its options, help, and what it prints.
 import { UsageError } from '../errors.js'
-import { addFileApiOptions, collect, commander, fileApiFlags, intOption, parseLimitRate, print, progressModeFor, readStdin, runWithShell, say, type Command, type OutputFlags } from './shell.js'
+import { parseFileArgs } from '../dingtalk/dentry-ref.js'
+import { addFileApiOptions, collect, commander, fileApiFlags, operatorFlags, intOption, parseLimitRate, print, progressModeFor, readStdin, runWithShell, say, type Command, type OutputFlags } from './shell.js'
 
 const { Option } = commander
 
@@ -19,8 +20,12 @@ Folders (-r):
   ** across folders, ? one character; a pattern without / matches at any depth, and a pattern that
   matches a folder matches everything in it. A file is taken if it matches any --include (or none is
   given) and no --exclude.
+Links:
+  Wherever a file or folder is named, a link copied from DingTalk
+  (https://alidocs.dingtalk.com/i/nodes/<dentryUuid>, any ?query or #fragment) or the bare dentryUuid
+  stands for <spaceId> <dentryId>; it is resolved once (queryDentryId) and remembered in the config store.
 Input files (-i):
-  One "<spaceId> <dentryId> [output]" per line; blank lines and lines starting with # are skipped. The
+  One "<spaceId> <dentryId> [output]" or "<link-or-dentryUuid> [output]" per line; blank lines and lines starting with # are skipped. The
   output is the rest of the line, spaces included ("..." around it is optional); without it the file's
   own name. With -o <dir>, relative outputs are taken inside <dir>. A bad line is reported as
   "line N: ..." and the other lines still run; a line whose target an earlier line already has fails
@@ -48,6 +53,7 @@ Batches (-r, -i):
 
 Examples:
   $ dtdl get 123456 7890123 -u $UNION_ID                 save as the file's own name
+  $ dtdl get 'https://alidocs.dingtalk.com/i/nodes/R1zk...' --user-id manager4220   by link, as a userid
   $ dtdl get 123456 7890123 -o backups/ -c 8             into backups/, 8 connections
   $ dtdl get 123456 7890123 -o db.tar --version 3 --json  version 3, JSON result
   $ dtdl get 123456 4455 -r -o mirror/ --exclude '*.tmp'  a folder's contents into mirror/
@@ -59,9 +65,9 @@ export function declareGet(program: Command): void {
     program
       .command('get')
       .description('download one file; a whole folder with -r; a list of files with -i')
-      .usage('[options] <spaceId> <dentryId>\n       dtdl get [options] -i <file>')
-      // Optional here only so -i can go without them; the action insists on both otherwise.
-      .argument('[spaceId]', 'the storage space id')
+      .usage('[options] <spaceId> <dentryId>\n       dtdl get [options] <link-or-dentryUuid>\n       dtdl get [options] -i <file>')
+      // Optional here only so -i and links can go without them; the action insists otherwise.
+      .argument('[spaceId]', 'the storage space id, or a link (https://alidocs.dingtalk.com/i/nodes/...) or dentryUuid')
       .argument('[dentryId]', 'the file (dentry) id; with -r a folder id ("0" = the space root)'),
   )
     .option('-o, --output <path>', 'target file, or an existing directory to save into (default: the file name, here)')
@@ -101,9 +107,10 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
   if (o.sha256File !== undefined) throw new UsageError('--sha256-file applies to -r and -i', { code: 'BAD_OPTION', hint: 'for one file, pass --sha256 <hex>' })
   if (o.skipExisting && o.output === '-') throw new UsageError('--skip-existing needs a file target, not -o -', { code: 'BAD_OPTION' })
   if (o.skipExisting && o.force) throw new UsageError('--skip-existing and --force contradict each other', { code: 'BAD_OPTION', hint: 'keep one of them' })
-  if (spaceId === undefined || dentryId === undefined) {
-    throw new UsageError('missing <spaceId> <dentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <dentryId>, or dtdl get -i <file>' })
+  if (spaceId === undefined) {
+    throw new UsageError('missing <spaceId> <dentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <dentryId>, dtdl get <link>, or dtdl get -i <file>' })
   }
+  const ref = parseFileArgs(spaceId, dentryId, '<spaceId> <dentryId>, or a link')
   if (o.sha256 !== undefined && !/^[0-9a-f]{64}$/i.test(String(o.sha256))) {
     throw new UsageError('--sha256 must be 64 hex digits', { code: 'BAD_OPTION' })
   }
@@ -118,8 +125,7 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
     (ctx) =>
       runGet(
         {
-          spaceId,
-          dentryId,
+          ref,
           output: o.output as string | undefined,
           ...fileApiFlags(o),
           connections: o.connections as number | undefined,
@@ -174,7 +180,8 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
   const exclude = (o.exclude as string[] | undefined) ?? []
   if (o.recursive && inputFile !== undefined) throw new UsageError('-r and -i do not go together', { code: 'BAD_OPTION', hint: 'list folders with -r one at a time' })
   if (inputFile !== undefined && spaceId !== undefined) throw new UsageError('-i takes the ids from the file: give no <spaceId> <dentryId>', { code: 'BAD_OPTION' })
-  if (o.recursive && (spaceId === undefined || dentryId === undefined)) throw new UsageError('missing <spaceId> <folderDentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <folderDentryId> -r' })
+  if (o.recursive && spaceId === undefined) throw new UsageError('missing <spaceId> <folderDentryId>', { code: 'MISSING_ARGUMENT', hint: 'dtdl get <spaceId> <folderDentryId> -r, or dtdl get <link> -r' })
+  const folder = o.recursive ? parseFileArgs(spaceId, dentryId, '<spaceId> <folderDentryId>, or a link') : undefined
   if (inputFile !== undefined && (include.length > 0 || exclude.length > 0 || o.delete)) throw new UsageError('--include, --exclude and --delete apply to -r only', { code: 'BAD_OPTION' })
   if (o.recursive && o.skipExisting) throw new UsageError('--skip-existing applies to get and -i; -r already skips files its sync state shows unchanged', { code: 'BAD_OPTION', hint: 'drop --skip-existing' })
   if (o.skipExisting && o.force) throw new UsageError('--skip-existing and --force contradict each other', { code: 'BAD_OPTION', hint: 'keep one of them' })
@@ -206,13 +213,12 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
     (ctx) =>
       runBatchGet(
         {
-          source: inputFile !== undefined ? { kind: 'input', path: inputFile } : { kind: 'folder', spaceId: spaceId!, dentryId: dentryId! },
+          source: folder !== undefined ? { kind: 'folder', ref: folder } : { kind: 'input', path: inputFile! },
           output: o.output as string | undefined,
           filters: { include, exclude },
           jobs: o.jobs as number | undefined,
           connections: o.connections as number | undefined,
-          unionId: o.unionId as string | undefined,
-          endpoint: o.endpoint as string | undefined,
+          ...operatorFlags(o),
           preferIntranet: o.intranet as boolean | undefined,
           retries: o.retries as number,
           stallTimeoutMs: (o.stallTimeout as number) * 1000,

@@ -1,4 +1,5 @@
 // `dtdl info`: a file's metadata and download info, secrets masked unless asked.
+import { parseFileArgs } from '../dingtalk/dentry-ref.js'
 import { addFileApiOptions, fileApiFlags, print, runWithShell, type Command, type OutputFlags } from './shell.js'
 
 export function declareInfo(program: Command): void {
@@ -6,14 +7,16 @@ export function declareInfo(program: Command): void {
     program
       .command('info')
       .description("show a file's metadata and download info (region, hosts, expiry); secrets masked")
-      .argument('<spaceId>', 'the storage space id')
-      .argument('<dentryId>', 'the file (dentry) id'),
+      .usage('[options] <spaceId> <dentryId>\n       dtdl info [options] <link-or-dentryUuid>')
+      .argument('<spaceId>', 'the storage space id, or a link (https://alidocs.dingtalk.com/i/nodes/...) or dentryUuid')
+      .argument('[dentryId]', 'the file (dentry) id (not with a link)'),
   )
     .option('--show-secrets', 'print the signed URLs and headers in full (they grant access for a while)')
     .option('--json', 'print one JSON object on stdout')
     .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
-    .action(async (spaceId: string, dentryId: string, o: Record<string, unknown>) => {
+    .action(async (spaceId: string, dentryId: string | undefined, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
+      const ref = parseFileArgs(spaceId, dentryId, '<spaceId> <dentryId>, or a link')
       const { runInfo } = await import('../dingtalk/file-info.js')
       const { formatInfo } = await import('../output/listing.js')
       await runWithShell(
@@ -21,8 +24,7 @@ export function declareInfo(program: Command): void {
         (ctx) =>
           runInfo(
             {
-              spaceId,
-              dentryId,
+              ref,
               ...fileApiFlags(o),
               showSecrets: Boolean(o.showSecrets),
             },

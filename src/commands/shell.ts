@@ -186,20 +186,34 @@ export async function parseLimitRate(value: unknown): Promise<number | undefined
   return rate
 }
 
-/** The API flags get and info share: who asks, where, which version, intranet or not. */
-export function addFileApiOptions(command: Command): Command {
+/** Who asks (three ways to say it) and where: every API command takes these. */
+export function addOperatorOptions(command: Command): Command {
   return command
     .option('-u, --union-id <id>', "the operator's unionId (or DINGTALK_UNION_ID, or config unionId)")
+    .option('--user-id <userid>', "the operator's userid, looked up once (or DINGTALK_USER_ID, or config userId)")
+    .option('--mobile <number>', "the operator's mobile number, looked up once")
+    .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint); the user lookups use it too unless DTDL_OAPI_ENDPOINT is set')
+}
+
+/** The operator flags' values, as the commands take them. */
+export const operatorFlags = (o: Record<string, unknown>) => ({
+  unionId: o.unionId as string | undefined,
+  userId: o.userId as string | undefined,
+  mobile: o.mobile as string | undefined,
+  endpoint: o.endpoint as string | undefined,
+})
+
+/** The API flags get and info share: who asks, where, which version, intranet or not. */
+export function addFileApiOptions(command: Command): Command {
+  return addOperatorOptions(command)
     .addOption(new Option('--version <n>', 'file version (integer >= 1)').argParser(intOption('--version', 1)))
-    .option('--intranet', 'ask for intranet resource URLs (option.preferIntranet = true)')
+    .option('--intranet', 'try the intranet resource URLs first when DingTalk offers them (option.preferIntranet = true)')
     .option('--no-intranet', 'ask for public resource URLs (option.preferIntranet = false)')
-    .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint)')
 }
 
 /** Those flags' values, as the commands take them. */
 export const fileApiFlags = (o: Record<string, unknown>) => ({
-  unionId: o.unionId as string | undefined,
-  endpoint: o.endpoint as string | undefined,
+  ...operatorFlags(o),
   version: o.version as number | undefined,
   preferIntranet: o.intranet as boolean | undefined,
 })
