@@ -9,6 +9,7 @@ import { readErrorBody } from '../../src/dingtalk/client.js'
 import { dentryKind, missingFields } from '../../src/dingtalk/folder-walk.js'
 import { looksLikeMobile } from '../../src/dingtalk/user-info.js'
 import { DtdlError } from '../../src/errors.js'
+import { parseInputFile } from '../../src/batch/input-file.js'
 
 const UUID = 'R1zknDm0WR6XzZ4Lt1Q7MNEyWBQEx5rG'
 
@@ -174,4 +175,23 @@ describe('caches', () => {
     ['0123456789', false],
     ['267848355426183616', false],
   ])('looksLikeMobile(%j) is %s', (text, expected) => expect(looksLikeMobile(text)).toBe(expected))
+})
+
+describe('parseInputFile: lines that name the file by a link or dentryUuid', () => {
+  it.each<[string, string, ReturnType<typeof parseInputFile>]>([
+    ['a link', `https://alidocs.dingtalk.com/i/nodes/${UUID}?x=1`, { entries: [{ line: 1, spaceId: '', dentryId: '', dentryUuid: UUID }], errors: [] }],
+    ['a link and an output with spaces', `https://alidocs.dingtalk.com/i/nodes/${UUID}  my file.pdf`, { entries: [{ line: 1, spaceId: '', dentryId: '', dentryUuid: UUID, output: 'my file.pdf' }], errors: [] }],
+    ['a dentryUuid and a quoted output', `${UUID} " padded "`, { entries: [{ line: 1, spaceId: '', dentryId: '', dentryUuid: UUID, output: ' padded ' }], errors: [] }],
+    ['ids still work beside them', `123 456 out\n${UUID}`, { entries: [{ line: 1, spaceId: '123', dentryId: '456', output: 'out' }, { line: 2, spaceId: '', dentryId: '', dentryUuid: UUID }], errors: [] }],
+    ['an output of "!x" is just a name', `123 456 !x`, { entries: [{ line: 1, spaceId: '123', dentryId: '456', output: '!x' }], errors: [] }],
+  ])('%s', (_name, text, expected) => expect(parseInputFile(text)).toEqual(expected))
+
+  it('a short share link fails its line with the advice of what to copy; the others stay', () => {
+    const r = parseInputFile(`123 456\nhttps://alidocs.dingtalk.com/i/p/abc\n${UUID} "unclosed`)
+    expect(r.entries.map((e) => e.line)).toEqual([1])
+    expect(r.errors.map((e) => e.line)).toEqual([2, 3])
+    expect(r.errors[0]!.message).toMatch(/short share link/)
+    expect(r.errors[0]!.hint).toMatch(/\/i\/nodes\//)
+    expect(r.errors[1]!.message).toMatch(/no closing quote/)
+  })
 })
