@@ -1,7 +1,8 @@
 // The shell around the core: argv in, exit code out. Each command declares itself in src/commands/; this file
 // puts them together and turns what commander throws into exit codes.
 import { readFileSync } from 'node:fs'
-import { ExitCode, formatError } from './errors.js'
+import { ExitCode, UsageError, formatError } from './errors.js'
+import { formatParseError, helpCommandFor } from './commands/parse-errors.js'
 import { commander, say, toDtdlError, watchOutputs, type Command } from './commands/shell.js'
 import { declareGet } from './commands/get.js'
 import { declareLs } from './commands/ls.js'
@@ -11,6 +12,7 @@ import { declareSpaces } from './commands/spaces.js'
 import { declareUser } from './commands/user.js'
 import { declareConfig } from './commands/config.js'
 import { declareEmulator } from './commands/emulator.js'
+import { declareCompletion } from './commands/completion.js'
 import { keepWasmOnBaselineCompiler } from './http/dispatcher.js'
 
 const { Command: CommandClass, CommanderError } = commander
@@ -25,9 +27,10 @@ function buildProgram(): Command {
     .version(pkg.version, '-V, --version', 'print the version of dtdl')
     // `dtdl get ... --version 3` is the file version; only `dtdl --version` is dtdl's own.
     .enablePositionalOptions()
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
+    // Parse errors are printed once, as one `dtdl: ...` line, by main() below: commander's own two or
+    // three lines (message, suggestion, "run with --help") are kept quiet. Subcommands inherit this.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s), outputError: () => {} })
     .addHelpText(
       'after',
       `
@@ -50,6 +53,7 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remot
   declareUser(program)
   declareConfig(program)
   declareEmulator(program)
+  declareCompletion(program)
   return program
 }
 
@@ -58,12 +62,20 @@ export async function main(argv: string[]): Promise<void> {
   // A reader that goes away (`dtdl ls ... | head`, `dtdl get -r ... 2>&1 | head`) is not an error.
   watchOutputs()
   const program = buildProgram()
+  const commands = new Map(program.commands.map((c) => [c.name(), c.commands.map((s) => s.name())]))
   try {
+    // `dtdl help nonexist` would print the main help and succeed: a typo there is an error like any other.
+    const [first, second] = argv.slice(2)
+    if (first === 'help' && second !== undefined && !commands.has(second)) {
+      throw new UsageError(`unknown command ${second}`, { code: 'UNKNOWN_COMMAND', hint: `the commands are ${[...commands.keys()].join(', ')}` })
+    }
     await program.parseAsync(argv)
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version end with exit 0; every parse error (unknown flag, missing argument) is a usage error.
-      process.exitCode = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : ExitCode.usage
+      const ok = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+      if (!ok) say(formatParseError(err.message, helpCommandFor(argv.slice(2), commands)))
+      process.exitCode = ok ? 0 : ExitCode.usage
       return
     }
     const e = toDtdlError(err)

@@ -10,6 +10,8 @@ export const ExitCode = {
   remote: 5,
   integrity: 6,
   fileSystem: 7,
+  /** --max-time ran out (curl's number for the same thing); what was downloaded is kept. */
+  timeout: 28,
   interrupted: 130,
   /** The reader of stdout or stderr went away (`| head`): what a process ended by SIGPIPE reports (128 + 13). */
   outputClosed: 141,
@@ -105,6 +107,14 @@ export class OutputClosedError extends DtdlError {
   override name = 'OutputClosedError'
   constructor(stream: 'stdout' | 'stderr', options: DtdlErrorOptions = {}) {
     super('OUTPUT_CLOSED', ExitCode.outputClosed, `the reader of ${stream} closed it`, options)
+  }
+}
+
+/** --max-time ran out: the whole command is stopped like an interrupt, what was downloaded is kept. */
+export class MaxTimeError extends DtdlError {
+  override name = 'MaxTimeError'
+  constructor(seconds: number) {
+    super('MAX_TIME', ExitCode.timeout, `--max-time ${seconds}s ran out; what was downloaded is kept`, { hint: 'run the same command again to resume, or raise --max-time' })
   }
 }
 

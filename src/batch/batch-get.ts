@@ -9,9 +9,10 @@ import { parseInputFile, type InputEntry } from './input-file.js'
 import { matchSha256List, parseSha256List, type Sha256ListEntry } from './sha256-list.js'
 import { cleanName, compileFilters, planMirror, type PathFilters, type RemoteNode } from './mirror-plan.js'
 import { checkOutput, isInside, joinInside, namedTarget, resolveTargetPath, sanitizeFileName } from '../engine/target-path.js'
-import { checkCreatableDir, checkFileTarget } from '../engine/target-check.js'
+import { checkCreatableDir, checkFileTarget, checkWritableDir } from '../engine/target-check.js'
 import { dryRunResult, fromFailedItem, fromSyncAction, type DryRunAction, type DryRunResult } from './dry-run.js'
 import { openMirrorSync } from './mirror-sync.js'
+import { prepareDirectory, type DirPolicy } from '../engine/output-dir.js'
 import { connectApi, isPermissionDenied, signedDownloadInfo, type ApiContext, type ApiFlags, type StepReporter } from '../dingtalk/connect.js'
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
 import type { ResolvedRef } from '../dingtalk/resolve-link.js'
@@ -33,6 +34,10 @@ export interface BatchGetOptions extends ApiFlags {
   archiveWaitMs?: number | undefined
   limitRate?: number | undefined
   force?: boolean | undefined
+  /** --connect-timeout in ms (undici's default 10 s when absent). */
+  connectTimeoutMs?: number | undefined
+  /** --create-dirs: make a missing -i -o base, -i line directories and the parents of -r's -o. */
+  createDirs?: boolean | undefined
   /** How long each file waits for another dtdl writing the same target (ms). */
   lockWaitMs?: number | undefined
   /** --sha256-file: sha256sum lines, paths relative to the mirror (-r) or the current directory (-i). */
@@ -185,6 +190,9 @@ function previewItems(items: readonly InputItem[]): DryRunAction[] {
 async function planFolder(api: DingTalkApi, unionId: string, spaceId: string, dentryId: string, options: BatchGetOptions, ctx: BatchGetContext): Promise<PlannedBatch> {
   // Before any request: a mirror that cannot be written costs no API call.
   await checkCreatableDir(options.output ?? '.')
+  // The mirror's root is part of the copy (like `cp -r folder/. dir`) and is made; the directory it goes
+  // into must exist, unless --create-dirs.
+  if (options.output !== undefined && !options.createDirs && !(await stat(options.output).then(() => true, () => false))) await checkWritableDir(dirname(resolve(options.output)))
   const { top, rootId, nodes, unlisted, reported, listNotes, dir } = await listSource(api, unionId, spaceId, dentryId, options.output, ctx)
   const plan = planMirror(rootId, nodes, options.filters)
   // Unfiltered, for the sync state: a file the filters leave out is not gone from the remote.
@@ -343,15 +351,10 @@ async function planInputFile(
 
   const base = options.output
   const inputName = options.source.kind === 'input' ? (options.source.path === '-' ? 'stdin' : options.source.path) : 'the list'
-  if (base !== undefined && !options.dryRun) {
-    try {
-      await mkdir(base, { recursive: true })
-    } catch (err) {
-      throw toFileSystemError(err, base, 'create the directory')
-    }
-  }
-  // --dry-run creates nothing: a missing -o directory stands in for the one a real run would create.
-  const baseMissing = base !== undefined && options.dryRun === true && !(await stat(base).then((s) => s.isDirectory(), () => false))
+  const dirs: DirPolicy = { createDirs: options.createDirs, dryRun: options.dryRun }
+  // -o must exist unless --create-dirs; --dry-run creates nothing: a missing -o directory it would make
+  // stands in for the one a real run would create.
+  const baseMissing = base !== undefined && (await prepareDirectory(base, dirs)) === 'pretend'
   ctx.reporter.phase(`looking up ${parsed.entries.length} file${parsed.entries.length === 1 ? '' : 's'}`)
   const resolved: InputItem[] = new Array(parsed.entries.length)
   let next = 0
@@ -359,7 +362,7 @@ async function planInputFile(
     while (next < parsed.entries.length && !ctx.signal.aborted) {
       const index = next++
       const entry = parsed.entries[index]!
-      resolved[index] = (await resolveExisting(entry, base, options)) ?? (await resolveLine(api, unionId, entry, base, inputName, resolveRef, baseMissing))
+      resolved[index] = (await resolveExisting(entry, base, options)) ?? (await resolveLine(api, unionId, entry, base, inputName, resolveRef, baseMissing, dirs))
     }
   }
   await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, parsed.entries.length)) }, lookup))
@@ -403,13 +406,14 @@ async function resolveLine(
   base: string | undefined,
   inputName: string,
   resolveRef: (ref: DentryRef) => Promise<ResolvedRef>,
-  baseMissing = false,
+  baseMissing: boolean,
+  dirs: DirPolicy,
 ): Promise<BatchItem & { line: number }> {
   const item: BatchItem & { line: number } = { path: null, spaceId: entry.spaceId, dentryId: entry.dentryId, line: entry.line }
   try {
     const output = entry.output === undefined ? base : base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output)
     // Before the lookup: a line that cannot be written costs no API call.
-    await checkOutput(output)
+    await checkOutput(output, dirs)
     if (entry.dentryUuid !== undefined) {
       const ids = await resolveRef({ kind: 'uuid', dentryUuid: entry.dentryUuid })
       item.spaceId = ids.spaceId
@@ -431,7 +435,7 @@ async function resolveLine(
     const target =
       baseMissing && output === base
         ? { path: joinInside(base!, sanitizeFileName(remoteName ?? item.dentryId, sanitizeFileName(item.dentryId))) }
-        : await resolveTargetPath(output, item.dentryId, async () => remoteName)
+        : await resolveTargetPath(output, item.dentryId, async () => remoteName, dirs)
     item.target = target.path
     item.path = target.path
     item.size = dentry?.size

@@ -1,17 +1,18 @@
 // `dtdl get`: one file, a folder with -r, or a list with -i; its options, help, and what it prints.
 import { UsageError } from '../errors.js'
 import { parseFileArgs } from '../dingtalk/dentry-ref.js'
-import { addFileApiOptions, collect, commander, fileApiFlags, operatorFlags, intOption, parseLimitRate, print, progressModeFor, readStdin, runWithShell, say, type Command, type OutputFlags } from './shell.js'
+import { addFileApiOptions, collect, commander, fileApiFlags, operatorFlags, intOption, secondsOption, parseLimitRate, print, progressModeFor, readStdin, runWithShell, say, type Command, type OutputFlags } from './shell.js'
 
 const { Option } = commander
 
 const GET_HELP = `
 Folders (-r):
-  The folder's contents go into -o <dir> (created if missing, like \`cp -r folder/. dir\`); without -o,
-  into ./<folder name>. A file id with -r lands in that directory alone. Names from the server are made
-  safe (no separators, "..", control characters or names Windows cannot hold; colliding names get " (2)"
-  by dentryId order) and nothing is written outside the directory. A file already there and identical
-  is skipped; an interrupted run, re-run, resumes; a local file that differs needs --force.
+  The folder's contents go into -o <dir> (made if missing, like \`cp -r folder/. dir\`; the directory
+  it is in must exist, unless --create-dirs); without -o, into ./<folder name>. A file id with -r lands
+  in that directory alone. Names from the server are made safe (no separators, "..", control
+  characters or names Windows cannot hold; colliding names get " (2)" by dentryId order) and nothing
+  is written outside the directory. A file already there and identical is skipped; an interrupted
+  run, re-run, resumes; a local file that differs needs --force.
   A sync state (<dir>/.dtdl-sync-<hex>.json) remembers what dtdl placed: a re-run skips files whose
   listing and local size/mtime are unchanged without any download call, fetches changed ones again, and
   with --delete removes files it placed that are gone from the remote. --dry-run (also -i) prints
@@ -27,10 +28,11 @@ Links:
 Input files (-i):
   One "<spaceId> <dentryId> [output]" or "<link-or-dentryUuid> [output]" per line; blank lines and lines starting with # are skipped. The
   output is the rest of the line, spaces included ("..." around it is optional); without it the file's
-  own name. With -o <dir>, relative outputs are taken inside <dir>. A bad line is reported as
-  "line N: ..." and the other lines still run; a line whose target an earlier line already has fails
-  as "line N: same target as line M". An indented "  sha256=<hex>" line below an entry (aria2's
-  convention for per-entry options) gives that file's SHA-256.
+  own name. With -o <dir>, relative outputs are taken inside <dir>; <dir> and each line's directory
+  must exist, unless --create-dirs. A bad line is reported as "line N: ..." and the other lines still
+  run; a line whose target an earlier line already has fails as "line N: same target as line M". An
+  indented "  sha256=<hex>" line below an entry (aria2's convention for per-entry options) gives that
+  file's SHA-256.
 Checksums (--sha256, --sha256-file):
   Every SHA-256 given is checked on every path: a fresh or resumed download, and a file already up to
   date (then a mismatch exits 6 and keeps the file, since its size and CRC-64 match the remote: the
@@ -40,7 +42,8 @@ Checksums (--sha256, --sha256-file):
   list does not name are checked by size and CRC-64 and the run says how many; "checked" in --json
   lists what was checked, file by file.
 Batches (-r, -i):
-  -j files at a time; each uses -c connections if given, else by size up to floor(16 / jobs).
+  -j files at a time; each uses -c connections if given, else by size (up to 8) within
+  floor(16 / min(jobs, files)), the maxConnectionsPerFile of --json.
   --limit-rate caps the whole batch: one budget shared by every file in flight. A failed file does
   not stop the others; the exit code is the worst file's by severity: 130 > 6 > 7 > 5 > 3 > 4 > 2 >
   1 > 0. --json prints
@@ -58,6 +61,8 @@ Examples:
   $ dtdl get 123456 7890123 -o db.tar --version 3 --json  version 3, JSON result
   $ dtdl get 123456 4455 -r -o mirror/ --exclude '*.tmp'  a folder's contents into mirror/
   $ dtdl get -i list.txt -j 8                             every file list.txt names, 8 at a time
+  $ dtdl get 123456 7890123 -o new/dir/ --create-dirs     into a directory made for it
+  $ dtdl get 123456 7890123 -m 600                        at most 10 minutes (exit 28; run again to resume)
 Interrupted? Run the same command again: it resumes.`
 
 export function declareGet(program: Command): void {
@@ -80,10 +85,13 @@ export function declareGet(program: Command): void {
     .option('--sha256-file <path>', "with -r/-i: SHA-256s in sha256sum's format (see 'Checksums' below)")
     .option('--limit-rate <rate>', 'overall speed cap across connections, e.g. 500K, 10M (bytes per second)')
     .option('-f, --force', 'replace an existing target that differs from the remote file')
+    .option('--create-dirs', 'create missing directories of -o and of -i lines (else a missing one is an error)')
     .option('--json', 'print one JSON object with the result on stdout')
     .option('-q, --quiet', 'print nothing on success, only the error on failure')
     .option('--no-progress', 'no progress bar or periodic progress lines')
-    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .option('-v, --verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .addOption(new Option('--connect-timeout <seconds>', 'give up a connection attempt after this long (default 10; it is retried)').argParser(secondsOption('--connect-timeout')))
+    .addOption(new Option('-m, --max-time <seconds>', 'stop the whole command after this long: exit 28, what was downloaded is kept').argParser(secondsOption('--max-time')))
     .option('-r, --recursive', "download a folder and everything below it (see 'Folders' below)")
     .option('-i, --input-file <path>', "download the files a list names, one batch (see 'Input files' below); - reads stdin")
     .addOption(new Option('-j, --jobs <n>', 'with -r/-i: files at a time, 1-16 (default: 4)').argParser(intOption('--jobs', 1, 16)))
@@ -135,6 +143,9 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
           sha256: o.sha256 as string | undefined,
           limitRate,
           force: Boolean(o.force),
+          createDirs: Boolean(o.createDirs),
+          reportVersion: Boolean(flags.json),
+          connectTimeoutMs: o.connectTimeout === undefined ? undefined : (o.connectTimeout as number) * 1000,
           lockWaitMs: (o.lockWait as number) * 1000,
           skipExisting: Boolean(o.skipExisting),
         },
@@ -156,7 +167,7 @@ function printGetResult(r: import('../engine/get-file.js').GetResult, o: Record<
         path: r.path,
         bytes: r.bytes,
         upToDate: r.upToDate,
-        version: (o.version as number | undefined) ?? null,
+        version: r.version,
         crc64: r.crc64,
         checked: r.checked,
         durationMs: r.durationMs,
@@ -225,6 +236,8 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
           archiveWaitMs: (o.archiveWait as number) * 1000,
           limitRate,
           force: Boolean(o.force),
+          createDirs: Boolean(o.createDirs),
+          connectTimeoutMs: o.connectTimeout === undefined ? undefined : (o.connectTimeout as number) * 1000,
           lockWaitMs: (o.lockWait as number) * 1000,
           sha256File: o.sha256File as string | undefined,
           dryRun: Boolean(o.dryRun),

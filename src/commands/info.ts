@@ -13,7 +13,16 @@ export function declareInfo(program: Command): void {
   )
     .option('--show-secrets', 'print the signed URLs and headers in full (they grant access for a while)')
     .option('--json', 'print one JSON object on stdout')
-    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .option('-v, --verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dtdl info 123456 7890123                       name, size, version, region, URL hosts (secrets masked)
+  $ dtdl info 123456 7890123 --version 2 --json    an older version, as JSON
+  $ dtdl info 123456 7890123 --show-secrets        the signed URLs in full (they grant access for a while)
+  $ dtdl info https://alidocs.dingtalk.com/i/nodes/<dentryUuid>   a link copied from DingTalk`,
+    )
     .action(async (spaceId: string, dentryId: string | undefined, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
       const ref = parseFileArgs(spaceId, dentryId, '<spaceId> <dentryId>, or a link')

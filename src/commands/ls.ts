@@ -13,12 +13,17 @@ export function declareLs(program: Command): void {
   )
     .option('-r, --recursive', 'list the whole tree below the folder')
     .option('--json', 'print one JSON object: {"ok": true, "entries": [{id, name, type, size, modifiedTime, path}]}')
-    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .option('-v, --verbose', 'one line per HTTP request on stderr (secrets masked)')
     .addHelpText(
       'after',
       `
 Paths are relative to the listed folder, names as the server has them (control characters shown as
-\\xNN; in --json, verbatim). Sizes are in bytes in --json, null for folders.`,
+\\xNN; in --json, verbatim). Sizes are in bytes in --json, null for folders.
+
+Examples:
+  $ dtdl ls 123456                                the space root
+  $ dtdl ls 123456 4455 -r                        a folder's whole tree
+  $ dtdl ls 123456 4455 -r --json | jq -r '.entries[] | select(.type == "file") | .path'`,
     )
     .action(async (spaceId: string, folderId: string | undefined, o: Record<string, unknown>) => {
       const flags = o as OutputFlags

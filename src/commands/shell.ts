@@ -2,7 +2,7 @@
 // progress display, and the one place that turns errors into output and exit codes.
 import { createRequire } from 'node:module'
 import type * as CommanderModule from 'commander'
-import { DtdlError, ExitCode, InterruptedError, OutputClosedError, UsageError, formatError } from '../errors.js'
+import { DtdlError, ExitCode, InterruptedError, MaxTimeError, OutputClosedError, UsageError, formatError } from '../errors.js'
 import { onAbort } from '../abort-fanout.js'
 import { parseIntegerOption } from '../config/settings.js'
 import { secrets } from '../redact.js'
@@ -51,6 +51,8 @@ export interface OutputFlags {
   quiet?: boolean
   progress?: boolean
   verbose?: boolean
+  /** --max-time in seconds: the whole command stops with exit 28 when it runs out. */
+  maxTime?: number
 }
 
 /** Anything thrown that is not a DtdlError is a bug: exit 1, with the stack only under --verbose. */
@@ -102,6 +104,8 @@ export async function runWithShell(
     if (interrupts > 1) process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted)
     controller.abort(new InterruptedError(signal))
   }
+  // --max-time stops everything as Ctrl-C would (records flushed, claims released), with its own exit code.
+  const maxTime = flags.maxTime === undefined ? undefined : setTimeout(() => controller.abort(new MaxTimeError(flags.maxTime!)), flags.maxTime * 1000)
   const sigint = () => onSignal('SIGINT')
   const sigterm = () => onSignal('SIGTERM')
   process.on('SIGINT', sigint)
@@ -141,14 +145,15 @@ export async function runWithShell(
       process.exitCode = ExitCode.outputClosed
       return
     }
-    const interrupted = err instanceof InterruptedError ? onInterrupted(kept) : undefined
+    // --max-time stops a run as Ctrl-C does, and reports it the same way (what was kept), under its own name.
+    const interrupted = err instanceof InterruptedError || err instanceof MaxTimeError ? onInterrupted(kept) : undefined
     if (flags.json) {
       print(JSON.stringify({ ok: false, exitCode: err.exitCode, ...interrupted?.json, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) } }))
     }
     if (interrupted) {
       const { describeInterrupted } = await import('../output/end-lines.js')
       if (!flags.quiet) for (const line of interrupted.lines ?? []) say(line)
-      say(describeInterrupted(interrupted.kept))
+      say(describeInterrupted(interrupted.kept, err instanceof MaxTimeError ? `--max-time ${flags.maxTime}s ran out` : undefined))
     } else if (!flags.json || !flags.quiet) {
       say(formatError(err))
     }
@@ -158,10 +163,18 @@ export async function runWithShell(
     }
     process.exitCode = err.exitCode
   } finally {
+    clearTimeout(maxTime)
     process.off('SIGINT', sigint)
     process.off('SIGTERM', sigterm)
     forgetOutput()
   }
+}
+
+/** A positive number of seconds (fractions allowed, as curl takes them), or a usage error. */
+export const secondsOption = (flag: string) => (value: string) => {
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN
+  if (!(n > 0) || n > 31_536_000) throw new UsageError(`${flag} must be a number of seconds above 0, such as 30 or 0.5, not ${JSON.stringify(value)}`, { code: 'BAD_OPTION' })
+  return n
 }
 
 export const intOption = (flag: string, min: number, max?: number) => (value: string) => parseIntegerOption(value, flag, min, max)

@@ -6,8 +6,16 @@ export function declareSpaces(program: Command): void {
     program.command('spaces').description('list the knowledge bases (wiki workspaces) the operator can see: type, rootNodeId, name'),
   )
     .option('--json', 'print one JSON object: {"ok": true, "spaces": [{name, type, workspaceId, rootNodeId, url}]}')
-    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
-    .addHelpText('after', '\nThen: dtdl ls <rootNodeId>, or dtdl get <rootNodeId> -r -o <dir>')
+    .option('-v, --verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .addHelpText(
+      'after',
+      `
+Then: dtdl ls <rootNodeId>, or dtdl get <rootNodeId> -r -o <dir>
+
+Examples:
+  $ dtdl spaces                                    name, type, rootNodeId of each knowledge base
+  $ dtdl spaces --json | jq -r '.spaces[].rootNodeId'`,
+    )
     .action(async (o: Record<string, unknown>) => {
       const flags = o as OutputFlags
       const { runSpaces } = await import('../dingtalk/spaces.js')

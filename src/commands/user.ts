@@ -11,7 +11,15 @@ export function declareUser(program: Command): void {
     .option('--mobile', 'the argument is a mobile number')
     .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint); user lookups go to DTDL_OAPI_ENDPOINT when set')
     .option('--json', 'print one JSON object: {"ok": true, "name", "userId", "unionId", "cached"}')
-    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .option('-v, --verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ dtdl user manager4220                          a userid: name, userid, unionId
+  $ dtdl user 13800000000                          a mobile number
+  $ export DINGTALK_UNION_ID=$(dtdl user manager4220 --json | jq -r .unionId)`,
+    )
     .action(async (who: string, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
       if (o.userId && o.mobile) throw new UsageError('--user-id and --mobile contradict each other: give one', { code: 'BAD_OPTION' })

@@ -12,8 +12,16 @@ export function declareVersions(program: Command): void {
       .argument('[dentryId]', 'the file (dentry) id (not with a link)'),
   )
     .option('--json', 'print one JSON object: {"ok": true, "versions": [{version, size, modifiedTime, modifierId, name}]}')
-    .option('--verbose', 'one line per HTTP request on stderr (secrets masked)')
-    .addHelpText('after', '\nFetch one of them with: dtdl get <spaceId> <dentryId> --version <n>')
+    .option('-v, --verbose', 'one line per HTTP request on stderr (secrets masked)')
+    .addHelpText(
+      'after',
+      `
+Fetch one of them with: dtdl get <spaceId> <dentryId> --version <n>
+
+Examples:
+  $ dtdl versions 123456 7890123                   every version, newest first
+  $ dtdl versions 123456 7890123 --json            as JSON`,
+    )
     .action(async (spaceId: string, dentryId: string | undefined, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
       const ref = parseFileArgs(spaceId, dentryId, '<spaceId> <dentryId>, or a link')

@@ -18,6 +18,14 @@ export interface ApiErrorClass {
 export interface ApiErrorContext {
   unionId?: string | undefined
   requiredScopes?: string[] | undefined
+  /** The call that failed, as its error message says it ("listing a folder"): the hint names what was refused. */
+  what?: string | undefined
+}
+
+/** What a permissionDenied refused, by the call that got it. */
+const REFUSED: Record<string, [string, string]> = {
+  'listing a folder': ['list this folder', 'folder'],
+  'getting file details': ['read this file', 'file'],
 }
 
 /** Pure: maps an HTTP status and DingTalk error code to what dtdl does about it. */
@@ -41,7 +49,7 @@ export function classifyApiError(status: number, code: string, context: ApiError
       return {
         exitCode: ExitCode.auth,
         action: 'fail',
-        hint: `the user ${context.unionId ? `with unionId ${context.unionId} ` : ''}may not download this file: check the unionId (-u) or share the file with that user`,
+        hint: `the user ${context.unionId ? `with unionId ${context.unionId} ` : ''}may not ${(REFUSED[context.what ?? ''] ?? ['download this file'])[0]}: check the unionId (-u) or share the ${(REFUSED[context.what ?? ''] ?? ['', 'file'])[1]} with that user`,
       }
     case 'orgAuthLevelNotEnough':
       return { exitCode: ExitCode.auth, action: 'fail', hint: "the organisation's verification level is too low for this API: raise it in the DingTalk admin console" }

@@ -5,6 +5,7 @@ import { ApiError, DtdlError, ExitCode, NetworkError } from '../errors.js'
 import { classifyApiError } from './api-errors.js'
 import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
 import { networkErrorCode, parseRetryAfter, retryDelay, sleep } from '../http/retry.js'
+import { describeUnreachable } from '../http/proxy-env.js'
 import { redactUrl } from '../redact.js'
 import type { TokenProvider } from './access-token.js'
 
@@ -130,11 +131,8 @@ async function send(
     if (signal?.aborted) throw signal.reason
     const code = networkErrorCode(err) ?? (err as { code?: string }).code ?? 'NETWORK'
     log?.({ method, url: redactUrl(url), status: code, durationMs: performance.now() - started, ...(note ? { note } : {}) })
-    throw new NetworkError(`cannot reach ${new URL(url).origin}: ${code}`, {
-      code: `NET_${code}`,
-      hint: 'check the network, a proxy (HTTPS_PROXY) or --endpoint',
-      cause: err,
-    })
+    const { message, hint } = describeUnreachable(url, code)
+    throw new NetworkError(message, { code: `NET_${code}`, hint, cause: err })
   } finally {
     own?.release()
   }
@@ -184,7 +182,7 @@ export function toApiError(res: RawResponse, what: string, unionId?: string): Ap
       },
     )
   }
-  const cls = classifyApiError(res.status, body.code, { unionId, requiredScopes: body.requiredScopes })
+  const cls = classifyApiError(res.status, body.code, { unionId, requiredScopes: body.requiredScopes, what })
   return new ApiError(body.code, cls.exitCode, `${what} failed: ${body.code}: ${body.message ?? body.code}`, {
     status: res.status,
     requestId: headerRequestId ?? body.requestId,
@@ -192,29 +190,51 @@ export function toApiError(res: RawResponse, what: string, unionId?: string): Ap
   })
 }
 
-/** POST /v1.0/oauth2/accessToken: exchanges app credentials for a token (JSON body; a form body is refused). */
+/**
+ * POST /v1.0/oauth2/accessToken: exchanges app credentials for a token (JSON body; a form body is refused).
+ * Network failures, 5xx, busy and throttling are retried as every other call is (`retries`, backoff).
+ */
 export async function mintAccessToken(
   endpoint: string,
   dispatcher: Dispatcher,
   appKey: string,
   appSecret: string,
-  options: { log?: HttpLogger | undefined; signal?: AbortSignal | undefined } = {},
+  options: { log?: HttpLogger | undefined; signal?: AbortSignal | undefined; retries?: number | undefined; onWait?: ((event: ApiWaitEvent) => void) | undefined } = {},
 ): Promise<{ accessToken: string; expireIn: number }> {
-  const res = await send(
-    dispatcher,
-    'POST',
-    `${endpoint}/v1.0/oauth2/accessToken`,
-    { 'content-type': 'application/json' },
-    JSON.stringify({ appKey, appSecret }),
-    options.log,
-    options.signal,
-  )
-  if (res.status < 200 || res.status >= 300) throw toApiError(res, 'getting an access token')
-  const body = JSON.parse(res.text) as { accessToken?: unknown; expireIn?: unknown }
-  if (typeof body.accessToken !== 'string' || !body.accessToken) {
-    throw new ApiError('BAD_TOKEN_RESPONSE', ExitCode.remote, 'getting an access token failed: the answer has no accessToken')
+  const retries = options.retries ?? 5
+  for (let failures = 1; ; failures++) {
+    let res: RawResponse
+    try {
+      res = await send(dispatcher, 'POST', `${endpoint}/v1.0/oauth2/accessToken`, { 'content-type': 'application/json' }, JSON.stringify({ appKey, appSecret }), options.log, options.signal)
+    } catch (err) {
+      if (!(err instanceof NetworkError) || failures > retries) throw gaveUp(err, failures - 1)
+      await waitBeforeRetry(options, { reason: 'network', code: err.code, delayMs: retryDelay(failures, undefined) })
+      continue
+    }
+    if (res.status >= 200 && res.status < 300) {
+      const body = JSON.parse(res.text) as { accessToken?: unknown; expireIn?: unknown }
+      if (typeof body.accessToken !== 'string' || !body.accessToken) {
+        throw new ApiError('BAD_TOKEN_RESPONSE', ExitCode.remote, 'getting an access token failed: the answer has no accessToken')
+      }
+      return { accessToken: body.accessToken, expireIn: typeof body.expireIn === 'number' ? body.expireIn : 7200 }
+    }
+    const error = toApiError(res, 'getting an access token')
+    const action = classifyApiError(res.status, error.code).action
+    if ((action !== 'throttled' && action !== 'transient') || failures > retries) throw error
+    const delayMs = retryDelay(failures, parseRetryAfter(headerValue(res.headers, 'retry-after')), action === 'throttled' ? 1_000 : 0)
+    await waitBeforeRetry(options, { reason: action === 'throttled' ? 'throttled' : 'busy', code: error.code, delayMs })
   }
-  return { accessToken: body.accessToken, expireIn: typeof body.expireIn === 'number' ? body.expireIn : 7200 }
+}
+
+async function waitBeforeRetry(options: { onWait?: ((event: ApiWaitEvent) => void) | undefined; signal?: AbortSignal | undefined }, wait: Omit<ApiWaitEvent, 'type'>): Promise<void> {
+  options.onWait?.({ type: 'api-wait', ...wait })
+  await sleep(wait.delayMs, options.signal)
+}
+
+/** The last network failure of a call that was retried says so: the retry lines before it are condensed. */
+function gaveUp(err: unknown, retried: number): unknown {
+  if (!(err instanceof NetworkError) || retried === 0) return err
+  return new NetworkError(`${err.message} (after ${retried} ${retried === 1 ? 'retry' : 'retries'})`, { code: err.code, hint: err.hint, cause: err.cause })
 }
 
 export function createApiClient(options: ApiClientOptions): DingTalkApi {
@@ -239,7 +259,7 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
       try {
         res = await send(options.dispatcher, method, url.href, headers, body === undefined ? undefined : JSON.stringify(body), options.log, options.signal)
       } catch (err) {
-        if (!(err instanceof NetworkError) || ++failures > retries) throw err
+        if (!(err instanceof NetworkError) || ++failures > retries) throw gaveUp(err, failures - 1)
         const delayMs = retryDelay(failures, undefined)
         options.onWait?.({ type: 'api-wait', reason: 'network', code: err.code, delayMs })
         await sleep(delayMs, options.signal)

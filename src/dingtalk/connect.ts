@@ -46,19 +46,22 @@ export interface ApiFlags {
  * names the operator (looked up once and cached when given as a userid or mobile number) and `resolve()`
  * turns a link or dentryUuid into storage ids (cached too).
  */
-export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined } = {}) {
+export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined; connectTimeoutMs?: number | undefined } = {}) {
   const store = await openConfigStore(ctx.env)
   const settings = resolveSettings({ flags, env: ctx.env, store: store.read() })
   if (settings.credentials.kind === 'app') secrets.add(settings.credentials.appSecret)
   if (settings.credentials.kind === 'token') secrets.add(settings.credentials.token)
-  const dispatcher = await createDispatcher()
+  const dispatcher = await createDispatcher({ connectTimeoutMs: tuning.connectTimeoutMs })
   const tokens = createTokenProvider({
     credentials: settings.credentials,
     endpoint: settings.endpoint,
-    mint: (appKey, appSecret) => mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, { log: ctx.log, signal: ctx.signal }),
+    mint: (appKey, appSecret) => mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, { log: ctx.log, signal: ctx.signal, retries: tuning.retries, onWait }),
     cache: { get: (scope) => store.getCachedToken(scope), set: (t) => store.setCachedToken(t), prepare: () => store.prepareWrite() },
     onToken: (t) => secrets.add(t),
   })
+  // One line per kind of wait, not one per attempt: five "waiting 0.2s" lines before an error told
+  // nothing the first did not. --verbose (which logs every request anyway) shows each one.
+  const told = new Set<string>()
   const onWait = (e: ApiWaitEvent) => {
     const why = {
       throttled: 'DingTalk throttled the request',
@@ -67,7 +70,11 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
       network: 'the network failed',
       'token-renewed': 'the access token was refused, so a new one was minted',
     }[e.reason]
-    ctx.reporter.note(e.delayMs > 0 ? `${why} (${e.code}): waiting ${(e.delayMs / 1000).toFixed(1)}s` : `${why}`)
+    const kind = `${e.reason} ${e.code}`
+    if (told.has(kind) && !ctx.log) return
+    told.add(kind)
+    const retrying = e.reason === 'archived' || ctx.log ? '' : ` (retrying up to ${tuning.retries ?? 5} time${(tuning.retries ?? 5) === 1 ? '' : 's'})`
+    ctx.reporter.note(e.delayMs > 0 ? `${why} (${e.code}): waiting ${(e.delayMs / 1000).toFixed(1)}s${retrying}` : `${why}`)
   }
   const api = createApiClient({ endpoint: settings.endpoint, dispatcher, tokens, log: ctx.log, onWait, retries: tuning.retries, archiveWaitMs: tuning.archiveWaitMs, signal: ctx.signal })
   const cache = lookupCache(store)
@@ -110,7 +117,7 @@ export function refOf(options: { ref?: DentryRef | undefined; spaceId?: string |
  * The remote name for the target path (undefined when the lookup is refused for lack of permission);
  * `seen` records what the lookup learnt, so a later refusal of download info can be explained.
  */
-export async function lookupRemoteName(api: DingTalkApi, spaceId: string, dentryId: string, unionId: string, seen: { knownFile?: boolean; name?: string } = {}): Promise<string | undefined> {
+export async function lookupRemoteName(api: DingTalkApi, spaceId: string, dentryId: string, unionId: string, seen: { knownFile?: boolean; name?: string; version?: number } = {}): Promise<string | undefined> {
   try {
     const dentry = await api.getDentry(spaceId, dentryId, unionId)
     const name = dentryName({ id: dentryId, ...dentry })
@@ -118,6 +125,7 @@ export async function lookupRemoteName(api: DingTalkApi, spaceId: string, dentry
     if (isOnlineDocument(dentry)) throw onlineDocumentError(name)
     seen.knownFile = dentryKind(dentry) === 'FILE'
     seen.name = name
+    if (typeof dentry.version === 'number') seen.version = dentry.version
     return dentry.name || undefined
   } catch (err) {
     if (isPermissionDenied(err)) return undefined

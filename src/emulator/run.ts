@@ -1,11 +1,43 @@
 // `dtdl emulator`: a local DingTalk API and storage host to try dtdl and scripts offline.
 import { basename, resolve } from 'node:path'
 import { stat } from 'node:fs/promises'
-import { FileSystemError, UsageError } from '../errors.js'
+import { DtdlError, ExitCode, FileSystemError, UsageError, type ExitCodeValue } from '../errors.js'
 
-export async function runEmulator(options: { port: number; files: string[] }, io: { stdout: (line: string) => void }): Promise<void> {
+export interface EmulatorRunOptions {
+  port: number
+  files: string[]
+  /** Print ready-to-paste `export ...` lines on stdout (everything else on stderr) and keep running. */
+  printEnv?: boolean
+  /** Start it as a background process, print its env lines (and its pid) and return: for `eval "$(...)"`. */
+  background?: boolean
+}
+
+export interface EmulatorIo {
+  stdout: (line: string) => void
+  stderr: (line: string) => void
+}
+
+/** The last line of --print-env: `--background` waits for it before it lets the emulator go. */
+const READY = '# stop it with: kill $DTDL_EMULATOR_PID'
+
+const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+
+/** Pure: the lines `eval` runs: endpoint, a ready token, the unionId, and the pid to stop it with. */
+export function envLines(url: string, demo: { accessToken: string; unionId: string }, pid: number): string[] {
+  return [
+    `export DTDL_ENDPOINT=${shellQuote(url)} DINGTALK_ACCESS_TOKEN=${shellQuote(demo.accessToken)} DINGTALK_UNION_ID=${shellQuote(demo.unionId)}`,
+    `export DTDL_EMULATOR_PID=${pid}`,
+    READY,
+  ]
+}
+
+export async function runEmulator(options: EmulatorRunOptions, io: EmulatorIo): Promise<void> {
+  if (options.background) return startInBackground(options, io)
+  // The background parent reads only until READY and then goes: later writes must not kill the emulator.
+  const child = process.env.DTDL_EMULATOR_CHILD === '1'
+  if (child) for (const s of [process.stdout, process.stderr]) s.on('error', () => {})
   const { startEmulator, DEMO } = await import('./index.js')
-  const emulator = await startEmulator({ port: options.port }).catch((err: unknown) => {
+  const emulator = await startEmulator({ port: options.port, quiet: child }).catch((err: unknown) => {
     throw listenError(err, options.port)
   })
   let next = 30001
@@ -17,8 +49,15 @@ export async function runEmulator(options: { port: number; files: string[] }, io
     }
     emulator.addFile({ spaceId: DEMO.spaceId, dentryId: String(next++), name: basename(file), path: resolve(file), size: info.size })
   }
-  io.stdout(emulator.describe())
-  io.stdout('Press Ctrl-C to stop.')
+  if (options.printEnv) {
+    // stdout holds only what a shell may run; the description is for people, on stderr.
+    io.stderr(emulator.describe())
+    for (const line of envLines(emulator.url, DEMO, process.pid)) io.stdout(line)
+  } else {
+    io.stdout(emulator.describe())
+    io.stdout(`To use it from this shell: eval "$(dtdl emulator --background)", or paste:\n  ${envLines(emulator.url, DEMO, process.pid)[0]}`)
+    io.stdout('Press Ctrl-C to stop.')
+  }
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop)
@@ -28,6 +67,32 @@ export async function runEmulator(options: { port: number; files: string[] }, io
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
   })
+}
+
+/** Runs `dtdl emulator --print-env` detached, relays its env lines once it is listening, and lets it run on. */
+async function startInBackground(options: EmulatorRunOptions, io: EmulatorIo): Promise<void> {
+  const { spawn } = await import('node:child_process')
+  const args = [process.argv[1]!, 'emulator', '--print-env', '--port', String(options.port), ...options.files.flatMap((f) => ['--file', resolve(f)])]
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DTDL_EMULATOR_CHILD: '1' } })
+  let out = ''
+  let err = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+  const code = await new Promise<number | null>((done) => {
+    child.stdout.on('data', () => out.includes(READY) && done(null))
+    child.on('exit', (c) => done(c ?? 1))
+  })
+  if (code !== null) {
+    // It never got going: its own error line says why.
+    const line = err.split('\n').find((l) => l.startsWith('dtdl:'))
+    const exitCode = (Object.values(ExitCode) as number[]).includes(code) ? (code as ExitCodeValue) : ExitCode.unexpected
+    throw new DtdlError('EMULATOR_FAILED', exitCode, line ? line.replace(/^dtdl: /, '') : `the emulator exited with code ${code} before it was ready`)
+  }
+  child.stdout.destroy()
+  child.stderr.destroy()
+  child.unref()
+  for (const line of out.trimEnd().split('\n')) io.stdout(line)
+  io.stderr(`dtdl emulator running in the background at ${/DTDL_ENDPOINT=(\S+)/.exec(out)?.[1] ?? '?'} (pid ${child.pid}); stop it with: kill $DTDL_EMULATOR_PID`)
 }
 
 /** A port the emulator cannot listen on is a bad --port (exit 2), said in one line. */

@@ -24,21 +24,23 @@ export async function checkUpToDateSha256(target: string, expected: string, from
 
 /**
  * A target that already exists, with no partial download beside it, is compared with the remote: same
- * size and CRC-64 means up to date (nothing to fetch); different means exit 7, unless --force or `replace`.
+ * size and CRC-64 means up to date (nothing to fetch, --force or not); different means exit 7, unless --force or `replace`.
  */
 export async function checkExistingTarget(options: DownloadOptions, remote: RemoteObject, emit: (e: DownloadEvent) => void): Promise<'absent' | 'same' | 'replace'> {
   const local = await stat(options.target).catch(() => undefined)
   if (!local) return 'absent'
   if (!local.isFile()) throw new FileSystemError(options.target, `${options.target} exists and is not a file`, { code: 'FS_EEXIST', hint: 'pass another -o' })
   if (await stat(recordPathFor(options.target)).then(() => true, () => false)) return 'replace'
-  if (options.force) {
-    emit({ type: 'note', message: `--force: ${options.target} will be replaced once the new download is verified` })
-    return 'replace'
-  }
-  let same = local.size === remote.size
+  // --force replaces a target that differs; one proven identical is up to date even so (nothing to gain
+  // by fetching the same bytes). Without a CRC-64 only the size could be compared: not proof enough for --force.
+  let same = local.size === remote.size && !(options.force && remote.crc === null)
   if (same && remote.crc !== null) {
     emit({ type: 'verify', check: 'existing' })
     same = (await fileRangeCrc(options.target, { start: 0, end: local.size })) === remote.crc
+  }
+  if (!same && options.force) {
+    emit({ type: 'note', message: `--force: ${options.target} will be replaced once the new download is verified` })
+    return 'replace'
   }
   if (!same && options.replace) return 'replace'
   // No note here: the result (upToDate, checked) says it, and the end line is the one line a person reads.

@@ -26,6 +26,12 @@ export interface GetOptions extends ApiFlags {
   sha256?: string | undefined
   limitRate?: number | undefined
   force?: boolean | undefined
+  /** --connect-timeout in ms (undici's default 10 s when absent). */
+  connectTimeoutMs?: number | undefined
+  /** Also find out the version downloaded when nothing else asks the server (--json): one more API call. */
+  reportVersion?: boolean | undefined
+  /** --create-dirs: make missing directories of the target (else a missing one is FS_ENOENT). */
+  createDirs?: boolean | undefined
   /** How long to wait for another dtdl writing the same target (ms). */
   lockWaitMs?: number | undefined
   /** Leave an existing target alone, unchecked: no API call at all when `output` names the file. */
@@ -33,7 +39,8 @@ export interface GetOptions extends ApiFlags {
 }
 
 /** The engine's result, or `existing: true` when --skip-existing left the target alone. */
-export type GetResult = DownloadResult & { existing?: true }
+/** What `get` of one file reports: the engine's result and the version fetched (null when unknown or nothing was fetched). */
+export type GetResult = DownloadResult & { existing?: true; version: number | null }
 
 /** The shell's edges for one file: the API context, engine events, and where `-o -` writes the bytes. */
 export interface CommandContext extends ApiContext {
@@ -58,9 +65,9 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
     if (options.ref?.kind === 'uuid') ctx.reporter.phase('resolving the link')
     const { spaceId, dentryId } = await connected.resolve(refOf(options))
     // What the name lookup learns (a file, its name) explains a later refusal of download info.
-    const seen: { knownFile?: boolean; name?: string } = {}
+    const seen: { knownFile?: boolean; name?: string; version?: number } = {}
     const fetchInfo = signedDownloadInfo(api, unionId, options.preferIntranet, options.version)
-    const getDownloadInfo = () => fetchInfo({ spaceId, dentryId, ...seen })
+    const getDownloadInfo = () => fetchInfo({ spaceId, dentryId, knownFile: seen.knownFile, name: seen.name })
     const common = {
       request: { spaceId, dentryId, version: options.version ?? null },
       getDownloadInfo,
@@ -76,17 +83,22 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
     if (options.output === '-') {
       ctx.reporter.phase('getting download info')
       if (!ctx.stdout) throw new UsageError('-o - needs a stream to write to', { code: 'BAD_OPTION' })
-      return await streamFile({ ...common, out: ctx.stdout })
+      return { ...(await streamFile({ ...common, out: ctx.stdout })), version: options.version ?? null }
     }
     ctx.reporter.phase('looking up the file')
-    const target = await resolveTargetPath(options.output, dentryId, () => lookupRemoteName(api, spaceId, dentryId, unionId, seen))
+    const lookup = () => lookupRemoteName(api, spaceId, dentryId, unionId, seen)
+    const target = await resolveTargetPath(options.output, dentryId, lookup, { createDirs: options.createDirs })
+    // --json reports the version downloaded: the one asked for, else the current one the file's details name.
+    if (options.version === undefined && seen.version === undefined && seen.name === undefined && options.reportVersion) await lookup()
+    const version = options.version ?? seen.version ?? null
     if (target.usedFallbackName) {
       ctx.reporter.note(`the app may not read file details (Storage.File.Read), so the file is saved under its dentryId: ${target.path}`)
     }
     const existing = options.skipExisting ? await existingResult(target.path, started) : undefined
     if (existing) return existing
     ctx.reporter.phase('getting download info')
-    return await downloadFile({ ...common, target: target.path, connections: options.connections, force: options.force, lockWaitMs: options.lockWaitMs })
+    const result = await downloadFile({ ...common, target: target.path, connections: options.connections, force: options.force, lockWaitMs: options.lockWaitMs })
+    return { ...result, version }
   } finally {
     // Nothing is in flight any more; destroy rather than close so a failed run exits at once.
     await dispatcher.destroy().catch(() => {})
@@ -98,5 +110,5 @@ async function existingResult(path: string, started: number): Promise<GetResult 
   const s = await stat(path).catch(() => undefined)
   if (!s) return undefined
   const durationMs = Math.round(performance.now() - started)
-  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, durationMs }
+  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, version: null, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, durationMs }
 }

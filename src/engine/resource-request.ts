@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici'
 import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
 import { NetworkError } from '../errors.js'
 import { networkErrorCode, parseRetryAfter } from '../http/retry.js'
+import { describeUnreachable } from '../http/proxy-env.js'
 import { redactUrl } from '../redact.js'
 import { StorageResponseError, parseOssError } from './storage-response.js'
 import type { ByteRange } from './segments.js'
@@ -47,7 +48,9 @@ export async function requestResource(
     if (options.signal.aborted) throw options.signal.reason
     const code = networkErrorCode(err) ?? (err as { code?: string }).code ?? 'NETWORK'
     logLine(code)
-    throw new NetworkError(`cannot reach ${new URL(url).host}: ${code}`, { code: `NET_${code}`, cause: err })
+    // Only the origin: the signed URL's path and query never reach a message.
+    const { message, hint } = describeUnreachable(new URL(url).origin, code, process.env, 'check the network')
+    throw new NetworkError(message, { code: `NET_${code}`, hint, cause: err })
   }
   logLine(res.statusCode)
   if (res.statusCode !== 200 && res.statusCode !== 206) {

@@ -12,7 +12,7 @@ const statOrUndefined = (path: string) => stat(path).catch(() => undefined)
  */
 export async function checkWritableDir(dir: string): Promise<void> {
   const s = await statOrUndefined(dir)
-  if (!s) throw new FileSystemError(dir, `the directory ${dir} does not exist`, { code: 'FS_ENOENT', hint: 'create it first (mkdir -p), or pass another -o' })
+  if (!s) throw new FileSystemError(dir, `the directory ${dir} does not exist`, { code: 'FS_ENOENT', hint: 'create it first (mkdir -p), or add --create-dirs' })
   if (!s.isDirectory()) throw new FileSystemError(dir, `${dir} is not a directory`, { code: 'FS_ENOTDIR', hint: 'pass a directory, or another -o' })
   try {
     await access(dir, constants.W_OK | constants.X_OK)

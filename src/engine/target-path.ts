@@ -1,8 +1,9 @@
 // Where a download lands: -o as given, a directory plus the remote name, or the remote name here; never outside.
 import { stat } from 'node:fs/promises'
-import { resolve, sep } from 'node:path'
+import { dirname, resolve, sep } from 'node:path'
 import { FileSystemError, UsageError } from '../errors.js'
 import { checkFileTarget, checkWritableDir } from './target-check.js'
+import { prepareDirectory, type DirPolicy } from './output-dir.js'
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i
 
@@ -86,14 +87,14 @@ function nameTooLongError(output: string, part: string): FileSystemError {
  * Resolves the final path. `lookupName` asks the server for the file's name and returns undefined when
  * that is refused for lack of permission (then the dentryId is the name).
  */
-export async function resolveTargetPath(output: string | undefined, dentryId: string, lookupName: () => Promise<string | undefined>): Promise<{ path: string; usedFallbackName: boolean }> {
-  const place = await checkOutput(output)
+export async function resolveTargetPath(output: string | undefined, dentryId: string, lookupName: () => Promise<string | undefined>, dirs: DirPolicy = {}): Promise<{ path: string; usedFallbackName: boolean }> {
+  const place = await checkOutput(output, dirs)
   if (place.kind === 'file') return { path: place.path, usedFallbackName: false }
   const remote = await lookupName()
   const name = sanitizeFileName(remote ?? dentryId, sanitizeFileName(dentryId))
   const path = joinInside(place.dir, name)
   // Known only now that the name is: a directory of that name would fail the download after its API calls.
-  await checkFileTarget(path)
+  if (!place.pretend) await checkFileTarget(path)
   return { path, usedFallbackName: remote === undefined }
 }
 
@@ -101,15 +102,14 @@ export async function resolveTargetPath(output: string | undefined, dentryId: st
  * Where -o points, checked before any request (see target-check.ts): a file whose directory is writable,
  * or an existing writable directory to save into under the remote name (the current one without -o).
  */
-export async function checkOutput(output: string | undefined): Promise<{ kind: 'file'; path: string } | { kind: 'dir'; dir: string }> {
+export async function checkOutput(output: string | undefined, dirs: DirPolicy = {}): Promise<{ kind: 'file'; path: string } | { kind: 'dir'; dir: string; pretend?: boolean }> {
   const overlong = output === undefined ? undefined : overlongPart(output)
   if (output !== undefined && overlong !== undefined) throw nameTooLongError(output, overlong)
   const isDir = output !== undefined && (await stat(output).then((s) => s.isDirectory(), () => false))
   if (output !== undefined && !isDir) {
-    if (output.endsWith('/') || output.endsWith(sep)) {
-      throw new FileSystemError(output, `the output directory ${output} does not exist`, { code: 'FS_ENOENT', hint: 'create it first (mkdir -p), or pass another -o' })
-    }
-    await checkFileTarget(output)
+    // "-o dir/" names a directory, "-o dir/file" one to save in: made by --create-dirs, else they must exist.
+    if (output.endsWith('/') || output.endsWith(sep)) return { kind: 'dir', dir: output, pretend: (await prepareDirectory(output, dirs)) === 'pretend' }
+    if ((await prepareDirectory(dirname(resolve(output)), dirs)) === 'ready') await checkFileTarget(output)
     return { kind: 'file', path: resolve(output) }
   }
   const dir = output ?? '.'

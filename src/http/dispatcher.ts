@@ -73,7 +73,7 @@ export function loadHttpClient(): Promise<HttpClient> {
  * Creates the shared dispatcher. EnvHttpProxyAgent sends requests through HTTPS_PROXY / HTTP_PROXY unless
  * NO_PROXY matches, and behaves as a plain Agent when none is set.
  */
-export async function createDispatcher(options: { connectionsPerOrigin?: number } = {}): Promise<Dispatcher> {
+export async function createDispatcher(options: { connectionsPerOrigin?: number; connectTimeoutMs?: number | undefined } = {}): Promise<Dispatcher> {
   const { EnvHttpProxyAgent } = await loadHttpClient()
   return new EnvHttpProxyAgent({
     connections: options.connectionsPerOrigin ?? 32,
@@ -81,6 +81,8 @@ export async function createDispatcher(options: { connectionsPerOrigin?: number 
     // Stalls are detected by the engine itself (--stall-timeout); these are the outer safety nets.
     headersTimeout: 60_000,
     bodyTimeout: 0,
+    // --connect-timeout: how long a TCP (and TLS) connect may take; undici's default is 10 s.
+    ...(options.connectTimeoutMs !== undefined ? { connect: { timeout: options.connectTimeoutMs } } : {}),
   })
 }
 

@@ -41,9 +41,9 @@ export interface Kept {
 }
 
 /** Pure: the line an interruption ends with, saying how much the next run starts from. */
-export function describeInterrupted(kept: Kept | undefined): string {
-  if (kept === undefined) return 'dtdl: interrupted; run the same command again to resume'
+export function describeInterrupted(kept: Kept | undefined, stopped = 'interrupted'): string {
+  if (kept === undefined) return `dtdl: ${stopped}; run the same command again to resume`
   const amount = `${formatBytes(kept.bytes)} of ${formatBytes(kept.size)}`
-  if (kept.streamed) return `dtdl: interrupted after ${amount} went to stdout: a stream does not resume, run the command again to start over`
-  return `dtdl: interrupted; ${amount} kept: run the same command again to resume`
+  if (kept.streamed) return `dtdl: ${stopped} after ${amount} went to stdout: a stream does not resume, run the command again to start over`
+  return `dtdl: ${stopped}; ${amount} kept: run the same command again to resume`
 }

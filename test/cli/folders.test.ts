@@ -126,7 +126,7 @@ describe('dtdl get -r', () => {
   })
 
   it('keeps hostile names inside the output directory, cleaned and collision-free', async () => {
-    const r = await w.run(['get', SPACE, '200', '-r', '-o', 'safe/out', '--json'])
+    const r = await w.run(['get', SPACE, '200', '-r', '-o', 'safe/out', '--create-dirs', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const root = join(w.dir, 'safe', 'out')
     expect(await walk(root)).toEqual([...Object.values(EVIL), '209'].sort())
@@ -259,7 +259,7 @@ describe('dtdl get -i', () => {
 
   it('reads stdin with -i -, puts outputs under -o, and gives each line in --json', async () => {
     const stdin = `${SPACE} 121\n${SPACE} 999\n${SPACE} 111 sub/../renamed.txt\n${SPACE} 110\n${SPACE} 121 again.bin\n${SPACE} 121\n`
-    const child = spawnCli(['get', '-i', '-', '-o', 'inbox', '--json'], { env: w.env(), cwd: w.dir, stdin })
+    const child = spawnCli(['get', '-i', '-', '-o', 'inbox', '--create-dirs', '--json'], { env: w.env(), cwd: w.dir, stdin })
     const res = await child.result
     const out = JSON.parse(res.stdout) as BatchJson
     const byLine = Object.fromEntries(out.files.map((f) => [f.line, f]))

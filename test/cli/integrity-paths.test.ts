@@ -205,7 +205,7 @@ describe('a target that cannot be written costs no API call', () => {
 
   it.each<[string, string[], RegExp]>([
     ['-o into a missing directory', ['get', SPACE, '91', '-o', 'missing/x.bin'], /directory .*missing does not exist/],
-    ['-o missing/ (a directory meant)', ['get', SPACE, '91', '-o', 'missing/'], /missing\/ does not exist/],
+    ['-o missing/ (a directory meant)', ['get', SPACE, '91', '-o', 'missing/'], /directory .*missing does not exist/],
     ['-o below a file', ['get', SPACE, '91', '-o', 'afile/x.bin'], /afile is not a directory/],
     ['-r -o an existing file', ['get', SPACE, '90', '-r', '-o', 'afile'], /afile exists and is not a directory/],
     ['-r -o below a file', ['get', SPACE, '90', '-r', '-o', 'afile/m'], /afile is not a directory/],

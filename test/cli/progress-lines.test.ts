@@ -159,7 +159,7 @@ describe('interrupted', () => {
   it.each([false, true])('a batch (--json %s): the summary so far, then what was kept; --json one object', async (json) => {
     const list = join(w.dir, 'list.txt')
     await writeFile(list, `${SPACE} 522 small.bin\n${SPACE} 521 big.bin\n`)
-    const child = spawnCli(['get', '-i', list, '-o', 'out', '-j', '1', '-c', '2', ...(json ? ['--json'] : [])], { env: w.env(), cwd: w.dir })
+    const child = spawnCli(['get', '-i', list, '-o', 'out', '--create-dirs', '-j', '1', '-c', '2', ...(json ? ['--json'] : [])], { env: w.env(), cwd: w.dir })
     const r = await interruptUnderWay(child)
     expect(r.code, r.stderr).toBe(130)
     const lines = r.stderr.trim().split('\n')

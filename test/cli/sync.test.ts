@@ -264,15 +264,21 @@ describe('--skip-existing and -i --dry-run', () => {
     await writeFile(join(w.dir, 'list2.txt'), `${S} 11 out/a.bin\n${S} 13 out/c.bin\n${S} 13\n`)
     const before = await snapshot(w.dir)
     w.emulator.resetStats()
-    const dry = await w.run(['get', '-i', 'list2.txt', '-o', join(w.dir, 'nowhere'), '--dry-run', '--json'])
-    expect(dry.code, dry.stderr).toBe(7)
+    const dry = await w.run(['get', '-i', 'list2.txt', '-o', join(w.dir, 'nowhere'), '--create-dirs', '--dry-run', '--json'])
+    expect(dry.code, dry.stderr).toBe(0)
     const plan = JSON.parse(dry.stdout) as DryJson
-    // As a real run would: out/ does not exist inside the new directory; the name-less line lands in it.
-    expect(plan.actions.map((a) => a.action)).toEqual(['fail', 'fail', 'download'])
+    // As a real run with --create-dirs would: nowhere/ and nowhere/out/ made, every line downloaded.
+    expect(plan.actions.map((a) => a.action)).toEqual(['download', 'download', 'download'])
+    expect(plan.actions[0]?.path).toBe(join(w.dir, 'nowhere', 'out', 'a.bin'))
     expect(plan.actions[2]?.path).toBe(join(w.dir, 'nowhere', 'file13.bin'))
-    expect(plan.exitCode).toBe(7)
+    expect(plan.exitCode).toBe(0)
     expect(w.emulator.stats.downloadInfoCalls).toBe(0)
     expect(w.emulator.stats.resourceRequests).toEqual([])
+    expect(await snapshot(w.dir)).toEqual(before)
+    // Without --create-dirs a real run stops at the missing -o directory: so does the dry run.
+    const refused = await w.run(['get', '-i', 'list2.txt', '-o', join(w.dir, 'nowhere'), '--dry-run'])
+    expect(refused.code, refused.stderr).toBe(7)
+    expect(refused.stderr).toMatch(/nowhere does not exist \(hint: .*--create-dirs\)/)
     expect(await snapshot(w.dir)).toEqual(before)
     const dryHere = await w.run(['get', '-i', 'list2.txt', '--dry-run', '--json'])
     expect((JSON.parse(dryHere.stdout) as DryJson).actions.map((a) => [a.action, a.line])).toEqual([['check', 1], ['download', 2], ['download', 3]])

@@ -48,12 +48,15 @@ describe('classifyApiError: the codes in dingtalk-api.md', () => {
     expect(cls.action).toBe(action)
   })
 
-  it.each<[string, string, { unionId?: string; requiredScopes?: string[] }, string[], string[]]>([
+  it.each<[string, string, { unionId?: string; requiredScopes?: string[]; what?: string }, string[], string[]]>([
     ['scopes named when given', 'Forbidden.AccessDenied.AccessTokenPermissionDenied', { requiredScopes: ['Storage.File.Read', 'Storage.X'] }, ['Storage.File.Read, Storage.X'], []],
     ['default scopes when none given', 'Forbidden.AccessDenied.AccessTokenPermissionDenied', {}, ['Storage.DownloadInfo.Read'], []],
     ['empty scopes → default text', 'Forbidden.AccessDenied.AccessTokenPermissionDenied', { requiredScopes: [] }, ['Storage.DownloadInfo.Read'], []],
     ['unionId named', 'permissionDenied', { unionId: 'u-42' }, ['unionId u-42', '-u'], []],
     ['no unionId, no placeholder', 'permissionDenied', {}, ['may not download'], ['unionId undefined', 'with unionId']],
+    ['listing: the folder, not a download', 'permissionDenied', { what: 'listing a folder' }, ['may not list this folder', 'share the folder'], ['download']],
+    ['file details: reading, not a download', 'permissionDenied', { what: 'getting file details' }, ['may not read this file'], ['download']],
+    ['download info: a download', 'permissionDenied', { what: 'getting download info' }, ['may not download this file', 'share the file'], []],
     ['folder hint', 'operationNotSupported', {}, ['-r'], []],
     ['archive hint', 'fileArchived', {}, ['--archive-wait'], []],
   ])('hint: %s', (_, code, context, contains, lacks) => {
