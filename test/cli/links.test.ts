@@ -115,7 +115,7 @@ describe('info, ls, get -r and -i take links', () => {
   it('-i lines may be links (with an output) or dentryUuids; a short link fails its own line only', async () => {
     const list = [`${link(fileUuid, '?a=b')} from-link.bin`, world.emulator.uuidOf(SPACE, '511'), 'https://alidocs.dingtalk.com/i/p/short', `${SPACE} 501 by-ids.txt`].join('\n')
     await writeFile(join(world.dir, 'list.txt'), list)
-    const r = await world.run(['get', '-i', 'list.txt', '-o', 'batch', '--json'])
+    const r = await world.run(['get', '-i', 'list.txt', '-o', 'batch', '--create-dirs', '--json'])
     expect(r.code).toBe(2)
     const out = JSON.parse(r.stdout) as { files: { line: number; status: string; dentryId: string; error?: { message: string; hint?: string } }[] }
     expect(out.files.map((f) => [f.line, f.status])).toEqual([[1, 'downloaded'], [2, 'downloaded'], [3, 'failed'], [4, 'downloaded']])
