@@ -3,8 +3,9 @@
 import { runGet } from './engine/get-file.js'
 import { runBatchGet, type BatchGetResult } from './batch/batch-get.js'
 import { runInfo, type FileInfo } from './dingtalk/file-info.js'
-import { runLs, type LsEntry } from './dingtalk/list.js'
-import type { DownloadEvent, DownloadResult } from './engine/download.js'
+import { runLs, type LsResult } from './dingtalk/list.js'
+import type { DownloadEvent } from './engine/download.js'
+import type { GetResult } from './engine/get-file.js'
 import type { BatchEvent } from './batch/runner.js'
 import { DtdlError, ExitCode, InterruptedError, UsageError } from './errors.js'
 import { onAbort } from './abort-fanout.js'
@@ -15,7 +16,9 @@ export type { DownloadEvent, DownloadResult } from './engine/download.js'
 export type { BatchEvent, BatchFileResult, BatchSummary, FileStatus } from './batch/runner.js'
 export type { BatchGetResult } from './batch/batch-get.js'
 export type { FileInfo } from './dingtalk/file-info.js'
-export type { LsEntry } from './dingtalk/list.js'
+export type { LsEntry, LsResult } from './dingtalk/list.js'
+export type { GetResult } from './engine/get-file.js'
+export type { RequestCounts, ApiKind } from './http/request-counter.js'
 
 /** How the library finds the access token and the API. Unset fields follow the CLI's chain: env, then the config store. */
 export interface ConnectionOptions {
@@ -28,6 +31,11 @@ export interface ConnectionOptions {
   /** App credentials: dtdl mints a token and caches it in the config store (DTDL_CONFIG_DIR). */
   appKey?: string
   appSecret?: string
+  /**
+   * DingTalk API calls per second per API (0 = no pacing); else DTDL_API_QPS, else config `apiQps`, else 20.
+   * One budget per call: every job of a batch shares it, and it slows down when DingTalk throttles.
+   */
+  apiQps?: number
   /** The environment to read settings from; default `process.env`. */
   env?: Record<string, string | undefined>
   /** Cancels the call: it rejects with a DtdlError whose exitCode is 130, keeping what was downloaded. */
@@ -71,10 +79,11 @@ export interface DownloadOptions extends ConnectionOptions {
  * import { download } from 'dtdl'
  * const result = await download({ spaceId: '123456', dentryId: '7890123', unionId: 'abc', output: 'backups/', appKey, appSecret })
  * console.log(result.path, result.bytes, result.checked) // '/home/me/backups/db.tar' 1048576 ['size', 'crc64']
+ * console.log(result.apiCalls.total, result.storageRequests) // 3 1 (token, dentry, download info; one GET)
  * ```
  * @throws {DtdlError} with `code` and `exitCode` (the CLI's exit codes); 130 when `signal` aborted it.
  */
-export async function download(options: DownloadOptions): Promise<DownloadResult> {
+export async function download(options: DownloadOptions): Promise<GetResult> {
   if (options.output === '-') throw new UsageError('the library writes files: give output a path', { code: 'BAD_OPTION' })
   return withContext(options, (ctx) =>
     runGet(
@@ -84,6 +93,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
         output: options.output,
         unionId: options.unionId,
         endpoint: options.endpoint,
+        apiQps: options.apiQps,
         version: options.version,
         preferIntranet: options.preferIntranet,
         connections: options.connections,
@@ -186,11 +196,13 @@ export async function getFileInfo(options: ConnectionOptions & { spaceId: string
  * @example
  * ```ts
  * import { listFolder } from 'dtdl'
- * for (const e of await listFolder({ spaceId: '123456', folderId: '4455', recursive: true })) console.log(e.type, e.path, e.size)
+ * const { entries, apiCalls } = await listFolder({ spaceId: '123456', folderId: '4455', recursive: true })
+ * for (const e of entries) console.log(e.type, e.path, e.size)
+ * console.log(apiCalls.list) // list pages fetched
  * ```
  */
-export async function listFolder(options: ConnectionOptions & { spaceId: string; folderId?: string; recursive?: boolean; onEvent?: (event: LibraryEvent) => void }): Promise<LsEntry[]> {
-  return withContext(options, (ctx) => runLs({ spaceId: options.spaceId, folderId: options.folderId, recursive: Boolean(options.recursive), unionId: options.unionId, endpoint: options.endpoint }, ctx))
+export async function listFolder(options: ConnectionOptions & { spaceId: string; folderId?: string; recursive?: boolean; onEvent?: (event: LibraryEvent) => void }): Promise<LsResult> {
+  return withContext(options, (ctx) => runLs({ spaceId: options.spaceId, folderId: options.folderId, recursive: Boolean(options.recursive), unionId: options.unionId, endpoint: options.endpoint, apiQps: options.apiQps }, ctx))
 }
 
 function toInputLine(file: { spaceId: string; dentryId: string; output?: string; sha256?: string }): string {
@@ -213,6 +225,7 @@ async function runBatch(options: BatchOptions, source: Parameters<typeof runBatc
         connections: options.connections,
         unionId: options.unionId,
         endpoint: options.endpoint,
+        apiQps: options.apiQps,
         preferIntranet: options.preferIntranet,
         retries: options.retries ?? 5,
         stallTimeoutMs: options.stallTimeoutMs ?? 30_000,

@@ -31,14 +31,36 @@ export function redactUrl(url: string): string {
  */
 export class SecretRedactor {
   readonly #secrets = new Set<string>()
+  /** Secrets by their first PREFIX characters: a line is scanned once, however many secrets a long batch registered. */
+  readonly #byPrefix = new Map<string, string[]>()
+  static readonly PREFIX = 6
   add(value: string | undefined): void {
     // Very short values would blank out ordinary words; real secrets are long.
-    if (value !== undefined && value.length >= 6) this.#secrets.add(value)
+    if (value === undefined || value.length < SecretRedactor.PREFIX || this.#secrets.has(value)) return
+    this.#secrets.add(value)
+    const key = value.slice(0, SecretRedactor.PREFIX)
+    const list = this.#byPrefix.get(key) ?? []
+    // Longest first, so a secret that contains another is masked whole.
+    list.push(value)
+    list.sort((a, b) => b.length - a.length)
+    this.#byPrefix.set(key, list)
   }
   redact(text: string): string {
-    let out = text
-    for (const secret of this.#secrets) out = out.split(secret).join(maskSecret(secret))
-    return out
+    if (this.#secrets.size === 0) return text
+    const n = SecretRedactor.PREFIX
+    let out = ''
+    let last = 0
+    for (let i = 0; i + n <= text.length; ) {
+      const found = this.#byPrefix.get(text.slice(i, i + n))?.find((s) => text.startsWith(s, i))
+      if (found === undefined) {
+        i++
+        continue
+      }
+      out += text.slice(last, i) + maskSecret(found)
+      i += found.length
+      last = i
+    }
+    return last === 0 ? text : out + text.slice(last)
   }
 }
 

@@ -17,6 +17,7 @@ import { connectApi, isPermissionDenied, signedDownloadInfo, type ApiContext, ty
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
 import type { ResolvedRef } from '../dingtalk/resolve-link.js'
 import { isOnlineDocument, onlineDocumentError } from '../dingtalk/online-document.js'
+import type { RequestCounts } from '../http/request-counter.js'
 
 export interface BatchGetOptions extends ApiFlags {
   /** A folder (or file) to mirror, or an input file ("-" = stdin). */
@@ -28,6 +29,8 @@ export interface BatchGetOptions extends ApiFlags {
   connections?: number | undefined
   unionId?: string | undefined
   endpoint?: string | undefined
+  /** Calls per second per DingTalk API, shared by all jobs (0 = no pacing); default from env/config, else 20. */
+  apiQps?: number | undefined
   preferIntranet?: boolean | undefined
   retries?: number | undefined
   stallTimeoutMs?: number | undefined
@@ -65,7 +68,7 @@ export interface BatchProgressSink {
   finish(): void
 }
 
-export interface BatchGetResult extends BatchResult {
+export interface BatchGetResult extends BatchResult, RequestCounts {
   /** -r: the mirror's directory (absolute); `files[].path` is relative to it. */
   dir?: string
   jobs: number
@@ -77,8 +80,8 @@ export interface BatchGetResult extends BatchResult {
 
 /** Plans and runs a `-r` or `-i` batch; with `dryRun`, only plans (see dry-run.ts). */
 export async function runBatchGet(options: BatchGetOptions & { dryRun?: false | undefined }, ctx: BatchGetContext): Promise<BatchGetResult>
-export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult | DryRunResult>
-export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult | DryRunResult> {
+export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult | (DryRunResult & RequestCounts)>
+export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult | (DryRunResult & RequestCounts)> {
   const jobs = options.jobs ?? DEFAULT_JOBS
   // Notes from the API client (throttling waits) go to whichever drawer is current: the spinner, then the bars.
   let note = (text: string) => ctx.reporter.note(text)
@@ -88,7 +91,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
   const sha256List = options.sha256File === undefined ? undefined : parseSha256List(await readSha256File(options.sha256File), options.sha256File)
   ctx.reporter.phase('resolving credentials')
   const connected = await connectApi(apiCtx, options, options)
-  const { api, dispatcher } = connected
+  const { api, dispatcher, requests } = connected
   try {
     const unionId = await connected.unionId()
     const source = options.source
@@ -104,7 +107,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
       planned.notes.push(...applySha256List(planned.items, sha256List, planned.dir ?? process.cwd(), options.sha256File))
     }
     ctx.reporter.finish()
-    if (options.dryRun) return dryRunResult(planned.preview ?? [], planned.dir)
+    if (options.dryRun) return { ...dryRunResult(planned.preview ?? [], planned.dir), ...requests.snapshot() }
     const progress = await ctx.openProgress()
     note = (t) => progress.note(t)
     for (const line of planned.notes) progress.note(line)
@@ -122,10 +125,12 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
         signal: ctx.signal,
         onEvent: (e) => progress.event(e),
         log: ctx.log,
+        requests,
       })
       const result = planned.finish ? await finishMirror(ran, planned.finish, note) : await ran
       return {
         ...result,
+        ...requests.snapshot(),
         ...(planned.dir !== undefined ? { dir: planned.dir } : {}),
         jobs,
         connections: options.connections ?? 'auto',

@@ -7,6 +7,7 @@ import type { DownloadInfo } from '../dingtalk/client.js'
 import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
 import { chooseConnections } from '../engine/segments.js'
+import type { RequestCounter } from '../http/request-counter.js'
 
 /** Connections across all the files of a batch, when -c is not given. */
 export const MAX_BATCH_CONNECTIONS = 16
@@ -100,6 +101,8 @@ export interface BatchOptions {
   signal: AbortSignal
   onEvent?: ((e: BatchEvent) => void) | undefined
   log?: HttpLogger | undefined
+  /** The run's request counter (storage requests are counted where they are sent). */
+  requests?: RequestCounter | undefined
 }
 
 /**
@@ -220,6 +223,8 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
           signal: options.signal,
           onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
           log: options.log,
+          expectedSize: item.size,
+          requests: options.requests,
         })
         await item.onDone?.(r)
         finish(index, {

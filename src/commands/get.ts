@@ -1,7 +1,7 @@
 // `dtdl get`: one file, a folder with -r, or a list with -i; its options, help, and what it prints.
 import { UsageError } from '../errors.js'
 import { parseFileArgs } from '../dingtalk/dentry-ref.js'
-import { addFileApiOptions, collect, commander, fileApiFlags, operatorFlags, intOption, secondsOption, parseLimitRate, print, progressModeFor, readStdin, runWithShell, say, type Command, type OutputFlags } from './shell.js'
+import { addFileApiOptions, collect, commander, fileApiFlags, operatorFlags, intOption, secondsOption, parseLimitRate, print, progressModeFor, readStdin, requestsJson, runWithShell, sayEndLine, type Command, type OutputFlags } from './shell.js'
 
 const { Option } = commander
 
@@ -52,7 +52,12 @@ Batches (-r, -i):
   {downloaded, skipped, failed, deleted, bytes, durationMs}}; with -r each path is relative to dir,
   with -i it is the target path. With --dry-run: {dryRun: true, ok, exitCode, dir?, actions: [{action, path,
   dentryId, bytes, reason, line?, error?}], summary: {download, replace, check, skip, delete, keep,
-  fail, bytes}}.
+  fail, bytes}}. Both also carry apiCalls: {total, token, dentry, list, downloadInfo}, storageRequests
+  and apiThrottled: what the run cost.
+API budget:
+  Calls to each DingTalk API are paced to --api-qps per second (default 20, DingTalk's standard limit)
+  for the whole run; waiting is silent, throttling that still happens is summed up in one line at the
+  end. Every end line says what the run cost ("... 1026 API calls, 1000 storage requests").
 
 Examples:
   $ dtdl get 123456 7890123 -u $UNION_ID                 save as the file's own name
@@ -176,11 +181,11 @@ function printGetResult(r: import('../engine/get-file.js').GetResult, o: Record<
         retries: r.retries,
         urlRefreshes: r.urlRefreshes,
         ...(r.existing ? { existing: true } : {}),
+        ...requestsJson(r),
       }),
     )
   }
-  if (flags.quiet) return
-  say(r.existing ? `exists, left alone (--skip-existing): ${r.path}` : describe(r))
+  sayEndLine(flags, r.existing ? `exists, left alone (--skip-existing): ${r.path}` : describe(r), r)
 }
 
 /** `get -r` and `get -i`: checks the flags that do not fit a batch, then runs it with a batch's progress and exit code. */
@@ -247,13 +252,13 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
         { env: process.env, readStdin, openProgress, ...ctx },
       ),
     (result) => {
-      if (dryRunOutput) return printDryRun(result as import('../batch/dry-run.js').DryRunResult, flags, dryRunOutput)
+      if (dryRunOutput) return printDryRun(result as import('../batch/dry-run.js').DryRunResult & import('../http/request-counter.js').RequestCounts, flags, dryRunOutput)
       const r = result as import('../batch/batch-get.js').BatchGetResult
       if (flags.json) {
         const { ok, exitCode, dir, jobs, connections, maxConnectionsPerFile, summary } = r
-        print(JSON.stringify({ ok, exitCode, ...(dir !== undefined ? { dir } : {}), jobs, connections, maxConnectionsPerFile, files: jsonFiles(r.files), summary }))
+        print(JSON.stringify({ ok, exitCode, ...(dir !== undefined ? { dir } : {}), jobs, connections, maxConnectionsPerFile, files: jsonFiles(r.files), summary, ...requestsJson(r) }))
       }
-      if (!flags.quiet) say(describeSummary(r))
+      sayEndLine(flags, describeSummary(r), r)
       process.exitCode = r.exitCode
     },
     // Interrupted: what finished so far, as the summary and in the one --json object, then what is kept.
@@ -274,10 +279,10 @@ function jsonFiles(files: import('../batch/runner.js').BatchFileResult[]) {
 }
 
 /** --dry-run: the whole plan as one --json object, or one line per file on stdout and a summary on stderr. */
-function printDryRun(r: import('../batch/dry-run.js').DryRunResult, flags: OutputFlags, out: typeof import('../output/dry-run.js')): void {
+function printDryRun(r: import('../batch/dry-run.js').DryRunResult & import('../http/request-counter.js').RequestCounts, flags: OutputFlags, out: typeof import('../output/dry-run.js')): void {
   const { describeDryRunAction, describeDryRunSummary } = out
   if (flags.json) print(JSON.stringify(r))
   else for (const a of r.actions) print(describeDryRunAction(a))
-  if (!flags.quiet) say(describeDryRunSummary(r))
+  sayEndLine(flags, describeDryRunSummary(r), r)
   process.exitCode = r.exitCode
 }

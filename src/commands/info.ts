@@ -1,6 +1,6 @@
 // `dtdl info`: a file's metadata and download info, secrets masked unless asked.
 import { parseFileArgs } from '../dingtalk/dentry-ref.js'
-import { addFileApiOptions, fileApiFlags, print, runWithShell, type Command, type OutputFlags } from './shell.js'
+import { addFileApiOptions, fileApiFlags, print, runWithShell, sayEndLine, type Command, type OutputFlags } from './shell.js'
 
 export function declareInfo(program: Command): void {
   addFileApiOptions(
@@ -43,6 +43,7 @@ Examples:
           const info = result as import('../dingtalk/file-info.js').FileInfo
           if (flags.json) print(JSON.stringify({ ok: true, ...info }))
           else for (const line of formatInfo(info)) print(line)
+          sayEndLine(flags, undefined, info)
         },
       )
     })

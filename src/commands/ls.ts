@@ -1,6 +1,6 @@
 // `dtdl ls`: a folder's entries (or its whole tree) for people or as JSON.
 import { parseListArgs } from '../dingtalk/dentry-ref.js'
-import { addOperatorOptions, operatorFlags, print, runWithShell, type Command, type OutputFlags } from './shell.js'
+import { addOperatorOptions, operatorFlags, print, requestsJson, runWithShell, sayEndLine, type Command, type OutputFlags } from './shell.js'
 
 export function declareLs(program: Command): void {
   addOperatorOptions(
@@ -12,7 +12,7 @@ export function declareLs(program: Command): void {
       .argument('[folderDentryId]', 'the folder (dentry) id (default: the space root)'),
   )
     .option('-r, --recursive', 'list the whole tree below the folder')
-    .option('--json', 'print one JSON object: {"ok": true, "entries": [{id, name, type, size, modifiedTime, path}]}')
+    .option('--json', 'print one JSON object: {"ok": true, "entries": [{id, name, type, size, modifiedTime, path}], "apiCalls", "storageRequests", "apiThrottled"}')
     .option('-v, --verbose', 'one line per HTTP request on stderr (secrets masked)')
     .addHelpText(
       'after',
@@ -39,9 +39,10 @@ Examples:
             { env: process.env, ...ctx },
           ),
         (result) => {
-          const entries = result as import('../dingtalk/list.js').LsEntry[]
-          if (flags.json) print(JSON.stringify({ ok: true, entries }))
-          else for (const line of formatLs(entries)) print(line)
+          const r = result as import('../dingtalk/list.js').LsResult
+          if (flags.json) print(JSON.stringify({ ok: true, entries: r.entries, ...requestsJson(r) }))
+          else for (const line of formatLs(r.entries)) print(line)
+          sayEndLine(flags, `${r.entries.length} ${r.entries.length === 1 ? 'entry' : 'entries'}`, r)
         },
       )
     })

@@ -9,6 +9,8 @@ import { secrets } from '../redact.js'
 import type { HttpLogEntry } from '../http/dispatcher.js'
 import type { ProgressReporter } from '../output/progress.js'
 import type { Kept } from '../output/end-lines.js'
+import type { RequestCounts } from '../http/request-counter.js'
+import { describeRequests, requestNotes, withRequests } from '../output/request-costs.js'
 
 // commander is CommonJS: require() loads it in about half the time of an ESM import (no ESM wrapper and
 // export scan), which is most of what `dtdl --help` costs beyond Node's own start-up.
@@ -206,6 +208,7 @@ export function addOperatorOptions(command: Command): Command {
     .option('--user-id <userid>', "the operator's userid, looked up once (or DINGTALK_USER_ID, or config userId)")
     .option('--mobile <number>', "the operator's mobile number, looked up once")
     .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint); the user lookups use it too unless DTDL_OAPI_ENDPOINT is set')
+    .addOption(apiQpsOption())
 }
 
 /** The operator flags' values, as the commands take them. */
@@ -214,6 +217,7 @@ export const operatorFlags = (o: Record<string, unknown>) => ({
   userId: o.userId as string | undefined,
   mobile: o.mobile as string | undefined,
   endpoint: o.endpoint as string | undefined,
+  apiQps: o.apiQps as number | undefined,
 })
 
 /** The API flags get and info share: who asks, where, which version, intranet or not. */
@@ -223,6 +227,21 @@ export function addFileApiOptions(command: Command): Command {
     .option('--intranet', 'try the intranet resource URLs first when DingTalk offers them (option.preferIntranet = true)')
     .option('--no-intranet', 'ask for public resource URLs (option.preferIntranet = false)')
 }
+
+/** --api-qps: the run's budget per DingTalk API (get, info, ls). */
+export function apiQpsOption(): InstanceType<typeof Option> {
+  return new Option('--api-qps <n>', 'DingTalk API calls per second per API, shared by all jobs; 0 = no pacing (or DTDL_API_QPS, or config apiQps; default 20)').argParser(intOption('--api-qps', 0, 10_000))
+}
+
+/** The end of a run, for people: its line with the request counts, then the throttling summary if any. */
+export function sayEndLine(flags: OutputFlags, line: string | undefined, counts: RequestCounts): void {
+  if (flags.quiet) return
+  say(line === undefined ? describeRequests(counts) : withRequests(line, counts))
+  for (const note of requestNotes(counts)) say(note)
+}
+
+/** The counts as --json carries them. */
+export const requestsJson = (c: RequestCounts) => ({ apiCalls: c.apiCalls, storageRequests: c.storageRequests, apiThrottled: c.apiThrottled })
 
 /** Those flags' values, as the commands take them. */
 export const fileApiFlags = (o: Record<string, unknown>) => ({

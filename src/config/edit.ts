@@ -1,6 +1,6 @@
 // `dtdl config ...`: read and change the config store; secrets are masked when listed.
 import { assertConfigKey, describeConfig, openConfigStore } from './store.js'
-import { parseEndpoint, SECRET_CONFIG_KEYS } from './settings.js'
+import { MAX_API_QPS, parseEndpoint, parseIntegerOption, SECRET_CONFIG_KEYS } from './settings.js'
 import { UsageError } from '../errors.js'
 import { maskSecret } from '../redact.js'
 
@@ -35,6 +35,7 @@ export async function runConfig(action: 'set' | 'get' | 'unset' | 'list' | 'path
       let value = args[1] === '-' ? (await io.readStdin()).trim() : args[1]
       if (value === undefined || value === '') throw new UsageError(`no value given for ${key}`, { code: 'CONFIG_NO_VALUE', hint: `dtdl config set ${key} <value> (or - to read it from stdin)` })
       if (key === 'endpoint') value = parseEndpoint(value, 'endpoint')
+      if (key === 'apiQps') value = String(parseIntegerOption(value, 'apiQps', 0, MAX_API_QPS))
       await store.set(key, value)
       return
     }

@@ -4,9 +4,13 @@ import { UsageError } from '../errors.js'
 export const DEFAULT_ENDPOINT = 'https://api.dingtalk.com'
 /** The old-style host that maps userids and mobile numbers to unionIds. */
 export const DEFAULT_OAPI_ENDPOINT = 'https://oapi.dingtalk.com'
+/** DingTalk's standard limit per app per API; see dingtalk/api-pacer.ts. */
+export const DEFAULT_API_QPS = 20
+/** A sanity bound: no DingTalk edition allows more per API. */
+export const MAX_API_QPS = 10_000
 
 /** The keys `dtdl config` accepts; anything else is a usage error. */
-export const CONFIG_KEYS = ['token', 'appKey', 'appSecret', 'unionId', 'userId', 'endpoint'] as const
+export const CONFIG_KEYS = ['token', 'appKey', 'appSecret', 'unionId', 'userId', 'endpoint', 'apiQps'] as const
 export type ConfigKey = (typeof CONFIG_KEYS)[number]
 /** Keys whose values are never printed in full. */
 export const SECRET_CONFIG_KEYS: ReadonlySet<ConfigKey> = new Set(['token', 'appSecret'])
@@ -14,7 +18,7 @@ export const SECRET_CONFIG_KEYS: ReadonlySet<ConfigKey> = new Set(['token', 'app
 export type StoredConfig = Partial<Record<ConfigKey, string>>
 
 export interface SettingsInput {
-  flags: { unionId?: string | undefined; userId?: string | undefined; mobile?: string | undefined; endpoint?: string | undefined }
+  flags: { unionId?: string | undefined; userId?: string | undefined; mobile?: string | undefined; endpoint?: string | undefined; apiQps?: number | undefined }
   env: Record<string, string | undefined>
   store: StoredConfig
 }
@@ -36,6 +40,8 @@ export interface Settings {
   unionId: string | undefined
   operator: OperatorRef | undefined
   credentials: CredentialSource
+  /** Calls per second per DingTalk API (0 = no pacing). */
+  apiQps: number
 }
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim())
@@ -79,7 +85,18 @@ export function resolveSettings({ flags, env, store }: SettingsInput): Settings 
     unionId: operator?.kind === 'unionId' ? operator.value : undefined,
     operator,
     credentials: resolveCredentials(env, store),
+    apiQps: resolveApiQps(flags.apiQps, env, store),
   }
+}
+
+/** --api-qps > DTDL_API_QPS > config apiQps > 20; a bad value names its source. */
+function resolveApiQps(flag: number | undefined, env: SettingsInput['env'], store: StoredConfig): number {
+  if (flag !== undefined) return flag
+  const qpsEnv = nonEmpty(env.DTDL_API_QPS)
+  if (qpsEnv !== undefined) return parseIntegerOption(qpsEnv, 'DTDL_API_QPS', 0, MAX_API_QPS)
+  const qpsStore = nonEmpty(store.apiQps)
+  if (qpsStore !== undefined) return parseIntegerOption(qpsStore, 'config key apiQps', 0, MAX_API_QPS)
+  return DEFAULT_API_QPS
 }
 
 /**

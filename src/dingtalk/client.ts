@@ -8,6 +8,8 @@ import { networkErrorCode, parseRetryAfter, retryDelay, sleep } from '../http/re
 import { describeUnreachable } from '../http/proxy-env.js'
 import { redactUrl } from '../redact.js'
 import type { TokenProvider } from './access-token.js'
+import { isThrottleAnswer, type ApiPacer } from './api-pacer.js'
+import type { ApiKind, RequestCounter } from '../http/request-counter.js'
 
 /** What download info tells us: where the bytes are and the signed headers to send (valid for a while). */
 export interface DownloadInfo {
@@ -85,6 +87,10 @@ export interface ApiClientOptions {
   /** How long to keep waiting for an archived file to be restored, in ms. */
   archiveWaitMs?: number | undefined
   signal?: AbortSignal | undefined
+  /** Paces every call to each API (shared by all jobs of the run); none = no pacing. */
+  pacer?: ApiPacer | undefined
+  /** Counts every request sent. */
+  counter?: RequestCounter | undefined
 }
 
 export interface DingTalkApi {
@@ -116,12 +122,14 @@ async function send(
   body: string | undefined,
   log: HttpLogger | undefined,
   signal: AbortSignal | undefined,
+  count: (() => void) | undefined,
   note?: string,
 ): Promise<RawResponse> {
   const started = performance.now()
   const { request } = await loadHttpClient()
   // The files of a batch call the API at once on one shared signal; undici would add a listener each.
   const own = signal ? childSignal(signal) : undefined
+  count?.()
   try {
     const res = await request(url, { method, headers, body: body ?? null, dispatcher, signal: own?.signal ?? null })
     const text = await readBodyText(res.body)
@@ -199,13 +207,13 @@ export async function mintAccessToken(
   dispatcher: Dispatcher,
   appKey: string,
   appSecret: string,
-  options: { log?: HttpLogger | undefined; signal?: AbortSignal | undefined; retries?: number | undefined; onWait?: ((event: ApiWaitEvent) => void) | undefined } = {},
+  options: { log?: HttpLogger | undefined; signal?: AbortSignal | undefined; retries?: number | undefined; onWait?: ((event: ApiWaitEvent) => void) | undefined; counter?: RequestCounter | undefined } = {},
 ): Promise<{ accessToken: string; expireIn: number }> {
   const retries = options.retries ?? 5
   for (let failures = 1; ; failures++) {
     let res: RawResponse
     try {
-      res = await send(dispatcher, 'POST', `${endpoint}/v1.0/oauth2/accessToken`, { 'content-type': 'application/json' }, JSON.stringify({ appKey, appSecret }), options.log, options.signal)
+      res = await send(dispatcher, 'POST', `${endpoint}/v1.0/oauth2/accessToken`, { 'content-type': 'application/json' }, JSON.stringify({ appKey, appSecret }), options.log, options.signal, () => options.counter?.api('token'))
     } catch (err) {
       if (!(err instanceof NetworkError) || failures > retries) throw gaveUp(err, failures - 1)
       await waitBeforeRetry(options, { reason: 'network', code: err.code, delayMs: retryDelay(failures, undefined) })
@@ -245,7 +253,7 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
    * One API call with the recovery the docs ask for: renew a stale minted token once, wait out throttling
    * (the penalty lasts about a second), back off on busy/5xx/network errors, and wait for archive restores.
    */
-  async function call<T>(method: 'GET' | 'POST', path: string, query: Record<string, string | undefined>, body: unknown, what: string, unionId?: string): Promise<T> {
+  async function call<T>(kind: ApiKind, method: 'GET' | 'POST', path: string, query: Record<string, string | undefined>, body: unknown, what: string, unionId?: string): Promise<T> {
     const url = new URL(options.endpoint + path)
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v)
     let failures = 0
@@ -256,8 +264,10 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
       const headers: Record<string, string> = { 'x-acs-dingtalk-access-token': token }
       if (body !== undefined) headers['content-type'] = 'application/json'
       let res: RawResponse
+      // Waiting for this API's slot is silent: it is the budget working, not a problem.
+      await options.pacer?.take(kind, options.signal)
       try {
-        res = await send(options.dispatcher, method, url.href, headers, body === undefined ? undefined : JSON.stringify(body), options.log, options.signal)
+        res = await send(options.dispatcher, method, url.href, headers, body === undefined ? undefined : JSON.stringify(body), options.log, options.signal, () => options.counter?.api(kind))
       } catch (err) {
         if (!(err instanceof NetworkError) || ++failures > retries) throw gaveUp(err, failures - 1)
         const delayMs = retryDelay(failures, undefined)
@@ -265,8 +275,11 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
         await sleep(delayMs, options.signal)
         continue
       }
-      if (res.status >= 200 && res.status < 300) return JSON.parse(res.text) as T
-      const error = toApiError(res, what, unionId)
+      const error = res.status >= 200 && res.status < 300 ? undefined : toApiError(res, what, unionId)
+      const throttled = error !== undefined && isThrottleAnswer(res.status, error.code)
+      options.pacer?.report(kind, throttled)
+      if (throttled) options.counter?.throttled()
+      if (error === undefined) return JSON.parse(res.text) as T
       const action = classifyApiError(res.status, error.code).action
       const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'))
       if (action === 'renew-token' && !renewed && options.tokens.canRenew) {
@@ -284,8 +297,8 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
       }
       if ((action === 'throttled' || action === 'transient') && ++failures <= retries) {
         // Throttling penalties last about a second: retrying sooner only extends them.
-        const delayMs = retryDelay(failures, retryAfter, action === 'throttled' ? 1_000 : 0)
-        options.onWait?.({ type: 'api-wait', reason: action === 'throttled' ? 'throttled' : 'busy', code: error.code, delayMs })
+        const delayMs = retryDelay(failures, retryAfter, throttled ? 1_000 : 0)
+        options.onWait?.({ type: 'api-wait', reason: throttled ? 'throttled' : 'busy', code: error.code, delayMs })
         await sleep(delayMs, options.signal)
         continue
       }
@@ -302,6 +315,7 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
       if (req.version !== undefined) option.version = req.version
       if (req.preferIntranet !== undefined) option.preferIntranet = req.preferIntranet
       const raw = await call<{ protocol?: string; headerSignatureInfo?: Record<string, unknown> }>(
+        'downloadInfo',
         'POST',
         `${storagePath(req.spaceId, req.dentryId)}/downloadInfos/query`,
         { unionId: req.unionId },
@@ -312,12 +326,13 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
       return { ...parseDownloadInfo(raw), preferIntranet: req.preferIntranet === true }
     },
     async getDentry(spaceId, dentryId, unionId) {
-      const raw = await call<{ dentry?: Dentry }>('POST', `${storagePath(spaceId, dentryId)}/query`, { unionId }, { option: { withThumbnail: false } }, 'getting file details', unionId)
+      const raw = await call<{ dentry?: Dentry }>('dentry', 'POST', `${storagePath(spaceId, dentryId)}/query`, { unionId }, { option: { withThumbnail: false } }, 'getting file details', unionId)
       if (!raw.dentry) throw new DtdlError('BAD_RESPONSE', ExitCode.remote, 'getting file details failed: the answer has no dentry')
       return raw.dentry
     },
     async listDentries(spaceId, parentId, unionId, nextToken) {
       const raw = await call<{ dentries?: Dentry[]; nextToken?: string }>(
+        'list',
         'GET',
         storagePath(spaceId),
         { parentId, unionId, nextToken, maxResults: '50' },
@@ -329,6 +344,7 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
     },
     async listVersions(spaceId, dentryId, unionId, nextToken) {
       const raw = await call<{ dentries?: Dentry[]; nextToken?: string }>(
+        'versions',
         'GET',
         `${storagePath(spaceId, dentryId)}/versions`,
         { unionId, nextToken, maxResults: '100' },
@@ -340,6 +356,7 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
     },
     async queryDentryId(dentryUuid, unionId) {
       const raw = await call<{ spaceId?: unknown; dentryId?: unknown }>(
+        'dentryUuid',
         'GET',
         `/v2.0/doc/dentries/${encodeURIComponent(dentryUuid)}/queryDentryId`,
         { operatorId: unionId },
@@ -356,11 +373,11 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
       return { spaceId, dentryId }
     },
     async listWorkspaces(unionId, nextToken) {
-      const raw = await call<{ workspaces?: Workspace[]; nextToken?: string }>('GET', '/v2.0/wiki/workspaces', { operatorId: unionId, nextToken, maxResults: '30' }, undefined, 'listing knowledge bases', unionId)
+      const raw = await call<{ workspaces?: Workspace[]; nextToken?: string }>('workspaces', 'GET', '/v2.0/wiki/workspaces', { operatorId: unionId, nextToken, maxResults: '30' }, undefined, 'listing knowledge bases', unionId)
       return { workspaces: raw.workspaces ?? [], ...(raw.nextToken ? { nextToken: raw.nextToken } : {}) }
     },
     async getMineWorkspace(unionId) {
-      const raw = await call<{ workspace?: Workspace }>('GET', '/v2.0/wiki/mineWorkspaces', { operatorId: unionId }, undefined, 'looking up your own knowledge base', unionId)
+      const raw = await call<{ workspace?: Workspace }>('workspaces', 'GET', '/v2.0/wiki/mineWorkspaces', { operatorId: unionId }, undefined, 'looking up your own knowledge base', unionId)
       return raw.workspace && typeof raw.workspace === 'object' ? raw.workspace : undefined
     },
   }

@@ -13,6 +13,8 @@ import { resolveDentryRef } from './resolve-link.js'
 import type { DentryRef } from './dentry-ref.js'
 import { dentryKind, dentryName } from './folder-walk.js'
 import { explainRefusal, isOnlineDocument, onlineDocumentError } from './online-document.js'
+import { ApiPacer } from './api-pacer.js'
+import { RequestCounter } from '../http/request-counter.js'
 
 /** Where the steps before a transfer are told: the shell draws them; a library caller may ignore them. */
 export interface StepReporter {
@@ -33,18 +35,19 @@ export interface ApiContext {
 /** Signed-header names whose values are credentials: they are masked in every line dtdl prints. */
 const SECRET_HEADER = /authorization|signature|token|credential|security/i
 
-/** The flags every API command shares: who asks (one of three ways) and where. */
+/** The flags every API command shares: who asks (one of three ways), where, and at what pace. */
 export interface ApiFlags {
   unionId?: string | undefined
   userId?: string | undefined
   mobile?: string | undefined
   endpoint?: string | undefined
+  apiQps?: number | undefined
 }
 
 /**
  * Builds the API client with the token chain the README documents; shared by every API command. `unionId()`
  * names the operator (looked up once and cached when given as a userid or mobile number) and `resolve()`
- * turns a link or dentryUuid into storage ids (cached too).
+ * turns a link or dentryUuid into storage ids (cached too). `requests` counts what the run sends.
  */
 export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined; connectTimeoutMs?: number | undefined } = {}) {
   const store = await openConfigStore(ctx.env)
@@ -52,10 +55,13 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
   if (settings.credentials.kind === 'app') secrets.add(settings.credentials.appSecret)
   if (settings.credentials.kind === 'token') secrets.add(settings.credentials.token)
   const dispatcher = await createDispatcher({ connectTimeoutMs: tuning.connectTimeoutMs })
+  // One counter and one pacer per run: everything this command sends is counted and paced together.
+  const requests = new RequestCounter()
+  const pacer = new ApiPacer(settings.apiQps)
   const tokens = createTokenProvider({
     credentials: settings.credentials,
     endpoint: settings.endpoint,
-    mint: (appKey, appSecret) => mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, { log: ctx.log, signal: ctx.signal, retries: tuning.retries, onWait }),
+    mint: (appKey, appSecret) => mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, { log: ctx.log, signal: ctx.signal, retries: tuning.retries, onWait, counter: requests }),
     cache: { get: (scope) => store.getCachedToken(scope), set: (t) => store.setCachedToken(t), prepare: () => store.prepareWrite() },
     onToken: (t) => secrets.add(t),
   })
@@ -63,6 +69,8 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
   // nothing the first did not. --verbose (which logs every request anyway) shows each one.
   const told = new Set<string>()
   const onWait = (e: ApiWaitEvent) => {
+    // Throttling is summed up once at the end (see output/request-costs.ts), not one line per call.
+    if (e.reason === 'throttled') return
     const why = {
       throttled: 'DingTalk throttled the request',
       busy: 'DingTalk is busy',
@@ -76,17 +84,17 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
     const retrying = e.reason === 'archived' || ctx.log ? '' : ` (retrying up to ${tuning.retries ?? 5} time${(tuning.retries ?? 5) === 1 ? '' : 's'})`
     ctx.reporter.note(e.delayMs > 0 ? `${why} (${e.code}): waiting ${(e.delayMs / 1000).toFixed(1)}s${retrying}` : `${why}`)
   }
-  const api = createApiClient({ endpoint: settings.endpoint, dispatcher, tokens, log: ctx.log, onWait, retries: tuning.retries, archiveWaitMs: tuning.archiveWaitMs, signal: ctx.signal })
+  const api = createApiClient({ endpoint: settings.endpoint, dispatcher, tokens, log: ctx.log, onWait, retries: tuning.retries, archiveWaitMs: tuning.archiveWaitMs, signal: ctx.signal, pacer, counter: requests })
   const cache = lookupCache(store)
   const operatorDeps = {
-    oapi: createOapiUserClient({ endpoint: settings.oapiEndpoint, dispatcher, tokens, log: ctx.log, signal: ctx.signal }),
+    oapi: createOapiUserClient({ endpoint: settings.oapiEndpoint, dispatcher, tokens, log: ctx.log, signal: ctx.signal, counter: requests }),
     cache,
     scope: { oapiEndpoint: settings.oapiEndpoint, appKey: settings.credentials.kind === 'app' ? settings.credentials.appKey : undefined },
   }
   let unionId: Promise<string> | undefined
   const getUnionId = () => (unionId ??= resolveUnionId(settings.operator, operatorDeps))
   const resolve = async (ref: DentryRef) => resolveDentryRef(ref, { api, unionId: await getUnionId(), cache })
-  return { api, dispatcher, settings, store, unionId: getUnionId, resolve, operatorDeps }
+  return { api, dispatcher, settings, store, unionId: getUnionId, resolve, operatorDeps, requests }
 }
 
 /**

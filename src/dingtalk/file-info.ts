@@ -5,6 +5,7 @@ import { resourceHosts } from './client.js'
 import type { DentryRef } from './dentry-ref.js'
 import { dentryKind, dentryName } from './folder-walk.js'
 import { explainRefusal, isOnlineDocument } from './online-document.js'
+import type { RequestCounts } from '../http/request-counter.js'
 
 export interface InfoOptions extends ApiFlags {
   /** The file: `ref` (a link's dentryUuid, or the ids), or spaceId + dentryId. */
@@ -16,7 +17,7 @@ export interface InfoOptions extends ApiFlags {
   showSecrets?: boolean | undefined
 }
 
-export interface FileInfo {
+export interface FileInfo extends RequestCounts {
   spaceId: string
   dentryId: string
   /** The dentryUuid, when the server or the link gave one. */
@@ -45,13 +46,13 @@ export interface FileInfo {
 export async function runInfo(options: InfoOptions, ctx: ApiContext): Promise<FileInfo> {
   ctx.reporter.phase('looking up the file')
   const connected = await connectApi(ctx, options)
-  const { api, dispatcher } = connected
+  const { api, dispatcher, requests } = connected
   try {
     const unionId = await connected.unionId()
     const { spaceId, dentryId, dentryUuid } = await connected.resolve(refOf(options))
     const dentry = await api.getDentry(spaceId, dentryId, unionId)
     const name = dentryName({ id: dentryId, ...dentry })
-    const base: FileInfo = {
+    const base: Omit<FileInfo, keyof RequestCounts> = {
       spaceId,
       dentryId,
       dentryUuid: dentry.uuid ?? dentryUuid ?? null,
@@ -65,7 +66,7 @@ export async function runInfo(options: InfoOptions, ctx: ApiContext): Promise<Fi
       download: null,
     }
     // A folder or an online document has no download info: its metadata is the whole answer.
-    if (base.type === 'FOLDER' || isOnlineDocument(dentry)) return base
+    if (base.type === 'FOLDER' || isOnlineDocument(dentry)) return { ...base, ...requests.snapshot() }
     ctx.reporter.phase('getting download info')
     const info = await api.getDownloadInfo({ spaceId, dentryId, unionId, version: options.version, preferIntranet: options.preferIntranet }).catch((err: unknown) => {
       throw explainRefusal(err, base.type === 'FILE', name)
@@ -82,6 +83,7 @@ export async function runInfo(options: InfoOptions, ctx: ApiContext): Promise<Fi
         internalResourceUrls: options.preferIntranet !== true ? [] : show ? info.internalResourceUrls : info.internalResourceUrls.map(redactUrl),
         headers: Object.fromEntries(Object.entries(info.headers).map(([k, v]) => [k, show || /^x-oss-date$/i.test(k) ? v : maskSecret(v)])),
       },
+      ...requests.snapshot(),
     }
   } finally {
     await dispatcher.destroy().catch(() => {})

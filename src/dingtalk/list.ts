@@ -4,6 +4,7 @@ import { dentryKind, dentryName, isFolder, walkFolder } from './folder-walk.js'
 import type { Dentry } from './client.js'
 import type { DentryRef } from './dentry-ref.js'
 import { connectApi, isPermissionDenied, type ApiContext, type ApiFlags } from './connect.js'
+import type { RequestCounts } from '../http/request-counter.js'
 
 export interface LsOptions extends ApiFlags {
   /** The space; with `ref` (a link's dentryUuid) the space and folder come from the link instead. */
@@ -12,6 +13,11 @@ export interface LsOptions extends ApiFlags {
   folderId?: string | undefined
   ref?: DentryRef | undefined
   recursive: boolean
+}
+
+/** What `ls` found, and what it cost. */
+export interface LsResult extends RequestCounts {
+  entries: LsEntry[]
 }
 
 export interface LsEntry {
@@ -37,10 +43,10 @@ const toEntry = (d: Dentry, names: string[]): LsEntry => ({
   path: names.join('/'),
 })
 
-export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsEntry[]> {
+export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsResult> {
   ctx.reporter.phase('resolving credentials')
   const connected = await connectApi(ctx, options)
-  const { api, dispatcher } = connected
+  const { api, dispatcher, requests } = connected
   try {
     const unionId = await connected.unionId()
     let spaceId = options.spaceId
@@ -56,7 +62,7 @@ export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsEntr
         if (isPermissionDenied(err)) return undefined
         throw err
       })
-      if (self && dentryKind(self) === 'FILE') return [toEntry({ id: folderId, ...self }, [dentryName({ id: folderId, ...self })])]
+      if (self && dentryKind(self) === 'FILE') return { entries: [toEntry({ id: folderId, ...self }, [dentryName({ id: folderId, ...self })])], ...requests.snapshot() }
     }
     ctx.reporter.phase('listing')
     const walked = await walkFolder(api, spaceId, folderId, unionId, {
@@ -68,7 +74,7 @@ export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsEntr
     for (const e of walked.entries) {
       if (e.unknownType) ctx.reporter.note(`dtdl: the listing does not say whether ${printable(e.names.join('/'))} is a file or a folder (no type)`)
     }
-    return walked.entries.map((e) => toEntry(e.dentry, e.names))
+    return { entries: walked.entries.map((e) => toEntry(e.dentry, e.names)), ...requests.snapshot() }
   } finally {
     await dispatcher.destroy().catch(() => {})
   }

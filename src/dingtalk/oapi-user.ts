@@ -5,6 +5,7 @@ import { loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatche
 import { networkErrorCode } from '../http/retry.js'
 import { redactUrl } from '../redact.js'
 import type { TokenProvider } from './access-token.js'
+import type { RequestCounter } from '../http/request-counter.js'
 
 export interface OapiUser {
   userId: string
@@ -25,6 +26,8 @@ export interface OapiClientOptions {
   tokens: TokenProvider
   log?: HttpLogger | undefined
   signal?: AbortSignal | undefined
+  /** Counts every request sent (kind "user"). */
+  counter?: RequestCounter | undefined
 }
 
 interface OapiAnswer {
@@ -103,6 +106,7 @@ async function send(options: OapiClientOptions, url: string, body: string): Prom
   const logged = redactUrl(url)
   let status: number
   let text: string
+  options.counter?.api('user')
   try {
     const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, dispatcher: options.dispatcher, signal: options.signal ?? null })
     text = await readBodyText(res.body)

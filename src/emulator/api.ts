@@ -49,6 +49,8 @@ const IP_BLOCK_PAGE =
   '<p>Your IP has been blocked for too many requests. Try again in 5 minutes.</p></body></html>\n'
 
 export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  // A gateway's rate limit counts a call when it arrives, not when its body has been read.
+  const arrivedAt = performance.now()
   const raw = await readBody(req)
   let body: unknown
   let bodyInvalid = false
@@ -74,7 +76,7 @@ export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res:
     res.writeHead(403, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(IP_BLOCK_PAGE)) })
     return void res.end(IP_BLOCK_PAGE)
   }
-  const answer = answerCall(ctx, log.method, url.pathname, { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' }, token)
+  const answer = answerCall(ctx, log.method, url.pathname, { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' }, token, arrivedAt)
   log.status = answer.status
   // Error bodies carry the same request id as the header: it is what DingTalk support asks for.
   const payload = JSON.stringify(answer.status >= 400 ? errorBody({ ...(answer.body as object), requestid: requestId }, ctx.faults.faults.capitalErrorKeys) : answer.body)
@@ -90,7 +92,7 @@ function errorBody(body: Record<string, unknown>, capitalise: boolean | undefine
   return Object.fromEntries(Object.entries(body).map(([k, v]) => [CAPITALISED[k] ?? k, v]))
 }
 
-function answerCall(ctx: EmulatorContext, method: string, pathname: string, call: ApiCall, token: string | undefined): ApiAnswer {
+function answerCall(ctx: EmulatorContext, method: string, pathname: string, call: ApiCall, token: string | undefined, arrivedAt: number): ApiAnswer {
   let route: Route | undefined
   for (const candidate of routes) {
     const match = candidate.method === method ? candidate.pattern.exec(pathname) : null
@@ -105,7 +107,7 @@ function answerCall(ctx: EmulatorContext, method: string, pathname: string, call
   }
   if (!route) return fail(404, 'resourceNotFound', `no API at ${method} ${pathname}`)
   if (route.api === 'downloadInfo') ctx.stats.downloadInfoCalls++
-  const injected = ctx.faults.takeApiError(route.api)
+  const injected = ctx.faults.takeApiError(route.api) ?? ctx.faults.takeQpsRejection(route.api, arrivedAt)
   if (injected) return fail(injected.status, injected.code, injected.message)
   if (route.api !== 'token' && !ctx.tokens.isValid(token)) {
     return fail(400, 'InvalidAuthentication', 'access token is missing, invalid or expired')

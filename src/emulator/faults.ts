@@ -18,6 +18,8 @@ export class FaultState {
   #apiErrorLeft = 0
   #corruptPending = false
   readonly #archivedCalls = new Map<string, number>()
+  /** Accepted calls per API in the last second (ms timestamps), for qpsLimit. */
+  readonly #recentCalls = new Map<EmulatorApiName, number[]>()
 
   constructor(faults: EmulatorFaults = {}) {
     this.set(faults)
@@ -31,6 +33,21 @@ export class FaultState {
     this.#apiErrorLeft = faults.apiError?.times ?? 0
     this.#corruptPending = faults.corruptOnce ?? false
     this.#archivedCalls.clear()
+    this.#recentCalls.clear()
+  }
+
+  /** The 403 a call of `api` must answer because the QPS limit is reached, if it is; else the call is counted. */
+  takeQpsRejection(api: EmulatorApiName, now = performance.now()): { code: string; status: number; message: string } | undefined {
+    const limit = this.faults.qpsLimit
+    const target = limit?.api ?? 'downloadInfo'
+    if (!limit || (target !== 'any' && target !== api)) return undefined
+    const recent = (this.#recentCalls.get(api) ?? []).filter((t) => now - t < 1000)
+    this.#recentCalls.set(api, recent)
+    if (recent.length >= limit.callsPerSecond) {
+      return { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', status: 403, message: `请求被流控：应用调用该接口的频率超过了${limit.callsPerSecond}次/秒` }
+    }
+    recent.push(now)
+    return undefined
   }
 
   /** The signature lifetime actually enforced. */

@@ -120,6 +120,12 @@ export interface EmulatorFaults {
   intranet?: 'working' | 'failing'
   /** The oapi user routes answer errcode 88 / sub_code 60011 naming the permission they need. */
   denyUserQuery?: boolean
+  /**
+   * Holds an API (default downloadInfo; 'any' = each API on its own) to `callsPerSecond` accepted calls in
+   * any sliding second, as DingTalk's 20 QPS per app per API: calls beyond it answer 403
+   * Forbidden.AccessDenied.QpsLimitForAppkeyAndApi (refused calls do not use up the budget).
+   */
+  qpsLimit?: { callsPerSecond: number; api?: EmulatorApiName }
 }
 
 export interface EmulatorOptions {

@@ -9,6 +9,7 @@ import { DEFAULT_LOCK_WAIT_MS, STALE_MS, claimTarget, describeOwner } from './ta
 import { transfer } from './transfer.js'
 import type { DownloadOptions, DownloadResult } from './types.js'
 import { fileSha256, sha256MismatchError, wholeFileCrc } from './verify.js'
+import { fetchSmallFile } from './small-file.js'
 
 export type { DownloadEvent, DownloadOptions, DownloadResult, RemoteObject } from './types.js'
 export { discard, openRemote, probeRemote } from './remote.js'
@@ -41,6 +42,9 @@ async function downloadClaimed(options: DownloadOptions, started: number): Promi
   const { source, fetcher } = await openRemote(options)
   const signal = options.signal ?? new AbortController().signal
   try {
+    // A small file whose size is known comes in one GET with no probe; undefined: the engine below does it.
+    const small = await fetchSmallFile({ ...options, signal }, fetcher)
+    if (small) return { path: options.target, ...small, retries: fetcher.retries, urlRefreshes: source.refreshes, durationMs: Math.round(performance.now() - started) }
     const remote = await probeRemote(fetcher, signal)
     const result = (checked: DownloadResult['checked'], extra: { upToDate: boolean; resumedBytes: number; connections: number }): DownloadResult => ({
       path: options.target,

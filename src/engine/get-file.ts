@@ -8,6 +8,7 @@ import { connectApi, lookupRemoteName, refOf, signedDownloadInfo, type ApiContex
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
 import { UsageError } from '../errors.js'
 import type { Writable } from 'node:stream'
+import { RequestCounter, type RequestCounts } from '../http/request-counter.js'
 
 export interface GetOptions extends ApiFlags {
   /** The file: `ref` (a link's dentryUuid, or the ids), or spaceId + dentryId. */
@@ -17,6 +18,8 @@ export interface GetOptions extends ApiFlags {
   output?: string | undefined
   unionId?: string | undefined
   endpoint?: string | undefined
+  /** Calls per second per DingTalk API (0 = no pacing); default from env/config, else 20. */
+  apiQps?: number | undefined
   version?: number | undefined
   preferIntranet?: boolean | undefined
   connections?: number | undefined
@@ -38,9 +41,8 @@ export interface GetOptions extends ApiFlags {
   skipExisting?: boolean | undefined
 }
 
-/** The engine's result, or `existing: true` when --skip-existing left the target alone. */
-/** What `get` of one file reports: the engine's result and the version fetched (null when unknown or nothing was fetched). */
-export type GetResult = DownloadResult & { existing?: true; version: number | null }
+/** What `get` of one file reports: the engine's result (or `existing: true` when --skip-existing left the target alone), the version fetched (null when unknown or nothing was fetched), and what the run cost. */
+export type GetResult = DownloadResult & RequestCounts & { existing?: true; version: number | null }
 
 /** The shell's edges for one file: the API context, engine events, and where `-o -` writes the bytes. */
 export interface CommandContext extends ApiContext {
@@ -53,11 +55,11 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
   const started = performance.now()
   // Before settings and credentials: an -o naming an existing file needs nothing from DingTalk.
   const named = options.skipExisting ? await namedTarget(options.output) : undefined
-  const early = named === undefined ? undefined : await existingResult(named, started)
+  const early = named === undefined ? undefined : await existingResult(named, started, new RequestCounter())
   if (early) return early
   ctx.reporter.phase('resolving credentials')
   const connected = await connectApi(ctx, options, options)
-  const { api, dispatcher } = connected
+  const { api, dispatcher, requests } = connected
   // --verbose says which CRC-64 runs: the native addon is optional, and a slow verify is the first question.
   if (ctx.log) ctx.reporter.note(`CRC-64: ${{ native: 'native addon (carry-less multiplication)', wasm: 'WebAssembly', js: 'JavaScript' }[crc64Implementation]}`)
   try {
@@ -79,11 +81,12 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
       signal: ctx.signal,
       onEvent: (e: DownloadEvent) => ctx.reporter.event(e),
       log: ctx.log,
+      requests,
     }
     if (options.output === '-') {
       ctx.reporter.phase('getting download info')
       if (!ctx.stdout) throw new UsageError('-o - needs a stream to write to', { code: 'BAD_OPTION' })
-      return { ...(await streamFile({ ...common, out: ctx.stdout })), version: options.version ?? null }
+      return { ...(await streamFile({ ...common, out: ctx.stdout })), version: options.version ?? null, ...requests.snapshot() }
     }
     ctx.reporter.phase('looking up the file')
     const lookup = () => lookupRemoteName(api, spaceId, dentryId, unionId, seen)
@@ -94,11 +97,11 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
     if (target.usedFallbackName) {
       ctx.reporter.note(`the app may not read file details (Storage.File.Read), so the file is saved under its dentryId: ${target.path}`)
     }
-    const existing = options.skipExisting ? await existingResult(target.path, started) : undefined
+    const existing = options.skipExisting ? await existingResult(target.path, started, requests) : undefined
     if (existing) return existing
     ctx.reporter.phase('getting download info')
     const result = await downloadFile({ ...common, target: target.path, connections: options.connections, force: options.force, lockWaitMs: options.lockWaitMs })
-    return { ...result, version }
+    return { ...result, version, ...requests.snapshot() }
   } finally {
     // Nothing is in flight any more; destroy rather than close so a failed run exits at once.
     await dispatcher.destroy().catch(() => {})
@@ -106,9 +109,9 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
 }
 
 /** --skip-existing: the result for a target that is already there (whatever it holds), or undefined. */
-async function existingResult(path: string, started: number): Promise<GetResult | undefined> {
+async function existingResult(path: string, started: number, requests: RequestCounter): Promise<GetResult | undefined> {
   const s = await stat(path).catch(() => undefined)
   if (!s) return undefined
   const durationMs = Math.round(performance.now() - started)
-  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, version: null, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, durationMs }
+  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, version: null, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, durationMs, ...requests.snapshot() }
 }

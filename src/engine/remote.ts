@@ -9,7 +9,7 @@ import { SignedUrlSource } from './signed-url-source.js'
 import type { DownloadOptions, RemoteObject } from './types.js'
 
 /** Sets up the signed-info source and the fetcher both download modes share. */
-export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo' | 'dispatcher' | 'retries' | 'stallTimeoutMs' | 'log' | 'limitRate' | 'limiter' | 'onEvent'>) {
+export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo' | 'dispatcher' | 'retries' | 'stallTimeoutMs' | 'log' | 'limitRate' | 'limiter' | 'onEvent' | 'requests'>) {
   const emit = options.onEvent ?? (() => {})
   const source = new SignedUrlSource(await options.getDownloadInfo(), options.getDownloadInfo, (reason) => emit({ type: 'refresh', reason }))
   const fetcher = new ResourceFetcher({
@@ -20,6 +20,7 @@ export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo
     log: options.log,
     onEvent: emit,
     limiter: options.limiter ?? (options.limitRate !== undefined ? new RateLimiter(options.limitRate) : undefined),
+    requests: options.requests,
   })
   return { source, fetcher }
 }

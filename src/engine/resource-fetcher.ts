@@ -9,6 +9,7 @@ import type { ByteRange } from './segments.js'
 import type { SignedInfo, SignedUrlSource } from './signed-url-source.js'
 import { StorageResponseError } from './storage-response.js'
 import type { RateLimiter } from './rate-limiter.js'
+import type { RequestCounter } from '../http/request-counter.js'
 
 /** What the fetcher tells the user about (the engine passes these on as download events). */
 export type FetcherEvent = { type: 'retry'; reason: string; attempt: number; delayMs: number } | { type: 'note'; message: string }
@@ -22,6 +23,8 @@ export interface FetcherOptions {
   log?: HttpLogger | undefined
   onEvent: (event: FetcherEvent) => void
   limiter?: RateLimiter | undefined
+  /** Counts every storage request sent. */
+  requests?: RequestCounter | undefined
 }
 
 /** A Range request answered with the whole object or other bytes: never to be stitched into the file. */
@@ -84,7 +87,7 @@ export class ResourceFetcher {
 
   /** Starts a GET of `range` on the current URL with the current signature. */
   request(info: SignedInfo, url: string, range: ByteRange | undefined, signal: AbortSignal, note?: string): Promise<ResourceResponse> {
-    return requestResource(url, info.headers, range, { dispatcher: this.#o.dispatcher, signal, log: this.#o.log, note })
+    return requestResource(url, info.headers, range, { dispatcher: this.#o.dispatcher, signal, log: this.#o.log, note, counter: this.#o.requests })
   }
 
   /**

@@ -7,6 +7,7 @@ import { describeUnreachable } from '../http/proxy-env.js'
 import { redactUrl } from '../redact.js'
 import { StorageResponseError, parseOssError } from './storage-response.js'
 import type { ByteRange } from './segments.js'
+import type { RequestCounter } from '../http/request-counter.js'
 
 export interface ResourceResponse {
   status: number
@@ -27,7 +28,7 @@ export async function requestResource(
   url: string,
   signedHeaders: Record<string, string>,
   range: ByteRange | undefined,
-  options: { dispatcher: Dispatcher; signal: AbortSignal; log?: HttpLogger | undefined; note?: string | undefined },
+  options: { dispatcher: Dispatcher; signal: AbortSignal; log?: HttpLogger | undefined; note?: string | undefined; counter?: RequestCounter | undefined },
 ): Promise<ResourceResponse> {
   const { request } = await loadHttpClient()
   const headers: Record<string, string> = { ...signedHeaders }
@@ -42,6 +43,7 @@ export async function requestResource(
       note: [range ? `range ${range.start}-${range.end - 1}` : 'whole object', options.note].filter(Boolean).join(', '),
     })
   let res: Dispatcher.ResponseData
+  options.counter?.storage()
   try {
     res = await request(url, { method: 'GET', headers, dispatcher: options.dispatcher, signal: options.signal })
   } catch (err) {

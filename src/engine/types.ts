@@ -4,6 +4,7 @@ import type { DownloadInfo } from '../dingtalk/client.js'
 import type { HttpLogger } from '../http/dispatcher.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { RequestIdentity } from './resume-record.js'
+import type { RequestCounter } from '../http/request-counter.js'
 
 export type DownloadEvent =
   | { type: 'start'; size: number; resumedBytes: number; connections: number; etag: string | null; crc64: string | null; region: string; hosts: string[] }
@@ -51,6 +52,10 @@ export interface DownloadOptions {
    * twice the last fsync's duration, so checkpoints never keep the disk busy for long.
    */
   checkpointIntervalMs?: number | undefined
+  /** The size the listing gave: a small file is then fetched with one GET, no probe (see small-file.ts). */
+  expectedSize?: number | undefined
+  /** Counts every storage request sent (the run's counter, see dingtalk/connect.ts). */
+  requests?: RequestCounter | undefined
 }
 
 export interface DownloadResult {

@@ -5,6 +5,8 @@
 //   3. memory:     dtdl -c 8 peak RSS on the 512 MiB vs the 2 GiB file
 //   4. start-up:   dtdl --help / --version vs `node -e 0`
 //   5. CRC-64:     test/bench/crc64-bench.mjs throughput vs the single-connection download rate
+//   6. smallfiles: 1,000 files of 16-64 KiB in 20 nested folders, dtdl -r (first run, no-op re-run) vs
+//                  aria2c -i -j 16 from nginx: files/s, API calls and storage requests per file (smallfiles.mjs)
 // Env: BENCH_ROUNDS (default 3), BENCH_BIG_MIB (default 2048), BENCH_QUICK=1 (128 MiB / 512 MiB, 1 round),
 // BENCH_SKIP=aria2c,nginx,curl (act as if those were not installed: tests the fallbacks).
 // Tables on stdout, one JSON summary as the last line, also saved to .bench/results.json. Cached inputs
@@ -37,6 +39,7 @@ import {
   warmPageCache,
 } from './lib.mjs'
 import { startNginx } from './nginx.mjs'
+import { runSmallFiles } from './smallfiles.mjs'
 import { DEMO, startEmulator } from '../../dist/emulator/index.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -99,10 +102,11 @@ async function main() {
   say(`load average at start: ${loadAtStart.join(' ')}`)
   for (const [name, path] of Object.entries(tools)) say(`  ${name.padEnd(6)} ${path ? `${versions[name]} (${path})` : `skipped: ${name} not installed`}`)
 
-  // Fixtures: random bytes, cached with their CRC-64.
-  const par = await ensureDataFile(BENCH_DIR, PAR_MIB)
-  const big = BIG_MIB === PAR_MIB ? par : await ensureDataFile(BENCH_DIR, BIG_MIB)
-  for (const f of [par, big]) {
+  // Fixtures: random bytes, cached with their CRC-64 (only when a section that reads them runs).
+  const needBig = ['parallel', 'single', 'memory'].some(wanted)
+  const par = needBig ? await ensureDataFile(BENCH_DIR, PAR_MIB) : null
+  const big = !needBig ? null : BIG_MIB === PAR_MIB ? par : await ensureDataFile(BENCH_DIR, BIG_MIB)
+  for (const f of needBig ? [par, big] : []) {
     if (f.generated) say(`  generated ${f.name} in ${f.seconds.toFixed(1)} s (crc64 ${f.crc})`)
     else await warmPageCache(f.path)
   }
@@ -112,13 +116,17 @@ async function main() {
     quiet: true,
     files: [
       { spaceId: SPACE, dentryId: 'warm', name: 'warm.bin', size: 4 * MiB },
-      { spaceId: SPACE, dentryId: 'par', name: par.name, path: par.path, crc64: par.crc },
-      { spaceId: SPACE, dentryId: 'big', name: big.name, path: big.path, crc64: big.crc },
+      ...(needBig
+        ? [
+            { spaceId: SPACE, dentryId: 'par', name: par.name, path: par.path, crc64: par.crc },
+            { spaceId: SPACE, dentryId: 'big', name: big.name, path: big.path, crc64: big.crc },
+          ]
+        : []),
     ],
   })
   const emu = state.emulator
   let server = 'emulator'
-  if (tools.nginx) {
+  if (tools.nginx && needBig) {
     try {
       const files = [par, big].filter((f, i, all) => all.indexOf(f) === i)
       state.nginx = await startNginx({ nginx: tools.nginx, prefix: join(BENCH_DIR, 'nginx'), root: dirname(big.path), files })
@@ -252,6 +260,7 @@ async function main() {
     memory: null,
     startup: null,
     crc64: null,
+    smallfiles: null,
     goals: {},
   }
 
@@ -423,6 +432,17 @@ async function main() {
     })
   })
 
+  // ---- 6. Many small files ------------------------------------------------------------------------------
+  if (wanted('smallfiles')) {
+    say()
+    say(`== 6. Many small files: a 1,000-file tree mirrored with dtdl -r vs aria2c -i (no API at all) ==`)
+  }
+  await section('smallfiles', summary, async () => {
+    const r = await runSmallFiles({ say, note, meter, tools, benchDir: BENCH_DIR, outDir: OUT_DIR, rounds: ROUNDS, dtdl: DTDL, childEnv })
+    summary.smallfiles = r.summary
+    Object.assign(summary.goals, r.goals)
+  })
+
   // Servers are done: the CRC bench gets the CPUs to itself.
   await stopServers()
 
@@ -470,11 +490,15 @@ async function main() {
   say(JSON.stringify(summary))
 }
 
+/** BENCH_ONLY=parallel,single runs just those sections (names: parallel, single, memory, startup, crc64, smallfiles). */
+function wanted(name) {
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  return only.length === 0 || only.includes(name)
+}
+
 /** Runs one section; a failure is printed and recorded, and the bench goes on. */
 async function section(name, summary, body) {
-  // BENCH_ONLY=parallel,single runs just those sections (names: parallel, single, memory, startup, crc64).
-  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-  if (only.length > 0 && !only.includes(name)) return
+  if (!wanted(name)) return
   try {
     await body()
   } catch (err) {

@@ -68,7 +68,7 @@ describe.skipIf(!hasScript)('progress on a terminal', () => {
     // Until there is a measurement the speed reads "--", never a made-up 0 B/s.
     expect(r.raw).not.toContain('0 B/s')
     expect(live).toContain('downloading 3.0 MiB over 1 connection')
-    expect(lines[end]).toMatch(/^saved .*w\d+\.bin \(3\.0 MiB in [\d.]+s at [\d.]+ [KM]iB\/s, checked: size \+ CRC-64\)$/)
+    expect(lines[end]).toMatch(/^saved .*w\d+\.bin \(3\.0 MiB in [\d.]+s at [\d.]+ [KM]iB\/s, checked: size \+ CRC-64\); \d+ API calls?, \d+ storage requests?$/)
   })
 
   it.each([50, 120])('a batch at %i columns: rows with a percent, no drawn line wider', async (cols) => {
@@ -94,12 +94,12 @@ describe('end lines', () => {
   it('says sizes as people read them; --json keeps the exact bytes; an up-to-date file gets one line', async () => {
     const first = await w.run(['get', SPACE, '511', '-o', 'four.bin'])
     expect(first.code, first.stderr).toBe(0)
-    expect(first.stderr).toMatch(/^saved .*four\.bin \(4\.0 MiB in [\d.]+s at [\d.]+ [KMG]iB\/s, checked: size \+ CRC-64\)$/m)
+    expect(first.stderr).toMatch(/^saved .*four\.bin \(4\.0 MiB in [\d.]+s at [\d.]+ [KMG]iB\/s, checked: size \+ CRC-64\); \d+ API calls?, 2 storage requests$/m)
     expect(first.stderr).not.toMatch(/4194304|bytes/)
 
     const again = await w.run(['get', SPACE, '511', '-o', 'four.bin'])
     expect(again.code, again.stderr).toBe(0)
-    expect(again.stderr.trim().split('\n')).toEqual([`up to date: ${join(w.dir, 'four.bin')} (4.0 MiB, same size and CRC-64): nothing downloaded`])
+    expect(again.stderr.trim().split('\n')).toEqual([`up to date: ${join(w.dir, 'four.bin')} (4.0 MiB, same size and CRC-64): nothing downloaded; 1 API call, 1 storage request`])
 
     const json = await w.run(['get', SPACE, '511', '-o', 'four.bin', '--json'])
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, bytes: 4 * MiB, upToDate: true })

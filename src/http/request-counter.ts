@@ -1,0 +1,46 @@
+// What one run cost: every DingTalk API call and every storage request sent, retries and throttled ones included.
+
+/** The DingTalk APIs dtdl calls, by the names the README, --json and the emulator use. */
+export const API_KINDS = ['token', 'dentry', 'list', 'downloadInfo', 'versions', 'dentryUuid', 'workspaces', 'user'] as const
+export type ApiKind = (typeof API_KINDS)[number]
+
+/** The counts a run reports: in --json, on the end line, and in the library's results. */
+export interface RequestCounts {
+  /** Every API request sent, by kind; `total` is their sum. */
+  apiCalls: { total: number } & Record<ApiKind, number>
+  /** Every GET sent to a resource (storage) URL. */
+  storageRequests: number
+  /** API answers that said "throttled" or "busy" (each was waited out and retried; already in apiCalls). */
+  apiThrottled: number
+}
+
+/**
+ * One per run, created with the connection and handed down to whoever sends requests: the library runs
+ * several calls in one process, so a module-level tally would mix them up.
+ */
+export class RequestCounter {
+  readonly #api = new Map<ApiKind, number>()
+  #storage = 0
+  #throttled = 0
+
+  /** An API request is about to be sent. */
+  api(kind: ApiKind): void {
+    this.#api.set(kind, (this.#api.get(kind) ?? 0) + 1)
+  }
+
+  /** A storage (resource URL) request is about to be sent. */
+  storage(): void {
+    this.#storage++
+  }
+
+  /** An API answer was a throttling or busy answer. */
+  throttled(): void {
+    this.#throttled++
+  }
+
+  snapshot(): RequestCounts {
+    const byKind = Object.fromEntries(API_KINDS.map((k) => [k, this.#api.get(k) ?? 0])) as Record<ApiKind, number>
+    const total = API_KINDS.reduce((n, k) => n + byKind[k], 0)
+    return { apiCalls: { total, ...byKind }, storageRequests: this.#storage, apiThrottled: this.#throttled }
+  }
+}
