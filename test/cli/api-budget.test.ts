@@ -8,7 +8,7 @@ import { DEMO, setupWorld } from '../helpers.js'
 import type { ApiRequestLog, EmulatorFileSpec, EmulatorFolderSpec } from '../../src/emulator/index.js'
 import { downloadFile } from '../../src/engine/download.js'
 import { parseDownloadInfo } from '../../src/dingtalk/client.js'
-import { RequestCounter } from '../../src/http/request-counter.js'
+import { API_KINDS, RequestCounter } from '../../src/http/request-counter.js'
 
 type World = Awaited<ReturnType<typeof setupWorld>>
 const SPACE = DEMO.spaceId
@@ -23,11 +23,19 @@ function tree(files: number, folders: number, size: (i: number) => number): { fi
 }
 
 const kindOf = (r: ApiRequestLog) =>
-  r.path.endsWith('/oauth2/accessToken') ? 'token' : r.path.endsWith('/downloadInfos/query') ? 'downloadInfo' : r.path.endsWith('/query') ? 'dentry' : r.method === 'GET' && r.path.endsWith('/dentries') ? 'list' : 'other'
+  r.path.endsWith('/oauth2/accessToken') ? 'token'
+  : r.path.endsWith('/downloadInfos/query') ? 'downloadInfo'
+  : r.path.endsWith('/query') ? 'dentry'
+  : r.method === 'GET' && r.path.endsWith('/dentries') ? 'list'
+  : r.path.endsWith('/versions') ? 'versions'
+  : r.path.endsWith('/queryDentryId') ? 'dentryUuid'
+  : r.path.startsWith('/v2.0/wiki/') ? 'workspaces'
+  : r.path.startsWith('/topapi/') ? 'user'
+  : 'other'
 
 /** What the emulator received, in the shape of --json's apiCalls. */
 function received(w: World) {
-  const byKind: Record<string, number> = { token: 0, dentry: 0, list: 0, downloadInfo: 0 }
+  const byKind: Record<string, number> = Object.fromEntries(API_KINDS.map((k) => [k, 0]))
   for (const r of w.emulator.stats.apiRequests) byKind[kindOf(r)] = (byKind[kindOf(r)] ?? 0) + 1
   return { apiCalls: { total: w.emulator.stats.apiRequests.length, ...byKind }, storageRequests: w.emulator.stats.resourceRequests.length }
 }
@@ -70,7 +78,7 @@ describe('every call counted', () => {
     await writeFile(join(w.dir, 'list.txt'), `${SPACE} 1 a.bin\n${SPACE} 2 b.bin\n`)
     const cases: string[][] = [
       ['get', SPACE, '1', '-o', 'one.bin'],
-      ['get', '-i', 'list.txt', '-o', 'listed'],
+      ['get', '-i', 'list.txt', '-o', 'listed', '--create-dirs'],
       ['info', SPACE, '2'],
       ['ls', SPACE, '-r'],
     ]

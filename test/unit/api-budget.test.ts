@@ -165,7 +165,7 @@ describe('small files: when, which range, which answer', () => {
 
 describe('request counts for people', () => {
   const counts = (api: number, storage: number, throttled = 0): RequestCounts => ({
-    apiCalls: { total: api, token: 0, dentry: 0, list: 0, downloadInfo: api },
+    apiCalls: { total: api, token: 0, dentry: 0, list: 0, downloadInfo: api, versions: 0, dentryUuid: 0, workspaces: 0, user: 0 },
     storageRequests: storage,
     apiThrottled: throttled,
   })
@@ -188,7 +188,7 @@ describe('request counts for people', () => {
     c.api('list')
     c.storage()
     c.throttled()
-    expect(c.snapshot()).toEqual({ apiCalls: { total: 3, token: 1, dentry: 0, list: 2, downloadInfo: 0 }, storageRequests: 1, apiThrottled: 1 })
+    expect(c.snapshot()).toEqual({ apiCalls: { total: 3, token: 1, dentry: 0, list: 2, downloadInfo: 0, versions: 0, dentryUuid: 0, workspaces: 0, user: 0 }, storageRequests: 1, apiThrottled: 1 })
   })
 })
 
