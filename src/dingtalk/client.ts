@@ -278,7 +278,7 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
       const error = res.status >= 200 && res.status < 300 ? undefined : toApiError(res, what, unionId)
       const throttled = error !== undefined && isThrottleAnswer(res.status, error.code)
       options.pacer?.report(kind, throttled)
-      if (throttled) options.counter?.throttled()
+      if (throttled) options.counter?.throttled(error.code)
       if (error === undefined) return JSON.parse(res.text) as T
       const action = classifyApiError(res.status, error.code).action
       const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'))

@@ -12,6 +12,8 @@ export interface RequestCounts {
   storageRequests: number
   /** API answers that said "throttled" or "busy" (each was waited out and retried; already in apiCalls). */
   apiThrottled: number
+  /** The codes those answers carried (e.g. Forbidden.AccessDenied.QpsLimitForAppkeyAndApi, systemBusy), each once. */
+  apiThrottledCodes: string[]
 }
 
 /**
@@ -22,6 +24,7 @@ export class RequestCounter {
   readonly #api = new Map<ApiKind, number>()
   #storage = 0
   #throttled = 0
+  readonly #codes = new Set<string>()
 
   /** An API request is about to be sent. */
   api(kind: ApiKind): void {
@@ -34,13 +37,14 @@ export class RequestCounter {
   }
 
   /** An API answer was a throttling or busy answer. */
-  throttled(): void {
+  throttled(code: string): void {
     this.#throttled++
+    this.#codes.add(code)
   }
 
   snapshot(): RequestCounts {
     const byKind = Object.fromEntries(API_KINDS.map((k) => [k, this.#api.get(k) ?? 0])) as Record<ApiKind, number>
     const total = API_KINDS.reduce((n, k) => n + byKind[k], 0)
-    return { apiCalls: { total, ...byKind }, storageRequests: this.#storage, apiThrottled: this.#throttled }
+    return { apiCalls: { total, ...byKind }, storageRequests: this.#storage, apiThrottled: this.#throttled, apiThrottledCodes: [...this.#codes] }
   }
 }

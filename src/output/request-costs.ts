@@ -16,7 +16,8 @@ export function withRequests(line: string, counts: RequestCounts): string {
 /** Pure: one line summing up the throttled or busy answers, or undefined when there were none. */
 export function describeThrottling(counts: RequestCounts): string | undefined {
   if (counts.apiThrottled === 0) return undefined
-  return `DingTalk throttled or was busy for ${plural(counts.apiThrottled, 'answer')} of ${counts.apiCalls.total} API calls: dtdl waited and retried them, and slowed down (lower --api-qps or -j if this recurs)`
+  const codes = counts.apiThrottledCodes.length > 0 ? ` (${counts.apiThrottledCodes.join(', ')})` : ''
+  return `DingTalk throttled or was busy for ${plural(counts.apiThrottled, 'answer')}${codes} of ${counts.apiCalls.total} API calls: dtdl waited and retried them, and slowed down (lower --api-qps or -j if this recurs)`
 }
 
 /** The lines a command prints at its end about requests: the throttling summary, if any. */

@@ -207,7 +207,7 @@ describe('one API budget per run', () => {
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stderr.trim().split('\n')
     expect(lines.filter((l) => /throttled/.test(l))).toEqual([lines.at(-1)])
-    expect(lines.at(-1)).toMatch(/^DingTalk throttled or was busy for 2 answers of \d+ API calls/)
+    expect(lines.at(-1)).toMatch(/^DingTalk throttled or was busy for 2 answers \(Forbidden\.AccessDenied\.QpsLimitForAppkeyAndApi\) of \d+ API calls/)
   })
 
   it('--api-qps is validated like other integers', async () => {

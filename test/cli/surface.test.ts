@@ -36,7 +36,7 @@ describe('the CLI surface', () => {
     ['an unknown command', ['fetch', SPACE, '501'], 'dtdl: unknown command fetch (hint: see dtdl --help)'],
     ['help for an unknown command', ['help', 'nonexist'], 'dtdl: unknown command nonexist (hint: the commands are get, ls, info, versions, spaces, user, config, emulator, completion)'],
     ['an option without its value', ['get', SPACE, '501', '-o'], 'dtdl: option -o, --output <path> needs a value (hint: see dtdl get --help)'],
-    ['a config key that does not exist', ['config', 'set', 'colour', 'blue'], 'dtdl: "colour" is not a valid <key>: choose one of token, appKey, appSecret, unionId, userId, endpoint (hint: see dtdl config set --help)'],
+    ['a config key that does not exist', ['config', 'set', 'colour', 'blue'], 'dtdl: "colour" is not a valid <key>: choose one of token, appKey, appSecret, unionId, userId, endpoint, apiQps (hint: see dtdl config set --help)'],
   ])('%s: one dtdl: line, exit 2', async (_what, args, line) => {
     const r = await w.run(args)
     expect(r.code).toBe(2)

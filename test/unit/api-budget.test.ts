@@ -168,6 +168,7 @@ describe('request counts for people', () => {
     apiCalls: { total: api, token: 0, dentry: 0, list: 0, downloadInfo: api, versions: 0, dentryUuid: 0, workspaces: 0, user: 0 },
     storageRequests: storage,
     apiThrottled: throttled,
+    apiThrottledCodes: throttled > 0 ? ['systemBusy'] : [],
   })
   it.each<[RequestCounts, string]>([
     [counts(3, 1), '3 API calls, 1 storage request'],
@@ -178,7 +179,7 @@ describe('request counts for people', () => {
   it('adds the counts to an end line, and sums up throttling in one line only when there was some', () => {
     expect(withRequests('saved a.bin (3 bytes in 0.1s)', counts(3, 1))).toBe('saved a.bin (3 bytes in 0.1s); 3 API calls, 1 storage request')
     expect(describeThrottling(counts(3, 1))).toBeUndefined()
-    expect(describeThrottling(counts(306, 300, 4))).toMatch(/^DingTalk throttled or was busy for 4 answers of 306 API calls/)
+    expect(describeThrottling(counts(306, 300, 4))).toMatch(/^DingTalk throttled or was busy for 4 answers \(systemBusy\) of 306 API calls/)
   })
 
   it('a counter counts by kind and in total', () => {
@@ -187,8 +188,9 @@ describe('request counts for people', () => {
     c.api('list')
     c.api('list')
     c.storage()
-    c.throttled()
-    expect(c.snapshot()).toEqual({ apiCalls: { total: 3, token: 1, dentry: 0, list: 2, downloadInfo: 0, versions: 0, dentryUuid: 0, workspaces: 0, user: 0 }, storageRequests: 1, apiThrottled: 1 })
+    c.throttled('systemBusy')
+    c.throttled('systemBusy')
+    expect(c.snapshot()).toEqual({ apiCalls: { total: 3, token: 1, dentry: 0, list: 2, downloadInfo: 0, versions: 0, dentryUuid: 0, workspaces: 0, user: 0 }, storageRequests: 1, apiThrottled: 2, apiThrottledCodes: ['systemBusy'] })
   })
 })
 
