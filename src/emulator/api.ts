@@ -1,26 +1,13 @@
-// The DingTalk open API routes: token, download info, dentry, folder listing, versions, dentryUuid lookups, knowledge bases.
+// The DingTalk open API routes: the route table, and the storage routes (token, download info, dentry, folder listing, versions).
 
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { fail, isObject, ok, paginate, parseInteger, type ApiAnswer, type ApiCall } from './answer.js'
 import type { EmulatorContext } from './context.js'
+import { listWorkspaces, mineWorkspace, queryDentryId, queryDentryUuid } from './doc-api.js'
 import { flattenHeaders, makeObjectKey } from './oss.js'
 import type { StoredEntry } from './store.js'
 import type { ApiRequestLog, EmulatorApiName } from './types.js'
-
-interface ApiAnswer {
-  status: number
-  body: unknown
-}
-
-interface ApiCall {
-  ctx: EmulatorContext
-  params: string[]
-  query: Record<string, string>
-  body: unknown
-  /** The body was sent but is not JSON. */
-  bodyInvalid: boolean
-  contentType: string
-}
 
 interface Route {
   method: string
@@ -217,88 +204,6 @@ function listVersions(call: ApiCall): ApiAnswer {
   return paginate(call, versions, `versions:${entry.spaceId}:${entry.dentryId}`, 50, 100, (v) => describeEntry(ctx, entry, v))
 }
 
-function queryDentryId(call: ApiCall): ApiAnswer {
-  const { ctx } = call
-  const operatorId = call.query.operatorId
-  if (!operatorId) return fail(400, 'paramError', 'operatorId is mandatory')
-  if (!ctx.unionIds.has(operatorId)) return fail(403, 'permissionDenied', 'the operator may not access this dentry')
-  const entry = ctx.store.getByUuid(call.params[0] ?? '')
-  if (!entry || entry.status !== 'NORMAL') return fail(404, 'documentNotExist', 'no document has this dentryUuid')
-  return ok({ dentryUuid: entry.uuid, dentryId: entry.dentryId, spaceId: entry.spaceId })
-}
-
-function queryDentryUuid(call: ApiCall): ApiAnswer {
-  const { ctx, query } = call
-  if (!query.operatorId || !query.spaceId) return fail(400, 'paramError', 'operatorId and spaceId are mandatory')
-  if (!ctx.unionIds.has(query.operatorId)) return fail(403, 'permissionDenied', 'the operator may not access this dentry')
-  const entry = ctx.store.getEntry(query.spaceId, call.params[0] ?? '')
-  if (!entry || entry.status !== 'NORMAL') return fail(404, 'documentNotExist', 'no such dentry')
-  return ok({ dentryUuid: entry.uuid, dentryId: entry.dentryId, spaceId: entry.spaceId })
-}
-
-/** GET /v2.0/wiki/workspaces: the knowledge bases the operator can see, 30 a page at most. */
-function listWorkspaces(call: ApiCall): ApiAnswer {
-  const { ctx, query } = call
-  if (!query.operatorId) return fail(400, 'paramError', 'operatorId is mandatory')
-  if (!ctx.unionIds.has(query.operatorId)) return fail(403, 'permissionDenied', 'the operator may not list knowledge bases')
-  const page = paginate(call, ctx.workspaces, 'workspaces', 30, 30, (w) => describeWorkspace(ctx, w))
-  if (page.status !== 200) return page
-  const { dentries, ...rest } = page.body as { dentries: unknown[]; nextToken?: string }
-  return ok({ workspaces: dentries, ...rest })
-}
-
-/** GET /v2.0/wiki/mineWorkspaces: the operator's own knowledge base. */
-function mineWorkspace(call: ApiCall): ApiAnswer {
-  const { ctx, query } = call
-  if (!query.operatorId) return fail(400, 'paramError', 'operatorId is mandatory')
-  if (!ctx.unionIds.has(query.operatorId)) return fail(403, 'permissionDenied', 'the operator may not list knowledge bases')
-  const mine = ctx.workspaces.find((w) => w.mine)
-  return ok(mine ? { workspace: describeWorkspace(ctx, mine) } : {})
-}
-
-function describeWorkspace(ctx: EmulatorContext, w: EmulatorContext['workspaces'][number]): Record<string, unknown> {
-  const rootNodeId = ctx.store.getEntry(w.root.spaceId, w.root.dentryId)?.uuid ?? ''
-  return {
-    workspaceId: w.workspaceId,
-    name: w.name,
-    type: w.type ?? 'TEAM',
-    rootNodeId,
-    url: `https://alidocs.dingtalk.com/i/spaces/${w.workspaceId}/overview`,
-    corpId: 'dingemulatorcorp',
-    createTime: '2024-05-01T08:00:00Z',
-    modifiedTime: '2024-05-01T08:00:00Z',
-  }
-}
-
-/** Pages through `items` with an opaque nextToken bound to the listing it came from; none on the last page. */
-function paginate<T>(call: ApiCall, items: T[], scope: string, defaultMax: number, limit: number, render: (item: T) => unknown, pageSize?: number): ApiAnswer {
-  const maxRaw = call.query.maxResults
-  const maxResults = maxRaw === undefined || maxRaw === '' ? defaultMax : parseInteger(maxRaw)
-  if (maxResults === undefined || maxResults < 1 || maxResults > limit) return fail(400, 'paramError', `maxResults must be 1..${limit}`)
-  let offset = 0
-  if (call.query.nextToken) {
-    const decoded = decodeNextToken(call.query.nextToken)
-    if (!decoded || decoded.scope !== scope) return fail(400, 'paramError', 'invalid nextToken')
-    offset = decoded.offset
-  }
-  const count = Math.min(maxResults, pageSize ?? limit)
-  const page = items.slice(offset, offset + count)
-  const next = offset + page.length
-  const answer: { dentries: unknown[]; nextToken?: string } = { dentries: page.map(render) }
-  if (next < items.length) answer.nextToken = Buffer.from(JSON.stringify({ scope, offset: next })).toString('base64url')
-  return ok(answer)
-}
-
-function decodeNextToken(token: string): { scope: string; offset: number } | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString())
-    if (isObject(value) && typeof value.scope === 'string' && Number.isInteger(value.offset)) return { scope: value.scope, offset: value.offset as number }
-  } catch {
-    // not one of ours
-  }
-  return undefined
-}
-
 function describeEntry(ctx: EmulatorContext, entry: StoredEntry, versionNumber = entry.current): Record<string, unknown> {
   const operator = [...ctx.unionIds][0] ?? 'emulator-user'
   const dentry: Record<string, unknown> = {
@@ -345,24 +250,6 @@ function checkUnionId(ctx: EmulatorContext, unionId: string | undefined): ApiAns
   if (!unionId) return fail(400, 'paramError', 'unionId is mandatory')
   if (!ctx.unionIds.has(unionId)) return fail(403, 'permissionDenied', `user ${unionId} has no permission`)
   return undefined
-}
-
-function parseInteger(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value)
-  return undefined
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function ok(body: unknown): ApiAnswer {
-  return { status: 200, body }
-}
-
-function fail(status: number, code: string, message: string): ApiAnswer {
-  return { status, body: { code, message } }
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

@@ -1,6 +1,6 @@
 // Starts the emulator: one node:http server answering both the DingTalk API and the OSS resource URLs.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { handleApi } from './api.js'
 import { handleOapi, OAPI_PREFIX } from './oapi.js'
@@ -79,9 +79,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   ctx.url = `http://${host}:${address.port}`
 
+  return emulatorControls(ctx, server, address.port)
+}
+
+/** The handle a caller drives the running emulator with: stats, faults, fixtures, close. */
+function emulatorControls(ctx: EmulatorContext, server: Server, port: number): Emulator {
+  const { store, stats } = ctx
   return {
     url: ctx.url,
-    port: address.port,
+    port,
     stats,
     resetStats() {
       // In place, so callers holding `emu.stats` see the reset.
