@@ -143,10 +143,6 @@ function asDtdlError(err: unknown): DtdlError {
 }
 
 /**
- * Downloads every item, `jobs` at a time. A file's failure is recorded and the others go on; an abort
- * (Ctrl-C) lets the running files checkpoint, then throws the abort reason: partial files stay for a re-run.
- */
-/**
  * A file skipped with no request (the sync state says it is unchanged, or --skip-existing found it) still
  * gets the SHA-256 it was given: that check needs only the local file, and must not pass silently.
  */
@@ -156,6 +152,74 @@ async function skipItem(item: BatchItem): Promise<DownloadResult['checked'] | un
   return item.skip === 'up-to-date' ? ['size', 'sha256'] : ['sha256']
 }
 
+/** What the files of one running batch share: its options, the rate limiter, and where results go. */
+interface BatchRun {
+  options: BatchOptions
+  limiter: RateLimiter | undefined
+  /** Files without a known failure: they share the connection budget. */
+  runnable: number
+  emit: (e: BatchEvent) => void
+  finish: (index: number, file: BatchFileResult) => void
+  fail: (index: number, item: BatchItem, err: DtdlError, bytes?: number) => void
+}
+
+/** One file of the batch: skipped with no request, or downloaded; its result, or its failure, recorded. */
+async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<void> {
+  const { options, limiter, runnable, emit, finish, fail } = run
+  const label = item.path ?? item.dentryId
+  if (item.skip) {
+    await skipItem(item).then(
+      (checked) => finish(index, { path: item.path, spaceId: item.spaceId, dentryId: item.dentryId, status: 'skipped', bytes: item.size ?? 0, ...(item.skip === 'exists' ? { existing: true } : {}), ...(item.line !== undefined ? { line: item.line } : {}), ...(checked ? { checked } : {}), exitCode: ExitCode.ok }),
+      (err: unknown) => fail(index, item, asDtdlError(err), item.size ?? 0),
+    )
+    return
+  }
+  try {
+    if (item.target === undefined) throw new DtdlError('UNEXPECTED', ExitCode.unexpected, `no target for ${label}`)
+    await item.prepare?.()
+    emit({ type: 'file-start', index, path: label, size: item.size })
+    const r = await downloadFile({
+      request: { spaceId: item.spaceId, dentryId: item.dentryId, version: null },
+      getDownloadInfo: () => options.getDownloadInfo(item),
+      target: item.target,
+      dispatcher: options.dispatcher,
+      connections: connectionsPerFile({ jobs: options.jobs, files: runnable, requested: options.connections, size: item.size }),
+      retries: options.retries,
+      stallTimeoutMs: options.stallTimeoutMs,
+      limiter,
+      force: options.force,
+      replace: item.replace,
+      lockWaitMs: options.lockWaitMs,
+      sha256: item.sha256,
+      sha256From: item.sha256From,
+      signal: options.signal,
+      onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
+      log: options.log,
+      expectedSize: item.size,
+      requests: options.requests,
+    })
+    await item.onDone?.(r)
+    finish(index, {
+      path: item.path,
+      spaceId: item.spaceId,
+      dentryId: item.dentryId,
+      status: r.upToDate ? 'skipped' : 'downloaded',
+      bytes: r.bytes,
+      ...(item.line !== undefined ? { line: item.line } : {}),
+      checked: r.checked,
+      exitCode: ExitCode.ok,
+    })
+  } catch (err) {
+    // An abort is not this file's failure: the whole batch stops (runBatch throws the abort reason).
+    if (options.signal.aborted) return
+    fail(index, item, asDtdlError(err), item.size ?? 0)
+  }
+}
+
+/**
+ * Downloads every item, `jobs` at a time. A file's failure is recorded and the others go on; an abort
+ * (Ctrl-C) lets the running files checkpoint, then throws the abort reason: partial files stay for a re-run.
+ */
 export async function runBatch(items: readonly BatchItem[], options: BatchOptions): Promise<BatchResult> {
   const started = performance.now()
   const emit = options.onEvent ?? (() => {})
@@ -186,6 +250,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
 
   // One bucket for every file in flight: the cap is on the whole batch, however many files run.
   const limiter = options.limitRate === undefined ? undefined : new RateLimiter(options.limitRate)
+  const run: BatchRun = { options, limiter, runnable, emit, finish, fail }
   let next = 0
   const worker = async () => {
     for (;;) {
@@ -194,54 +259,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
       if (index >= items.length) return
       const item = items[index]!
       if (item.error) continue
-      const label = item.path ?? item.dentryId
-      if (item.skip) {
-        await skipItem(item).then(
-          (checked) => finish(index, { path: item.path, spaceId: item.spaceId, dentryId: item.dentryId, status: 'skipped', bytes: item.size ?? 0, ...(item.skip === 'exists' ? { existing: true } : {}), ...(item.line !== undefined ? { line: item.line } : {}), ...(checked ? { checked } : {}), exitCode: ExitCode.ok }),
-          (err: unknown) => fail(index, item, asDtdlError(err), item.size ?? 0),
-        )
-        continue
-      }
-      try {
-        if (item.target === undefined) throw new DtdlError('UNEXPECTED', ExitCode.unexpected, `no target for ${label}`)
-        await item.prepare?.()
-        emit({ type: 'file-start', index, path: label, size: item.size })
-        const r = await downloadFile({
-          request: { spaceId: item.spaceId, dentryId: item.dentryId, version: null },
-          getDownloadInfo: () => options.getDownloadInfo(item),
-          target: item.target,
-          dispatcher: options.dispatcher,
-          connections: connectionsPerFile({ jobs: options.jobs, files: runnable, requested: options.connections, size: item.size }),
-          retries: options.retries,
-          stallTimeoutMs: options.stallTimeoutMs,
-          limiter,
-          force: options.force,
-          replace: item.replace,
-          lockWaitMs: options.lockWaitMs,
-          sha256: item.sha256,
-          sha256From: item.sha256From,
-          signal: options.signal,
-          onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
-          log: options.log,
-          expectedSize: item.size,
-          requests: options.requests,
-        })
-        await item.onDone?.(r)
-        finish(index, {
-          path: item.path,
-          spaceId: item.spaceId,
-          dentryId: item.dentryId,
-          status: r.upToDate ? 'skipped' : 'downloaded',
-          bytes: r.bytes,
-          ...(item.line !== undefined ? { line: item.line } : {}),
-          checked: r.checked,
-          exitCode: ExitCode.ok,
-        })
-      } catch (err) {
-        // An abort is not this file's failure: the whole batch stops below.
-        if (options.signal.aborted) return
-        fail(index, item, asDtdlError(err), item.size ?? 0)
-      }
+      await runItem(run, item, index)
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, items.length)) }, worker))

@@ -188,9 +188,8 @@ function printGetResult(r: import('../engine/get-file.js').GetResult, o: Record<
   sayEndLine(flags, r.existing ? `exists, left alone (--skip-existing): ${r.path}` : describe(r), r)
 }
 
-/** `get -r` and `get -i`: checks the flags that do not fit a batch, then runs it with a batch's progress and exit code. */
-async function runBatchGetCommand(spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>): Promise<void> {
-  const flags = o as OutputFlags
+/** The flags of `get -r` / `get -i` that do not fit together, or not a batch: each a usage error before any request. */
+function checkBatchFlags(spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>) {
   const inputFile = o.inputFile as string | undefined
   const include = (o.include as string[] | undefined) ?? []
   const exclude = (o.exclude as string[] | undefined) ?? []
@@ -209,6 +208,13 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
     })
   }
   if (o.output === '-') throw new UsageError('-o - streams one file to stdout; -r and -i write files', { code: 'BAD_OPTION', hint: 'give a directory with -o' })
+  return { inputFile, include, exclude, folder }
+}
+
+/** `get -r` and `get -i`: checks the flags that do not fit a batch, then runs it with a batch's progress and exit code. */
+async function runBatchGetCommand(spaceId: string | undefined, dentryId: string | undefined, o: Record<string, unknown>): Promise<void> {
+  const flags = o as OutputFlags
+  const { inputFile, include, exclude, folder } = checkBatchFlags(spaceId, dentryId, o)
   const limitRate = await parseLimitRate(o.limitRate)
   const { globToRegExp } = await import('../batch/mirror-plan.js')
   for (const pattern of [...include, ...exclude]) globToRegExp(pattern) // a bad pattern is a usage error before any request
