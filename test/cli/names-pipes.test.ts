@@ -100,8 +100,19 @@ describe('long names, closed pipes, busy ports, abort listeners', () => {
     const dir = join(w.dir, 'resume')
     await mkdir(dir)
     const child = spawnCli(['get', SPACE, '504', '--limit-rate', '1M', '-c', '2'], { env: w.env(), cwd: dir })
-    // The record claims bytes once the first checkpoint ran: then stop it as Ctrl-C would.
-    await waitFor(async () => (await list(dir)).some((f) => /^\.dtdl-[0-9a-f]{16}\.json$/.test(f)), 'the resume record')
+    // The record is written before the first byte; once a checkpoint has made it claim bytes, stop the run as
+    // Ctrl-C would (stopped before any byte, a run leaves no side file at all).
+    const claimsBytes = async () => {
+      const record = (await list(dir)).find((f) => /^\.dtdl-[0-9a-f]{16}\.json$/.test(f))
+      if (record === undefined) return false
+      const text = await readFile(join(dir, record), 'utf8').catch(() => '')
+      try {
+        return ((JSON.parse(text) as { done?: unknown[] }).done?.length ?? 0) > 0
+      } catch {
+        return false // caught mid-write
+      }
+    }
+    await waitFor(claimsBytes, 'a resume record that claims bytes')
     child.kill('SIGINT')
     const stopped = await child.result
     expect(stopped.code, stopped.stderr).toBe(130)
