@@ -7,7 +7,7 @@ import { DtdlError, ExitCode, UsageError, toFileSystemError } from '../errors.js
 import { dentryKind, dentryName, isFolder, missingFields, walkFolder } from '../dingtalk/folder-walk.js'
 import { cleanName, compileFilters, planMirror, type MirrorPlan, type PathFilters, type RemoteNode } from './mirror-plan.js'
 import { isInside, joinInside } from '../engine/target-path.js'
-import { checkCreatableDir, checkFileTarget, checkWritableDir } from '../engine/target-check.js'
+import { checkCreatableDir, checkNotADirectory, checkWritableDir } from '../engine/target-check.js'
 import { fromFailedItem, fromSyncAction } from './dry-run.js'
 import { openMirrorSync, type MirrorSync } from './mirror-sync.js'
 import { isOnlineDocument, onlineDocumentError } from '../dingtalk/online-document.js'
@@ -97,6 +97,26 @@ async function placeMirror(dir: string, spaceId: string, plan: MirrorPlan, sync:
     }
   }
 
+  // Each folder is made, resolved and checked once per run rather than once per file: a 1,000-file tree has
+  // a few dozen folders, and these system calls were most of the per-file cost of a mirror of small files.
+  const prepared = new Map<string, Promise<void>>()
+  const prepareFolder = (relDir: string, parent: string): Promise<void> => {
+    let done = prepared.get(relDir)
+    if (done === undefined) {
+      done = (async () => {
+        try {
+          if (relDir !== '.') await sync.makeFolder(relDir)
+        } catch (err) {
+          throw toFileSystemError(err, parent, 'create the directory')
+        }
+        if (!isInside(realDir, await realpath(parent))) throw new UsageError(`refusing to write into ${relDir}: ${parent} leads outside ${dir}`, { code: 'UNSAFE_PATH' })
+        // Before any download-info call for its files: a folder that cannot be written.
+        await checkWritableDir(parent)
+      })()
+      prepared.set(relDir, done)
+    }
+    return done
+  }
   const byPath = new Map(plan.files.map((f) => [f.relPath, f]))
   const items: BatchItem[] = [...failed]
   for (const action of sync.plan.actions) {
@@ -110,15 +130,9 @@ async function placeMirror(dir: string, spaceId: string, plan: MirrorPlan, sync:
       item.target = target
       item.onDone = (r) => sync.record(file, r)
       item.prepare = async () => {
-        const parent = dirname(target)
-        try {
-          if (posix.dirname(file.relPath) !== '.') await sync.makeFolder(posix.dirname(file.relPath))
-        } catch (err) {
-          throw toFileSystemError(err, parent, 'create the directory')
-        }
-        if (!isInside(realDir, await realpath(parent))) throw new UsageError(`refusing to write ${file.relPath}: ${parent} leads outside ${dir}`, { code: 'UNSAFE_PATH' })
-        // Before this file's download-info call: a local folder of that name, or a parent that cannot be written.
-        await checkFileTarget(target)
+        await prepareFolder(posix.dirname(file.relPath), dirname(target))
+        // Before this file's download-info call: a local folder of that name.
+        await checkNotADirectory(target)
       }
     } catch (err) {
       item.error = err instanceof DtdlError ? err : new UsageError(String(err), { code: 'UNSAFE_NAME' })

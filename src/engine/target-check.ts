@@ -43,7 +43,12 @@ export async function checkCreatableDir(dir: string): Promise<void> {
 
 /** A file target: its directory must be writable, and the path itself, if it exists, a regular file (it is replaced by rename). */
 export async function checkFileTarget(path: string): Promise<void> {
+  await checkNotADirectory(path)
+  await checkWritableDir(dirname(resolve(path)))
+}
+
+/** The path, if it exists, is a regular file: the download replaces it by rename. */
+export async function checkNotADirectory(path: string): Promise<void> {
   const s = await statOrUndefined(path)
   if (s && !s.isFile()) throw new FileSystemError(path, `${path} exists and is not a file`, { code: 'FS_EEXIST', hint: 'pass another -o' })
-  await checkWritableDir(dirname(resolve(path)))
 }

@@ -8,6 +8,10 @@ import { lockPathFor } from './resume-record.js'
 // The files of a batch wait for their claims on one signal: this sleep registers once per signal (abort-fanout).
 import { sleep } from '../http/retry.js'
 
+/** This machine's name, asked once: a claim is taken for every file of a batch. */
+let host: string | undefined
+const thisHost = (): string => (host ??= hostname())
+
 /** How long a second writer waits for the first by default: long enough for a CI job fetching a large artefact. */
 export const DEFAULT_LOCK_WAIT_MS = 3600_000
 /** The owner touches its claim this often, so waiters on other hosts can tell it is alive. */
@@ -124,7 +128,7 @@ class HeartbeatWatch {
  */
 export async function claimTarget(target: string, options: ClaimOptions): Promise<TargetClaim> {
   const path = lockPathFor(target)
-  const me: ClaimOwner = { pid: process.pid, host: hostname(), token: randomUUID(), since: new Date().toISOString() }
+  const me: ClaimOwner = { pid: process.pid, host: thisHost(), token: randomUUID(), since: new Date().toISOString() }
   const here = { host: me.host, isAlive: isProcessAlive }
   const deadline = Date.now() + options.waitMs
   const watch = new HeartbeatWatch()
@@ -180,7 +184,7 @@ async function removeAbandoned(path: string, judged: ClaimOwner | undefined, her
 
 /** "another dtdl (pid N)", with the host when it is not this one: for the lines people read. */
 export const describeOwner = (owner: ClaimOwner | undefined) =>
-  owner === undefined ? 'another dtdl' : `another dtdl (pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})`
+  owner === undefined ? 'another dtdl' : `another dtdl (pid ${owner.pid}${owner.host === thisHost() ? '' : ` on ${owner.host}`})`
 
 function busyError(target: string, path: string, owner: ClaimOwner | undefined, waitMs: number): FileSystemError {
   const who = describeOwner(owner)
