@@ -68,6 +68,12 @@ export interface DownloadOptions extends ConnectionOptions {
   stallTimeoutMs?: number
   /** How long to wait for an archived file to be restored (default 600 000 ms). */
   archiveWaitMs?: number
+  /** Create the output's missing parent directories (curl's --create-dirs); without it a missing directory is a FileSystemError. */
+  createDirs?: boolean
+  /** How long to wait for another dtdl writing the same target, in ms (default 3 600 000); 0 = fail at once with TARGET_BUSY. */
+  lockWaitMs?: number
+  /** Leave an existing target alone, unchecked (curl's --skip-existing): no API call when `output` names the file. */
+  skipExisting?: boolean
   onEvent?: (event: LibraryEvent) => void
 }
 
@@ -103,6 +109,9 @@ export async function download(options: DownloadOptions): Promise<GetResult> {
         sha256: options.sha256,
         limitRate: options.limitRate,
         force: options.force,
+        createDirs: options.createDirs,
+        lockWaitMs: options.lockWaitMs,
+        skipExisting: options.skipExisting,
       },
       ctx,
     ),
@@ -125,6 +134,10 @@ export interface BatchOptions extends ConnectionOptions {
   archiveWaitMs?: number
   /** SHA-256s in sha256sum's format: paths relative to the mirror (mirrorFolder) or the current directory (downloadList). */
   sha256File?: string
+  /** Create missing parent directories of `output` (the mirror's own tree is always created). */
+  createDirs?: boolean
+  /** How long to wait for another dtdl writing the same target, in ms (default 3 600 000). */
+  lockWaitMs?: number
   onEvent?: (event: BatchLibraryEvent) => void
 }
 
@@ -137,6 +150,8 @@ export interface MirrorOptions extends BatchOptions {
   /** Globs on the path inside the mirror (see the README); a file is taken if it matches any include (or none is given) and no exclude. */
   include?: string[]
   exclude?: string[]
+  /** Remove local files an earlier run placed (named in the sync state) that are gone from the remote folder. */
+  delete?: boolean
 }
 
 /**
@@ -151,14 +166,16 @@ export interface MirrorOptions extends BatchOptions {
  * ```
  */
 export async function mirrorFolder(options: MirrorOptions): Promise<BatchGetResult> {
-  return runBatch(options, { kind: 'folder', spaceId: options.spaceId, dentryId: options.dentryId }, options.output, { include: options.include ?? [], exclude: options.exclude ?? [] })
+  return runBatch(options, { kind: 'folder', spaceId: options.spaceId, dentryId: options.dentryId }, options.output, { include: options.include ?? [], exclude: options.exclude ?? [] }, { delete: options.delete })
 }
 
 export interface ListOptions extends BatchOptions {
   /** The files, or the text of an input file (`<spaceId> <dentryId> [output]` per line, as `dtdl get -i`). */
   files: { spaceId: string; dentryId: string; output?: string; /** Checked on every path, also when the file is already up to date. */ sha256?: string }[] | string
-  /** Base directory for relative outputs (created if missing). */
+  /** Base directory for relative outputs (created when `createDirs` is set). */
   output?: string
+  /** Leave files that already exist alone, unchecked: no API call for a line whose output names the file. */
+  skipExisting?: boolean
 }
 
 /**
@@ -173,7 +190,7 @@ export interface ListOptions extends BatchOptions {
  */
 export async function downloadList(options: ListOptions): Promise<BatchGetResult> {
   const text = typeof options.files === 'string' ? options.files : options.files.map(toInputLine).join('\n')
-  return runBatch(options, { kind: 'text', text }, options.output, { include: [], exclude: [] })
+  return runBatch(options, { kind: 'text', text }, options.output, { include: [], exclude: [] }, { skipExisting: options.skipExisting })
 }
 
 /**
@@ -214,7 +231,13 @@ function toInputLine(file: { spaceId: string; dentryId: string; output?: string;
   return file.sha256 === undefined ? line : `${line}\n  sha256=${file.sha256}`
 }
 
-async function runBatch(options: BatchOptions, source: Parameters<typeof runBatchGet>[0]['source'], output: string | undefined, filters: { include: string[]; exclude: string[] }): Promise<BatchGetResult> {
+async function runBatch(
+  options: BatchOptions,
+  source: Parameters<typeof runBatchGet>[0]['source'],
+  output: string | undefined,
+  filters: { include: string[]; exclude: string[] },
+  extra: { delete?: boolean | undefined; skipExisting?: boolean | undefined } = {},
+): Promise<BatchGetResult> {
   return withContext(options, (ctx) =>
     runBatchGet(
       {
@@ -233,6 +256,9 @@ async function runBatch(options: BatchOptions, source: Parameters<typeof runBatc
         limitRate: options.limitRate,
         force: Boolean(options.force),
         sha256File: options.sha256File,
+        createDirs: options.createDirs,
+        lockWaitMs: options.lockWaitMs,
+        ...extra,
       },
       {
         ...ctx,

@@ -1,0 +1,42 @@
+// The library's own options, through src/index.ts against the emulator: what the CLI's flags do, as plain options.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { download, downloadList, DtdlError } from '../src/index.js'
+import { DEMO, makeTempDir, randomBytes } from './helpers.js'
+import { startEmulator, type Emulator } from '../src/emulator/index.js'
+
+let emu: Emulator
+let tmp: { dir: string; cleanup: () => Promise<void> }
+const content = randomBytes(300_000, 4242)
+
+beforeAll(async () => {
+  emu = await startEmulator({ quiet: true, files: [{ spaceId: DEMO.spaceId, dentryId: '4242', name: 'lib.bin', content }] })
+  tmp = await makeTempDir()
+})
+afterAll(async () => {
+  await emu?.close()
+  await tmp?.cleanup()
+})
+
+const common = () => ({ spaceId: DEMO.spaceId, unionId: DEMO.unionId, endpoint: emu.url, token: DEMO.accessToken, env: { DTDL_CONFIG_DIR: join(tmp.dir, 'config') } })
+
+it('createDirs makes missing folders; without it the library rejects with the CLI\'s FS_ENOENT (exit 7)', async () => {
+  const target = join(tmp.dir, 'new', 'deeper', 'lib.bin')
+  const refused = await download({ ...common(), dentryId: '4242', output: target }).catch((err: unknown) => err)
+  expect(refused).toBeInstanceOf(DtdlError)
+  expect(refused).toMatchObject({ code: 'FS_ENOENT', exitCode: 7 })
+  const r = await download({ ...common(), dentryId: '4242', output: target, createDirs: true })
+  expect(r.bytes).toBe(content.length)
+  expect((await readFile(target)).equals(content)).toBe(true)
+})
+
+it('skipExisting leaves an existing target alone with no API call, in download and in downloadList', async () => {
+  const target = join(tmp.dir, 'new', 'deeper', 'lib.bin')
+  const before = emu.stats.apiRequests.length
+  const r = await download({ ...common(), dentryId: '4242', output: target, skipExisting: true })
+  expect(r.apiCalls.total).toBe(0)
+  const list = await downloadList({ ...common(), files: [{ spaceId: DEMO.spaceId, dentryId: '4242', output: target }], skipExisting: true })
+  expect(list.files[0]).toMatchObject({ status: 'skipped', existing: true })
+  expect(emu.stats.apiRequests.length).toBe(before)
+})
