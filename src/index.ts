@@ -103,9 +103,7 @@ export async function download(options: DownloadOptions): Promise<GetResult> {
         version: options.version,
         preferIntranet: options.preferIntranet,
         connections: options.connections,
-        retries: options.retries ?? 5,
-        stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
-        archiveWaitMs: options.archiveWaitMs ?? 600_000,
+        ...tuning(options),
         sha256: options.sha256,
         limitRate: options.limitRate,
         force: options.force,
@@ -250,9 +248,7 @@ async function runBatch(
         endpoint: options.endpoint,
         apiQps: options.apiQps,
         preferIntranet: options.preferIntranet,
-        retries: options.retries ?? 5,
-        stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
-        archiveWaitMs: options.archiveWaitMs ?? 600_000,
+        ...tuning(options),
         limitRate: options.limitRate,
         force: Boolean(options.force),
         sha256File: options.sha256File,
@@ -268,6 +264,11 @@ async function runBatch(
       },
     ),
   )
+}
+
+/** The engine's patience, with the CLI's defaults: what `--retries`, `--stall-timeout` and `--archive-wait` set there. */
+function tuning(options: { retries?: number; stallTimeoutMs?: number; archiveWaitMs?: number }) {
+  return { retries: options.retries ?? 5, stallTimeoutMs: options.stallTimeoutMs ?? 30_000, archiveWaitMs: options.archiveWaitMs ?? 600_000 }
 }
 
 interface LibraryContext {

@@ -142,9 +142,7 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
           output: o.output as string | undefined,
           ...fileApiFlags(o),
           connections: o.connections as number | undefined,
-          retries: o.retries as number,
-          stallTimeoutMs: (o.stallTimeout as number) * 1000,
-          archiveWaitMs: (o.archiveWait as number) * 1000,
+          ...tuningFlags(o),
           sha256: o.sha256 as string | undefined,
           limitRate,
           force: Boolean(o.force),
@@ -242,9 +240,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
           connections: o.connections as number | undefined,
           ...operatorFlags(o),
           preferIntranet: o.intranet as boolean | undefined,
-          retries: o.retries as number,
-          stallTimeoutMs: (o.stallTimeout as number) * 1000,
-          archiveWaitMs: (o.archiveWait as number) * 1000,
+          ...tuningFlags(o),
           limitRate,
           force: Boolean(o.force),
           createDirs: Boolean(o.createDirs),
@@ -291,4 +287,9 @@ function printDryRun(r: import('../batch/dry-run.js').DryRunResult & import('../
   else for (const a of r.actions) print(describeDryRunAction(a))
   sayEndLine(flags, describeDryRunSummary(r), r)
   process.exitCode = r.exitCode
+}
+
+/** --retries, --stall-timeout and --archive-wait as the engine takes them (milliseconds). */
+function tuningFlags(o: Record<string, unknown>) {
+  return { retries: o.retries as number, stallTimeoutMs: (o.stallTimeout as number) * 1000, archiveWaitMs: (o.archiveWait as number) * 1000 }
 }
