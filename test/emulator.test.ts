@@ -474,3 +474,20 @@ describe('resource faults', () => {
     expect(elapsed).toBeLessThan(1500)
   })
 })
+
+describe('requestLogLimit', () => {
+  it('keeps the newest entries of each request log while the counters stay exact', async () => {
+    const e = await start({ requestLogLimit: 5 })
+    for (let i = 0; i < 20; i++) {
+      const info = await getSignatureInfo(e)
+      const res = await getResource(info, { Range: 'bytes=0-0' })
+      await res.arrayBuffer()
+    }
+    expect(e.stats.downloadInfoCalls).toBe(20)
+    expect(e.stats.apiRequests.length).toBeGreaterThanOrEqual(5)
+    expect(e.stats.apiRequests.length).toBeLessThanOrEqual(6)
+    expect(e.stats.resourceRequests.length).toBeLessThanOrEqual(6)
+    // The newest stay: the last request logged is the last one made.
+    expect(e.stats.resourceRequests.at(-1)?.path).toContain('d_10001')
+  })
+})

@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fail, isObject, ok, paginate, parseInteger, type ApiAnswer, type ApiCall } from './answer.js'
-import type { EmulatorContext } from './context.js'
+import { logRequest, type EmulatorContext } from './context.js'
 import { listWorkspaces, mineWorkspace, queryDentryId, queryDentryUuid } from './doc-api.js'
 import { flattenHeaders, makeObjectKey } from './oss.js'
 import type { StoredEntry } from './store.js'
@@ -53,7 +53,7 @@ export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res:
   const tokenHeader = req.headers['x-acs-dingtalk-access-token']
   const token = typeof tokenHeader === 'string' ? tokenHeader : undefined
   const log: ApiRequestLog = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 0, token, headers: flattenHeaders(req.headers) }
-  ctx.stats.apiRequests.push(log)
+  logRequest(ctx, ctx.stats.apiRequests, log)
 
   const requestId = randomUUID().toUpperCase()
   const headers = { 'x-acs-request-id': requestId, 'x-acs-trace-id': randomBytes(16).toString('hex') }

@@ -21,4 +21,12 @@ export interface EmulatorContext {
   users: EmulatorUserSpec[]
   /** Pending throttle timers, cleared on close. */
   timers: Set<NodeJS.Timeout>
+  /** How many entries each request log keeps (Infinity: all). */
+  requestLogLimit: number
+}
+
+/** Appends to a request log, dropping the oldest entries in one go once it is a tenth over its limit. */
+export function logRequest<T>(ctx: Pick<EmulatorContext, 'requestLogLimit'>, list: T[], entry: T): void {
+  list.push(entry)
+  if (list.length > ctx.requestLogLimit * 1.1) list.splice(0, list.length - ctx.requestLogLimit)
 }

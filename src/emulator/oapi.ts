@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readBody } from './api.js'
 import { flattenHeaders } from './oss.js'
-import type { EmulatorContext } from './context.js'
+import { logRequest, type EmulatorContext } from './context.js'
 import type { ApiRequestLog, EmulatorApiName } from './types.js'
 
 export const OAPI_PREFIX = '/topapi/'
@@ -21,7 +21,7 @@ export async function handleOapi(ctx: EmulatorContext, req: IncomingMessage, res
   }
   const query = Object.fromEntries(url.searchParams)
   const log: ApiRequestLog = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 200, token: query.access_token, headers: flattenHeaders(req.headers) }
-  ctx.stats.apiRequests.push(log)
+  logRequest(ctx, ctx.stats.apiRequests, log)
   ctx.stats.oapiCalls++
   const answer = { ...answerOapi(ctx, req.method ?? 'GET', url.pathname, query.access_token, body), request_id: randomBytes(6).toString('hex') }
   const payload = JSON.stringify(answer)

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { writeBody } from './body.js'
-import type { EmulatorContext } from './context.js'
+import { logRequest, type EmulatorContext } from './context.js'
 import { getVersionCrc, type StoredVersion } from './store.js'
 import type { ResourceRequestLog } from './types.js'
 
@@ -52,7 +52,7 @@ export async function handleResource(ctx: EmulatorContext, req: IncomingMessage,
   const match = /^\/oss\/(\d+)\/(.+)$/.exec(pathname)
   const range = typeof req.headers.range === 'string' ? req.headers.range : undefined
   const log: ResourceRequestLog = { path: pathname, urlIndex: match ? Number(match[1]) : -1, range, status: 0, bytesSent: 0, headers: flattenHeaders(req.headers) }
-  ctx.stats.resourceRequests.push(log)
+  logRequest(ctx, ctx.stats.resourceRequests, log)
   const fail = (status: number, code: string, message: string): void => sendXmlError(res, log, status, code, message)
   const faults = ctx.faults.faults
 

@@ -37,7 +37,7 @@ export async function runEmulator(options: EmulatorRunOptions, io: EmulatorIo): 
   const child = process.env.DTDL_EMULATOR_CHILD === '1'
   if (child) for (const s of [process.stdout, process.stderr]) s.on('error', () => {})
   const { startEmulator, DEMO } = await import('./index.js')
-  const emulator = await startEmulator({ port: options.port, quiet: child }).catch((err: unknown) => {
+  const emulator = await startEmulator({ port: options.port, quiet: child, requestLogLimit: 10_000 }).catch((err: unknown) => {
     throw listenError(err, options.port)
   })
   let next = 30001

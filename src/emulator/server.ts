@@ -58,6 +58,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     signer: new Signer(),
     workspaces: options.workspaces ?? (options.files ? [] : DEMO_WORKSPACES),
     users: options.users ?? defaultUsers(unionIds),
+    requestLogLimit: options.requestLogLimit ?? Infinity,
     timers: new Set(),
   }
 

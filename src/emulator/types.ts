@@ -150,6 +150,11 @@ export interface EmulatorOptions {
   users?: EmulatorUserSpec[]
   /** No per-request log lines on stderr. */
   quiet?: boolean
+  /**
+   * Keep only the newest this many entries in `stats.apiRequests` and `stats.resourceRequests` (the
+   * counters stay exact). Default: all, as tests want; `dtdl emulator`, which may run for days, keeps 10,000.
+   */
+  requestLogLimit?: number
 }
 
 export interface ResourceRequestLog {
