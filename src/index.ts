@@ -8,6 +8,7 @@ import type { DownloadEvent } from './engine/download.js'
 import type { GetResult } from './engine/get-file.js'
 import type { BatchEvent } from './batch/runner.js'
 import { DtdlError, ExitCode, InterruptedError, UsageError } from './errors.js'
+import { parseDentryLink, type DentryRef } from './dingtalk/dentry-ref.js'
 import { onAbort } from './abort-fanout.js'
 
 export { DtdlError, UsageError, ApiError, StorageError, NetworkError, IntegrityError, FileSystemError, InterruptedError, ExitCode } from './errors.js'
@@ -24,6 +25,9 @@ export type { RequestCounts, ApiKind } from './http/request-counter.js'
 export interface ConnectionOptions {
   /** The operator's unionId (else DINGTALK_UNION_ID, else config `unionId`). */
   unionId?: string
+  /** Or the operator's userid (looked up once on the oapi host, then cached), or mobile number. */
+  userId?: string
+  mobile?: string
   /** API base URL (else DTDL_ENDPOINT, else config `endpoint`, else https://api.dingtalk.com). */
   endpoint?: string
   /** A ready access token. Takes precedence over app credentials. */
@@ -46,8 +50,11 @@ export interface ConnectionOptions {
 export type LibraryEvent = DownloadEvent | { type: 'phase'; text: string } | { type: 'message'; text: string }
 
 export interface DownloadOptions extends ConnectionOptions {
-  spaceId: string
-  dentryId: string
+  /** The file by its ids; or give `link` instead. */
+  spaceId?: string
+  dentryId?: string
+  /** A link copied from DingTalk (`https://alidocs.dingtalk.com/i/nodes/<dentryUuid>`) or a bare dentryUuid, resolved once and cached. */
+  link?: string
   /** A file path, or an existing directory to save into under the file's own name. Default: the file's name in the current directory. */
   output?: string
   /** A file version (integer >= 1); default the current one. */
@@ -91,13 +98,15 @@ export interface DownloadOptions extends ConnectionOptions {
  */
 export async function download(options: DownloadOptions): Promise<GetResult> {
   if (options.output === '-') throw new UsageError('the library writes files: give output a path', { code: 'BAD_OPTION' })
+  const ref = toRef(options)
   return withContext(options, (ctx) =>
     runGet(
       {
-        spaceId: options.spaceId,
-        dentryId: options.dentryId,
+        ref,
         output: options.output,
         unionId: options.unionId,
+        userId: options.userId,
+        mobile: options.mobile,
         endpoint: options.endpoint,
         apiQps: options.apiQps,
         version: options.version,
@@ -217,7 +226,7 @@ export async function getFileInfo(options: ConnectionOptions & { spaceId: string
  * ```
  */
 export async function listFolder(options: ConnectionOptions & { spaceId: string; folderId?: string; recursive?: boolean; onEvent?: (event: LibraryEvent) => void }): Promise<LsResult> {
-  return withContext(options, (ctx) => runLs({ spaceId: options.spaceId, folderId: options.folderId, recursive: Boolean(options.recursive), unionId: options.unionId, endpoint: options.endpoint, apiQps: options.apiQps }, ctx))
+  return withContext(options, (ctx) => runLs({ spaceId: options.spaceId, folderId: options.folderId, recursive: Boolean(options.recursive), unionId: options.unionId, userId: options.userId, mobile: options.mobile, endpoint: options.endpoint, apiQps: options.apiQps }, ctx))
 }
 
 function toInputLine(file: { spaceId: string; dentryId: string; output?: string; sha256?: string }): string {
@@ -245,6 +254,8 @@ async function runBatch(
         jobs: options.jobs,
         connections: options.connections,
         unionId: options.unionId,
+        userId: options.userId,
+        mobile: options.mobile,
         endpoint: options.endpoint,
         apiQps: options.apiQps,
         preferIntranet: options.preferIntranet,
@@ -264,6 +275,17 @@ async function runBatch(
       },
     ),
   )
+}
+
+/** The file a library call names: a link or dentryUuid, or the two ids (a usage error when neither is complete). */
+function toRef(options: { spaceId?: string | undefined; dentryId?: string | undefined; link?: string | undefined }): DentryRef {
+  if (options.link !== undefined) {
+    const dentryUuid = parseDentryLink(options.link)
+    if (dentryUuid === undefined) throw new UsageError(`not a DingTalk link or dentryUuid: ${JSON.stringify(options.link)}`, { code: 'BAD_LINK', hint: 'give the address of the file from the browser bar, or spaceId + dentryId' })
+    return { kind: 'uuid', dentryUuid }
+  }
+  if (options.spaceId === undefined || options.dentryId === undefined) throw new UsageError('give spaceId and dentryId, or link', { code: 'MISSING_ARGUMENT' })
+  return { kind: 'ids', spaceId: options.spaceId, dentryId: options.dentryId }
 }
 
 /** The engine's patience, with the CLI's defaults: what `--retries`, `--stall-timeout` and `--archive-wait` set there. */

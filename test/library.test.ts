@@ -40,3 +40,14 @@ it('skipExisting leaves an existing target alone with no API call, in download a
   expect(list.files[0]).toMatchObject({ status: 'skipped', existing: true })
   expect(emu.stats.apiRequests.length).toBe(before)
 })
+
+it('takes a link instead of the ids, and a userid instead of the unionId', async () => {
+  const target = join(tmp.dir, 'by-link.bin')
+  const { unionId: _unionId, ...withoutUnion } = common()
+  const r = await download({ ...withoutUnion, userId: `${DEMO.unionId}-userid`, link: `https://alidocs.dingtalk.com/i/nodes/${emu.uuidOf(DEMO.spaceId, '4242')}?utm=x`, output: target })
+  expect((await readFile(target)).equals(content)).toBe(true)
+  expect(r.apiCalls.dentryUuid).toBe(1)
+  expect(r.apiCalls.user).toBe(1)
+  const bad = await download({ ...common(), link: 'https://alidocs.dingtalk.com/i/p/short', output: target }).catch((err: unknown) => err)
+  expect(bad).toMatchObject({ exitCode: 2 })
+})
