@@ -7,6 +7,7 @@ import { IntegrityError, NetworkError, toFileSystemError } from '../errors.js'
 import { headerValue } from '../http/dispatcher.js'
 import type { ResourceFetcher } from './resource-fetcher.js'
 import type { ResourceResponse } from './resource-request.js'
+import { discard } from './remote.js'
 import { partialPathFor, recordPathFor, removeResumeFiles, writeResumeRecord, type RequestIdentity } from './resume-record.js'
 import { parseContentRange, type ByteRange } from './segments.js'
 
@@ -83,11 +84,6 @@ export function judgeSmallAnswer(status: number, contentRange: string | undefine
 }
 
 const exists = (path: string) => lstat(path).then(() => true, () => false)
-
-function discard(body: ResourceResponse['body']): void {
-  body.on('error', () => {})
-  body.destroy()
-}
 
 /**
  * Fetches a small file with one GET into the partial file, checks size and CRC-64 (and --sha256), then renames
