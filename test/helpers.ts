@@ -40,6 +40,18 @@ export function runCli(args: string[], options: { env: Record<string, string>; c
   return spawnCli(args, options).result
 }
 
+/** Runs a bash command line (pipelines, ulimit) and collects what it printed, like runCli does for the CLI alone. */
+export function runShell(command: string, options: { env: Record<string, string>; cwd: string }): Promise<CliResult> {
+  return new Promise((done) => {
+    const child = spawn('bash', ['-c', command], { env: options.env, cwd: options.cwd })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    child.on('close', (code, signal) => done({ code, signal, stdout, stderr }))
+  })
+}
+
 /** Polls a condition (an observable fact, not a guess about time) until it holds or the deadline passes. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

@@ -1,10 +1,9 @@
 // Long server names, closed pipes, a busy port and abort listeners: the real CLI against the emulator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { BIN, DEMO, randomBytes, setupWorld, spawnCli, waitFor, type CliResult } from '../helpers.js'
+import { BIN, DEMO, randomBytes, runShell, setupWorld, spawnCli, waitFor, type CliResult } from '../helpers.js'
 import type { EmulatorFileSpec, EmulatorFolderSpec } from '../../src/emulator/index.js'
 
 type World = Awaited<ReturnType<typeof setupWorld>>
@@ -44,15 +43,7 @@ const list = async (dir: string) => (await readdir(dir)).sort()
 
 /** Runs a bash pipeline with the CLI as its first stage; stdout of the pipeline is PIPESTATUS[0]. */
 function runPipeline(w: World, dtdlArgs: string, tail: string): Promise<CliResult> {
-  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${dtdlArgs} ${tail}; echo "\${PIPESTATUS[0]}"`
-  return new Promise((done) => {
-    const child = spawn('bash', ['-c', cmd], { env: w.env(), cwd: w.dir })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.on('close', (code, signal) => done({ code, signal, stdout, stderr }))
-  })
+  return runShell(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${dtdlArgs} ${tail}; echo "\${PIPESTATUS[0]}"`, { env: w.env(), cwd: w.dir })
 }
 
 describe('long names, closed pipes, busy ports, abort listeners', () => {

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net'
 import { existsSync } from 'node:fs'
 import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { BIN, DEMO, setupWorld, type CliResult } from '../helpers.js'
+import { BIN, DEMO, runShell, setupWorld, type CliResult } from '../helpers.js'
 
 type World = Awaited<ReturnType<typeof setupWorld>>
 const SPACE = DEMO.spaceId
@@ -143,14 +143,7 @@ describe('scripts and CI', () => {
 
   it('a file-size limit hit mid-download exits 7, names the path, and keeps the bytes for the next run', async () => {
     const cmd = `ulimit -f 1024; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} get ${SPACE} 301 -o limited.tar -c 1`
-    const r = await new Promise<CliResult>((done) => {
-      const child = spawn('bash', ['-c', cmd], { env: w.env(), cwd: w.dir })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-      child.on('close', (code, signal) => done({ code, signal, stdout, stderr }))
-    })
+    const r = await runShell(cmd, { env: w.env(), cwd: w.dir })
     expect(r.code, r.stderr).toBe(7)
     expect(r.stderr).toMatch(/EFBIG.*limited\.tar|limited\.tar.*EFBIG/)
     expect(existsSync(join(w.dir, 'limited.tar'))).toBe(false)
