@@ -9,6 +9,7 @@ import type { GetResult } from './engine/get-file.js'
 import type { BatchEvent } from './batch/runner.js'
 import { DtdlError, ExitCode, InterruptedError, UsageError } from './errors.js'
 import { parseDentryLink, type DentryRef } from './dingtalk/dentry-ref.js'
+import { refOf } from './dingtalk/connect.js'
 import { onAbort } from './abort-fanout.js'
 
 export { DtdlError, UsageError, ApiError, StorageError, NetworkError, IntegrityError, FileSystemError, InterruptedError, ExitCode } from './errors.js'
@@ -284,8 +285,7 @@ function toRef(options: { spaceId?: string | undefined; dentryId?: string | unde
     if (dentryUuid === undefined) throw new UsageError(`not a DingTalk link or dentryUuid: ${JSON.stringify(options.link)}`, { code: 'BAD_LINK', hint: 'give the address of the file from the browser bar, or spaceId + dentryId' })
     return { kind: 'uuid', dentryUuid }
   }
-  if (options.spaceId === undefined || options.dentryId === undefined) throw new UsageError('give spaceId and dentryId, or link', { code: 'MISSING_ARGUMENT' })
-  return { kind: 'ids', spaceId: options.spaceId, dentryId: options.dentryId }
+  return refOf(options)
 }
 
 /** The engine's patience, with the CLI's defaults: what `--retries`, `--stall-timeout` and `--archive-wait` set there. */

@@ -72,7 +72,6 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
     // Throttling is summed up once at the end (see output/request-costs.ts), not one line per call.
     if (e.reason === 'throttled') return
     const why = {
-      throttled: 'DingTalk throttled the request',
       busy: 'DingTalk is busy',
       archived: 'the file is archived and being restored',
       network: 'the network failed',
