@@ -1,10 +1,12 @@
-// An exclusive claim on a target while one dtdl writes it: a small file beside it naming the owner, kept fresh by a heartbeat.
+// An exclusive claim on a target while one dtdl writes it: a small file beside it naming the owner, kept fresh by a
+// heartbeat (claim-file.ts holds them); here, waiting for another owner and taking over an abandoned claim.
 import { randomUUID } from 'node:crypto'
-import { open, readFile, stat, unlink, utimes } from 'node:fs/promises'
+import { open, readFile, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { FileSystemError, toFileSystemError } from '../errors.js'
 import { lockPathFor } from './resume-record.js'
+import { tryClaim, type ClaimOwner, type HeldClaim } from './claim-file.js'
 // The files of a batch wait for their claims on one signal: this sleep registers once per signal (abort-fanout).
 import { sleep } from '../http/retry.js'
 
@@ -25,14 +27,7 @@ const GUARD_POLL_MS = 25
 /** A takeover guard standing this long was left by a process that died in the middle of one. */
 const GUARD_STALE_MS = 2_000
 
-/** What a claim file holds. */
-export interface ClaimOwner {
-  pid: number
-  host: string
-  /** Unique per claim: tells "still the claim I judged" from "a new claim by the same pid". */
-  token: string
-  since: string
-}
+export type { ClaimOwner } from './claim-file.js'
 
 /** Pure: does a claim found on disk still hold? `unchangedMs` is how long this waiter has seen its mtime stand still. */
 export function judgeClaim(owner: ClaimOwner | undefined, unchangedMs: number, here: { host: string; isAlive: (pid: number) => boolean }, staleMs = STALE_MS): 'live' | 'gone' | 'stale' {
@@ -66,12 +61,7 @@ export interface ClaimOptions {
   heartbeatMs?: number | undefined
 }
 
-export interface TargetClaim {
-  /** Aborts if the claim is no longer ours (removed, or taken over after our heartbeat stalled). */
-  readonly lost: AbortSignal
-  /** Removes the claim if it is still ours. Never throws. */
-  release(): Promise<void>
-}
+export type TargetClaim = HeldClaim
 
 /** A claim file as found: its owner (undefined when torn or being written) and mtime; undefined when it is gone. */
 async function readClaim(path: string): Promise<{ owner: ClaimOwner | undefined; mtimeMs: number } | undefined> {
@@ -91,7 +81,7 @@ async function readClaim(path: string): Promise<{ owner: ClaimOwner | undefined;
   }
 }
 
-/** Creates the claim file only if there is none (O_EXCL, atomic also on NFSv3+); false when one exists. */
+/** Creates the takeover guard only if there is none (O_EXCL, atomic also on NFSv3+); false when one exists. */
 async function tryCreate(path: string, owner: ClaimOwner): Promise<boolean> {
   let handle
   try {
@@ -128,14 +118,15 @@ class HeartbeatWatch {
  */
 export async function claimTarget(target: string, options: ClaimOptions): Promise<TargetClaim> {
   const path = lockPathFor(target)
-  const me: ClaimOwner = { pid: process.pid, host: thisHost(), token: randomUUID(), since: new Date().toISOString() }
-  const here = { host: me.host, isAlive: isProcessAlive }
+  const owner = (): ClaimOwner => ({ pid: process.pid, host: thisHost(), token: randomUUID(), since: new Date().toISOString() })
+  const here = { host: thisHost(), isAlive: isProcessAlive }
   const deadline = Date.now() + options.waitMs
   const watch = new HeartbeatWatch()
   let announced = false
   for (;;) {
     if (options.signal.aborted) throw options.signal.reason
-    if (await tryCreate(path, me)) return keepClaim(path, me, options.heartbeatMs ?? HEARTBEAT_MS)
+    const held = await tryClaim(path, owner, options.heartbeatMs ?? HEARTBEAT_MS)
+    if (held) return held
     const found = await readClaim(path)
     if (found === undefined) {
       // Let go between our two looks (or a dangling symlink is in the way): look again soon, within the wait.
@@ -193,33 +184,4 @@ function busyError(target: string, path: string, owner: ClaimOwner | undefined, 
     code: 'TARGET_BUSY',
     hint: `let it finish and run the same command again (it will find the file up to date), or wait longer with --lock-wait <s>; if no dtdl is running${owner ? ` on ${owner.host}` : ''}, delete ${path}`,
   })
-}
-
-/** Our claim: a heartbeat (mtime) every `heartbeatMs`, checking that the file is still ours. */
-function keepClaim(path: string, me: ClaimOwner, heartbeatMs: number): TargetClaim {
-  const lost = new AbortController()
-  const isOurs = async () => (await readClaim(path).catch(() => undefined))?.owner?.token === me.token
-  let beating = Promise.resolve()
-  const timer = setInterval(() => {
-    beating = beating.then(async () => {
-      if (lost.signal.aborted) return
-      if (!(await isOurs())) {
-        clearInterval(timer)
-        lost.abort(new FileSystemError(path, `another process removed or took over dtdl's claim on the target (${path})`, { code: 'TARGET_CLAIM_LOST', hint: 'make sure only one dtdl writes this file, then run the same command again' }))
-        return
-      }
-      const now = new Date()
-      await utimes(path, now, now).catch(() => {})
-    })
-  }, heartbeatMs)
-  // The heartbeat alone must not keep a process alive.
-  timer.unref()
-  return {
-    lost: lost.signal,
-    async release() {
-      clearInterval(timer)
-      await beating
-      if (await isOurs()) await unlink(path).catch(() => {})
-    },
-  }
 }

@@ -79,6 +79,8 @@ describe('claimTarget', () => {
     await utimes(lockPathFor(target), new Date(first - 60_000), new Date(first - 60_000))
     while ((await stat(lockPathFor(target))).mtimeMs < first) await new Promise((r) => setTimeout(r, 5))
     expect(claim.lost.aborted).toBe(false)
+    // Taken over the way another dtdl does it: the old file removed, a new one created in its place.
+    await rm(lockPathFor(target))
     await writeFile(lockPathFor(target), JSON.stringify({ pid: 1, host: 'elsewhere', token: 'theirs', since: '' }))
     while (!claim.lost.aborted) await new Promise((r) => setTimeout(r, 5))
     expect(claim.lost.reason).toMatchObject({ code: 'TARGET_CLAIM_LOST', exitCode: 7 })
@@ -89,6 +91,7 @@ describe('claimTarget', () => {
   it('release leaves a claim alone that is no longer ours', async () => {
     const target = join(dir, 'replaced.bin')
     const claim = await claimTarget(target, { waitMs: 0, signal: new AbortController().signal })
+    await rm(lockPathFor(target))
     await writeFile(lockPathFor(target), JSON.stringify({ pid: 1, host: 'elsewhere', token: 'theirs', since: '' }))
     await claim.release()
     expect(existsSync(lockPathFor(target))).toBe(true)
