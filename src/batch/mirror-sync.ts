@@ -1,6 +1,6 @@
 // The I/O around sync planning for `get -r`: stat the local side, remember what was placed, --delete, save the state.
-import { lstat, mkdir, rmdir, stat, unlink } from 'node:fs/promises'
-import { relative, sep } from 'node:path'
+import { lstat, mkdir, readdir, rmdir, stat, unlink } from 'node:fs/promises'
+import { posix, relative, sep } from 'node:path'
 import type { DownloadResult } from '../engine/download.js'
 import { joinInside } from '../engine/target-path.js'
 import { DtdlError, toFileSystemError } from '../errors.js'
@@ -17,6 +17,8 @@ export interface MirrorSyncOptions extends Omit<SyncPlanInput, 'state' | 'local'
 export interface MirrorSync {
   plan: SyncPlan
   statePath: string
+  /** Files whose folder was missing or empty when the run looked: no copy, partial file or record of them there. */
+  inBareFolder: ReadonlySet<string>
   /** A file the batch placed or found identical: remembered with the local file's stat as it is now. */
   record(file: ListedFile, result: DownloadResult): Promise<void>
   /** Creates a folder of the mirror (and its parents), remembering the ones that did not exist. */
@@ -25,33 +27,63 @@ export interface MirrorSync {
   finish(interrupted: boolean): Promise<BatchFileResult[]>
 }
 
-/** Stats each path under `dir`, a few at a time; a path that cannot be stat'ed reads as absent. */
-async function statLocal(dir: string, relPaths: Iterable<string>): Promise<Map<string, LocalStat>> {
-  const paths = [...new Set(relPaths)]
-  const out = new Map<string, LocalStat>()
+/** Runs `work` on each item, 16 at a time. */
+async function eachAtOnce<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0
   const worker = async () => {
-    while (next < paths.length) {
-      const relPath = paths[next++]!
-      let full: string
-      try {
-        full = joinInside(dir, relPath)
-      } catch {
-        continue
-      }
-      const s = await lstat(full).catch(() => undefined)
-      out.set(relPath, s ? { isFile: s.isFile(), size: s.size, mtimeMs: s.mtimeMs } : null)
-    }
+    while (next < items.length) await work(items[next++]!)
   }
   await Promise.all(Array.from({ length: 16 }, worker))
-  return out
+}
+
+/**
+ * Stats each path under `dir`; a path that cannot be stat'ed reads as absent. A folder that is missing or
+ * empty needs no stat per file: a first run into a new directory makes one call per folder, not one per
+ * file, and its files are `inBareFolder` (nothing of them, not even a partial download, can be there). A
+ * folder with anything in it is stat'ed name by name, which also finds a file whose name differs only in
+ * case or Unicode form on a file system that folds them.
+ */
+async function statLocal(dir: string, relPaths: Iterable<string>): Promise<{ stats: Map<string, LocalStat>; inBareFolder: Set<string> }> {
+  const byFolder = new Map<string, string[]>()
+  for (const relPath of new Set(relPaths)) {
+    const folder = posix.dirname(relPath)
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), relPath])
+  }
+  const stats = new Map<string, LocalStat>()
+  const inBareFolder = new Set<string>()
+  const toStat: string[] = []
+  await eachAtOnce([...byFolder], async ([folder, paths]) => {
+    const names = await listFolder(dir, folder)
+    if (names === 'bare') for (const p of paths) inBareFolder.add(p), stats.set(p, null)
+    else toStat.push(...paths)
+  })
+  await eachAtOnce(toStat, async (relPath) => {
+    let full: string
+    try {
+      full = joinInside(dir, relPath)
+    } catch {
+      return
+    }
+    const s = await lstat(full).catch(() => undefined)
+    stats.set(relPath, s ? { isFile: s.isFile(), size: s.size, mtimeMs: s.mtimeMs } : null)
+  })
+  return { stats, inBareFolder }
+}
+
+/** 'bare' when the folder is missing or empty; 'look' when each file must be stat'ed (or the folder is unsafe). */
+async function listFolder(dir: string, folder: string): Promise<'bare' | 'look'> {
+  try {
+    return (await readdir(folder === '.' ? dir : joinInside(dir, folder))).length === 0 ? 'bare' : 'look'
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'bare' : 'look'
+  }
 }
 
 /** Reads the state and the local side, plans, and returns the hooks the batch calls. Writes nothing yet. */
 export async function openMirrorSync(options: MirrorSyncOptions): Promise<MirrorSync> {
   const statePath = syncStatePath(options.dir, options.spaceId, options.folderId)
   const state = await readSyncState(statePath, options.spaceId, options.folderId)
-  const local = await statLocal(options.dir, [...options.files.map((f) => f.relPath), ...Object.keys(state?.files ?? {})])
+  const { stats: local, inBareFolder } = await statLocal(options.dir, [...options.files.map((f) => f.relPath), ...Object.keys(state?.files ?? {})])
   const plan = planSync({ ...options, state, local })
   const entries: Record<string, SyncEntry> = { ...plan.carry }
   const created = new Set(state?.createdFolders ?? [])
@@ -59,6 +91,7 @@ export async function openMirrorSync(options: MirrorSyncOptions): Promise<Mirror
   return {
     plan,
     statePath,
+    inBareFolder,
     async record(file, result) {
       // Only what the listing said can be compared next time; a file that changed in between is left to a full check.
       if (file.version === undefined || file.modifiedTime === undefined || result.bytes !== file.size) return

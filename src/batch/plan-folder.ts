@@ -123,7 +123,8 @@ async function placeMirror(dir: string, spaceId: string, plan: MirrorPlan, sync:
     const file = byPath.get(action.relPath)
     if (!file) continue // deletes and keeps: done after the batch
     // Listed as a file (knownFile): a refusal of download info can then only mean an online document.
-    const item: BatchItem = { path: file.relPath, spaceId, dentryId: file.id, size: file.size, skip: action.kind === 'skip' ? 'up-to-date' : undefined, replace: action.kind === 'replace', knownFile: true }
+    const seenAbsent = sync.inBareFolder.has(file.relPath)
+    const item: BatchItem = { path: file.relPath, spaceId, dentryId: file.id, size: file.size, skip: action.kind === 'skip' ? 'up-to-date' : undefined, replace: action.kind === 'replace', knownFile: true, seenAbsent }
     try {
       // Defence in depth: planning already made every segment safe; this refuses anything that still escapes.
       const target = joinInside(dir, file.relPath)
@@ -131,8 +132,8 @@ async function placeMirror(dir: string, spaceId: string, plan: MirrorPlan, sync:
       item.onDone = (r) => sync.record(file, r)
       item.prepare = async () => {
         await prepareFolder(posix.dirname(file.relPath), dirname(target))
-        // Before this file's download-info call: a local folder of that name.
-        await checkNotADirectory(target)
+        // Before this file's download-info call: a local folder of that name (none in a folder seen bare).
+        if (!seenAbsent) await checkNotADirectory(target)
       }
     } catch (err) {
       item.error = err instanceof DtdlError ? err : new UsageError(String(err), { code: 'UNSAFE_NAME' })

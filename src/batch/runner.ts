@@ -39,6 +39,8 @@ export interface BatchItem {
   onDone?: ((result: DownloadResult) => Promise<void>) | undefined
   /** The listing or lookup said FILE: a download refusal then means an online document. */
   knownFile?: boolean | undefined
+  /** Its folder was missing or empty when the batch was planned (see DownloadOptions.seenAbsent). */
+  seenAbsent?: boolean | undefined
 }
 
 export type FileStatus = 'downloaded' | 'skipped' | 'failed' | 'deleted'
@@ -196,6 +198,7 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
       onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
       log: options.log,
       expectedSize: item.size,
+      seenAbsent: item.seenAbsent,
       requests: options.requests,
     })
     await item.onDone?.(r)

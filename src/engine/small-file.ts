@@ -28,6 +28,7 @@ export interface SmallFileJob {
   request: RequestIdentity
   target: string
   expectedSize?: number | undefined
+  seenAbsent?: boolean | undefined
   sha256?: string | undefined
   signal: AbortSignal
   onEvent?: ((event: SmallFileEvent) => void) | undefined
@@ -93,7 +94,8 @@ const exists = (path: string) => lstat(path).then(() => true, () => false)
 export async function fetchSmallFile(job: SmallFileJob, fetcher: ResourceFetcher): Promise<SmallFileResult | undefined> {
   const expected = job.expectedSize
   if (job.sha256 !== undefined || expected === undefined || expected > SMALL_FILE_MAX_BYTES) return undefined
-  if (!takesSmallPath({ expectedSize: expected, targetExists: await exists(job.target), recordExists: await exists(recordPathFor(job.target)) })) return undefined
+  const seen = job.seenAbsent ? { targetExists: false, recordExists: false } : { targetExists: await exists(job.target), recordExists: await exists(recordPathFor(job.target)) }
+  if (!takesSmallPath({ expectedSize: expected, ...seen })) return undefined
   const emit = job.onEvent ?? (() => {})
   const partial = partialPathFor(job.target)
   let received = 0

@@ -54,6 +54,12 @@ export interface DownloadOptions {
   checkpointIntervalMs?: number | undefined
   /** The size the listing gave: a small file is then fetched with one GET, no probe (see small-file.ts). */
   expectedSize?: number | undefined
+  /**
+   * The caller saw the target's folder missing or empty when it planned (a mirror's first run): there is no
+   * target and no resume record to look for, and a small file goes straight to its GET. Another dtdl writing
+   * there meanwhile is kept apart by the claim; a file put there by hand meanwhile is replaced.
+   */
+  seenAbsent?: boolean | undefined
   /** Counts every storage request sent (the run's counter, see dingtalk/connect.ts). */
   requests?: RequestCounter | undefined
 }

@@ -1,9 +1,10 @@
 // Table tests for the pure sync planner (state + listing + local stat → action) and the state file's I/O.
 import { describe, expect, it } from 'vitest'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { localMatches, planSync, type ListedFile, type LocalStat, type SyncPlanInput } from '../../src/batch/sync-plan.js'
+import { openMirrorSync } from '../../src/batch/mirror-sync.js'
 import { emptySyncState, readSyncState, syncStatePath, writeSyncState, type SyncEntry, type SyncState } from '../../src/batch/sync-state.js'
 
 const T = '2024-05-01T08:00:00.000Z'
@@ -110,6 +111,30 @@ describe('sync state file', () => {
       // A failed write leaves no temporary file behind.
       await expect(writeSyncState(join(dir, 'no-such-dir', 'x.json'), state)).rejects.toMatchObject({ exitCode: 7 })
       expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('openMirrorSync: the local side', () => {
+  it('files in a missing or empty folder are seen bare with no stat each; a folder holding anything is stat file by file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dtdl-bare-'))
+    try {
+      await mkdir(join(dir, 'empty'))
+      await mkdir(join(dir, 'used'))
+      await writeFile(join(dir, 'used', 'mine.txt'), 'x'.repeat(100))
+      await writeFile(join(dir, 'used', 'other.txt'), 'y')
+      const files = ['missing/a.txt', 'missing/deeper/b.txt', 'empty/c.txt', 'used/mine.txt', 'used/d.txt'].map((relPath) => listed({ relPath }))
+      const sync = await openMirrorSync({ dir, spaceId: 'S', folderId: 'F', files, remotePaths: new Set(files.map((f) => f.relPath)), remoteFolders: new Set(), accept: () => true, unlisted: [], delete: false })
+      expect([...sync.inBareFolder].sort()).toEqual(['empty/c.txt', 'missing/a.txt', 'missing/deeper/b.txt'])
+      expect(sync.plan.actions.map((a) => [a.relPath, a.kind])).toEqual([
+        ['missing/a.txt', 'download'],
+        ['missing/deeper/b.txt', 'download'],
+        ['empty/c.txt', 'download'],
+        ['used/mine.txt', 'check'],
+        ['used/d.txt', 'download'],
+      ])
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
