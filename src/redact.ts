@@ -40,9 +40,16 @@ export class SecretRedactor {
     this.#secrets.add(value)
     const key = value.slice(0, SecretRedactor.PREFIX)
     const list = this.#byPrefix.get(key) ?? []
-    // Longest first, so a secret that contains another is masked whole.
-    list.push(value)
-    list.sort((a, b) => b.length - a.length)
+    // Longest first, so a secret that contains another is masked whole. Inserted in place: signed headers
+    // share their first characters ("OSS LTAI..."), so a mirror of 10,000 files fills one list, and
+    // sorting it on every add would cost seconds.
+    let [lo, hi] = [0, list.length]
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (list[mid]!.length >= value.length) lo = mid + 1
+      else hi = mid
+    }
+    list.splice(lo, 0, value)
     this.#byPrefix.set(key, list)
   }
   redact(text: string): string {

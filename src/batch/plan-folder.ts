@@ -88,13 +88,9 @@ async function placeMirror(dir: string, spaceId: string, plan: MirrorPlan, sync:
   const filtered = filters.include.length > 0 || filters.exclude.length > 0
   if (!filtered) {
     // Folders with files appear as their files are written; empty ones are made here, so the tree is whole.
-    for (const folder of plan.folders) {
-      try {
-        await sync.makeFolder(folder.relPath)
-      } catch (err) {
-        notes.push(`dtdl: cannot create the folder ${folder.relPath}: ${err instanceof Error ? err.message : String(err)}`)
-      }
-    }
+    // All at once: a parent that two of them share is made by whichever gets there first (mkdir -p).
+    const failures = await Promise.all(plan.folders.map((folder) => sync.makeFolder(folder.relPath).then(() => undefined, (err: unknown) => ({ folder, err }))))
+    for (const f of failures) if (f) notes.push(`dtdl: cannot create the folder ${f.folder.relPath}: ${f.err instanceof Error ? f.err.message : String(f.err)}`)
   }
 
   // Each folder is made, resolved and checked once per run rather than once per file: a 1,000-file tree has
