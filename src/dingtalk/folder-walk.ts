@@ -72,9 +72,18 @@ export async function listAllDentries(api: DingTalkApi, spaceId: string, parentI
   return all
 }
 
+/** Folders listed at once by a walk. Pages of one folder follow each other (each names the next); the API budget paces the calls. */
+export const WALK_CONCURRENCY = 4
+
 /**
  * Lists `folderId` ("0" = the space root) and, when `recursive`, every folder below it. A failing subfolder
  * is recorded and skipped so the rest can still be fetched; the top folder failing throws.
+ *
+ * The tree is listed level by level, up to WALK_CONCURRENCY folders at once (one after another, a tree of
+ * a few hundred folders took as many round trips before the first download), and put together in
+ * pre-order afterwards, so the result never depends on which answer came first. Which folders are
+ * followed is decided in level order too: a folder id met twice (a cycle in the server's tree) is
+ * followed once, never again.
  */
 export async function walkFolder(
   api: DingTalkApi,
@@ -83,29 +92,67 @@ export async function walkFolder(
   unionId: string,
   options: { recursive: boolean; signal?: AbortSignal | undefined; onListed?: ((entries: number) => void) | undefined },
 ): Promise<WalkResult> {
+  const listings = new Map<string, Dentry[] | DtdlError>()
+  const visited = new Set<string>([folderId])
+  let found = 0
+  let level = [folderId]
+  while (level.length > 0) {
+    await listLevel(level, async (id) => {
+      const children = await listAllDentries(api, spaceId, id, unionId)
+      listings.set(id, children)
+      options.onListed?.((found += children.length))
+    }, (id, err) => {
+      // The top folder's failure is the walk's; a subfolder's is recorded and the rest goes on.
+      if (id === folderId || options.signal?.aborted || !(err instanceof DtdlError)) throw err
+      listings.set(id, err)
+    })
+    const next: string[] = []
+    for (const id of level) {
+      const children = listings.get(id)
+      if (!Array.isArray(children) || !options.recursive) continue
+      for (const d of children) {
+        if (!isFolder(d) || d.id === undefined || visited.has(d.id)) continue
+        visited.add(d.id)
+        next.push(d.id)
+      }
+    }
+    level = next
+  }
+  return assemble(folderId, listings, options.recursive)
+}
+
+/** Lists every folder of one level, WALK_CONCURRENCY at a time; throws the first (in level order) error `failed` rethrows, once all have settled. */
+async function listLevel(level: string[], list: (id: string) => Promise<void>, failed: (id: string, err: unknown) => void): Promise<void> {
+  const errors = new Map<string, unknown>()
+  let next = 0
+  const worker = async () => {
+    while (next < level.length) {
+      const id = level[next++]!
+      await list(id).catch((err: unknown) => errors.set(id, err))
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(WALK_CONCURRENCY, level.length) }, worker))
+  for (const id of level) if (errors.has(id)) failed(id, errors.get(id))
+}
+
+/** The walk's result in pre-order from the listings: each followed folder's contents right after it. */
+function assemble(folderId: string, listings: Map<string, Dentry[] | DtdlError>, recursive: boolean): WalkResult {
   const entries: WalkedEntry[] = []
   const failures: WalkFailure[] = []
-  // A folder listed twice would mean a cycle in the server's tree: never follow one.
-  const visited = new Set<string>([folderId])
-
-  async function visit(parentId: string, prefix: string[]): Promise<void> {
-    const children = await listAllDentries(api, spaceId, parentId, unionId)
-    for (const dentry of children) {
+  const followed = new Set<string>([folderId])
+  const emit = (parentId: string, prefix: string[]) => {
+    for (const dentry of listings.get(parentId) as Dentry[]) {
       const names = [...prefix, dentryName(dentry)]
       const folder = isFolder(dentry)
       entries.push({ dentry, parentId, names, isFolder: folder, unknownType: dentryKind(dentry) === undefined })
-      options.onListed?.(entries.length)
-      if (!folder || !options.recursive || dentry.id === undefined || visited.has(dentry.id)) continue
-      visited.add(dentry.id)
-      try {
-        await visit(dentry.id, names)
-      } catch (err) {
-        if (options.signal?.aborted || !(err instanceof DtdlError)) throw err
-        failures.push({ folder: dentry, names, error: err })
-      }
+      // Followed once: at its first place in the walk's level order, which the listings map holds.
+      if (!folder || !recursive || dentry.id === undefined || followed.has(dentry.id) || !listings.has(dentry.id)) continue
+      followed.add(dentry.id)
+      const below = listings.get(dentry.id)!
+      if (below instanceof DtdlError) failures.push({ folder: dentry, names, error: below })
+      else emit(dentry.id, names)
     }
   }
-
-  await visit(folderId, [])
+  emit(folderId, [])
   return { entries, failures }
 }

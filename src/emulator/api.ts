@@ -63,12 +63,34 @@ export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res:
     res.writeHead(403, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(IP_BLOCK_PAGE)) })
     return void res.end(IP_BLOCK_PAGE)
   }
-  const answer = answerCall(ctx, log.method, url.pathname, { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' }, token, arrivedAt)
+  const found = findRoute(log.method, url.pathname)
+  const answer = answerCall(ctx, log.method, url.pathname, found, { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' }, token, arrivedAt)
+  if (found) await answerLater(ctx, found.route.api)
   log.status = answer.status
   // Error bodies carry the same request id as the header: it is what DingTalk support asks for.
   const payload = JSON.stringify(answer.status >= 400 ? errorBody({ ...(answer.body as object), requestid: requestId }, ctx.faults.faults.capitalErrorKeys) : answer.body)
   res.writeHead(answer.status, { ...headers, 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': String(Buffer.byteLength(payload)) })
   res.end(payload)
+}
+
+/** The apiLatency fault: the answer waits, and the calls of each API being answered at once are counted. */
+async function answerLater(ctx: EmulatorContext, api: EmulatorApiName): Promise<void> {
+  const latency = ctx.faults.faults.apiLatency
+  if (!latency || (latency.api !== undefined && latency.api !== api)) return
+  const inFlight = (ctx.inFlight[api] ?? 0) + 1
+  ctx.inFlight[api] = inFlight
+  ctx.stats.maxInFlight[api] = Math.max(ctx.stats.maxInFlight[api] ?? 0, inFlight)
+  try {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        ctx.timers.delete(timer)
+        resolve()
+      }, latency.ms + Math.random() * (latency.jitterMs ?? 0))
+      ctx.timers.add(timer)
+    })
+  } finally {
+    ctx.inFlight[api] = (ctx.inFlight[api] ?? 1) - 1
+  }
 }
 
 /** The SDK's gateway reads Code|code, Message|message, RequestId|requestid, AccessDeniedDetail|accessdenieddetail. */
@@ -79,20 +101,23 @@ function errorBody(body: Record<string, unknown>, capitalise: boolean | undefine
   return Object.fromEntries(Object.entries(body).map(([k, v]) => [CAPITALISED[k] ?? k, v]))
 }
 
-function answerCall(ctx: EmulatorContext, method: string, pathname: string, call: ApiCall, token: string | undefined, arrivedAt: number): ApiAnswer {
-  let route: Route | undefined
-  for (const candidate of routes) {
-    const match = candidate.method === method ? candidate.pattern.exec(pathname) : null
-    if (!match) continue
-    try {
-      call.params = match.slice(1).map((p) => decodeURIComponent(p))
-    } catch {
-      return fail(400, 'paramError', 'malformed path parameter')
-    }
-    route = candidate
-    break
+/** The route a request is for, and its path parameters as matched (undecoded). */
+function findRoute(method: string, pathname: string): { route: Route; raw: string[] } | undefined {
+  for (const route of routes) {
+    const match = route.method === method ? route.pattern.exec(pathname) : null
+    if (match) return { route, raw: match.slice(1) }
   }
-  if (!route) return fail(404, 'resourceNotFound', `no API at ${method} ${pathname}`)
+  return undefined
+}
+
+function answerCall(ctx: EmulatorContext, method: string, pathname: string, found: ReturnType<typeof findRoute>, call: ApiCall, token: string | undefined, arrivedAt: number): ApiAnswer {
+  if (!found) return fail(404, 'resourceNotFound', `no API at ${method} ${pathname}`)
+  const { route } = found
+  try {
+    call.params = found.raw.map((p) => decodeURIComponent(p))
+  } catch {
+    return fail(400, 'paramError', 'malformed path parameter')
+  }
   if (route.api === 'downloadInfo') ctx.stats.downloadInfoCalls++
   const injected = ctx.faults.takeApiError(route.api) ?? ctx.faults.takeQpsRejection(route.api, arrivedAt)
   if (injected) return fail(injected.status, injected.code, injected.message)
@@ -188,6 +213,7 @@ function listDentries(call: ApiCall): ApiAnswer {
     if (!parent || parent.status !== 'NORMAL') return fail(404, 'dentryNotExist', `folder ${parentId} does not exist`)
     if (parent.kind !== 'FOLDER') return fail(400, 'paramError', `${parentId} is not a folder`)
   }
+  if (ctx.faults.faults.denyListing?.includes(parentId)) return fail(403, 'permissionDenied', `the user may not list folder ${parentId}`)
   const children = ctx.store.listChildren(spaceId, parentId)
   return paginate(call, children, `list:${spaceId}:${parentId}`, 30, 50, (e) => describeEntry(ctx, e), ctx.faults.faults.listPageSize)
 }

@@ -3,7 +3,7 @@
 import type { Signer, TokenBook } from './auth.js'
 import type { FaultState } from './faults.js'
 import type { Store } from './store.js'
-import type { EmulatorStats, EmulatorUserSpec, EmulatorWorkspaceSpec } from './types.js'
+import type { EmulatorApiName, EmulatorStats, EmulatorUserSpec, EmulatorWorkspaceSpec } from './types.js'
 
 export interface EmulatorContext {
   /** Base URL, known once the server listens. */
@@ -23,6 +23,8 @@ export interface EmulatorContext {
   timers: Set<NodeJS.Timeout>
   /** How many entries each request log keeps (Infinity: all). */
   requestLogLimit: number
+  /** Calls of each API being answered now (counted under the apiLatency fault). */
+  inFlight: Partial<Record<EmulatorApiName, number>>
 }
 
 /** Appends to a request log, dropping the oldest entries in one go once it is a tenth over its limit. */

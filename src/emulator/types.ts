@@ -126,6 +126,10 @@ export interface EmulatorFaults {
    * Forbidden.AccessDenied.QpsLimitForAppkeyAndApi (refused calls do not use up the budget).
    */
   qpsLimit?: { callsPerSecond: number; api?: EmulatorApiName }
+  /** Listing these folders (by dentryId) answers 403 permissionDenied: a subfolder the user may not see into. */
+  denyListing?: string[]
+  /** Each answer of `api` (default every API) waits `ms` plus up to `jitterMs` at random: answers then overtake each other. */
+  apiLatency?: { ms: number; jitterMs?: number; api?: EmulatorApiName }
 }
 
 export interface EmulatorOptions {
@@ -187,6 +191,8 @@ export interface EmulatorStats {
   resourceRequests: ResourceRequestLog[]
   /** Object body bytes written, including those written before a cut. */
   bytesServed: number
+  /** The most calls of each API that were being answered at one time. */
+  maxInFlight: Partial<Record<EmulatorApiName, number>>
 }
 
 export interface Emulator {
