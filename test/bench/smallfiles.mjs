@@ -158,14 +158,25 @@ export async function runSmallFiles(ctx) {
       return { ...r, ok: r.code === 0 && got.files === SMALL_FILES && got.bytes === totalBytes, error: `exit ${r.code}, ${got.files} files` }
     }
 
+    // The floor: only the download-info call, the GET and the durable write per file (small-floor.mjs).
+    const minted = await fetch(`${emu.instance.url}/v1.0/oauth2/accessToken`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appKey: DEMO.appKey, appSecret: DEMO.appSecret }) }).then((r) => r.json())
+    const floorList = join(outDir, 'small-floor.json')
+    writeFileSync(floorList, JSON.stringify(files.map((f, i) => ({ dentryId: `sf${i}`, relPath: f.relPath }))))
+    const runFloor = async (out) => {
+      syncDisks()
+      const r = await measure(meter, process.execPath, [join(import.meta.dirname, 'small-floor.mjs'), emu.instance.url, minted.accessToken, DEMO.unionId, SPACE, floorList, out, String(JOBS)], { env: childEnv })
+      const got = r.code === 0 ? tally(out) : { files: 0, bytes: 0 }
+      return { ...r, ok: r.code === 0 && got.files === SMALL_FILES && got.bytes === totalBytes, error: `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}` }
+    }
     const first = []
     const again = []
     const aria = []
+    const floor = []
     // Every run writes into a directory of its own, and all of them go at the end. Deleting the last run's
     // 1,000 files before each run made this machine's disk slower run after run (aria2c 1.06 s, then 1.19,
     // 1.45, 1.48, 1.58, 1.69 s; into fresh directories it held at 0.92-1.09 s), so the rounds compared
     // whatever state the deletions had left rather than the two tools.
-    const outputs = (i) => ({ dtdl: join(outDir, `small-dtdl-${i}`), aria2c: join(outDir, `small-aria2-${i}`) })
+    const outputs = (i) => ({ dtdl: join(outDir, `small-dtdl-${i}`), aria2c: join(outDir, `small-aria2-${i}`), floor: join(outDir, `small-floor-${i}`) })
     const removeOutputs = () => {
       for (let i = 0; i < rounds; i++) for (const d of Object.values(outputs(i))) rmSync(d, { recursive: true, force: true })
     }
@@ -181,7 +192,8 @@ export async function runSmallFiles(ctx) {
           aria.push(await runAria2(out.aria2c))
         }
       }
-      note(`smallfiles round ${i + 1}/${rounds}: dtdl first ${fmt(first.at(-1).wallS)} s${first.at(-1).ok ? '' : ` FAILED (${first.at(-1).error})`}, re-run ${fmt(again.at(-1).wallS)} s${again.at(-1).ok ? '' : ' FAILED'}${aria.length ? `, aria2c ${fmt(aria.at(-1).wallS)} s${aria.at(-1).ok ? '' : ` FAILED (${aria.at(-1).error})`}` : ''}`)
+      if (nginx) floor.push(await runFloor(out.floor))
+      note(`smallfiles round ${i + 1}/${rounds}: dtdl first ${fmt(first.at(-1).wallS)} s${first.at(-1).ok ? '' : ` FAILED (${first.at(-1).error})`}, re-run ${fmt(again.at(-1).wallS)} s${again.at(-1).ok ? '' : ' FAILED'}${aria.length ? `, aria2c ${fmt(aria.at(-1).wallS)} s${aria.at(-1).ok ? '' : ` FAILED (${aria.at(-1).error})`}` : ''}${floor.length ? `, node floor ${fmt(floor.at(-1).wallS)} s${floor.at(-1).ok ? '' : ` FAILED (${floor.at(-1).error})`}` : ''}`)
     }
     removeOutputs()
 
@@ -201,6 +213,7 @@ export async function runSmallFiles(ctx) {
     const f = describe(bestOf(first))
     const a = describe(bestOf(again))
     const x = bestOf(aria)
+    const fl = bestOf(floor)
     const ar = x && { wallS: round(x.wallS, 3), filesPerSecond: round(SMALL_FILES / x.wallS, 1), cpuS: round(x.cpuS, 2), peakRssMiB: x.maxRssKiB === null ? null : round(x.maxRssKiB / 1024, 1) }
     const row = (name, s) => (s ? [name, fmt(s.wallS, 2), fmt(s.filesPerSecond, 0), fmt(s.apiCallsPerFile, 3), fmt(s.storageRequestsPerFile, 3), s.serversSaw ? `${s.serversSaw.api} / ${s.serversSaw.storage}` : '', fmt(s.cpuS, 2), fmt(s.peakRssMiB, 1)] : [name, 'failed', '', '', '', '', '', ''])
     say(
@@ -209,10 +222,13 @@ export async function runSmallFiles(ctx) {
         [
           row(`dtdl -r -j ${JOBS}, first run`, f),
           row(`dtdl -r -j ${JOBS}, no-op re-run`, a),
+          ...(fl ? [[`node floor: info + GET + write, -j ${JOBS} (info)`, fmt(fl.wallS, 2), fmt(SMALL_FILES / fl.wallS, 0), '1', '1.000', '', fmt(fl.cpuS, 2), fl.maxRssKiB === null ? '' : fmt(fl.maxRssKiB / 1024, 1)]] : []),
           ...(tools.aria2c && nginx ? [[`aria2c -i -j ${JOBS} (no API)`, fmt(ar?.wallS, 2), fmt(ar?.filesPerSecond, 0), '0', '1.000', '', fmt(ar?.cpuS, 2), fmt(ar?.peakRssMiB, 1)]] : [['aria2c', `skipped: ${tools.aria2c ? 'nginx did not start' : 'aria2c not installed'}`, '', '', '', '', '', '']]),
         ],
       ),
     )
+    note('("node floor" = test/bench/small-floor.mjs: per file only the download-info call, the GET, write, fsync and rename, with')
+    note(' undici, 16 at a time: no claim, checks, CRC, state or retries; what Node itself costs for the same work)')
     note('(wall time of the whole process, start-up, token mint, listing and per-file download info included; with the default')
     note(` --api-qps 20 the ${SMALL_FILES} download-info calls alone take at least ${SMALL_FILES / 20} s: that is DingTalk's budget, not the engine)`)
     const ratio = f && ar ? f.wallS / ar.wallS : null
@@ -224,7 +240,7 @@ export async function runSmallFiles(ctx) {
     say(`  dtdl first run / aria2c wall time     ${fmt(ratio, 2, 'x').padStart(7)}   goal <= ${TIME_GOAL}x     ${ar ? verdict(ratio === null ? null : ratio <= TIME_GOAL) : 'skipped'}   (best of each)`)
     if (pairs.length > 0) note(`  the same, round by round: median ${fmt(pairedMedian, 2, 'x')} of ${pairs.map((x) => fmt(x, 2)).join(', ')}`)
     return {
-      summary: { files: SMALL_FILES, folders: SMALL_FOLDERS, bytes: totalBytes, jobs: JOBS, server, first: f, rerun: a, aria2c: ar, ratioFirstRunToAria2c: round(ratio, 3), pairedMedianRatio: round(pairedMedian, 3) },
+      summary: { files: SMALL_FILES, folders: SMALL_FOLDERS, bytes: totalBytes, jobs: JOBS, server, first: f, rerun: a, aria2c: ar, nodeFloor: fl && { wallS: round(fl.wallS, 3), cpuS: round(fl.cpuS, 2) }, ratioFirstRunToAria2c: round(ratio, 3), pairedMedianRatio: round(pairedMedian, 3) },
       goals: { smallFilesStorageRequests: verdict(storageOk), smallFilesVsAria2c: ar ? verdict(ratio === null ? null : ratio <= TIME_GOAL) : 'skipped' },
     }
   } finally {
