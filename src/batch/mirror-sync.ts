@@ -47,15 +47,19 @@ async function statLocal(dir: string, relPaths: Iterable<string>): Promise<{ sta
   const byFolder = new Map<string, string[]>()
   for (const relPath of new Set(relPaths)) {
     const folder = posix.dirname(relPath)
-    byFolder.set(folder, [...(byFolder.get(folder) ?? []), relPath])
+    const paths = byFolder.get(folder)
+    if (paths) paths.push(relPath)
+    else byFolder.set(folder, [relPath])
   }
   const stats = new Map<string, LocalStat>()
   const inBareFolder = new Set<string>()
   const toStat: string[] = []
   await eachAtOnce([...byFolder], async ([folder, paths]) => {
-    const names = await listFolder(dir, folder)
-    if (names === 'bare') for (const p of paths) inBareFolder.add(p), stats.set(p, null)
-    else toStat.push(...paths)
+    if ((await listFolder(dir, folder)) === 'look') return void toStat.push(...paths)
+    for (const p of paths) {
+      inBareFolder.add(p)
+      stats.set(p, null)
+    }
   })
   await eachAtOnce(toStat, async (relPath) => {
     let full: string

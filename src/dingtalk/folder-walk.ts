@@ -121,7 +121,7 @@ export async function walkFolder(
   return assemble(folderId, listings, options.recursive)
 }
 
-/** Lists every folder of one level, WALK_CONCURRENCY at a time; throws the first (in level order) error `failed` rethrows, once all have settled. */
+/** Lists every folder of one level, WALK_CONCURRENCY at a time; once all have settled, hands each failure to `failed` in level order (it may rethrow). */
 async function listLevel(level: string[], list: (id: string) => Promise<void>, failed: (id: string, err: unknown) => void): Promise<void> {
   const errors = new Map<string, unknown>()
   let next = 0
