@@ -13,7 +13,7 @@ import { declareUser } from './commands/user.js'
 import { declareConfig } from './commands/config.js'
 import { declareEmulator } from './commands/emulator.js'
 import { declareCompletion } from './commands/completion.js'
-import { keepWasmOnBaselineCompiler } from './http/dispatcher.js'
+import { tuneV8ForTheCli } from './http/dispatcher.js'
 
 const { Command: CommandClass, CommanderError } = commander
 
@@ -58,7 +58,7 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remot
 }
 
 export async function main(argv: string[]): Promise<void> {
-  keepWasmOnBaselineCompiler()
+  tuneV8ForTheCli()
   // A reader that goes away (`dtdl ls ... | head`, `dtdl get -r ... 2>&1 | head`) is not an error.
   watchOutputs()
   const program = buildProgram()
