@@ -48,7 +48,7 @@ export async function planFolder(api: DingTalkApi, unionId: string, spaceId: str
   const { top, rootId, nodes, unlisted, reported, listNotes, dir } = await listSource(api, unionId, spaceId, dentryId, options.output, ctx)
   const plan = planMirror(rootId, nodes, options.filters)
   // Unfiltered, for the sync state: a file the filters leave out is not gone from the remote.
-  const everything = planMirror(rootId, nodes)
+  const everything = isFiltered(options.filters) ? planMirror(rootId, nodes) : plan
   const failed: BatchItem[] = unlisted.map((u) => {
     const relPath = plan.folders.find((f) => f.id === u.id)?.relPath ?? u.names.map((n) => cleanName(n, u.id)).join('/')
     return { path: `${relPath}/`, spaceId, dentryId: u.id, error: new DtdlError(u.error.code, u.error.exitCode, `cannot list the folder: ${u.error.message}`, { hint: u.error.hint, requestId: u.error.requestId }) }
@@ -76,6 +76,8 @@ export async function planFolder(api: DingTalkApi, unionId: string, spaceId: str
   return { items, dir, notes, finish: (interrupted) => sync.finish(interrupted) }
 }
 
+const isFiltered = (filters: PathFilters) => filters.include.length > 0 || filters.exclude.length > 0
+
 /** -r, a real run: the mirror's directory made (and its empty folders), every file given its target inside it. */
 async function placeMirror(dir: string, spaceId: string, plan: MirrorPlan, sync: MirrorSync, filters: PathFilters, notes: string[], failed: BatchItem[]): Promise<BatchItem[]> {
   try {
@@ -85,7 +87,7 @@ async function placeMirror(dir: string, spaceId: string, plan: MirrorPlan, sync:
   }
   // Compare real paths, so a symlink inside the mirror cannot carry a write outside it.
   const realDir = await realpath(dir)
-  const filtered = filters.include.length > 0 || filters.exclude.length > 0
+  const filtered = isFiltered(filters)
   if (!filtered) {
     // Folders with files appear as their files are written; empty ones are made here, so the tree is whole.
     // All at once: a parent that two of them share is made by whichever gets there first (mkdir -p).
