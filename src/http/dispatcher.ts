@@ -22,7 +22,7 @@ let client: Promise<HttpClient> | undefined
 let tuneV8 = false
 
 /**
- * The CLI asks for this (see cliV8Flags); a library caller's process keeps its own V8 flags, since they
+ * The CLI asks for this (see CLI_V8_FLAGS); a library caller's process keeps its own V8 flags, since they
  * would also slow its own WebAssembly and delay the optimisation of its own code.
  */
 export function tuneV8ForTheCli(): void {
