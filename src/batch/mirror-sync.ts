@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, rmdir, stat, unlink } from 'node:fs/promises'
 import { posix, relative, sep } from 'node:path'
 import type { DownloadResult } from '../engine/download.js'
 import { joinInside } from '../engine/target-path.js'
+import { eachAtOnce } from '../each-at-once.js'
 import { DtdlError, toFileSystemError } from '../errors.js'
 import type { BatchFileResult } from './runner.js'
 import { planSync, type ListedFile, type LocalStat, type SyncPlan, type SyncPlanInput } from './sync-plan.js'
@@ -27,14 +28,8 @@ export interface MirrorSync {
   finish(interrupted: boolean): Promise<BatchFileResult[]>
 }
 
-/** Runs `work` on each item, 16 at a time. */
-async function eachAtOnce<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!)
-  }
-  await Promise.all(Array.from({ length: 16 }, worker))
-}
+/** Local stats and folder listings at once: they are cheap, and each waits for the disk. */
+const STATS_AT_ONCE = 16
 
 /**
  * Stats each path under `dir`; a path that cannot be stat'ed reads as absent. A folder that is missing or
@@ -54,14 +49,14 @@ async function statLocal(dir: string, relPaths: Iterable<string>): Promise<{ sta
   const stats = new Map<string, LocalStat>()
   const inBareFolder = new Set<string>()
   const toStat: string[] = []
-  await eachAtOnce([...byFolder], async ([folder, paths]) => {
+  await eachAtOnce([...byFolder], STATS_AT_ONCE, async ([folder, paths]) => {
     if ((await listFolder(dir, folder)) === 'look') return void toStat.push(...paths)
     for (const p of paths) {
       inBareFolder.add(p)
       stats.set(p, null)
     }
   })
-  await eachAtOnce(toStat, async (relPath) => {
+  await eachAtOnce(toStat, STATS_AT_ONCE, async (relPath) => {
     let full: string
     try {
       full = joinInside(dir, relPath)

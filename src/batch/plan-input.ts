@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import type { BatchItem } from './runner.js'
 import type { DingTalkApi, Dentry } from '../dingtalk/client.js'
+import { eachAtOnce } from '../each-at-once.js'
 import { DtdlError, UsageError } from '../errors.js'
 import { dentryKind, dentryName, isFolder } from '../dingtalk/folder-walk.js'
 import { parseInputFile, type InputEntry } from './input-file.js'
@@ -48,15 +49,14 @@ export async function planInputFile(
   const baseMissing = base !== undefined && (await prepareDirectory(base, dirs)) === 'pretend'
   ctx.reporter.phase(`looking up ${parsed.entries.length} file${parsed.entries.length === 1 ? '' : 's'}`)
   const resolved: InputItem[] = new Array(parsed.entries.length)
-  let next = 0
-  const lookup = async () => {
-    while (next < parsed.entries.length && !ctx.signal.aborted) {
-      const index = next++
-      const entry = parsed.entries[index]!
+  await eachAtOnce(
+    parsed.entries,
+    jobs,
+    async (entry, index) => {
       resolved[index] = (await resolveExisting(entry, base, options)) ?? (await resolveLine(api, unionId, entry, base, inputName, resolveRef, baseMissing, dirs))
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, parsed.entries.length)) }, lookup))
+    },
+    ctx.signal,
+  )
   if (ctx.signal.aborted) throw ctx.signal.reason
 
   // Two lines, one file: the later line fails, since running both would interleave writes into one partial file.

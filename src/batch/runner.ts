@@ -8,6 +8,7 @@ import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
 import { chooseConnections } from '../engine/segments.js'
 import type { RequestCounter } from '../http/request-counter.js'
+import { eachAtOnce } from '../each-at-once.js'
 
 /** Connections across all the files of a batch, when -c is not given. */
 export const MAX_BATCH_CONNECTIONS = 16
@@ -254,18 +255,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
   // One bucket for every file in flight: the cap is on the whole batch, however many files run.
   const limiter = options.limitRate === undefined ? undefined : new RateLimiter(options.limitRate)
   const run: BatchRun = { options, limiter, runnable, emit, finish, fail }
-  let next = 0
-  const worker = async () => {
-    for (;;) {
-      if (options.signal.aborted) return
-      const index = next++
-      if (index >= items.length) return
-      const item = items[index]!
-      if (item.error) continue
-      await runItem(run, item, index)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, items.length)) }, worker))
+  await eachAtOnce(items, Math.max(1, options.jobs), async (item, index) => (item.error ? undefined : runItem(run, item, index)), options.signal)
   if (options.signal.aborted) throw options.signal.reason
 
   const files = results.filter((r): r is BatchFileResult => r !== undefined)

@@ -1,5 +1,6 @@
 // Walking a remote folder: every page of the list API, subfolders depth-first; names kept verbatim (untrusted).
 import type { Dentry, DingTalkApi } from './client.js'
+import { eachAtOnce } from '../each-at-once.js'
 import { DtdlError, ExitCode } from '../errors.js'
 
 /** One entry found under the walked folder. */
@@ -124,14 +125,7 @@ export async function walkFolder(
 /** Lists every folder of one level, WALK_CONCURRENCY at a time; once all have settled, hands each failure to `failed` in level order (it may rethrow). */
 async function listLevel(level: string[], list: (id: string) => Promise<void>, failed: (id: string, err: unknown) => void): Promise<void> {
   const errors = new Map<string, unknown>()
-  let next = 0
-  const worker = async () => {
-    while (next < level.length) {
-      const id = level[next++]!
-      await list(id).catch((err: unknown) => errors.set(id, err))
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(WALK_CONCURRENCY, level.length) }, worker))
+  await eachAtOnce(level, WALK_CONCURRENCY, (id) => list(id).catch((err: unknown) => void errors.set(id, err)))
   for (const id of level) if (errors.has(id)) failed(id, errors.get(id))
 }
 

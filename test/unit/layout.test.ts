@@ -23,6 +23,7 @@ const LAYERS: Record<string, number> = {
   'errors.ts': 0,
   'redact.ts': 0,
   'abort-fanout.ts': 0,
+  'each-at-once.ts': 0,
 }
 
 function sourceFiles(dir: string): string[] {
