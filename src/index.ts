@@ -1,11 +1,11 @@
 // dtdl as a Node library: the same engine as the CLI, with typed options, events, an AbortSignal and thrown
 // errors. Nothing here writes to stdout or stderr, exits the process or installs signal handlers.
-import { runGet } from './engine/get-file.js'
-import { runBatchGet, type BatchGetResult } from './batch/batch-get.js'
-import { runInfo, type FileInfo } from './dingtalk/file-info.js'
-import { runLs, type LsResult } from './dingtalk/list.js'
+import { runGet } from './tasks/get.js'
+import { runBatchGet, type BatchGetResult } from './tasks/get-batch.js'
+import { runInfo, type FileInfo } from './tasks/info.js'
+import { runLs, type LsResult } from './tasks/ls.js'
 import type { DownloadEvent } from './engine/download.js'
-import type { GetResult } from './engine/get-file.js'
+import type { GetResult } from './tasks/get.js'
 import type { BatchEvent } from './batch/runner.js'
 import { DtdlError, ExitCode, InterruptedError, UsageError } from './errors.js'
 import { parseDentryLink, type DentryRef } from './dingtalk/dentry-ref.js'
@@ -16,10 +16,10 @@ export { DtdlError, UsageError, ApiError, StorageError, NetworkError, IntegrityE
 export type { ExitCodeValue } from './errors.js'
 export type { DownloadEvent, DownloadResult } from './engine/download.js'
 export type { BatchEvent, BatchFileResult, BatchSummary, FileStatus } from './batch/runner.js'
-export type { BatchGetResult } from './batch/batch-get.js'
-export type { FileInfo } from './dingtalk/file-info.js'
-export type { LsEntry, LsResult } from './dingtalk/list.js'
-export type { GetResult } from './engine/get-file.js'
+export type { BatchGetResult } from './tasks/get-batch.js'
+export type { FileInfo } from './tasks/info.js'
+export type { LsEntry, LsResult } from './tasks/ls.js'
+export type { GetResult } from './tasks/get.js'
 export type { RequestCounts, ApiKind } from './http/request-counter.js'
 
 /** How the library finds the access token and the API. Unset fields follow the CLI's chain: env, then the config store. */

@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js'
 import { isSideFileName } from '../engine/resume-record.js'
 import { isSyncStateName } from './sync-state.js'
-import { MAX_NAME_BYTES, sanitizeFileName } from '../engine/target-path.js'
+import { MAX_NAME_BYTES, sanitizeFileName } from '../disk/paths.js'
 
 /** One remote entry as the planner needs it. */
 export interface RemoteNode {

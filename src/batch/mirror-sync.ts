@@ -2,7 +2,7 @@
 import { lstat, mkdir, readdir, rmdir, stat, unlink } from 'node:fs/promises'
 import { posix, relative, sep } from 'node:path'
 import type { DownloadResult } from '../engine/download.js'
-import { joinInside } from '../engine/target-path.js'
+import { joinInside } from '../disk/paths.js'
 import { eachAtOnce } from '../each-at-once.js'
 import { DtdlError, toFileSystemError } from '../errors.js'
 import type { BatchFileResult } from './runner.js'

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici'
 import { downloadFile, type DownloadEvent, type DownloadResult } from '../engine/download.js'
 import { RateLimiter } from '../engine/rate-limiter.js'
 import { checkUpToDateSha256 } from '../engine/existing-target.js'
-import type { DownloadInfo } from '../dingtalk/client.js'
+import type { SignedSource } from '../engine/signed-url-source.js'
 import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
 import { chooseConnections } from '../engine/segments.js'
@@ -93,7 +93,7 @@ export interface BatchOptions {
   /** -c: connections per file; undefined = by size, within the shared budget (see connectionsPerFile). */
   connections?: number | undefined
   dispatcher: Dispatcher
-  getDownloadInfo: (item: { spaceId: string; dentryId: string; knownFile?: boolean | undefined }) => Promise<DownloadInfo>
+  getDownloadInfo: (item: { spaceId: string; dentryId: string; knownFile?: boolean | undefined }) => Promise<SignedSource>
   retries?: number | undefined
   stallTimeoutMs?: number | undefined
   /** Overall cap in bytes per second, split evenly between the jobs. */

@@ -131,7 +131,7 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
   if (o.output === '-' && flags.json) {
     throw new UsageError('--json and -o - both want stdout', { code: 'BAD_OPTION', hint: 'drop --json, or save to a file with -o <path>' })
   }
-  const { runGet } = await import('../engine/get-file.js')
+  const { runGet } = await import('../tasks/get.js')
   const { describeGetResult } = await import('../output/end-lines.js')
   await runWithShell(
     flags,
@@ -154,14 +154,14 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
         },
         { env: process.env, stdout: process.stdout, ...ctx },
       ),
-    (result) => printGetResult(result as import('../engine/get-file.js').GetResult, o, describeGetResult),
+    (result) => printGetResult(result as import('../tasks/get.js').GetResult, o, describeGetResult),
     // -o - keeps nothing: the bytes went down the pipe.
     (kept) => ({ kept: kept && o.output === '-' ? { ...kept, streamed: true } : kept, json: kept ? { keptBytes: kept.bytes, size: kept.size } : {} }),
   )
 }
 
 /** The end of a one-file `get`: the --json object on stdout, and one line for people on stderr. */
-function printGetResult(r: import('../engine/get-file.js').GetResult, o: Record<string, unknown>, describe: typeof import('../output/end-lines.js').describeGetResult): void {
+function printGetResult(r: import('../tasks/get.js').GetResult, o: Record<string, unknown>, describe: typeof import('../output/end-lines.js').describeGetResult): void {
   const flags = o as OutputFlags
   if (flags.json) {
     print(
@@ -218,7 +218,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
   for (const pattern of [...include, ...exclude]) globToRegExp(pattern) // a bad pattern is a usage error before any request
   const { chooseProgressMode } = await import('../output/progress.js')
   const mode = progressModeFor(flags, chooseProgressMode)
-  const { runBatchGet } = await import('../batch/batch-get.js')
+  const { runBatchGet } = await import('../tasks/get-batch.js')
   const { createBatchProgress, describeSummary } = await import('../output/batch-progress.js')
   const { BatchSoFar } = await import('../output/batch-so-far.js')
   // The batch's events, kept for the summary of an interrupted run (which returns no result).
@@ -255,7 +255,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
       ),
     (result) => {
       if (dryRunOutput) return printDryRun(result as import('../batch/dry-run.js').DryRunResult & import('../http/request-counter.js').RequestCounts, flags, dryRunOutput)
-      const r = result as import('../batch/batch-get.js').BatchGetResult
+      const r = result as import('../tasks/get-batch.js').BatchGetResult
       if (flags.json) {
         const { ok, exitCode, dir, jobs, connections, maxConnectionsPerFile, summary } = r
         print(JSON.stringify({ ok, exitCode, ...(dir !== undefined ? { dir } : {}), jobs, connections, maxConnectionsPerFile, files: jsonFiles(r.files), summary, ...requestsJson(r) }))

@@ -26,7 +26,7 @@ Examples:
     .action(async (spaceId: string, dentryId: string | undefined, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
       const ref = parseFileArgs(spaceId, dentryId, '<spaceId> <dentryId>, or a link')
-      const { runInfo } = await import('../dingtalk/file-info.js')
+      const { runInfo } = await import('../tasks/info.js')
       const { formatInfo } = await import('../output/listing.js')
       await runWithShell(
         flags,
@@ -40,7 +40,7 @@ Examples:
             { env: process.env, ...ctx },
           ),
         (result) => {
-          const info = result as import('../dingtalk/file-info.js').FileInfo
+          const info = result as import('../tasks/info.js').FileInfo
           if (flags.json) print(JSON.stringify({ ok: true, ...info }))
           else for (const line of formatInfo(info)) print(line)
           sayEndLine(flags, undefined, info)

@@ -29,7 +29,7 @@ Examples:
       const flags = o as OutputFlags
       const target = parseListArgs(spaceId, folderId)
       const where = target.kind === 'space' ? { spaceId: target.spaceId } : target.kind === 'ids' ? { spaceId: target.spaceId, folderId: target.dentryId } : { ref: target }
-      const { runLs } = await import('../dingtalk/list.js')
+      const { runLs } = await import('../tasks/ls.js')
       const { formatLs } = await import('../output/listing.js')
       await runWithShell(
         flags,
@@ -39,7 +39,7 @@ Examples:
             { env: process.env, ...ctx },
           ),
         (result) => {
-          const r = result as import('../dingtalk/list.js').LsResult
+          const r = result as import('../tasks/ls.js').LsResult
           if (flags.json) print(JSON.stringify({ ok: true, entries: r.entries, ...requestsJson(r) }))
           else for (const line of formatLs(r.entries)) print(line)
           sayEndLine(flags, `${r.entries.length} ${r.entries.length === 1 ? 'entry' : 'entries'}`, r)

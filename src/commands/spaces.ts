@@ -18,13 +18,13 @@ Examples:
     )
     .action(async (o: Record<string, unknown>) => {
       const flags = o as OutputFlags
-      const { runSpaces } = await import('../dingtalk/spaces.js')
+      const { runSpaces } = await import('../tasks/spaces.js')
       const { formatSpaces } = await import('../output/listing.js')
       await runWithShell(
         flags,
         (ctx) => runSpaces(operatorFlags(o), { env: process.env, ...ctx }),
         (result) => {
-          const spaces = result as import('../dingtalk/spaces.js').SpaceEntry[]
+          const spaces = result as import('../tasks/spaces.js').SpaceEntry[]
           if (flags.json) print(JSON.stringify({ ok: true, spaces }))
           else for (const line of formatSpaces(spaces)) print(line)
         },

@@ -23,13 +23,13 @@ Examples:
     .action(async (who: string, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
       if (o.userId && o.mobile) throw new UsageError('--user-id and --mobile contradict each other: give one', { code: 'BAD_OPTION' })
-      const { runUser } = await import('../dingtalk/user-info.js')
+      const { runUser } = await import('../tasks/user.js')
       const { formatUser } = await import('../output/listing.js')
       await runWithShell(
         flags,
         (ctx) => runUser({ who, as: o.mobile ? 'mobile' : o.userId ? 'userId' : undefined, endpoint: o.endpoint as string | undefined }, { env: process.env, ...ctx }),
         (result) => {
-          const user = result as import('../dingtalk/user-info.js').UserInfo
+          const user = result as import('../tasks/user.js').UserInfo
           if (flags.json) print(JSON.stringify({ ok: true, ...user }))
           else for (const line of formatUser(user)) print(line)
         },

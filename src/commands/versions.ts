@@ -25,13 +25,13 @@ Examples:
     .action(async (spaceId: string, dentryId: string | undefined, o: Record<string, unknown>) => {
       const flags = o as OutputFlags
       const ref = parseFileArgs(spaceId, dentryId, '<spaceId> <dentryId>, or a link')
-      const { runVersions } = await import('../dingtalk/versions.js')
+      const { runVersions } = await import('../tasks/versions.js')
       const { formatVersions } = await import('../output/listing.js')
       await runWithShell(
         flags,
         (ctx) => runVersions({ ref, ...operatorFlags(o) }, { env: process.env, ...ctx }),
         (result) => {
-          const { spaceId: s, dentryId: d, versions } = result as import('../dingtalk/versions.js').VersionsResult
+          const { spaceId: s, dentryId: d, versions } = result as import('../tasks/versions.js').VersionsResult
           if (flags.json) print(JSON.stringify({ ok: true, spaceId: s, dentryId: d, versions }))
           else for (const line of formatVersions(versions)) print(line)
         },

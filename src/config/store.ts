@@ -1,7 +1,7 @@
 // The config store (`dtdl config ...`): user settings plus the cached app token, in a 0600 file via `conf`.
 import { CONFIG_KEYS, SECRET_CONFIG_KEYS, type ConfigKey, type StoredConfig } from './settings.js'
 import { DtdlError, FileSystemError, UsageError } from '../errors.js'
-import { makeDirectory } from './make-dir.js'
+import { makeDirectory } from '../disk/make-dir.js'
 import { maskSecret } from '../redact.js'
 import { parseCachedTokens, isSameScope, withCachedToken, type CachedToken, type TokenScope } from './token-cache.js'
 import { readFile } from 'node:fs/promises'

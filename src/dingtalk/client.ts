@@ -88,10 +88,6 @@ export function createApiClient(options: ApiClientOptions): DingTalkApi {
   }
 }
 
-/** The distinct hosts of the resource URLs: what progress and `info` show instead of signed URLs. */
-export function resourceHosts(info: Pick<DownloadInfo, 'resourceUrls'>): string[] {
-  return [...new Set(info.resourceUrls.map((u) => new URL(u).host))]
-}
 
 /** Pure: validates the download-info answer; only HEADER_SIGNATURE is supported. */
 export function parseDownloadInfo(raw: { protocol?: string; headerSignatureInfo?: Record<string, unknown> }, now = Date.now()): DownloadInfo {

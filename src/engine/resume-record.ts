@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { mergeRanges, type ByteRange } from './segments.js'
-import { MAX_NAME_BYTES } from './target-path.js'
+import { MAX_NAME_BYTES } from '../disk/paths.js'
 
 export const PARTIAL_SUFFIX = '.dtdl-part'
 export const RECORD_SUFFIX = '.dtdl-part.json'

@@ -2,7 +2,7 @@
 // the body, with no 1-byte probe before it; anything unexpected falls back to the normal engine.
 import { lstat, open, rename } from 'node:fs/promises'
 import { crc64 } from '../crc64/crc64.js'
-import { resourceHosts } from '../dingtalk/client.js'
+import { resourceHosts } from './signed-url-source.js'
 import { IntegrityError, NetworkError, toFileSystemError } from '../errors.js'
 import { headerValue } from '../http/dispatcher.js'
 import type { ResourceFetcher } from './resource-fetcher.js'

@@ -8,7 +8,7 @@ import { discard, openRemote, probeRemote, type DownloadOptions, type DownloadRe
 import { RangeUnsupportedError, remoteChangedError } from './resource-fetcher.js'
 import { checkRangeResponse } from './segments.js'
 import { sha256MismatchError } from './verify.js'
-import { resourceHosts } from '../dingtalk/client.js'
+import { resourceHosts } from './signed-url-source.js'
 import { headerValue } from '../http/dispatcher.js'
 
 export type StreamOptions = Omit<DownloadOptions, 'target' | 'connections' | 'force' | 'checkpointIntervalMs'> & { out: Writable }

@@ -3,7 +3,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises'
 import { onAbort } from '../abort-fanout.js'
 import { IntegrityError, toFileSystemError } from '../errors.js'
-import { resourceHosts } from '../dingtalk/client.js'
+import { resourceHosts } from './signed-url-source.js'
 import { headerValue } from '../http/dispatcher.js'
 import { Checkpointer } from './checkpointer.js'
 import { discard } from './remote.js'

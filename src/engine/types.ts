@@ -1,10 +1,10 @@
 // What the engine takes and gives: its options, its events and its result, as plain data.
 import type { Dispatcher } from 'undici'
-import type { DownloadInfo } from '../dingtalk/client.js'
 import type { HttpLogger } from '../http/dispatcher.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { RequestIdentity } from './resume-record.js'
 import type { RequestCounter } from '../http/request-counter.js'
+import type { SignedSource } from './signed-url-source.js'
 
 export type DownloadEvent =
   | { type: 'start'; size: number; resumedBytes: number; connections: number; etag: string | null; crc64: string | null; region: string; hosts: string[] }
@@ -20,7 +20,7 @@ export interface DownloadOptions {
   /** What to fetch; `version: null` means the current version. */
   request: RequestIdentity
   /** Fetches (fresh) download info: called once at the start and again whenever the signature expires. */
-  getDownloadInfo: () => Promise<DownloadInfo>
+  getDownloadInfo: () => Promise<SignedSource>
   /** The final path. The partial file and resume record live beside it until the rename. */
   target: string
   dispatcher: Dispatcher

@@ -1,10 +1,10 @@
 // How `dtdl ls`, `info`, `versions`, `spaces` and `user` show their answers to people: aligned columns, control characters escaped.
 import { formatBytes } from './format.js'
-import { printable, type LsEntry } from '../dingtalk/list.js'
-import type { FileInfo } from '../dingtalk/file-info.js'
-import type { VersionEntry } from '../dingtalk/versions.js'
-import type { SpaceEntry } from '../dingtalk/spaces.js'
-import type { UserInfo } from '../dingtalk/user-info.js'
+import { printable, type LsEntry } from '../tasks/ls.js'
+import type { FileInfo } from '../tasks/info.js'
+import type { VersionEntry } from '../tasks/versions.js'
+import type { SpaceEntry } from '../tasks/spaces.js'
+import type { UserInfo } from '../tasks/user.js'
 
 /** Pure: one aligned line per entry: TYPE  SIZE  MODIFIED  ID  PATH (folders end in "/"). */
 export function formatLs(entries: readonly LsEntry[]): string[] {

@@ -7,7 +7,7 @@ import { candidateUrls } from '../../src/engine/signed-url-source.js'
 import { userCacheKey, withEntry } from '../../src/config/lookup-cache.js'
 import { readErrorBody } from '../../src/dingtalk/client.js'
 import { dentryKind, missingFields } from '../../src/dingtalk/folder-walk.js'
-import { looksLikeMobile } from '../../src/dingtalk/user-info.js'
+import { looksLikeMobile } from '../../src/tasks/user.js'
 import { DtdlError } from '../../src/errors.js'
 import { parseInputFile } from '../../src/batch/input-file.js'
 

@@ -1,7 +1,7 @@
 // Long names: cutting to the file system's limit, side files that never need more room, overlong -o parts, shared abort signals.
 import { basename, dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { fitName, MAX_NAME_BYTES, NAME_BUDGET_BYTES, overlongPart, sanitizeFileName } from '../../src/engine/target-path.js'
+import { fitName, MAX_NAME_BYTES, NAME_BUDGET_BYTES, overlongPart, sanitizeFileName } from '../../src/disk/paths.js'
 import { isSideFileName, lockPathFor, partialPathFor, recordPathFor } from '../../src/engine/resume-record.js'
 import { cleanName, settleSiblingNames, withCounter } from '../../src/batch/mirror-plan.js'
 import { childSignal, onAbort, waitingOn } from '../../src/abort-fanout.js'

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises'
 import { dirname, resolve, sep } from 'node:path'
 import { FileSystemError, UsageError } from '../errors.js'
-import { checkFileTarget, checkWritableDir } from './target-check.js'
+import { checkFileTarget, checkWritableDir } from './checks.js'
 import { prepareDirectory, type DirPolicy } from './output-dir.js'
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i
@@ -99,7 +99,7 @@ export async function resolveTargetPath(output: string | undefined, dentryId: st
 }
 
 /**
- * Where -o points, checked before any request (see target-check.ts): a file whose directory is writable,
+ * Where -o points, checked before any request (see checks.ts): a file whose directory is writable,
  * or an existing writable directory to save into under the remote name (the current one without -o).
  */
 export async function checkOutput(output: string | undefined, dirs: DirPolicy = {}): Promise<{ kind: 'file'; path: string } | { kind: 'dir'; dir: string; pretend?: boolean }> {

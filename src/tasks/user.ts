@@ -1,6 +1,6 @@
 // `dtdl user <userid|mobile>`: who that is (name, userid, unionId), looked up once through oapi and cached.
-import { connectApi, type ApiContext } from './connect.js'
-import { lookupUser } from './operator.js'
+import { connectApi, type ApiContext } from '../dingtalk/connect.js'
+import { lookupUser } from '../dingtalk/operator.js'
 
 export interface UserOptions {
   /** A userid, or a mobile number. */

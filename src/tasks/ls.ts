@@ -1,9 +1,9 @@
 // `dtdl ls`: a folder's entries (or the whole tree with -r) as aligned lines for people or JSON for scripts.
 import { UsageError } from '../errors.js'
-import { dentryKind, dentryName, isFolder, walkFolder } from './folder-walk.js'
-import type { Dentry } from './client.js'
-import type { DentryRef } from './dentry-ref.js'
-import { connectApi, isPermissionDenied, type ApiContext, type ApiFlags } from './connect.js'
+import { dentryKind, dentryName, isFolder, walkFolder } from '../dingtalk/folder-walk.js'
+import type { Dentry } from '../dingtalk/client.js'
+import type { DentryRef } from '../dingtalk/dentry-ref.js'
+import { connectApi, isPermissionDenied, type ApiContext, type ApiFlags } from '../dingtalk/connect.js'
 import type { RequestCounts } from '../http/request-counter.js'
 
 export interface LsOptions extends ApiFlags {

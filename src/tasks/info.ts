@@ -1,10 +1,10 @@
 // `dtdl info`: a file's metadata and its download info (region, hosts, expiry), secrets masked by default.
-import { connectApi, refOf, type ApiContext, type ApiFlags } from './connect.js'
+import { connectApi, refOf, type ApiContext, type ApiFlags } from '../dingtalk/connect.js'
 import { maskSecret, redactUrl } from '../redact.js'
-import { resourceHosts } from './client.js'
-import type { DentryRef } from './dentry-ref.js'
-import { dentryKind, dentryName } from './folder-walk.js'
-import { explainRefusal, isOnlineDocument } from './online-document.js'
+import { resourceHosts } from '../engine/signed-url-source.js'
+import type { DentryRef } from '../dingtalk/dentry-ref.js'
+import { dentryKind, dentryName } from '../dingtalk/folder-walk.js'
+import { explainRefusal, isOnlineDocument } from '../dingtalk/online-document.js'
 import type { RequestCounts } from '../http/request-counter.js'
 
 export interface InfoOptions extends ApiFlags {

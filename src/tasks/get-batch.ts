@@ -1,16 +1,16 @@
 // `dtdl get -r` and `dtdl get -i`: work out the files (walk a folder, or read a list), then run them as one batch.
-import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchResult } from './runner.js'
-import { parseSha256List } from './sha256-list.js'
-import { applySha256List, readSha256File } from './sha256-apply.js'
-import { dryRunResult, type DryRunResult } from './dry-run.js'
+import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchResult } from '../batch/runner.js'
+import { parseSha256List } from '../batch/sha256-list.js'
+import { applySha256List, readSha256File } from '../batch/sha256-apply.js'
+import { dryRunResult, type DryRunResult } from '../batch/dry-run.js'
 import { connectApi, signedDownloadInfo } from '../dingtalk/connect.js'
 import type { RequestCounts } from '../http/request-counter.js'
-import type { BatchGetContext, BatchGetOptions, PlannedBatch } from './batch-options.js'
-import { finishMirror, planFolder } from './plan-folder.js'
-import { planInputFile, readInput } from './plan-input.js'
+import type { BatchGetContext, BatchGetOptions, PlannedBatch } from '../batch/batch-options.js'
+import { finishMirror, planFolder } from '../batch/plan-folder.js'
+import { planInputFile, readInput } from '../batch/plan-input.js'
 
-export type { BatchGetOptions, BatchGetContext, BatchProgressSink } from './batch-options.js'
-export { incompleteEntryError, unknownTypeError } from './plan-folder.js'
+export type { BatchGetOptions, BatchGetContext, BatchProgressSink } from '../batch/batch-options.js'
+export { incompleteEntryError, unknownTypeError } from '../batch/plan-folder.js'
 
 export interface BatchGetResult extends BatchResult, RequestCounts {
   /** -r: the mirror's directory (absolute); `files[].path` is relative to it. */

@@ -1,7 +1,7 @@
 // `dtdl spaces`: the knowledge bases (wiki workspaces) the operator can see, with the root node to list or fetch.
-import { connectApi, type ApiFlags, type ApiContext } from './connect.js'
+import { connectApi, type ApiFlags, type ApiContext } from '../dingtalk/connect.js'
 import { DtdlError, ExitCode } from '../errors.js'
-import type { Workspace } from './client.js'
+import type { Workspace } from '../dingtalk/client.js'
 
 export interface SpaceEntry {
   name: string | null

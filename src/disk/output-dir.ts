@@ -1,9 +1,9 @@
 // The one rule for directories dtdl writes into: they must exist, unless --create-dirs says to make them.
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { makeDirectory } from '../config/make-dir.js'
+import { makeDirectory } from './make-dir.js'
 import { toFileSystemError } from '../errors.js'
-import { checkCreatableDir, checkWritableDir } from './target-check.js'
+import { checkCreatableDir, checkWritableDir } from './checks.js'
 
 /** --create-dirs, and whether this is a --dry-run (which checks a directory could be made, but makes none). */
 export interface DirPolicy {

@@ -1,8 +1,8 @@
 // One file by its ids: settings → token → target path → download engine (or a stream to stdout); the core of `dtdl get`.
 import { crc64Implementation } from '../crc64/crc64.js'
-import { downloadFile, type DownloadEvent, type DownloadResult } from './download.js'
-import { streamFile } from './stream-download.js'
-import { namedTarget, resolveTargetPath } from './target-path.js'
+import { downloadFile, type DownloadEvent, type DownloadResult } from '../engine/download.js'
+import { streamFile } from '../engine/stream-download.js'
+import { namedTarget, resolveTargetPath } from '../disk/paths.js'
 import { stat } from 'node:fs/promises'
 import { connectApi, lookupRemoteName, refOf, signedDownloadInfo, type ApiContext, type ApiFlags, type StepReporter } from '../dingtalk/connect.js'
 import type { DentryRef } from '../dingtalk/dentry-ref.js'

@@ -1,7 +1,7 @@
 // `dtdl versions`: every version of a file, newest first, paging through the versions API.
-import { connectApi, refOf, type ApiFlags, type ApiContext } from './connect.js'
+import { connectApi, refOf, type ApiFlags, type ApiContext } from '../dingtalk/connect.js'
 import { DtdlError, ExitCode } from '../errors.js'
-import type { DentryRef } from './dentry-ref.js'
+import type { DentryRef } from '../dingtalk/dentry-ref.js'
 
 export interface VersionsOptions extends ApiFlags {
   spaceId?: string | undefined
