@@ -1,12 +1,12 @@
-// POST /v1.0/oauth2/accessToken: app credentials exchanged for an access token, with the same retries as every call.
+// POST /v1.0/oauth2/accessToken: app credentials exchanged for an access token, retried by the one retry decision.
 import type { Dispatcher } from 'undici'
 import { ApiError, ExitCode, NetworkError } from '../errors.js'
-import { classifyApiError } from './api-errors.js'
 import { headerValue, type HttpLogger } from '../http/dispatcher.js'
-import { parseRetryAfter, retryDelay } from '../http/retry.js'
+import { parseRetryAfter } from '../http/retry.js'
 import type { RequestCounter } from '../http/request-counter.js'
 import type { ApiWaitEvent } from './types.js'
-import { gaveUp, send, toApiError, waitBeforeRetry, type RawResponse } from './transport.js'
+import { ApiRetry } from './api-call.js'
+import { send, toApiError, type RawResponse } from './transport.js'
 
 /**
  * POST /v1.0/oauth2/accessToken: exchanges app credentials for a token (JSON body; a form body is refused).
@@ -19,14 +19,15 @@ export async function mintAccessToken(
   appSecret: string,
   options: { log?: HttpLogger | undefined; signal?: AbortSignal | undefined; retries?: number | undefined; onWait?: ((event: ApiWaitEvent) => void) | undefined; counter?: RequestCounter | undefined } = {},
 ): Promise<{ accessToken: string; expireIn: number }> {
-  const retries = options.retries ?? 5
-  for (let failures = 1; ; failures++) {
+  // The mint is what renews tokens: a refusal of it is final.
+  const retry = new ApiRetry(options, false)
+  for (;;) {
     let res: RawResponse
     try {
       res = await send(dispatcher, 'POST', `${endpoint}/v1.0/oauth2/accessToken`, { 'content-type': 'application/json' }, JSON.stringify({ appKey, appSecret }), options.log, options.signal, () => options.counter?.api('token'))
     } catch (err) {
-      if (!(err instanceof NetworkError) || failures > retries) throw gaveUp(err, failures - 1)
-      await waitBeforeRetry(options, { reason: 'network', code: err.code, delayMs: retryDelay(failures, undefined) })
+      if (!(err instanceof NetworkError)) throw err
+      await retry.after({ kind: 'network', code: err.code }, err)
       continue
     }
     if (res.status >= 200 && res.status < 300) {
@@ -37,9 +38,6 @@ export async function mintAccessToken(
       return { accessToken: body.accessToken, expireIn: typeof body.expireIn === 'number' ? body.expireIn : 7200 }
     }
     const error = toApiError(res, 'getting an access token')
-    const action = classifyApiError(res.status, error.code).action
-    if ((action !== 'throttled' && action !== 'transient') || failures > retries) throw error
-    const delayMs = retryDelay(failures, parseRetryAfter(headerValue(res.headers, 'retry-after')), action === 'throttled' ? 1_000 : 0)
-    await waitBeforeRetry(options, { reason: action === 'throttled' ? 'throttled' : 'busy', code: error.code, delayMs })
+    await retry.after({ kind: 'api', status: res.status, code: error.code, retryAfterMs: parseRetryAfter(headerValue(res.headers, 'retry-after')) }, error)
   }
 }

@@ -5,10 +5,9 @@ import { childSignal } from '../abort-fanout.js'
 import { ApiError, ExitCode, NetworkError } from '../errors.js'
 import { classifyApiError } from './api-errors.js'
 import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
-import { networkErrorCode, sleep } from '../http/retry.js'
+import { networkErrorCode } from '../http/retry.js'
 import { describeUnreachable } from '../http/proxy-env.js'
 import { redactUrl } from '../redact.js'
-import type { ApiWaitEvent } from './types.js'
 
 export interface RawResponse {
   status: number
@@ -99,12 +98,6 @@ export function toApiError(res: RawResponse, what: string, unionId?: string): Ap
     requestId: headerRequestId ?? body.requestId,
     hint: cls.hint,
   })
-}
-
-/** Tells the caller about a wait, then waits (cancellable). */
-export async function waitBeforeRetry(options: { onWait?: ((event: ApiWaitEvent) => void) | undefined; signal?: AbortSignal | undefined }, wait: Omit<ApiWaitEvent, 'type'>): Promise<void> {
-  options.onWait?.({ type: 'api-wait', ...wait })
-  await sleep(wait.delayMs, options.signal)
 }
 
 /** The last network failure of a call that was retried says so: the retry lines before it are condensed. */

@@ -4,7 +4,8 @@ import { onAbort } from '../abort-fanout.js'
 import { DtdlError, ExitCode, NetworkError } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
 import { requestResource, type ResourceResponse } from './resource-request.js'
-import { networkErrorCode, retryDelay, sleep } from '../http/retry.js'
+import { networkErrorCode, sleep } from '../http/retry.js'
+import { decideRetry, failureClass, type Failure } from '../http/retry-decision.js'
 import type { ByteRange } from './segments.js'
 import type { SignedInfo, SignedUrlSource } from './signed-url-source.js'
 import { StorageResponseError } from './storage-response.js'
@@ -40,13 +41,6 @@ export function remoteChangedError(): DtdlError {
   })
 }
 
-/**
- * Connections move to the next resource URL after this many failures in a row on one (counted across
- * connections; any response that delivers bytes resets the count), so a dead host is left quickly but
- * one dropped connection is not mistaken for it.
- */
-const URL_FAILURES_BEFORE_SWITCH = 3
-
 /** One request in flight, watched for stalls. */
 interface Watched {
   lastByteAt: number
@@ -57,6 +51,8 @@ export class ResourceFetcher {
   readonly #o: FetcherOptions
   #urlIndex = 0
   readonly #urlFailures = new Map<number, number>()
+  /** URL index → the signature generation it last refused (cleared when it takes one). */
+  readonly #refusedAt = new Map<number, number>()
   readonly #active = new Set<Watched>()
   readonly #watchdog: NodeJS.Timeout
   retries = 0
@@ -86,14 +82,18 @@ export class ResourceFetcher {
   }
 
   /** Starts a GET of `range` on the current URL with the current signature. */
-  request(info: SignedInfo, url: string, range: ByteRange | undefined, signal: AbortSignal, note?: string): Promise<ResourceResponse> {
-    return requestResource(url, info.headers, range, { dispatcher: this.#o.dispatcher, signal, log: this.#o.log, note, counter: this.#o.requests })
+  async request(info: SignedInfo, url: string, range: ByteRange | undefined, signal: AbortSignal, note?: string): Promise<ResourceResponse> {
+    const res = await requestResource(url, info.headers, range, { dispatcher: this.#o.dispatcher, signal, log: this.#o.log, note, counter: this.#o.requests })
+    // The URL took a signature: a later refusal there is an expiry again, worth a refresh.
+    this.#refusedAt.delete(info.resourceUrls.indexOf(url))
+    return res
   }
 
   /**
-   * Runs `attempt` until it succeeds: fresh signed info before it expires and after a 403; backoff on
-   * network errors, 5xx, 429 and stalls; the next resource URL when one keeps failing. `progressed()`
-   * says whether bytes flowed during a failed attempt, which resets the failure count. `stop` ends it all.
+   * Runs `attempt` until it succeeds, each failure decided by the one retry decision (decideRetry): fresh
+   * signed info before it expires and after a refusal, the next resource URL when one keeps failing or
+   * refuses a fresh signature too, backoff on network errors, 5xx, 429 and stalls. `progressed()` says
+   * whether bytes flowed during a failed attempt, which resets the failure count. `stop` ends it all.
    */
   async withRecovery<T>(
     label: string,
@@ -124,24 +124,26 @@ export class ResourceFetcher {
         }
         const error = this.#classify(err, controller.signal.aborted, stallTimeoutMs)
         if (!(error instanceof DtdlError) || error instanceof RangeUnsupportedError) throw error
-        if (error instanceof StorageResponseError && error.action === 'changed') throw remoteChangedError()
-        const refresh = error instanceof StorageResponseError && error.action === 'refresh'
-        const retryable = refresh || error instanceof NetworkError || (error instanceof StorageResponseError && error.action === 'retry')
-        if (!retryable || ++failures > this.#o.retries) throw error
+        const failure = toFailure(error)
+        const decision = decideRetry(failure, {
+          failures: ++failures,
+          retries: this.#o.retries,
+          urlFailures: this.#noteUrlFailure(index, failure),
+          hasNextUrl: index + 1 < info.resourceUrls.length,
+          refusedAfterRefresh: this.#noteRefusal(index, info.generation, failure),
+        })
+        if (decision.action === 'give-up') throw decision.why === 'changed' ? remoteChangedError() : error
         this.retries++
-        if (refresh) {
+        if (decision.action === 'refresh') {
           // Connections that hit the same expiry share one refresh, and a fresh signature is used at once.
-          // A fresh one refused again still counts as a failure, so a signature that never works ends.
           await source.refresh(info.generation, `the storage host answered ${error.code}`)
-          continue
-        }
-        if (this.#noteUrlFailure(index, info.resourceUrls.length, error)) {
+        } else if (decision.action === 'next-url') {
           failures = 0
-          continue
+          this.#moveOn(index, info.resourceUrls.length, error)
+        } else if (decision.action === 'wait') {
+          onEvent({ type: 'retry', reason: `${label}: ${error.message}`, attempt: failures, delayMs: decision.ms })
+          await sleep(decision.ms, stop)
         }
-        const delayMs = retryDelay(failures, error instanceof StorageResponseError ? error.retryAfterMs : undefined)
-        onEvent({ type: 'retry', reason: `${label}: ${error.message}`, attempt: failures, delayMs })
-        await sleep(delayMs, stop)
       } finally {
         this.#active.delete(watched)
         forgetStop()
@@ -158,13 +160,35 @@ export class ResourceFetcher {
     return code !== undefined ? new NetworkError(`the connection failed: ${code}`, { code: `NET_${code}`, cause: err }) : err
   }
 
-  /** Counts a failure against a URL; true when it made everyone move on to the next URL. */
-  #noteUrlFailure(index: number, urls: number, error: DtdlError): boolean {
-    const n = (this.#urlFailures.get(index) ?? 0) + 1
+  /** Counts a transient failure against a URL (across connections); returns its failures in a row. */
+  #noteUrlFailure(index: number, failure: Failure): number {
+    const n = (this.#urlFailures.get(index) ?? 0) + (failureClass(failure) === 'transient' ? 1 : 0)
     this.#urlFailures.set(index, n)
-    if (n < URL_FAILURES_BEFORE_SWITCH || index !== this.#urlIndex || this.#urlIndex + 1 >= urls) return false
+    return n
+  }
+
+  /**
+   * Notes a refused signature on a URL; true when that URL had refused before and was refreshed since with
+   * no response taken in between: a fresh signature will not help there, the next URL may.
+   */
+  #noteRefusal(index: number, generation: number, failure: Failure): boolean {
+    if (failureClass(failure) !== 'refresh') return false
+    const before = this.#refusedAt.get(index)
+    this.#refusedAt.set(index, generation)
+    return before !== undefined && before < generation
+  }
+
+  /** Everyone moves on from URL `index` (once, by whichever connection decided it first). */
+  #moveOn(index: number, urls: number, error: DtdlError): void {
+    if (index !== this.#urlIndex || this.#urlIndex + 1 >= urls) return
     this.#urlIndex++
     this.#o.onEvent({ type: 'note', message: `resource URL ${index + 1} keeps failing (${error.code}): switching to URL ${this.#urlIndex + 1} of ${urls}` })
-    return true
   }
+}
+
+/** A typed failure as the retry decision reads it. */
+function toFailure(error: DtdlError): Failure {
+  if (error instanceof StorageResponseError) return { kind: 'storage', status: error.status ?? 0, code: error.ossCode, retryAfterMs: error.retryAfterMs }
+  if (error instanceof NetworkError) return error.code === 'STALLED' ? { kind: 'stalled' } : { kind: 'network', code: error.code }
+  return { kind: 'other' }
 }

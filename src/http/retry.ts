@@ -32,8 +32,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 }
 
 /** The wait before a retry: the server's Retry-After when given (capped), else backoff; never below `floorMs`. */
-export function retryDelay(attempt: number, retryAfterMs: number | undefined, floorMs = 0, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
-  const wait = retryAfterMs !== undefined ? Math.min(retryAfterMs, 60_000) : backoffDelay(attempt, policy)
+export function retryDelay(attempt: number, retryAfterMs: number | undefined, floorMs = 0, policy: BackoffPolicy = DEFAULT_BACKOFF, random?: () => number): number {
+  const wait = retryAfterMs !== undefined ? Math.min(retryAfterMs, 60_000) : backoffDelay(attempt, policy, random)
   return Math.max(floorMs, wait)
 }
 

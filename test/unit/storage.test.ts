@@ -1,6 +1,7 @@
 // Storage answers and timing: OSS errors, signed-URL refresh sharing, backoff, Retry-After, network codes.
 import { describe, expect, it } from 'vitest'
-import { classifyStorageFailure, parseOssError, StorageResponseError, type StorageAction } from '../../src/engine/storage-response.js'
+import { parseOssError, StorageResponseError } from '../../src/engine/storage-response.js'
+import { storageFailureClass, type FailureClass } from '../../src/http/retry-decision.js'
 import { expiryMarginMs, isNearExpiry, SignedUrlSource } from '../../src/engine/signed-url-source.js'
 import { backoffDelay, networkErrorCode, parseRetryAfter, retryDelay } from '../../src/http/retry.js'
 import type { DownloadInfo } from '../../src/dingtalk/client.js'
@@ -20,8 +21,8 @@ describe('parseOssError', () => {
   ])('%s', (_, body, expected) => expect(parseOssError(body)).toEqual(expected))
 })
 
-describe('classifyStorageFailure', () => {
-  it.each<[number, string, StorageAction]>([
+describe('storageFailureClass', () => {
+  it.each<[number, string, FailureClass]>([
     [403, 'RequestTimeTooSkewed', 'refresh'],
     [403, 'AccessDenied', 'refresh'],
     [403, 'SignatureDoesNotMatch', 'refresh'],
@@ -29,25 +30,25 @@ describe('classifyStorageFailure', () => {
     [403, 'UserDisable', 'fail'],
     [412, 'PreconditionFailed', 'changed'],
     [412, '', 'changed'],
-    [408, '', 'retry'],
-    [429, '', 'retry'],
-    [500, 'InternalError', 'retry'],
-    [502, '', 'retry'],
-    [503, 'ServiceUnavailable', 'retry'],
-    [504, '', 'retry'],
+    [408, '', 'transient'],
+    [429, '', 'transient'],
+    [500, 'InternalError', 'transient'],
+    [502, '', 'transient'],
+    [503, 'ServiceUnavailable', 'transient'],
+    [504, '', 'transient'],
     [404, 'NoSuchKey', 'fail'],
     [400, 'InvalidArgument', 'fail'],
     [416, 'InvalidRange', 'fail'],
     [401, '', 'fail'],
-  ])('%d %j → %s', (status, code, expected) => expect(classifyStorageFailure(status, code)).toBe(expected))
+  ])('%d %j → %s', (status, code, expected) => expect(storageFailureClass(status, code)).toBe(expected))
 
-  it.each<[number, string, string, number, StorageAction]>([
-    [404, 'NoSuchKey', 'NoSuchKey', 4, 'fail'],
-    [403, 'RequestTimeTooSkewed', 'RequestTimeTooSkewed', 5, 'refresh'],
-    [503, '', 'HTTP_503', 5, 'retry'],
-  ])('StorageResponseError %d %j → code %s, exit %d, %s', (status, ossCode, code, exitCode, action) => {
+  it.each<[number, string, string, number]>([
+    [404, 'NoSuchKey', 'NoSuchKey', 4],
+    [403, 'RequestTimeTooSkewed', 'RequestTimeTooSkewed', 5],
+    [503, '', 'HTTP_503', 5],
+  ])('StorageResponseError %d %j → code %s, exit %d', (status, ossCode, code, exitCode) => {
     const err = new StorageResponseError(status, ossCode, 'm', 'rid', 1000)
-    expect([err.code, err.exitCode, err.action, err.requestId, err.retryAfterMs]).toEqual([code, exitCode, action, 'rid', 1000])
+    expect([err.code, err.exitCode, err.ossCode, err.status, err.requestId, err.retryAfterMs]).toEqual([code, exitCode, ossCode, status, 'rid', 1000])
   })
 })
 
