@@ -1,8 +1,8 @@
 // The sync state of a `get -r` mirror: one hidden JSON file at its root, read leniently, written atomically.
-import { createHash, randomBytes } from 'node:crypto'
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { toFileSystemError } from '../errors.js'
+import { readOwnFile, sweepTemps, writeFileAtomic } from '../disk/files.js'
 
 /** What dtdl knew about one file when it placed it (or found it identical): the remote side and the local side. */
 export interface SyncEntry {
@@ -27,7 +27,7 @@ export interface SyncState {
   createdFolders: string[]
 }
 
-const STATE_NAME = /^\.dtdl-sync-[0-9a-f]{16}\.json(\.[0-9a-f]+\.tmp)?$/i
+const STATE_NAME = /^\.dtdl-sync-[0-9a-f]{16}\.json(\.(\d+-)?[0-9a-f]+\.tmp)?$/i
 
 /** Pure: is `name` a sync state file (or its temporary twin)? A remote file must never take such a name. */
 export const isSyncStateName = (name: string): boolean => STATE_NAME.test(name)
@@ -41,13 +41,15 @@ export function syncStatePath(dir: string, spaceId: string, folderId: string): s
 export const emptySyncState = (spaceId: string, folderId: string): SyncState => ({ format: 1, spaceId, folderId, files: {}, createdFolders: [] })
 
 /**
- * Reads the state; a missing, torn, foreign or malformed file reads as undefined: that only costs a full
- * check of every file, never a wrong skip. Malformed entries are dropped one by one for the same reason.
+ * Reads the state; a missing, torn, foreign or malformed file (or a link at its name) reads as undefined: that
+ * only costs a full check of every file, never a wrong skip. Malformed entries are dropped one by one for the
+ * same reason. The temporary files a crashed run left beside it are removed first.
  */
 export async function readSyncState(path: string, spaceId: string, folderId: string): Promise<SyncState | undefined> {
+  await sweepTemps(path)
   let raw: unknown
   try {
-    raw = JSON.parse(await readFile(path, 'utf8'))
+    raw = JSON.parse((await readOwnFile(path)) ?? '')
   } catch {
     return undefined
   }
@@ -58,14 +60,14 @@ export async function readSyncState(path: string, spaceId: string, folderId: str
   return state
 }
 
-/** Writes the state beside a temporary twin, then renames it into place; the twin never outlives a failure. */
+/**
+ * Writes the state beside a temporary twin named for this process, then renames it into place (disk/files.ts):
+ * the twin never outlives a failure, and the one a kill -9 leaves is removed by the next run's readSyncState.
+ */
 export async function writeSyncState(path: string, state: SyncState): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`
   try {
-    await writeFile(tmp, `${JSON.stringify(state)}\n`, { mode: 0o644 })
-    await rename(tmp, path)
+    await writeFileAtomic(path, `${JSON.stringify(state)}\n`)
   } catch (err) {
-    await unlink(tmp).catch(() => {})
     throw toFileSystemError(err, path, 'write')
   }
 }

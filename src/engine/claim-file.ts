@@ -1,6 +1,7 @@
 // The claim files this process holds: one inode per directory, the first claim there creates it and the next
 // ones are hard links to it, so a mirror of small files creates one claim file per folder rather than per file.
-import { link, open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises'
+import { lstat, unlink, type FileHandle } from 'node:fs/promises'
+import { createNewFile, linkNewName, readOwnFile } from '../disk/files.js'
 import { dirname } from 'node:path'
 import { FileSystemError, toFileSystemError } from '../errors.js'
 
@@ -93,7 +94,7 @@ async function linkTo(inode: ClaimInode, path: string): Promise<HeldClaim | unde
   }
   inode.linking++
   try {
-    await link(source, path)
+    await linkNewName(source, path)
     return hold(inode, path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? ''
@@ -120,7 +121,7 @@ async function linkTo(inode: ClaimInode, path: string): Promise<HeldClaim | unde
 async function createClaimFile(dir: string, path: string, owner: ClaimOwner, heartbeatMs: number): Promise<ClaimInode | undefined> {
   let handle: FileHandle
   try {
-    handle = await open(path, 'wx', 0o644)
+    handle = await createNewFile(path)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined
     throw toFileSystemError(err, path, 'create')
@@ -158,8 +159,8 @@ function hold(inode: ClaimInode, path: string): HeldClaim {
 
 /** Does `path` name this inode? False when it is gone or replaced. */
 async function namesInode(path: string, inode: ClaimInode): Promise<boolean> {
-  if (inode.ino === 0n) return readFile(path, 'utf8').then((text) => (JSON.parse(text) as Partial<ClaimOwner>).token === inode.token, () => false)
-  const s = await stat(path, { bigint: true }).catch(() => undefined)
+  if (inode.ino === 0n) return readOwnFile(path).then((text) => (JSON.parse(text ?? '') as Partial<ClaimOwner>).token === inode.token, () => false)
+  const s = await lstat(path, { bigint: true }).catch(() => undefined)
   return s !== undefined && s.ino === inode.ino && s.dev === inode.dev
 }
 

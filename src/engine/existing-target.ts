@@ -1,8 +1,8 @@
 // A target that is already there: compared with the remote before anything is fetched, and checked with every
 // check the user asked for.
-import { stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { FileSystemError, IntegrityError } from '../errors.js'
-import { recordPathFor } from './resume-record.js'
+import { identityOf, notOursError, type CommitMode } from '../disk/files.js'
 import type { DownloadEvent, DownloadOptions, RemoteObject } from './types.js'
 import { fileRangeCrc, fileSha256 } from './verify.js'
 
@@ -22,32 +22,38 @@ export async function checkUpToDateSha256(target: string, expected: string, from
   })
 }
 
+/** What a download does about its target: it is already identical, or the new file takes its place this way. */
+export type TargetPlan = { kind: 'same' } | { kind: 'fetch'; commit: CommitMode }
+
 /**
- * A target that already exists, with no partial download beside it, is compared with the remote: same
- * size and CRC-64 means up to date (nothing to fetch, --force or not); different means exit 7, unless --force or `replace`.
+ * Looks at the target before anything is fetched. Absent: the new file must find it still absent. There and
+ * identical (size and CRC-64): up to date, nothing to fetch, --force or not. There and different: exit 7,
+ * unless --force (replaced whatever it is then) or `replace` (dtdl placed it: replaced if still that file).
+ * A symlink is compared through, never written through: replacing one needs --force, and replaces the link.
  */
-export async function checkExistingTarget(options: DownloadOptions, remote: RemoteObject, emit: (e: DownloadEvent) => void): Promise<'absent' | 'same' | 'replace'> {
-  const local = await stat(options.target).catch(() => undefined)
-  if (!local) return 'absent'
-  if (!local.isFile()) throw new FileSystemError(options.target, `${options.target} exists and is not a file`, { code: 'FS_EEXIST', hint: 'pass another -o' })
-  if (await stat(recordPathFor(options.target)).then(() => true, () => false)) return 'replace'
+export async function planTarget(options: DownloadOptions, remote: RemoteObject, emit: (e: DownloadEvent) => void): Promise<TargetPlan> {
+  const force: TargetPlan = { kind: 'fetch', commit: { kind: 'force' } }
+  const link = await lstat(options.target).catch(() => undefined)
+  if (!link) return options.force ? force : { kind: 'fetch', commit: { kind: 'new' } }
+  const local = link.isSymbolicLink() ? await stat(options.target).catch(() => undefined) : link
+  if (local && !local.isFile()) throw new FileSystemError(options.target, `${options.target} exists and is not a file`, { code: 'FS_EEXIST', hint: 'pass another -o' })
   // --force replaces a target that differs; one proven identical is up to date even so (nothing to gain
   // by fetching the same bytes). Without a CRC-64 only the size could be compared: not proof enough for --force.
-  let same = local.size === remote.size && !(options.force && remote.crc === null)
+  let same = local !== undefined && local.size === remote.size && !(options.force && remote.crc === null)
   if (same && remote.crc !== null) {
     emit({ type: 'verify', check: 'existing' })
-    same = (await fileRangeCrc(options.target, { start: 0, end: local.size })) === remote.crc
+    same = (await fileRangeCrc(options.target, { start: 0, end: remote.size })) === remote.crc
   }
-  if (!same && options.force) {
-    emit({ type: 'note', message: `--force: ${options.target} will be replaced once the new download is verified` })
-    return 'replace'
-  }
-  if (!same && options.replace) return 'replace'
   // No note here: the result (upToDate, checked) says it, and the end line is the one line a person reads.
-  if (same) return 'same'
+  if (same) return { kind: 'same' }
+  if (options.force) {
+    emit({ type: 'note', message: `--force: ${options.target} will be replaced once the new download is verified` })
+    return force
+  }
+  if (link.isSymbolicLink()) throw notOursError(options.target, 'a symbolic link')
+  if (options.replace) return { kind: 'fetch', commit: { kind: 'replace', expect: identityOf(link) } }
   throw new FileSystemError(options.target, `${options.target} exists and differs from the remote file`, {
     code: 'TARGET_DIFFERS',
     hint: 'pass --force to replace it (the old file stays until the new one is verified), or choose another -o',
   })
 }
-

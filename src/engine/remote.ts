@@ -1,14 +1,17 @@
-// The remote object as the engine first meets it: the signed-URL source, the fetcher, and the 1-byte probe.
+// The remote object as the engine first meets it: the signed-URL source, the fetcher, the 1-byte probe, and what
+// proves that later responses are the same object (a strong ETag, the CRC-64, or Last-Modified with the size).
 import { DtdlError, ExitCode } from '../errors.js'
 import { headerValue } from '../http/dispatcher.js'
 import { RateLimiter } from './rate-limiter.js'
+import { discard } from './receive.js'
 import { ResourceFetcher } from './resource-fetcher.js'
 import type { ResourceResponse } from './resource-request.js'
 import { parseContentRange } from './segments.js'
 import { SignedUrlSource } from './signed-url-source.js'
 import type { DownloadOptions, RemoteObject } from './types.js'
+import { remoteChangedError } from './storage-response.js'
 
-/** Sets up the signed-info source and the fetcher both download modes share. */
+/** Sets up the signed-info source and the fetcher every download shares. */
 export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo' | 'dispatcher' | 'retries' | 'stallTimeoutMs' | 'log' | 'limitRate' | 'limiter' | 'onEvent' | 'requests'>) {
   const emit = options.onEvent ?? (() => {})
   const source = new SignedUrlSource(await options.getDownloadInfo(), options.getDownloadInfo, (reason) => emit({ type: 'refresh', reason }))
@@ -32,13 +35,34 @@ export async function probeRemote(fetcher: ResourceFetcher, signal: AbortSignal)
   discard(probe.body)
   const size = probeSize(probe)
   // OSS answers a Range on an empty object with 200 by design: that says nothing about Range support.
-  return { size, etag: probe.etag, crc: probe.crc64, rangeIgnored: probe.status === 200 && size > 0 }
+  return remoteOf(probe, size, probe.status === 200 && size > 0)
 }
 
-/** Drops a response body we will not read; undici reports the abort as an 'error' nobody needs to hear. */
-export function discard(body: ResourceResponse['body']): void {
-  body.on('error', () => {})
-  body.destroy()
+/** Pure: the remote object as one response describes it. */
+export function remoteOf(res: Pick<ResourceResponse, 'etag' | 'crc64' | 'crc64Malformed' | 'lastModified'>, size: number, rangeIgnored: boolean): RemoteObject {
+  return { size, etag: res.etag, crc: res.crc64, crcMalformed: res.crc64Malformed, validator: validatorOf(res, size), rangeIgnored }
+}
+
+/**
+ * Pure: what in a response proves it is one object with another: a strong ETag, else the CRC-64 of the whole
+ * object (OSS sends it on every GET), else Last-Modified with the size; null when it offers none of them.
+ * A weak ETag (W/"...") promises only equivalent content, not the same bytes: it does not count.
+ */
+export function validatorOf(res: Pick<ResourceResponse, 'etag' | 'crc64' | 'lastModified'>, size: number): string | null {
+  if (res.etag !== null && !/^W\//i.test(res.etag)) return `etag ${res.etag}`
+  if (res.crc64 !== null) return `crc64 ${res.crc64}`
+  if (res.lastModified !== null) return `last-modified ${res.lastModified}, ${size} bytes`
+  return null
+}
+
+/**
+ * Throws REMOTE_CHANGED unless `res` shows it is the object the download started with. Never called without
+ * a validator: then the file comes from one response (see transfer.ts), and nothing is assembled.
+ */
+export function checkSameObject(remote: RemoteObject, res: ResourceResponse): void {
+  if (remote.validator === null || validatorOf(res, remote.size) === remote.validator) return
+  discard(res.body)
+  throw remoteChangedError()
 }
 
 /** Size from the probe: Content-Range's total on a 206, Content-Length on a 200 (Range ignored). */

@@ -8,7 +8,7 @@ import { networkErrorCode, sleep } from '../http/retry.js'
 import { decideRetry, failureClass, type Failure } from '../http/retry-decision.js'
 import type { ByteRange } from './segments.js'
 import type { SignedInfo, SignedUrlSource } from './signed-url-source.js'
-import { StorageResponseError } from './storage-response.js'
+import { StorageResponseError, remoteChangedError } from './storage-response.js'
 import type { RateLimiter } from './rate-limiter.js'
 import type { RequestCounter } from '../http/request-counter.js'
 
@@ -35,11 +35,6 @@ export class RangeUnsupportedError extends DtdlError {
   }
 }
 
-export function remoteChangedError(): DtdlError {
-  return new DtdlError('REMOTE_CHANGED', ExitCode.remote, 'the file changed on the server during the download', {
-    hint: 'run the same command again to download the new version',
-  })
-}
 
 /** One request in flight, watched for stalls. */
 interface Watched {

@@ -14,8 +14,21 @@ export interface ResourceResponse {
   headers: Record<string, string | string[] | undefined>
   body: Dispatcher.ResponseData['body']
   etag: string | null
-  /** The whole object's CRC-64 as OSS reports it (decimal), or null when the header is absent. */
+  /** The whole object's CRC-64 as OSS reports it (decimal), or null when the header is absent or malformed. */
   crc64: bigint | null
+  /** The CRC-64 header as sent, when it is not a decimal CRC-64: reported as malformed, never as absent. */
+  crc64Malformed: string | null
+  lastModified: string | null
+}
+
+/** The largest CRC-64. */
+const MAX_CRC = (1n << 64n) - 1n
+
+/** Pure: the x-oss-hash-crc64ecma header read: a CRC-64, absent, or malformed (kept as sent, for the message). */
+export function parseCrcHeader(value: string | undefined): { crc64: bigint | null; crc64Malformed: string | null } {
+  if (value === undefined) return { crc64: null, crc64Malformed: null }
+  const crc = /^\d{1,20}$/.test(value.trim()) ? BigInt(value.trim()) : undefined
+  return crc !== undefined && crc <= MAX_CRC ? { crc64: crc, crc64Malformed: null } : { crc64: null, crc64Malformed: value.slice(0, 40) }
 }
 
 /**
@@ -66,12 +79,12 @@ export async function requestResource(
       parseRetryAfter(headerValue(res.headers, 'retry-after')),
     )
   }
-  const crcHeader = headerValue(res.headers, 'x-oss-hash-crc64ecma')
   return {
     status: res.statusCode,
     headers: res.headers,
     body: res.body,
     etag: headerValue(res.headers, 'etag') ?? null,
-    crc64: crcHeader !== undefined && /^\d+$/.test(crcHeader) ? BigInt(crcHeader) : null,
+    ...parseCrcHeader(headerValue(res.headers, 'x-oss-hash-crc64ecma')),
+    lastModified: headerValue(res.headers, 'last-modified') ?? null,
   }
 }

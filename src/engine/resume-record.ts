@@ -1,9 +1,9 @@
 // The resume record beside a partial file: what was asked, what the server said, which bytes are safely on disk.
 import { createHash } from 'node:crypto'
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { mergeRanges, type ByteRange } from './segments.js'
 import { MAX_NAME_BYTES } from '../disk/paths.js'
+import { openOwnFile, readOwnFile, removeOwnFiles, writeAll, writeFileAtomic } from '../disk/files.js'
 
 export const PARTIAL_SUFFIX = '.dtdl-part'
 export const RECORD_SUFFIX = '.dtdl-part.json'
@@ -19,6 +19,11 @@ export interface RequestIdentity {
 export interface RemoteIdentity {
   size: number
   etag: string | null
+  /**
+   * What proves later responses are the same object (see remote.ts): a strong ETag, the CRC-64, or
+   * Last-Modified with the size. Records of earlier releases have none: their ETag stands in.
+   */
+  validator?: string | undefined
 }
 
 export interface ResumeRecord {
@@ -71,12 +76,8 @@ export function isSideFileName(name: string): boolean {
 
 /** Reads a record; a missing, torn or foreign file reads as undefined (start over). */
 export async function readResumeRecord(path: string): Promise<ResumeRecord | undefined> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch {
-    return undefined
-  }
+  const text = await readOwnFile(path).catch(() => undefined)
+  if (text === undefined) return undefined
   try {
     const r = JSON.parse(text) as ResumeRecord
     if (r.format !== 1 || !r.request || !r.remote || !Array.isArray(r.done)) return undefined
@@ -93,25 +94,23 @@ export function recordMismatch(record: ResumeRecord, request: RequestIdentity, r
   if (record.request.version !== request.version) return 'it was for another version'
   if (record.remote.size !== remote.size) return `the remote size changed (${record.remote.size} → ${remote.size} bytes)`
   if (record.remote.etag !== remote.etag) return 'the remote file changed (its ETag differs)'
+  if ((record.remote.validator ?? record.remote.etag) !== (remote.validator ?? remote.etag)) return 'the remote file changed (its CRC-64 or Last-Modified differs)'
   return undefined
 }
 
 /**
- * Writes the record atomically: a temporary file renamed over the old one. The caller must have fsynced
- * the data the record claims first, so whichever record survives a crash claims only bytes on disk.
- * The record itself is not fsynced: on ext4 that forces a journal commit which waits for every dirty
- * block of the partial file (hundreds of ms while connections write), and a record lost to a power cut
- * only reads as torn or old, which is safe (start over, or resume from less).
+ * Writes the record atomically (disk/files.ts: a temporary file renamed over the old one, never through a
+ * link). The caller must have fsynced the data the record claims first, so whichever record survives a
+ * crash claims only bytes on disk. The record itself is not fsynced: on ext4 that forces a journal commit
+ * which waits for every dirty block of the partial file (hundreds of ms while connections write), and a
+ * record lost to a power cut only reads as torn or old, which is safe (start over, or resume from less).
  */
 export async function writeResumeRecord(path: string, record: ResumeRecord): Promise<void> {
   const text = JSON.stringify(record)
-  const tmp = `${path}.tmp`
   try {
-    await writeFile(tmp, text, { mode: 0o600 })
-    await rename(tmp, path)
+    // One writer per target (the claim): the temporary file's name can be fixed, and one left by a crash is replaced.
+    await writeFileAtomic(path, text, { mode: 0o600, ownTmp: `${path}.tmp` })
   } catch (err) {
-    // A failed write must not leave its temporary file behind (on a full disk, an empty one).
-    await rm(tmp, { force: true }).catch(() => {})
     if (!isOutOfSpace(err) || !(await rewriteRecordInPlace(path, text))) throw err
   }
 }
@@ -125,14 +124,14 @@ const isOutOfSpace = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as Nod
  * torn record (start over), never as a claim of bytes not on disk: those were fsynced before.
  */
 async function rewriteRecordInPlace(path: string, text: string): Promise<boolean> {
-  const handle = await open(path, 'r+').catch(() => undefined)
+  const handle = await openOwnFile(path).catch(() => undefined)
   if (!handle) return false
   try {
     const { size, blocks } = await handle.stat()
     const data = Buffer.from(text.padEnd(size, ' '))
     if (data.length > Math.max(size, blocks * 512)) return false
-    const { bytesWritten } = await handle.write(data, 0, data.length, 0)
-    return bytesWritten === data.length
+    await writeAll(handle, data, 0, data.length, 0)
+    return true
   } catch {
     return false
   } finally {
@@ -140,8 +139,9 @@ async function rewriteRecordInPlace(path: string, text: string): Promise<boolean
   }
 }
 
+/** Removes the partial file, the record and the record's temporary file a crash may have left. */
 export async function removeResumeFiles(target: string): Promise<void> {
-  await Promise.all([rm(partialPathFor(target), { force: true }), rm(recordPathFor(target), { force: true }), rm(`${recordPathFor(target)}.tmp`, { force: true })])
+  await removeOwnFiles([partialPathFor(target), recordPathFor(target), `${recordPathFor(target)}.tmp`])
 }
 
 /**

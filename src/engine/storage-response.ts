@@ -30,3 +30,10 @@ function storageHint(status: number, code: string): string | undefined {
   if (status >= 500) return 'the storage host failed: run the same command again later, it resumes'
   return undefined
 }
+
+/** The object is not the one the download started with (a 412, or another validator). */
+export function remoteChangedError(): DtdlError {
+  return new DtdlError('REMOTE_CHANGED', ExitCode.remote, 'the file changed on the server during the download', {
+    hint: 'run the same command again to download the new version',
+  })
+}

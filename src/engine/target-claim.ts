@@ -1,10 +1,11 @@
 // An exclusive claim on a target while one dtdl writes it: a small file beside it naming the owner, kept fresh by a
 // heartbeat (claim-file.ts holds them); here, waiting for another owner and taking over an abandoned claim.
 import { randomUUID } from 'node:crypto'
-import { open, readFile, stat, unlink } from 'node:fs/promises'
+import { lstat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { FileSystemError, toFileSystemError } from '../errors.js'
+import { createNewFile, isProcessAlive, notOursError, readOwnFile } from '../disk/files.js'
 import { lockPathFor } from './resume-record.js'
 import { tryClaim, type ClaimOwner, type HeldClaim } from './claim-file.js'
 // The files of a batch wait for their claims on one signal: this sleep registers once per signal (abort-fanout).
@@ -38,15 +39,7 @@ export function judgeClaim(owner: ClaimOwner | undefined, unchangedMs: number, h
   return unchangedMs >= staleMs ? 'stale' : 'live'
 }
 
-/** Is this pid a running process here? EPERM means it runs as another user: alive. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
+export { isProcessAlive }
 
 export interface ClaimOptions {
   /** How long to wait for another owner to let go; 0 = fail at once. */
@@ -66,7 +59,11 @@ export type TargetClaim = HeldClaim
 /** A claim file as found: its owner (undefined when torn or being written) and mtime; undefined when it is gone. */
 async function readClaim(path: string): Promise<{ owner: ClaimOwner | undefined; mtimeMs: number } | undefined> {
   try {
-    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)])
+    const st = await lstat(path)
+    // A link at the claim's name is no claim of dtdl's: refused at once, never read through or waited on.
+    if (st.isSymbolicLink() || !st.isFile()) throw notOursError(path, st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file')
+    const text = await readOwnFile(path)
+    if (text === undefined) return undefined
     let owner: ClaimOwner | undefined
     try {
       const o = JSON.parse(text) as Partial<ClaimOwner>
@@ -85,7 +82,7 @@ async function readClaim(path: string): Promise<{ owner: ClaimOwner | undefined;
 async function tryCreate(path: string, owner: ClaimOwner): Promise<boolean> {
   let handle
   try {
-    handle = await open(path, 'wx', 0o644)
+    handle = await createNewFile(path)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw toFileSystemError(err, path, 'create')

@@ -1,122 +1,196 @@
-// Every missing byte into the partial file: what the record says is done, the segments planned from the rest,
-// the connections with their retries, checkpoints all along; Range ignored falls back to one connection.
-import { open, stat, type FileHandle } from 'node:fs/promises'
+// Every missing byte into a sink: segments over N connections (a file: what the record says is done, the rest
+// planned, checkpoints all along) or one ordered segment (a stream); each response checked to be the same
+// object and the bytes asked for, then handed to the one receive loop. Range ignored falls back to one connection.
 import { onAbort } from '../abort-fanout.js'
-import { IntegrityError, toFileSystemError } from '../errors.js'
-import { resourceHosts } from './signed-url-source.js'
+import { DtdlError, ExitCode, toFileSystemError } from '../errors.js'
 import { headerValue } from '../http/dispatcher.js'
 import { Checkpointer } from './checkpointer.js'
-import { discard } from './remote.js'
-import { RangeUnsupportedError, remoteChangedError, type ResourceFetcher } from './resource-fetcher.js'
+import { discard, receive, toSegment, type Segment, type Sink } from './receive.js'
+import { checkSameObject } from './remote.js'
+import { RangeUnsupportedError, type ResourceFetcher } from './resource-fetcher.js'
 import { partialPathFor, readResumeRecord, recordMismatch, recordPathFor, removeResumeFiles, restorableRanges, writeResumeRecord } from './resume-record.js'
-import { receiveSegment, toSegment, type Segment, type SegmentSink } from './segment-writer.js'
 import { checkRangeResponse, chooseConnections, mergeRanges, missingRanges, planSegments, totalLength, type ByteRange } from './segments.js'
-import type { SignedUrlSource } from './signed-url-source.js'
+import { resourceHosts, type SignedUrlSource } from './signed-url-source.js'
+import { FileSink } from './sinks.js'
 import type { DownloadEvent, DownloadOptions, RemoteObject } from './types.js'
 import type { CrcPiece } from './verify.js'
 import { runWorkers } from './worker-pool.js'
+import { createOwnFile, openOwnFile } from '../disk/files.js'
 
 export interface TransferOutcome {
   resumedBytes: number
   connections: number
-  /** Ranges whose CRC this run computed as the bytes streamed past. */
+  /** The ranges this run wrote, each with the CRC-64 of the bytes written. */
   seen: CrcPiece[]
+}
+
+/** What a transfer into any sink needs; the file and the stream set it up differently. */
+interface SinkRun {
+  fetcher: ResourceFetcher
+  source: SignedUrlSource
+  remote: RemoteObject
+  sink: Sink
+  segments: Segment[]
+  connections: number
+  resumedBytes: number
+  signal: AbortSignal
+  emit: (e: DownloadEvent) => void
+  /** What a retry that must start again at byte 0 does: rewrite the file, or skip what a stream already has. */
+  restart: 'rewrite' | 'skip'
+  /** The file's answer to Range being ignored mid-way: start over from byte 0 on one connection. */
+  startOver?: (() => Promise<void>) | undefined
 }
 
 /**
  * Gets every missing byte into the partial file. Throws on failure after a last checkpoint, so whatever
- * arrived is kept for the next run.
+ * arrived is kept for the next run; a file that cannot be resumed (no validator) leaves nothing behind.
  */
-export async function transfer(options: DownloadOptions, fetcher: ResourceFetcher, source: SignedUrlSource, remote: RemoteObject, signal: AbortSignal): Promise<TransferOutcome> {
+export async function transferToFile(options: DownloadOptions, fetcher: ResourceFetcher, source: SignedUrlSource, remote: RemoteObject, signal: AbortSignal): Promise<TransferOutcome> {
   const emit = options.onEvent ?? (() => {})
-  const { size, etag } = remote
-  const partialPath = partialPathFor(options.target)
-  const recordPath = recordPathFor(options.target)
-  const identity = { size, etag }
-  const state = { rangeIgnored: remote.rangeIgnored, received: 0 }
-  let done = await restoreDone(options, remote, emit)
-  if (state.rangeIgnored && done.length > 0) {
+  const resumable = remote.validator !== null
+  let done = resumable ? await restoreDone(options, remote, emit) : []
+  if (remote.rangeIgnored && done.length > 0) {
     emit({ type: 'note', message: 'the storage host ignores Range requests: the partial download cannot be resumed, starting over' })
     done = []
   }
-  const handle = await openPartial(options, identity, done)
-
-  const resumedBytes = totalLength(done)
-  const missing = missingRanges(done, size)
-  const connections = state.rangeIgnored ? 1 : chooseConnections(totalLength(missing), options.connections)
-  let segments: Segment[] = (state.rangeIgnored ? [{ start: 0, end: size }] : planSegments(missing, connections)).map(toSegment)
-  const info = source.current
-  emit({ type: 'start', size, resumedBytes, connections, etag, crc64: remote.crc === null ? null : remote.crc.toString(), region: info.region, hosts: resourceHosts(info) })
-  if (state.rangeIgnored) emit({ type: 'note', message: 'the storage host ignores Range requests: downloading on one connection from byte 0' })
-
+  const sink = await openPartial(options, remote, done, resumable)
+  // Without a validator nothing proves two responses are one object: the file comes from one, on one connection.
+  const single = remote.rangeIgnored || !resumable
+  const missing = missingRanges(done, remote.size)
+  const connections = single ? 1 : chooseConnections(totalLength(missing), options.connections)
+  const segments = (single ? [{ start: 0, end: remote.size }] : planSegments(missing, connections)).map(toSegment)
   const flushedRanges = () => mergeRanges([...done, ...segments.map((s) => ({ start: s.start, end: s.flushed }))])
-  const checkpointer = new Checkpointer({ handle, recordPath, request: options.request, remote: identity, flushedRanges, minIntervalMs: options.checkpointIntervalMs })
-  checkpointer.start()
-  const progress = () => emit({ type: 'progress', receivedBytes: state.received, completedBytes: resumedBytes + state.received, size })
+  const identity = { size: remote.size, etag: remote.etag, validator: remote.validator ?? undefined }
+  const checkpointer = resumable ? new Checkpointer({ handle: sink.handle, recordPath: recordPathFor(options.target), request: options.request, remote: identity, flushedRanges, minIntervalMs: options.checkpointIntervalMs }) : undefined
+  checkpointer?.start()
+  const startOver = async () => {
+    await checkpointer?.settled()
+    done = []
+    segments.splice(0, segments.length, toSegment({ start: 0, end: remote.size }))
+    await sink.handle.truncate(0)
+  }
+  let finished = false
+  try {
+    const seen = await runTransfer({ fetcher, source, remote, sink, segments, connections, resumedBytes: totalLength(done), signal, emit, restart: 'rewrite', startOver })
+    finished = true
+    return { resumedBytes: totalLength(done), connections, seen }
+  } finally {
+    checkpointer?.stop()
+    // The last checkpoint keeps whatever arrived, whether we finished, failed or were interrupted.
+    await checkpointer?.checkpoint().catch(() => {})
+    await sink.handle.close().catch(() => {})
+    // Nothing to resume from (no byte reached the disk, or nothing could prove a resume right): no side file stays.
+    if (!finished && (!resumable || flushedRanges().length === 0)) await removeResumeFiles(options.target).catch(() => {})
+  }
+}
+
+/** Streams the whole object, in order, into a sink that cannot seek (stdout). */
+export async function transferToStream(run: Omit<SinkRun, 'segments' | 'connections' | 'resumedBytes' | 'restart'>): Promise<CrcPiece[]> {
+  return runTransfer({ ...run, segments: [toSegment({ start: 0, end: run.remote.size })], connections: 1, resumedBytes: 0, restart: 'skip' })
+}
+
+/** The transfer itself, whatever the sink: start event, progress, the connections, the fallback, the pieces. */
+async function runTransfer(run: SinkRun): Promise<CrcPiece[]> {
+  const { remote, emit, signal, segments } = run
+  const state = { rangeIgnored: remote.rangeIgnored, received: 0 }
+  const info = run.source.current
+  emit({ type: 'start', size: remote.size, resumedBytes: run.resumedBytes, connections: run.connections, etag: remote.etag, crc64: remote.crc === null ? null : remote.crc.toString(), region: info.region, hosts: resourceHosts(info) })
+  if (state.rangeIgnored) emit({ type: 'note', message: 'the storage host ignores Range requests: downloading on one connection from byte 0' })
+  if (remote.validator === null) emit({ type: 'note', message: 'the storage host sends no ETag, CRC-64 or Last-Modified: one connection, and an interrupted download starts over' })
+  const progress = () => emit({ type: 'progress', receivedBytes: state.received, completedBytes: run.resumedBytes + state.received, size: remote.size })
   const progressTimer = setInterval(progress, 200)
   progressTimer.unref()
-
   // Stops every connection at once: on the user's abort, or when one connection fails for good.
   let stop = new AbortController()
   // The user's signal is shared by every file of a batch: one listener for all (abort-fanout).
   const forgetUserAbort = onAbort(signal, (reason) => stop.abort(reason))
   if (signal.aborted) stop.abort(signal.reason)
-  const sink: SegmentSink = {
-    handle,
-    partialPath,
-    limiter: fetcher.limiter,
-    onBytes: (n) => {
-      fetcher.touch()
-      state.received += n
-    },
-  }
-  const run = (seg: Segment) => runSegment(seg, { fetcher, sink, state, size, etag, stopSignal: stop.signal })
-
-  let finished = false
+  const go = (seg: Segment) => runSegment(seg, run, state, stop.signal)
   try {
     try {
-      await runWorkers(segments, connections, stop, run)
+      await runWorkers(segments, run.connections, stop, go)
     } catch (err) {
-      if (!(err instanceof RangeUnsupportedError) || state.rangeIgnored || signal.aborted) throw err
+      if (!(err instanceof RangeUnsupportedError) || state.rangeIgnored || signal.aborted || !run.startOver) throw err
       // Never stitch: start again from byte 0 on one connection, whatever other segments already wrote.
       emit({ type: 'note', message: `${err.message}: falling back to one connection from byte 0` })
-      await checkpointer.settled()
       state.rangeIgnored = true
       state.received = 0
-      done = []
-      segments = [toSegment({ start: 0, end: size })]
       stop = new AbortController()
-      await handle.truncate(0)
-      await run(segments[0]!)
+      await run.startOver()
+      await go(segments[0]!)
     }
-    finished = true
   } finally {
-    checkpointer.stop()
     clearInterval(progressTimer)
     forgetUserAbort()
-    // The last checkpoint keeps whatever arrived, whether we finished, failed or were interrupted.
-    await checkpointer.checkpoint().catch(() => {})
-    await handle.close().catch(() => {})
-    // A run that failed before any byte reached the disk has nothing to resume: no side file stays.
-    if (!finished && flushedRanges().length === 0) await removeResumeFiles(options.target).catch(() => {})
   }
   progress()
+  return segments.filter((s) => s.flushed > s.start).map((s) => ({ start: s.start, end: s.flushed, crc: s.crc }))
+}
 
-  const written = await stat(partialPath).then((s) => s.size)
-  if (written !== size) throw new IntegrityError('SIZE_MISMATCH', `the partial file holds ${written} bytes, the server said ${size}`, { hint: 'run the same command again' })
-  return { resumedBytes, connections, seen: segments.filter((s) => s.pos > s.start).map((s) => ({ start: s.start, end: s.pos, crc: s.crc })) }
+/** Fetches the rest of one segment, resuming from `pos` after each failure (from byte 0 where it must). */
+async function runSegment(seg: Segment, run: SinkRun, state: { rangeIgnored: boolean; received: number }, stop: AbortSignal): Promise<void> {
+  const { fetcher, remote } = run
+  let before = seg.pos
+  await fetcher.withRecovery(
+    `bytes ${seg.start}-${seg.end - 1}`,
+    stop,
+    async (info, url, reqSignal) => {
+      before = seg.pos
+      if (seg.pos >= seg.end) return
+      let skip = 0
+      if ((state.rangeIgnored || remote.validator === null) && seg.pos > 0) {
+        // Only byte 0 on: a stream skips what it has, if a validator proves the new response is the same file.
+        if (run.restart === 'skip' && remote.validator === null) throw unprovableRestartError(seg.pos)
+        if (run.restart === 'skip') skip = seg.pos
+        else {
+          state.received -= seg.pos
+          Object.assign(seg, { pos: 0, flushed: 0, crc: 0n })
+        }
+      }
+      const asked = { start: seg.pos, end: seg.end }
+      const res = await fetcher.request(info, url, state.rangeIgnored ? undefined : asked, reqSignal)
+      checkSameObject(remote, res)
+      if (!state.rangeIgnored) {
+        const verdict = checkRangeResponse(res.status, headerValue(res.headers, 'content-range'), asked, remote.size)
+        if (verdict !== 'ok') {
+          discard(res.body)
+          throw new RangeUnsupportedError(
+            verdict === 'range-ignored' ? 'the storage host answered a Range request with the whole file' : 'the storage host answered a Range request with other bytes than asked',
+          )
+        }
+      }
+      await receive(res, seg, run.sink, {
+        stop,
+        limiter: fetcher.limiter,
+        skip,
+        onBytes: (n) => {
+          fetcher.touch()
+          state.received += n
+        },
+      })
+    },
+    () => seg.pos > before,
+  )
+}
+
+function unprovableRestartError(sent: number): DtdlError {
+  return new DtdlError('CANNOT_CONTINUE', ExitCode.remote, `the connection broke after ${sent} bytes went out, and the storage host sends no ETag, CRC-64 or Last-Modified that would prove a new response is the same file`, {
+    hint: 'run the command again to start over, or save to a file with -o <path>',
+  })
 }
 
 /** What is already on disk, by the record's word, and no further than the partial file reaches. */
 async function restoreDone(options: DownloadOptions, remote: RemoteObject, emit: (e: DownloadEvent) => void): Promise<ByteRange[]> {
   const record = await readResumeRecord(recordPathFor(options.target))
   if (!record) return []
-  const why = recordMismatch(record, options.request, { size: remote.size, etag: remote.etag })
-  const partialSize = await stat(partialPathFor(options.target)).then((s) => s.size, () => undefined)
+  const why = recordMismatch(record, options.request, { size: remote.size, etag: remote.etag, validator: remote.validator ?? undefined })
   if (why) {
     emit({ type: 'note', message: `starting over: the partial download cannot be resumed because ${why}` })
     return []
   }
+  const handle = await openOwnFile(partialPathFor(options.target)).catch(() => undefined)
+  const partialSize = await handle?.stat().then((s) => s.size)
+  await handle?.close()
   if (partialSize === undefined) {
     emit({ type: 'note', message: 'starting over: the partial file is missing' })
     return []
@@ -129,62 +203,17 @@ async function restoreDone(options: DownloadOptions, remote: RemoteObject, emit:
 
 /**
  * The record is written before any byte: on a disk that fills up later it can then be rewritten in its
- * own blocks (see writeResumeRecord), so the bytes that made it to disk stay claimed.
+ * own blocks (see writeResumeRecord), so the bytes that made it to disk stay claimed. The partial file is
+ * opened or created through the disk module: never through a link planted at its name.
  */
-async function openPartial(options: DownloadOptions, remote: { size: number; etag: string | null }, done: ByteRange[]): Promise<FileHandle> {
+async function openPartial(options: DownloadOptions, remote: RemoteObject, done: ByteRange[], resumable: boolean): Promise<FileSink> {
   const partialPath = partialPathFor(options.target)
   try {
-    await writeResumeRecord(recordPathFor(options.target), { format: 1, request: options.request, remote, done })
-    return await open(partialPath, done.length > 0 ? 'r+' : 'w', 0o644)
+    if (resumable) await writeResumeRecord(recordPathFor(options.target), { format: 1, request: options.request, remote: { size: remote.size, etag: remote.etag, validator: remote.validator ?? undefined }, done })
+    return new FileSink(done.length > 0 ? await openOwnFile(partialPath) : await createOwnFile(partialPath), partialPath)
   } catch (err) {
     // Nothing to resume from: leave no side file behind.
     if (done.length === 0) await removeResumeFiles(options.target).catch(() => {})
     throw toFileSystemError(err, partialPath, 'create')
   }
-}
-
-interface SegmentRun {
-  fetcher: ResourceFetcher
-  sink: SegmentSink
-  /** Shared with the transfer: the fallback to one connection flips rangeIgnored for every later request. */
-  state: { rangeIgnored: boolean; received: number }
-  size: number
-  etag: string | null
-  stopSignal: AbortSignal
-}
-
-/** Fetches the rest of one segment, resuming from `pos` after each failure. */
-async function runSegment(seg: Segment, run: SegmentRun): Promise<void> {
-  const { fetcher, state } = run
-  let before = seg.pos
-  await fetcher.withRecovery(
-    `bytes ${seg.start}-${seg.end - 1}`,
-    run.stopSignal,
-    async (inf, url, reqSignal) => {
-      before = seg.pos
-      if (seg.pos >= seg.end) return
-      if (state.rangeIgnored && seg.pos !== 0) {
-        // Without Range support a retry can only start from byte 0.
-        state.received -= seg.pos
-        Object.assign(seg, { pos: 0, flushed: 0, crc: 0n })
-      }
-      const asked = { start: seg.pos, end: seg.end }
-      const res = await fetcher.request(inf, url, state.rangeIgnored ? undefined : asked, reqSignal)
-      if (run.etag !== null && res.etag !== null && res.etag !== run.etag) {
-        discard(res.body)
-        throw remoteChangedError()
-      }
-      if (!state.rangeIgnored) {
-        const verdict = checkRangeResponse(res.status, headerValue(res.headers, 'content-range'), asked, run.size)
-        if (verdict !== 'ok') {
-          discard(res.body)
-          throw new RangeUnsupportedError(
-            verdict === 'range-ignored' ? 'the storage host answered a Range request with the whole file' : 'the storage host answered a Range request with other bytes than asked',
-          )
-        }
-      }
-      await receiveSegment(seg, res, run.sink, run.stopSignal)
-    },
-    () => seg.pos > before,
-  )
 }

@@ -40,7 +40,10 @@ export interface DownloadOptions {
   limiter?: RateLimiter | undefined
   /** Replace an existing, different target (atomically, once the new file is verified). */
   force?: boolean | undefined
-  /** Replace an existing target only if it differs (checked first); the caller knows dtdl placed it (sync state). */
+  /**
+   * The caller knows dtdl placed the target (the sync state): replace it if it differs, provided it is still
+   * the same file when the new one is ready (else it is left alone: TARGET_CHANGED).
+   */
   replace?: boolean | undefined
   /** How long to wait for another dtdl writing the same target, in ms (default DEFAULT_LOCK_WAIT_MS); 0 = fail at once. */
   lockWaitMs?: number | undefined
@@ -57,7 +60,7 @@ export interface DownloadOptions {
   /**
    * The caller saw the target's folder missing or empty when it planned (a mirror's first run): there is no
    * target and no resume record to look for, and a small file goes straight to its GET. Another dtdl writing
-   * there meanwhile is kept apart by the claim; a file put there by hand meanwhile is replaced.
+   * there meanwhile is kept apart by the claim; a file put there meanwhile is left alone (TARGET_APPEARED).
    */
   seenAbsent?: boolean | undefined
   /** Counts every storage request sent (the run's counter, see dingtalk/connect.ts). */
@@ -80,12 +83,19 @@ export interface DownloadResult {
   durationMs: number
 }
 
-/** What the 1-byte probe says about the object. */
+/** What the first response (the 1-byte probe, or a small file's one GET) says about the object. */
 export interface RemoteObject {
   size: number
   etag: string | null
-  /** The whole object's CRC-64, or null when the server sends none. */
+  /** The whole object's CRC-64, or null when the server sends none (or a malformed one). */
   crc: bigint | null
+  /** The CRC-64 header as sent, when it was not a CRC-64: said so, not taken for absent. */
+  crcMalformed: string | null
+  /**
+   * What proves a later response is this same object (remote.ts validatorOf); null when the server offers
+   * none: then the file comes from one response on one connection, and does not resume across runs.
+   */
+  validator: string | null
   /** The host answered the Range probe with the whole object. */
   rangeIgnored: boolean
 }

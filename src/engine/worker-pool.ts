@@ -1,7 +1,7 @@
 // N connections over the planned segments: each works through the queue, then takes over half of the largest
 // piece still running, so one slow connection does not hold up the end.
 import { chooseSplit } from './segments.js'
-import { toSegment, type Segment } from './segment-writer.js'
+import { toSegment, type Segment } from './receive.js'
 
 /**
  * Runs `runSegment` over every segment with `connections` workers. `segments` is the live list (stolen

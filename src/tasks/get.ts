@@ -1,7 +1,7 @@
 // One file by its ids: settings → token → target path → download engine (or a stream to stdout); the core of `dtdl get`.
 import { crc64Implementation } from '../crc64/crc64.js'
 import { downloadFile, type DownloadEvent, type DownloadResult } from '../engine/download.js'
-import { streamFile } from '../engine/stream-download.js'
+import { streamFile } from '../engine/download.js'
 import { namedTarget, resolveTargetPath } from '../disk/paths.js'
 import { stat } from 'node:fs/promises'
 import { connectApi, lookupRemoteName, refOf, signedDownloadInfo, type ApiContext, type ApiFlags, type StepReporter } from '../dingtalk/connect.js'
