@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fail, isObject, ok, paginate, parseInteger, type ApiAnswer, type ApiCall } from './answer.js'
 import { logRequest, type EmulatorContext } from './context.js'
 import { listWorkspaces, mineWorkspace, queryDentryId, queryDentryUuid } from './doc-api.js'
-import { flattenHeaders, makeObjectKey } from './oss.js'
+import { flattenHeaders, INTRANET_URL_INDEX, makeObjectKey } from './oss.js'
 import type { StoredEntry } from './store.js'
 import type { ApiRequestLog, EmulatorApiName } from './types.js'
 
@@ -176,7 +176,7 @@ function getDownloadInfo(call: ApiCall): ApiAnswer {
       expirationSeconds: ctx.faults.advertisedExpirationSeconds,
       region: 'ZHANGJIAKOU',
       // The server's default for preferIntranet is true: only an explicit false leaves them out.
-      internalResourceUrls: faults.intranet && (!isObject(option) || option.preferIntranet !== false) ? [`${ctx.url}/oss/${faults.intranet === 'working' ? 2 : 3}/${key}`] : [],
+      internalResourceUrls: faults.intranet && (!isObject(option) || option.preferIntranet !== false) ? [`${ctx.url}/oss/${INTRANET_URL_INDEX[faults.intranet]}/${key}`] : [],
     },
   })
 }

@@ -29,7 +29,7 @@ export class FaultState {
   set(faults: EmulatorFaults): void {
     this.faults = { ...faults }
     this.#objectResponses = 0
-    this.#silentLeft = faults.silentAfterBytes ? (faults.silentAfterBytes.times ?? 1) : 0
+    this.#silentLeft = countOf(faults.silentAfterBytes?.times, faults.silentAfterBytes ? 1 : 0)
     this.#apiErrorLeft = faults.apiError?.times ?? 0
     this.#corruptPending = faults.corruptOnce ?? false
     this.#archivedCalls.clear()
@@ -101,4 +101,9 @@ export class FaultState {
     this.#archivedCalls.set(key, calls)
     return calls <= limit
   }
+}
+
+/** How many times a counted fault fires: 'always' is for ever; unset is `fallback`. */
+function countOf(times: number | 'always' | undefined, fallback: number): number {
+  return times === 'always' ? Infinity : (times ?? fallback)
 }

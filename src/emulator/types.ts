@@ -77,8 +77,11 @@ export type EmulatorApiName =
 export interface EmulatorFaults {
   /** Every Kth object response (200/206) is reset after `afterBytes` body bytes (not when the body is shorter). */
   cutEveryKth?: { k: number; afterBytes: number }
-  /** The next `times` (default 1) object responses stop after `afterBytes` bytes and hold the socket open. */
-  silentAfterBytes?: { afterBytes: number; times?: number }
+  /**
+   * The next `times` (default 1; 'always' or Infinity: every one) object responses stop after `afterBytes` bytes
+   * and hold the socket open: a stalled transfer, or with 'always' a server that trickles then goes silent.
+   */
+  silentAfterBytes?: { afterBytes: number; times?: number | 'always' }
   /** Signatures really expire after this many seconds, whatever expirationSeconds says. */
   signatureTtlSeconds?: number
   /** What download info advertises (default 900), and the real TTL unless signatureTtlSeconds is set. */
@@ -87,6 +90,15 @@ export interface EmulatorFaults {
   corruptOnce?: boolean
   /** Advertise a wrong x-oss-hash-crc64ecma. */
   wrongCrc?: boolean
+  /** Object responses' ETag: 'strong' (default) `"..."`, 'weak' `W/"..."` (a CDN that re-encodes), 'none' no header at all. */
+  etag?: 'strong' | 'weak' | 'none'
+  /** false: object responses carry no Last-Modified (a proxy that strips it); default true. */
+  lastModified?: boolean
+  /**
+   * x-oss-hash-crc64ecma on object responses: 'ok' (default; wrongCrc and a file's `crc64: null` still apply),
+   * 'absent' (a CDN host that drops it), 'malformed' (`12ab-not-a-number`: a header mangled on the way).
+   */
+  crcHeader?: 'ok' | 'absent' | 'malformed'
   /** Every request to resourceUrls[0] answers 503 ServiceUnavailable; resourceUrls[1] works. */
   failFirstUrl?: boolean
   /** Answer every Range request with 200 and the whole object. */
@@ -115,9 +127,11 @@ export interface EmulatorFaults {
   omitFields?: Record<string, ('type' | 'name' | 'size')[]>
   /**
    * Download info also carries internalResourceUrls (unless the request says preferIntranet: false, as the
-   * server's default is true): 'working' ones serve the object, 'failing' ones answer 503.
+   * server's default is true): 'working' ones serve the object, 'failing' ones answer 503, 'refusing' ones answer
+   * 403 AccessDenied (bucket acl) to every request, freshly signed or not: a dedicated-storage endpoint that
+   * refuses this client. resourceUrls keep working in every case.
    */
-  intranet?: 'working' | 'failing'
+  intranet?: 'working' | 'failing' | 'refusing'
   /** The oapi user routes answer errcode 88 / sub_code 60011 naming the permission they need. */
   denyUserQuery?: boolean
   /**
