@@ -1,5 +1,8 @@
 // The emulator's hostile-server switches, checked with plain undici requests: each misbehaviour must really be on the wire.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { crc64 } from '../src/crc64/crc64.js'
@@ -160,5 +163,79 @@ describe('silentAfterBytes, times always', () => {
     e.setFaults({ silentAfterBytes: { afterBytes: 1000, times: Infinity } })
     expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 300)).toEqual({ received: 1000, ended: false })
     expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 300)).toEqual({ received: 1000, ended: false })
+  })
+})
+
+describe('mutateAfterResponses', () => {
+  it('overwrites the file in place after N responses started: same URL, same size and version, new bytes, ETag, CRC, Last-Modified; once', async () => {
+    const old = bytes(200_000, 3)
+    const e = await start({
+      files: [
+        { spaceId: 's', dentryId: '1', name: 'a.bin', content: old },
+        { spaceId: 's', dentryId: '2', name: 'b.bin', size: 5000 },
+      ],
+      faults: { mutateAfterResponses: { afterResponses: 2, dentryId: '1' } },
+    })
+    const other = await e.fileContent('s', '2')
+    const info = await signatureInfo(e, '1', 's')
+    const first = await getObject(info.resourceUrls[0]!, info)
+    expect((await readAll(first)).equals(old)).toBe(true)
+    // The second response starts the overwrite, and still streams the bytes it started with.
+    const second = await getObject(info.resourceUrls[1]!, info)
+    expect(second.headers.etag).toBe(first.headers.etag)
+    expect((await readAll(second)).equals(old)).toBe(true)
+
+    const now = await e.fileContent('s', '1')
+    expect(now.length).toBe(old.length)
+    expect(now.equals(old)).toBe(false)
+    const third = await getObject(info.resourceUrls[0]!, info)
+    expect(third.statusCode).toBe(200)
+    expect(third.headers.etag).not.toBe(first.headers.etag)
+    expect(third.headers['x-oss-hash-crc64ecma']).toBe(crc64(now).toString())
+    expect(third.headers['x-oss-hash-crc64ecma']).not.toBe(first.headers['x-oss-hash-crc64ecma'])
+    expect(Date.parse(third.headers['last-modified'] as string)).toBeGreaterThan(Date.parse(first.headers['last-modified'] as string))
+    expect((await readAll(third)).equals(now)).toBe(true)
+    // A resume that checks the old ETag is refused; the version number did not move.
+    const resumed = await getObject(info.resourceUrls[0]!, info, { range: 'bytes=100-199', 'if-match': first.headers.etag as string })
+    expect(resumed.statusCode).toBe(412)
+    await resumed.body.dump()
+    const dentry = (await (await callApi(e, 'POST', `/v1.0/storage/spaces/s/dentries/1/query?unionId=${DEMO.unionId}`)).body.json()) as { dentry: { version: number; size: number } }
+    expect(dentry.dentry).toMatchObject({ version: 1, size: old.length })
+    // Once: further responses serve the same new bytes; the other file never changed.
+    const fourth = await getObject(info.resourceUrls[0]!, info)
+    expect(fourth.headers.etag).toBe(third.headers.etag)
+    expect((await readAll(fourth)).equals(now)).toBe(true)
+    expect((await e.fileContent('s', '2')).equals(other)).toBe(true)
+  })
+
+  it('overwrites every file when no dentryId is named, files on disk too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtdl-emu-'))
+    try {
+      const onDisk = bytes(70_000, 9)
+      writeFileSync(join(dir, 'd.bin'), onDisk)
+      const e = await start({
+        files: [
+          { spaceId: 's', dentryId: '1', name: 'd.bin', path: join(dir, 'd.bin') },
+          { spaceId: 's', dentryId: '2', name: 'g.bin', size: 3000 },
+        ],
+        faults: { mutateAfterResponses: { afterResponses: 1 } },
+      })
+      const generated = await e.fileContent('s', '2')
+      const info = await signatureInfo(e, '1', 's')
+      const probe = await getObject(info.resourceUrls[0]!, info, { range: 'bytes=0-0' })
+      expect((await readAll(probe))[0]).toBe(onDisk[0])
+      const after = await getObject(info.resourceUrls[0]!, info)
+      const now = await readAll(after)
+      expect(now.length).toBe(onDisk.length)
+      expect(now.equals(await e.fileContent('s', '1'))).toBe(true)
+      // Every byte differs, so even a 1-byte probe sees the change.
+      expect(now.some((b, i) => b === onDisk[i])).toBe(false)
+      expect(after.headers['x-oss-hash-crc64ecma']).toBe(crc64(now).toString())
+      const g = await e.fileContent('s', '2')
+      expect(g.length).toBe(3000)
+      expect(g.equals(generated)).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -17,6 +17,7 @@ export class FaultState {
   #silentLeft = 0
   #apiErrorLeft = 0
   #corruptPending = false
+  #mutationPending = false
   readonly #archivedCalls = new Map<string, number>()
   /** Accepted calls per API in the last second (ms timestamps), for qpsLimit. */
   readonly #recentCalls = new Map<EmulatorApiName, number[]>()
@@ -32,6 +33,7 @@ export class FaultState {
     this.#silentLeft = countOf(faults.silentAfterBytes?.times, faults.silentAfterBytes ? 1 : 0)
     this.#apiErrorLeft = faults.apiError?.times ?? 0
     this.#corruptPending = faults.corruptOnce ?? false
+    this.#mutationPending = faults.mutateAfterResponses !== undefined
     this.#archivedCalls.clear()
     this.#recentCalls.clear()
   }
@@ -73,6 +75,14 @@ export class FaultState {
     const cut = this.faults.cutEveryKth
     if (cut && cut.k > 0 && this.#objectResponses % cut.k === 0 && bodyLength > cut.afterBytes) plan.cutAfter = cut.afterBytes
     return plan
+  }
+
+  /** Which files to overwrite now (mutateAfterResponses), once enough object responses have started; else undefined. */
+  takeMutation(): { dentryId?: string } | undefined {
+    const mutate = this.faults.mutateAfterResponses
+    if (!mutate || !this.#mutationPending || this.#objectResponses < mutate.afterResponses) return undefined
+    this.#mutationPending = false
+    return mutate.dentryId === undefined ? {} : { dentryId: mutate.dentryId }
   }
 
   /** True once, for the first body bytes (of a body over 1 byte) after corruptOnce was set. */

@@ -65,6 +65,7 @@ export async function handleResource(ctx: EmulatorContext, req: IncomingMessage,
   if (log.urlIndex === INTRANET_URL_INDEX.failing) return fail(503, 'ServiceUnavailable', 'The intranet endpoint is not reachable from here.')
   // Refused before the signature is looked at: no fresh signature gets past a bucket ACL.
   if (log.urlIndex === INTRANET_URL_INDEX.refusing) return fail(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.')
+  overwriteIfDue(ctx)
   const key = match[2]!
   const check = ctx.signer.verify(req.method ?? 'GET', req.headers, `/${key}`)
   if (!check.ok) return fail(403, 'SignatureDoesNotMatch', check.message)
@@ -115,8 +116,17 @@ async function sendObject(
   if (decision.kind === 'partial') headers['Content-Range'] = `bytes ${start}-${end}/${size}`
   log.status = decision.kind === 'partial' ? 206 : 200
   res.writeHead(log.status, headers)
+  // A copy: this response goes on with the bytes it started with if mutateAfterResponses overwrites them now.
+  const started = { ...version }
   const plan = ctx.faults.planBody(end - start + 1)
-  await writeBody(ctx, res, version, { start, end }, plan, log)
+  overwriteIfDue(ctx)
+  await writeBody(ctx, res, started, { start, end }, plan, log)
+}
+
+/** The mutateAfterResponses fault: overwrites the files in place once enough responses have started. */
+function overwriteIfDue(ctx: EmulatorContext): void {
+  const due = ctx.faults.takeMutation()
+  if (due) ctx.store.overwriteInPlace(due.dentryId)
 }
 
 /** The headers of a 200/206 object response, shaped by the etag, lastModified, crcHeader and wrongCrc faults. */

@@ -88,6 +88,14 @@ export interface EmulatorFaults {
   expirationSeconds?: number
   /** The next object response carrying more than 1 byte has one byte flipped; then the switch clears itself. */
   corruptOnce?: boolean
+  /**
+   * A file overwritten on the server mid-download: once `afterResponses` object responses (200/206) have started,
+   * the current version of `dentryId` (default: every file) gets other bytes of the same size in place (same
+   * version and object key, so URLs already issued serve them) with a new ETag, CRC-64 and Last-Modified.
+   * Once per fault set; 0 = before the first response. Responses already streaming finish with the old bytes.
+   * Files on disk (`path`) and generated ones (`size`) get their new bytes in memory: keep those small.
+   */
+  mutateAfterResponses?: { afterResponses: number; dentryId?: string }
   /** Advertise a wrong x-oss-hash-crc64ecma. */
   wrongCrc?: boolean
   /** Object responses' ETag: 'strong' (default) `"..."`, 'weak' `W/"..."` (a CDN that re-encodes), 'none' no header at all. */
