@@ -158,11 +158,11 @@ describe('silentAfterBytes, times always', () => {
     for (let i = 0; i < 3; i++) {
       const res = await getObject(info.resourceUrls[i % 2]!, info)
       expect(res.statusCode).toBe(200)
-      expect(await bytesWithin(res, 400)).toEqual({ received: 1000, ended: false })
+      expect(await bytesWithin(res, 250)).toEqual({ received: 1000, ended: false })
     }
     e.setFaults({ silentAfterBytes: { afterBytes: 1000, times: Infinity } })
-    expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 300)).toEqual({ received: 1000, ended: false })
-    expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 300)).toEqual({ received: 1000, ended: false })
+    expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 250)).toEqual({ received: 1000, ended: false })
+    expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 250)).toEqual({ received: 1000, ended: false })
   })
 })
 
@@ -237,5 +237,58 @@ describe('mutateAfterResponses', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('bandwidth and latency', () => {
+  /** Two ranged GETs at once; how long they took together and how many bytes came. */
+  async function twoAtOnce(e: Emulator, info: SignatureInfo, each: number): Promise<{ elapsed: number; total: number }> {
+    const startedAt = performance.now()
+    const bodies = await Promise.all(
+      [0, 1].map(async (i) => readAll(await getObject(info.resourceUrls[i]!, info, { range: `bytes=${i * each}-${(i + 1) * each - 1}` }))),
+    )
+    return { elapsed: (performance.now() - startedAt) / 1000, total: bodies.reduce((n, b) => n + b.length, 0) }
+  }
+
+  it('bytesPerSecondTotal holds all object responses together to one rate', async () => {
+    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 2_000_000 }], faults: { bytesPerSecondTotal: 1_000_000 } })
+    const info = await signatureInfo(e, '1', 's')
+    const { elapsed, total } = await twoAtOnce(e, info, 500_000)
+    expect(total).toBe(1_000_000)
+    // Each alone would be allowed the whole rate: together they share it.
+    expect(total / elapsed).toBeLessThanOrEqual(1.3 * 1_000_000)
+    expect(elapsed).toBeLessThan(3)
+  })
+
+  it('with bytesPerSecondPerConnection too, each response is held to both caps', async () => {
+    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 2_000_000 }], faults: { bytesPerSecondTotal: 2_000_000, bytesPerSecondPerConnection: 300_000 } })
+    const info = await signatureInfo(e, '1', 's')
+    const { elapsed, total } = await twoAtOnce(e, info, 300_000)
+    expect(total).toBe(600_000)
+    // The total cap alone would let 600 kB through in 0.3 s; each connection's 300 kB/s makes it 1 s.
+    expect(total / elapsed).toBeLessThanOrEqual(1.3 * 600_000)
+    expect(elapsed).toBeLessThan(3)
+  })
+
+  it('latencyMs delays the status line of API, oapi and object requests alike; apiLatency adds to it', async () => {
+    const e = await start()
+    const info = await signatureInfo(e)
+    e.setFaults({ latencyMs: 150 })
+    const timed = async (send: () => Promise<Reply>): Promise<number> => {
+      const startedAt = performance.now()
+      const res = await send()
+      const elapsed = performance.now() - startedAt
+      expect(res.statusCode).toBeLessThan(300)
+      await res.body.dump()
+      return elapsed
+    }
+    expect(await timed(() => callApi(e, 'POST', downloadInfoPath('10001'), {}))).toBeGreaterThanOrEqual(145)
+    expect(await timed(() => callApi(e, 'POST', '/v1.0/oauth2/accessToken', tokenBody))).toBeGreaterThanOrEqual(145)
+    expect(await timed(() => getObject(info.resourceUrls[0]!, info, { range: 'bytes=0-0' }))).toBeGreaterThanOrEqual(145)
+    expect(await timed(() => request(`${e.url}/topapi/v2/user/get?access_token=${DEMO.accessToken}`, { method: 'POST', body: JSON.stringify({ userid: 'x' }) }))).toBeGreaterThanOrEqual(145)
+    e.setFaults({ latencyMs: 150, apiLatency: { ms: 100, api: 'list' } })
+    expect(await timed(() => callApi(e, 'GET', listPath('0')))).toBeGreaterThanOrEqual(245)
+    e.setFaults({})
+    expect(await timed(() => callApi(e, 'GET', listPath('0')))).toBeLessThan(145)
   })
 })

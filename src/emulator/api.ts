@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fail, isObject, ok, paginate, parseInteger, type ApiAnswer, type ApiCall } from './answer.js'
-import { logRequest, type EmulatorContext } from './context.js'
+import { logRequest, wait, type EmulatorContext } from './context.js'
 import { listWorkspaces, mineWorkspace, queryDentryId, queryDentryUuid } from './doc-api.js'
 import { flattenHeaders, INTRANET_URL_INDEX, makeObjectKey } from './oss.js'
 import type { StoredEntry } from './store.js'
@@ -81,13 +81,7 @@ async function answerLater(ctx: EmulatorContext, api: EmulatorApiName): Promise<
   ctx.inFlight[api] = inFlight
   ctx.stats.maxInFlight[api] = Math.max(ctx.stats.maxInFlight[api] ?? 0, inFlight)
   try {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        ctx.timers.delete(timer)
-        resolve()
-      }, latency.ms + Math.random() * (latency.jitterMs ?? 0))
-      ctx.timers.add(timer)
-    })
+    await wait(ctx, latency.ms + Math.random() * (latency.jitterMs ?? 0))
   } finally {
     ctx.inFlight[api] = (ctx.inFlight[api] ?? 1) - 1
   }

@@ -1,5 +1,6 @@
 // The fault switches and their counters (which response is the Kth, how many times are left), per emulator.
 
+import { SharedBandwidth } from './throttle.js'
 import type { EmulatorApiName, EmulatorFaults } from './types.js'
 
 /** What one object response must do to its body. */
@@ -9,6 +10,8 @@ export interface BodyFaults {
   /** Stop sending after this many body bytes and hold the socket open. */
   silentAfter: number | undefined
   bytesPerSecond: number | undefined
+  /** The emulator-wide bandwidth (bytesPerSecondTotal) this response shares with every other. */
+  shared: SharedBandwidth | undefined
 }
 
 export class FaultState {
@@ -18,6 +21,7 @@ export class FaultState {
   #apiErrorLeft = 0
   #corruptPending = false
   #mutationPending = false
+  #shared: SharedBandwidth | undefined
   readonly #archivedCalls = new Map<string, number>()
   /** Accepted calls per API in the last second (ms timestamps), for qpsLimit. */
   readonly #recentCalls = new Map<EmulatorApiName, number[]>()
@@ -34,6 +38,7 @@ export class FaultState {
     this.#apiErrorLeft = faults.apiError?.times ?? 0
     this.#corruptPending = faults.corruptOnce ?? false
     this.#mutationPending = faults.mutateAfterResponses !== undefined
+    this.#shared = faults.bytesPerSecondTotal ? new SharedBandwidth(faults.bytesPerSecondTotal) : undefined
     this.#archivedCalls.clear()
     this.#recentCalls.clear()
   }
@@ -64,7 +69,7 @@ export class FaultState {
   /** Called once per 200/206 object response, before its body: decides cuts, stalls and speed. */
   planBody(bodyLength: number): BodyFaults {
     this.#objectResponses++
-    const plan: BodyFaults = { cutAfter: undefined, silentAfter: undefined, bytesPerSecond: this.faults.bytesPerSecondPerConnection }
+    const plan: BodyFaults = { cutAfter: undefined, silentAfter: undefined, bytesPerSecond: this.faults.bytesPerSecondPerConnection, shared: this.#shared }
     const silent = this.faults.silentAfterBytes
     // A stall or cut only means something when bytes would follow it, so shorter bodies do not use one up.
     if (silent && this.#silentLeft > 0 && bodyLength > silent.afterBytes) {

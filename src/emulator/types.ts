@@ -119,6 +119,17 @@ export interface EmulatorFaults {
   htmlBlock?: boolean
   /** Cap each object response's speed (token bucket per response, timer-driven, 64 KiB chunks). */
   bytesPerSecondPerConnection?: number
+  /**
+   * Cap all object responses together (one bucket for the whole emulator, no burst): a shared access link.
+   * With bytesPerSecondPerConnection too, each response is held to both.
+   */
+  bytesPerSecondTotal?: number
+  /**
+   * Every request (API, oapi and object) waits this long on arrival, before it is handled and its status line
+   * sent: a long-haul path. apiLatency comes on top for the APIs it names (an API answer waits latencyMs +
+   * apiLatency.ms + jitter); qpsLimit and signature expiry see the request when this wait ends.
+   */
+  latencyMs?: number
   /** Get-dentry answers 403 AccessTokenPermissionDenied with requiredScopes ["Storage.File.Read"]. */
   denyDentryQuery?: boolean
   /** Download info answers this protocol (default HEADER_SIGNATURE); any other has no headerSignatureInfo. */
