@@ -292,3 +292,82 @@ describe('bandwidth and latency', () => {
     expect(await timed(() => callApi(e, 'GET', listPath('0')))).toBeLessThan(145)
   })
 })
+
+describe('apiStall', () => {
+  it("'after-headers' sends 200 and JSON headers, then never a body byte; the next call is answered", async () => {
+    const e = await start({ faults: { apiStall: { mode: 'after-headers' } } })
+    const stalled = await callApi(e, 'POST', downloadInfoPath('10001'), {})
+    expect(stalled.statusCode).toBe(200)
+    expect(stalled.headers['content-type']).toMatch(/^application\/json/)
+    expect(stalled.headers['content-length']).toBeUndefined()
+    expect(await bytesWithin(stalled, 300)).toEqual({ received: 0, ended: false })
+    const next = await callApi(e, 'POST', downloadInfoPath('10001'), {})
+    expect(next.statusCode).toBe(200)
+    expect(await next.body.json()).toHaveProperty('headerSignatureInfo')
+  })
+
+  it("'no-headers' never answers, for every call of the named API when 'always'; close() still returns", async () => {
+    const e = await start({ faults: { apiStall: { mode: 'no-headers', times: 'always', api: 'list' } } })
+    for (let i = 0; i < 2; i++) await expect(callApi(e, 'GET', listPath('0'), undefined, AbortSignal.timeout(300))).rejects.toThrow()
+    const info = await callApi(e, 'POST', downloadInfoPath('10001'), {})
+    expect(info.statusCode).toBe(200)
+    await info.body.dump()
+    e.setFaults({ apiStall: { mode: 'no-headers', api: 'userGet' } })
+    await expect(request(`${e.url}/topapi/v2/user/get?access_token=${DEMO.accessToken}`, { method: 'POST', body: '{"userid":"x"}', signal: AbortSignal.timeout(300) })).rejects.toThrow()
+    // Calls left hanging (the client never gives up) must not hold close() open.
+    e.setFaults({ apiStall: { mode: 'no-headers', times: 'always' } })
+    const hanging = [callApi(e, 'GET', listPath('0')), callApi(e, 'POST', '/v1.0/oauth2/accessToken', tokenBody)]
+    for (const h of hanging) h.catch(() => undefined)
+    await expect(waitUntil(() => e.stats.apiRequests.length >= 6, 5000)).resolves.toBe(true)
+    let closed = false
+    await Promise.race([e.close().then(() => (closed = true)), new Promise((r) => AbortSignal.timeout(5000).addEventListener('abort', r))])
+    expect(closed).toBe(true)
+    emu = undefined
+    await Promise.allSettled(hanging)
+  })
+})
+
+describe('endlessPages', () => {
+  /** Follows nextToken `pages` times; the tokens seen. */
+  async function follow(e: Emulator, page: (token: string) => Promise<Reply>, pages: number): Promise<string[]> {
+    const tokens: string[] = []
+    let token = ''
+    for (let i = 0; i < pages; i++) {
+      const res = await page(token)
+      expect(res.statusCode).toBe(200)
+      const body = (await res.body.json()) as { dentries: unknown[]; nextToken?: string }
+      expect(body.dentries).toEqual([])
+      expect(typeof body.nextToken).toBe('string')
+      token = body.nextToken!
+      tokens.push(token)
+    }
+    return tokens
+  }
+
+  it('list, versions and listAll answer an empty page with a fresh nextToken, for ever', async () => {
+    const e = await start({ faults: { endlessPages: true } })
+    const tokens = [
+      ...(await follow(e, (t) => callApi(e, 'GET', listPath('0', DEMO.spaceId, t ? `&nextToken=${encodeURIComponent(t)}` : '')), 20)),
+      ...(await follow(e, (t) => callApi(e, 'GET', versionsPath('10001', DEMO.spaceId, t ? `&nextToken=${encodeURIComponent(t)}` : '')), 5)),
+      ...(await follow(e, (t) => callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/listAll?unionId=${DEMO.unionId}`, { option: t ? { nextToken: t } : {} }), 5)),
+    ]
+    expect(new Set(tokens).size).toBe(tokens.length)
+  })
+
+  it('{ api } makes only that listing endless', async () => {
+    const e = await start({ faults: { endlessPages: { api: 'versions' } } })
+    await follow(e, (t) => callApi(e, 'GET', versionsPath('10001', DEMO.spaceId, t ? `&nextToken=${encodeURIComponent(t)}` : '')), 3)
+    const list = (await (await callApi(e, 'GET', listPath('0'))).body.json()) as { dentries: unknown[]; nextToken?: string }
+    expect(list.dentries.length).toBeGreaterThan(0)
+    expect(list.nextToken).toBeUndefined()
+  })
+})
+
+async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > deadline) return false
+    await new Promise((r) => setImmediate(r))
+  }
+  return true
+}

@@ -2,11 +2,12 @@
 
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { fail, isObject, ok, type ApiAnswer, type ApiCall } from './answer.js'
+import { endlessPage, fail, isObject, ok, type ApiAnswer, type ApiCall } from './answer.js'
 import { logRequest, wait, type EmulatorContext } from './context.js'
 import { listWorkspaces, mineWorkspace, queryDentryId, queryDentryUuid } from './doc-api.js'
 import { flattenHeaders } from './oss.js'
-import { getDentry, getDownloadInfo, listDentries, listVersions } from './storage-api.js'
+import { hostile, sendAnswer, stallIfDue } from './reply.js'
+import { getDentry, getDownloadInfo, listDentries, listSpace, listVersions } from './storage-api.js'
 import type { ApiRequestLog, EmulatorApiName } from './types.js'
 
 interface Route {
@@ -23,6 +24,7 @@ const routes: Route[] = [
   { method: 'POST', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/query$`), api: 'dentry', handle: getDentry },
   { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries$`), api: 'list', handle: listDentries },
   { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/versions$`), api: 'versions', handle: listVersions },
+  { method: 'POST', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/listAll$`), api: 'listAll', handle: listSpace },
   { method: 'GET', pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryId$`), api: 'dentryUuid', handle: queryDentryId },
   { method: 'GET', pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryUuid$`), api: 'queryDentryUuid', handle: queryDentryUuid },
   { method: 'GET', pattern: /^\/v2\.0\/wiki\/workspaces$/, api: 'workspaces', handle: listWorkspaces },
@@ -57,20 +59,19 @@ export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res:
 
   const requestId = randomUUID().toUpperCase()
   const headers = { 'x-acs-request-id': requestId, 'x-acs-trace-id': randomBytes(16).toString('hex') }
+  const found = findRoute(log.method, url.pathname)
+  if (found && (await stallIfDue(ctx, found.route.api, res, log, headers))) return
   if (ctx.faults.faults.htmlBlock) {
     // The IP block comes from a gateway, not the API: HTML, so clients must not assume JSON errors.
     log.status = 403
     res.writeHead(403, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(IP_BLOCK_PAGE)) })
     return void res.end(IP_BLOCK_PAGE)
   }
-  const found = findRoute(log.method, url.pathname)
   const answer = answerCall(ctx, log.method, url.pathname, found, { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' }, token, arrivedAt)
   if (found) await answerLater(ctx, found.route.api)
-  log.status = answer.status
   // Error bodies carry the same request id as the header: it is what DingTalk support asks for.
-  const payload = JSON.stringify(answer.status >= 400 ? errorBody({ ...(answer.body as object), requestid: requestId }, ctx.faults.faults.capitalErrorKeys) : answer.body)
-  res.writeHead(answer.status, { ...headers, 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': String(Buffer.byteLength(payload)) })
-  res.end(payload)
+  const sent = answer.status >= 400 ? { status: answer.status, body: errorBody(ctx, { ...(answer.body as object), requestid: requestId }) } : answer
+  await sendAnswer(ctx, res, found?.route.api, sent, headers, log)
 }
 
 /** The apiLatency fault: the answer waits, and the calls of each API being answered at once are counted. */
@@ -90,8 +91,10 @@ async function answerLater(ctx: EmulatorContext, api: EmulatorApiName): Promise<
 /** The SDK's gateway reads Code|code, Message|message, RequestId|requestid, AccessDeniedDetail|accessdenieddetail. */
 const CAPITALISED: Record<string, string> = { code: 'Code', message: 'Message', requestid: 'RequestId', accessdenieddetail: 'AccessDeniedDetail' }
 
-function errorBody(body: Record<string, unknown>, capitalise: boolean | undefined): Record<string, unknown> {
-  if (!capitalise) return body
+/** An error answer's body as the capitalErrorKeys and escapes faults shape it. */
+function errorBody(ctx: EmulatorContext, body: Record<string, unknown>): Record<string, unknown> {
+  for (const key of ['code', 'message']) if (typeof body[key] === 'string') body[key] = hostile(ctx, body[key])
+  if (!ctx.faults.faults.capitalErrorKeys) return body
   return Object.fromEntries(Object.entries(body).map(([k, v]) => [CAPITALISED[k] ?? k, v]))
 }
 
@@ -118,6 +121,7 @@ function answerCall(ctx: EmulatorContext, method: string, pathname: string, foun
   if (route.api !== 'token' && !ctx.tokens.isValid(token)) {
     return fail(400, 'InvalidAuthentication', 'access token is missing, invalid or expired')
   }
+  if (ctx.faults.isEndless(route.api)) return endlessPage()
   return route.handle(call)
 }
 

@@ -90,7 +90,8 @@ function waitForClose(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => res.once('close', () => resolve()))
 }
 
-function waitForDrain(res: ServerResponse): Promise<void> {
+/** Resolves once `res` drains or closes. */
+export function waitForDrain(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done)

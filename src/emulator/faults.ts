@@ -1,7 +1,7 @@
 // The fault switches and their counters (which response is the Kth, how many times are left), per emulator.
 
 import { SharedBandwidth } from './throttle.js'
-import type { EmulatorApiName, EmulatorFaults } from './types.js'
+import type { EmulatorApiName, EmulatorFaults, EmulatorGarbageKind } from './types.js'
 
 /** What one object response must do to its body. */
 export interface BodyFaults {
@@ -22,6 +22,8 @@ export class FaultState {
   #corruptPending = false
   #mutationPending = false
   #shared: SharedBandwidth | undefined
+  #stallLeft = 0
+  #garbageLeft = 0
   readonly #archivedCalls = new Map<string, number>()
   /** Accepted calls per API in the last second (ms timestamps), for qpsLimit. */
   readonly #recentCalls = new Map<EmulatorApiName, number[]>()
@@ -39,6 +41,8 @@ export class FaultState {
     this.#corruptPending = faults.corruptOnce ?? false
     this.#mutationPending = faults.mutateAfterResponses !== undefined
     this.#shared = faults.bytesPerSecondTotal ? new SharedBandwidth(faults.bytesPerSecondTotal) : undefined
+    this.#stallLeft = countOf(faults.apiStall?.times, 1)
+    this.#garbageLeft = countOf(faults.garbage?.times, 1)
     this.#archivedCalls.clear()
     this.#recentCalls.clear()
   }
@@ -108,6 +112,35 @@ export class FaultState {
     return { code: fault.code, status: fault.status, message: fault.message ?? `emulated ${fault.code}` }
   }
 
+  /** How this call of `api` must stall (apiStall), if it must. */
+  takeStall(api: EmulatorApiName): 'after-headers' | 'no-headers' | undefined {
+    const stall = this.faults.apiStall
+    if (!stall || this.#stallLeft <= 0 || !aims(stall.api, api)) return undefined
+    this.#stallLeft--
+    return stall.mode
+  }
+
+  /** The wrong shape this answer of `api` must take (garbage), if any is left and `fits` the answer. */
+  takeGarbage(api: EmulatorApiName, fits: (kind: EmulatorGarbageKind) => boolean): EmulatorGarbageKind | undefined {
+    const garbage = this.faults.garbage
+    if (!garbage || this.#garbageLeft <= 0 || !aims(garbage.api, api) || !fits(garbage.kind)) return undefined
+    this.#garbageLeft--
+    return garbage.kind
+  }
+
+  /** Whether listings of `api` never end (endlessPages). */
+  isEndless(api: EmulatorApiName): boolean {
+    const endless = this.faults.endlessPages
+    if (endless === true) return api === 'list' || api === 'versions' || api === 'listAll'
+    return endless !== undefined && endless !== false && endless.api === api
+  }
+
+  /** The size a 200 answer of `api` must be padded to (hugeBody), if it must. */
+  hugeBodyBytes(api: EmulatorApiName): number | undefined {
+    const huge = this.faults.hugeBody
+    return huge && aims(huge.api, api) ? huge.bytes : undefined
+  }
+
   /** Whether an archived file still answers fileArchived; with archivedTimes it restores after that many calls. */
   isStillArchived(key: string): boolean {
     const limit = this.faults.archivedTimes
@@ -116,6 +149,11 @@ export class FaultState {
     this.#archivedCalls.set(key, calls)
     return calls <= limit
   }
+}
+
+/** Whether a fault aimed at `target` (unset: every API) hits a call of `api`. */
+function aims(target: EmulatorApiName | undefined, api: EmulatorApiName): boolean {
+  return target === undefined || target === 'any' || target === api
 }
 
 /** How many times a counted fault fires: 'always' is for ever; unset is `fallback`. */

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { writeBody } from './body.js'
 import { logRequest, type EmulatorContext } from './context.js'
+import { hostile } from './reply.js'
 import { getVersionCrc, type StoredVersion } from './store.js'
 import type { EmulatorFaults, ResourceRequestLog } from './types.js'
 
@@ -56,7 +57,7 @@ export async function handleResource(ctx: EmulatorContext, req: IncomingMessage,
   const range = typeof req.headers.range === 'string' ? req.headers.range : undefined
   const log: ResourceRequestLog = { path: pathname, urlIndex: match ? Number(match[1]) : -1, range, status: 0, bytesSent: 0, headers: flattenHeaders(req.headers) }
   logRequest(ctx, ctx.stats.resourceRequests, log)
-  const fail = (status: number, code: string, message: string): void => sendXmlError(res, log, status, code, message)
+  const fail = (status: number, code: string, message: string): void => sendXmlError(ctx, res, log, status, code, message)
   const faults = ctx.faults.faults
 
   // 0 and 1: resourceUrls; 2, 3, 4: internalResourceUrls (INTRANET_URL_INDEX).
@@ -103,7 +104,7 @@ async function sendObject(
   const size = version.size
   const standard = String(req.headers['x-oss-range-behavior']).toLowerCase() === 'standard'
   const decision = faults.ignoreRange ? ({ kind: 'full' } as const) : decideRange(range, size, standard)
-  if (decision.kind === 'unsatisfiable') return sendXmlError(res, log, 416, 'InvalidRange', 'The requested range cannot be satisfied.', { 'Content-Range': `bytes */${size}` })
+  if (decision.kind === 'unsatisfiable') return sendXmlError(ctx, res, log, 416, 'InvalidRange', 'The requested range cannot be satisfied.', { 'Content-Range': `bytes */${size}` })
 
   let start = 0
   let end = size - 1
@@ -166,11 +167,11 @@ const XML_EC: Record<string, string> = {
   AccessDenied: '0003-00000001',
 }
 
-function sendXmlError(res: ServerResponse, log: ResourceRequestLog, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+function sendXmlError(ctx: EmulatorContext, res: ServerResponse, log: ResourceRequestLog, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
   const requestId = makeOssRequestId()
   const ec = XML_EC[code] ?? '0000-00000000'
   const body =
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${code}</Code>\n  <Message>${escapeXml(message)}</Message>\n` +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${escapeXml(hostile(ctx, code))}</Code>\n  <Message>${escapeXml(hostile(ctx, message))}</Message>\n` +
     `  <RequestId>${requestId}</RequestId>\n  <HostId>dtdl-emulator.oss-cn-zhangjiakou.aliyuncs.com</HostId>\n  <EC>${ec}</EC>\n</Error>\n`
   log.status = status
   res.writeHead(status, {

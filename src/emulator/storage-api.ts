@@ -1,4 +1,4 @@
-// The storage routes: download info, get dentry, list a folder, list versions, and how a dentry is described.
+// The storage routes: download info, get dentry, list a folder, a space or versions, and how a dentry is described.
 
 import { fail, isObject, ok, paginate, parseInteger, type ApiAnswer, type ApiCall } from './answer.js'
 import type { EmulatorContext } from './context.js'
@@ -95,6 +95,31 @@ export function listVersions(call: ApiCall): ApiAnswer {
   if (entry.kind === 'FOLDER') return fail(400, 'operationNotSupported', 'a folder has no versions')
   const versions = [...entry.versions.keys()].sort((a, b) => b - a)
   return paginate(call, versions, `versions:${entry.spaceId}:${entry.dentryId}`, 50, 100, (v) => describeEntry(ctx, entry, v))
+}
+
+/**
+ * POST .../dentries/listAll: every file and folder of a space, flat, ordered by path; paged by the body's
+ * option.maxResults (<= 50) and option.nextToken, as the real route takes them.
+ */
+export function listSpace(call: ApiCall): ApiAnswer {
+  const { ctx } = call
+  const spaceId = call.params[0] ?? ''
+  const denied = checkUnionId(ctx, call.query.unionId)
+  if (denied) return denied
+  if (call.bodyInvalid || (call.body !== undefined && !isObject(call.body))) return fail(400, 'paramError', 'body is not valid JSON')
+  const option = isObject(call.body) && isObject(call.body.option) ? call.body.option : {}
+  if (!ctx.store.hasSpace(spaceId)) return fail(404, 'spaceNotExist', `space ${spaceId} does not exist`)
+  const entries = ctx.store
+    .allFiles()
+    .filter((e) => e.spaceId === spaceId && e.status === 'NORMAL')
+    .map((e) => ({ e, path: ctx.store.pathOf(e) }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map(({ e }) => e)
+  const query = {
+    maxResults: option.maxResults === undefined || option.maxResults === null ? '' : String(option.maxResults),
+    nextToken: typeof option.nextToken === 'string' ? option.nextToken : '',
+  }
+  return paginate({ ...call, query }, entries, `listAll:${spaceId}`, 50, 50, (e) => describeEntry(ctx, e), ctx.faults.faults.listPageSize)
 }
 
 function describeEntry(ctx: EmulatorContext, entry: StoredEntry, versionNumber = entry.current): Record<string, unknown> {

@@ -64,6 +64,7 @@ export type EmulatorApiName =
   | 'dentry'
   | 'list'
   | 'versions'
+  | 'listAll'
   | 'dentryUuid'
   | 'queryDentryUuid'
   | 'workspaces'
@@ -72,6 +73,18 @@ export type EmulatorApiName =
   | 'userGet'
   | 'userGetByMobile'
   | 'any'
+
+/** What a `garbage` answer carries instead of the right shape (see EmulatorFaults.garbage). */
+export type EmulatorGarbageKind =
+  | 'html'
+  | 'null'
+  | 'not-object'
+  | 'dentries-not-array'
+  | 'name-number'
+  | 'url-file'
+  | 'url-data'
+  | 'url-invalid'
+  | 'token-newline'
 
 /** Switches that make the emulator misbehave the way real networks and servers do. */
 export interface EmulatorFaults {
@@ -163,6 +176,38 @@ export interface EmulatorFaults {
   denyListing?: string[]
   /** Each answer of `api` (default every API) waits `ms` plus up to `jitterMs` at random: answers then overtake each other. */
   apiLatency?: { ms: number; jitterMs?: number; api?: EmulatorApiName }
+  /**
+   * A gateway that hangs: the next `times` (default 1; 'always': every one) calls of `api` (default 'any', oapi
+   * routes included) get 'after-headers' (200, JSON content type, chunked, then never a body byte) or
+   * 'no-headers' (nothing at all); the socket stays open until the client gives up or the emulator closes.
+   */
+  apiStall?: { mode: 'after-headers' | 'no-headers'; times?: number | 'always'; api?: EmulatorApiName }
+  /**
+   * A server whose listing never ends: list, versions and listAll (true) or the one named answer
+   * `{"dentries": [], "nextToken": "<never seen before>"}` to every call that passes the token check.
+   */
+  endlessPages?: boolean | { api: 'list' | 'versions' | 'listAll' }
+  /**
+   * A 200 answer of the wrong shape (a captive portal, a broken proxy, a changed API), for the next `times`
+   * (default 1; 'always') calls of `api` (default 'any') whose answer it fits: 'html' a captive-portal page
+   * (text/html), 'null' the JSON null, 'not-object' `[1,2]` (these three replace any answer, errors too);
+   * 'dentries-not-array' a listing's `dentries` as an object keyed "0", "1", ...; 'name-number' every
+   * dentry's `name` a number; 'url-file' / 'url-data' / 'url-invalid' download info's resourceUrls
+   * `file:///etc/passwd`, `data:text/plain,hi`, `not a url`; 'token-newline' a minted accessToken with a
+   * newline inside. A call whose answer the kind does not fit is answered normally and uses up nothing.
+   */
+  garbage?: { api?: EmulatorApiName; kind: EmulatorGarbageKind; times?: number | 'always' }
+  /**
+   * A bloated answer: every 200 JSON object answer of `api` (default 'any') gets a `"pad": "xxx…"` field making
+   * it `bytes` long (an empty object becomes `{"pad": ...}`); streamed in 64 KiB pieces with backpressure, so
+   * 100 MB+ costs the emulator no memory; still valid JSON with the right Content-Length.
+   */
+  hugeBody?: { api?: EmulatorApiName; bytes: number }
+  /**
+   * A server that puts terminal escapes in its errors: every API error's code and message (oapi errmsg too) and
+   * OSS XML error's Code and Message end with `ESC]0;pwned BEL`, `ESC[2J`, `CR` and the bidi override U+202E.
+   */
+  escapes?: boolean
 }
 
 export interface EmulatorOptions {
