@@ -371,3 +371,203 @@ async function waitUntil(condition: () => boolean, ms: number): Promise<boolean>
   }
   return true
 }
+
+describe('garbage', () => {
+  it('html, null and not-object replace the next answer with a 200 of the wrong shape', async () => {
+    const e = await start({ faults: { garbage: { kind: 'html' } } })
+    const html = await callApi(e, 'POST', downloadInfoPath('10001'), {})
+    expect(html.statusCode).toBe(200)
+    expect(html.headers['content-type']).toMatch(/^text\/html/)
+    expect(await html.body.text()).toMatch(/^<!DOCTYPE html>/)
+    // Once by default: the next call is answered as usual.
+    expect(await (await callApi(e, 'POST', downloadInfoPath('10001'), {})).body.json()).toHaveProperty('headerSignatureInfo')
+    e.setFaults({ garbage: { kind: 'null', api: 'dentry' } })
+    const list = await callApi(e, 'GET', listPath('0'))
+    expect(await list.body.json()).toHaveProperty('dentries')
+    const nul = await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/query?unionId=${DEMO.unionId}`)
+    expect([nul.statusCode, nul.headers['content-type'], await nul.body.text()]).toEqual([200, 'application/json;charset=utf-8', 'null'])
+    e.setFaults({ garbage: { kind: 'not-object', times: 'always' } })
+    for (let i = 0; i < 3; i++) {
+      const res = await callApi(e, 'GET', listPath('0'))
+      expect(res.statusCode).toBe(200)
+      expect(await res.body.json()).toEqual([1, 2])
+    }
+  })
+
+  it('dentries-not-array and name-number spoil listings (and the dentry), skipping answers they do not fit', async () => {
+    const e = await start({ faults: { garbage: { kind: 'dentries-not-array' } } })
+    expect(await (await callApi(e, 'POST', downloadInfoPath('10001'), {})).body.json()).toHaveProperty('headerSignatureInfo')
+    const spoilt = (await (await callApi(e, 'GET', listPath('0'))).body.json()) as { dentries: unknown }
+    expect(Array.isArray(spoilt.dentries)).toBe(false)
+    expect(typeof spoilt.dentries).toBe('object')
+    expect(Object.values(spoilt.dentries as object).length).toBeGreaterThan(0)
+    expect(Array.isArray(((await (await callApi(e, 'GET', listPath('0'))).body.json()) as { dentries: unknown }).dentries)).toBe(true)
+
+    e.setFaults({ garbage: { kind: 'name-number', times: 2 } })
+    const listed = (await (await callApi(e, 'GET', listPath('0'))).body.json()) as { dentries: { name: unknown }[] }
+    expect(listed.dentries.length).toBeGreaterThan(0)
+    for (const d of listed.dentries) expect(typeof d.name).toBe('number')
+    const one = (await (await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/query?unionId=${DEMO.unionId}`)).body.json()) as { dentry: { name: unknown } }
+    expect(typeof one.dentry.name).toBe('number')
+  })
+
+  it.each([
+    ['url-file', 'file:///etc/passwd'],
+    ['url-data', 'data:text/plain,hi'],
+    ['url-invalid', 'not a url'],
+  ] as const)('%s: download info names %s as its resourceUrls', async (kind, url) => {
+    const e = await start({ faults: { garbage: { kind } } })
+    const spoilt = await signatureInfo(e)
+    expect(spoilt.resourceUrls.length).toBeGreaterThan(0)
+    for (const u of spoilt.resourceUrls) expect(u).toBe(url)
+    expect((await signatureInfo(e)).resourceUrls[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oss\//)
+  })
+
+  it('token-newline: the token route mints an accessToken with a newline inside', async () => {
+    const e = await start({ faults: { garbage: { kind: 'token-newline', times: 'always' } } })
+    expect(await (await callApi(e, 'GET', listPath('0'))).body.json()).toHaveProperty('dentries')
+    const res = await callApi(e, 'POST', '/v1.0/oauth2/accessToken', tokenBody)
+    expect(res.statusCode).toBe(200)
+    const { accessToken } = (await res.body.json()) as { accessToken: string }
+    expect(accessToken).toContain('\n')
+    expect(accessToken.replace('\n', '')).toMatch(/^[0-9a-f]{32}$/)
+  })
+})
+
+describe('hugeBody', () => {
+  it('pads a 200 answer to about `bytes` of valid JSON, keeping its fields', async () => {
+    const e = await start({ faults: { hugeBody: { api: 'list', bytes: 300_000 } } })
+    const res = await callApi(e, 'GET', listPath('0'))
+    expect(res.statusCode).toBe(200)
+    const text = await res.body.text()
+    expect(Buffer.byteLength(text)).toBe(300_000)
+    expect(res.headers['content-length']).toBe('300000')
+    const body = JSON.parse(text) as { dentries: { name: string }[]; pad: string }
+    expect(body.dentries.map((d) => d.name).sort()).toEqual(['demo.bin', 'reports'])
+    expect(body.pad).toMatch(/^x+$/)
+    // Only the named API, and errors stay as they are.
+    expect(((await (await callApi(e, 'POST', downloadInfoPath('10001'), {})).body.json()) as Record<string, unknown>).pad).toBeUndefined()
+    expect((await callApi(e, 'GET', listPath('nope'))).headers['content-length']).not.toBe('300000')
+  })
+
+  it('streams 200 MB without the emulator holding it in memory', async () => {
+    const e = await start({ faults: { hugeBody: { bytes: 200_000_000 } } })
+    const rssBefore = process.memoryUsage().rss
+    const res = await callApi(e, 'POST', downloadInfoPath('10001'), {})
+    expect(res.headers['content-length']).toBe('200000000')
+    let peak = rssBefore
+    const xs = Buffer.alloc(1 << 20, 'x')
+    let received = 0
+    let head = Buffer.alloc(0)
+    let padStart = -1
+    let nonPad = 0
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (padStart < 0) {
+        head = Buffer.concat([head, chunk])
+        const at = head.indexOf('"pad":"')
+        if (at >= 0) padStart = at + '"pad":"'.length
+      }
+      // Every byte from the pad's start to the closing `"}` is an x.
+      const from = Math.max(0, padStart - received)
+      const to = Math.min(chunk.length, 200_000_000 - 2 - received)
+      for (let at = from; padStart >= 0 && at < to; at += xs.length) {
+        const piece = chunk.subarray(at, Math.min(to, at + xs.length))
+        if (!piece.equals(xs.subarray(0, piece.length))) nonPad++
+      }
+      received += chunk.length
+      if ((received & 0xfffff) < chunk.length) peak = Math.max(peak, process.memoryUsage().rss)
+      if (received === 200_000_000) expect(chunk.subarray(-2).toString()).toBe('"}')
+    }
+    expect(received).toBe(200_000_000)
+    expect(nonPad).toBe(0)
+    const prefix = head.subarray(0, padStart).toString()
+    expect(JSON.parse(`${prefix}"}`)).toHaveProperty('headerSignatureInfo.resourceUrls')
+    // Reading costs some tens of MB of RSS at most, whatever the size; a body built whole costs 200 MB+ (measured: 650 MB).
+    expect(peak - rssBefore).toBeLessThan(140 << 20)
+  })
+})
+
+describe('escapes', () => {
+  const pieces = ['\u001b]0;pwned\u0007', '\u001b[2J', '\r', '\u202e']
+
+  it('puts terminal escapes, CR and a bidi override in API error codes and messages, oapi errmsg and OSS XML errors', async () => {
+    const e = await start({ faults: { escapes: true, capitalErrorKeys: false } })
+    const res = await callApi(e, 'POST', downloadInfoPath('404'), {})
+    expect(res.statusCode).toBe(404)
+    const body = (await res.body.json()) as { code: string; message: string }
+    for (const p of pieces) {
+      expect(body.code).toContain(p)
+      expect(body.message).toContain(p)
+    }
+    expect(body.code.startsWith('dentryNotExist')).toBe(true)
+    const oapi = (await (await request(`${e.url}/topapi/v2/user/get?access_token=${DEMO.accessToken}`, { method: 'POST', body: '{"userid":"nobody"}' })).body.json()) as { errcode: number; errmsg: string }
+    expect(oapi.errcode).toBe(60121)
+    for (const p of pieces) expect(oapi.errmsg).toContain(p)
+    const info = await signatureInfo(e)
+    const forged = await getObject(info.resourceUrls[0]!, { ...info, headers: { ...info.headers, Authorization: `${info.headers.Authorization}x` } })
+    expect(forged.statusCode).toBe(403)
+    const xml = await forged.body.text()
+    const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1] ?? ''
+    const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1] ?? ''
+    for (const p of pieces) {
+      expect(code).toContain(p)
+      expect(message).toContain(p)
+    }
+    // Successful answers are untouched.
+    expect(JSON.stringify(await (await callApi(e, 'GET', listPath('0'))).body.json())).not.toContain('pwned')
+  })
+
+  it('file names with escapes (no switch needed) round-trip through listing JSON unchanged', async () => {
+    const names = ['\u001b]0;pwned\u0007.txt', 'clear\u001b[2J.bin', 'cr\rname.pdf', 'evil\u202etxt.exe', 'nl\nname', 'tab\tand\u0000nul']
+    const e = await start({ files: names.map((name, i) => ({ spaceId: 's', dentryId: String(i + 1), name, content: bytes(4) })) })
+    const page = (await (await callApi(e, 'GET', listPath('0', 's'))).body.json()) as { dentries: { id: string; name: string; path: string }[] }
+    expect(page.dentries.map((d) => d.name).sort()).toEqual([...names].sort())
+    for (const d of page.dentries) expect(d.path).toBe(`/${names[Number(d.id) - 1]}`)
+  })
+})
+
+describe('large pages', () => {
+  const longName = (i: number) => `${'季度财务报告与审计意见'.repeat(20)}-${i}.pdf`
+
+  it('serves a folder page of 50 long Chinese names (over 64 KiB) whole', async () => {
+    const e = await start({
+      folders: [{ spaceId: 's', dentryId: 'f', name: '归档'.repeat(30) }],
+      files: Array.from({ length: 50 }, (_, i) => ({ spaceId: 's', dentryId: String(100 + i), name: longName(i), parentId: 'f', content: bytes(3) })),
+    })
+    const res = await callApi(e, 'GET', listPath('f', 's', '&maxResults=50'))
+    const raw = await readAll(res)
+    expect(raw.length).toBeGreaterThan(64 << 10)
+    expect(res.headers['content-length']).toBe(String(raw.length))
+    const page = JSON.parse(raw.toString('utf8')) as { dentries: { name: string }[]; nextToken?: string }
+    expect(page.dentries.map((d) => d.name).sort()).toEqual(Array.from({ length: 50 }, (_, i) => longName(i)).sort())
+    expect(page.nextToken).toBeUndefined()
+    e.setFaults({ listPageSize: 20 })
+    const first = (await (await callApi(e, 'GET', listPath('f', 's', '&maxResults=50'))).body.json()) as { dentries: unknown[]; nextToken?: string }
+    expect([first.dentries.length, typeof first.nextToken]).toEqual([20, 'string'])
+  })
+
+  it('serves a versions page of 100 versions (over 64 KiB) whole', async () => {
+    const versions = Array.from({ length: 99 }, (_, i) => ({ version: i + 1, content: bytes(i + 1) }))
+    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: longName(0), content: bytes(200), version: 100, versions }] })
+    const res = await callApi(e, 'GET', versionsPath('1', 's', '&maxResults=100'))
+    const raw = await readAll(res)
+    expect(raw.length).toBeGreaterThan(64 << 10)
+    const page = JSON.parse(raw.toString('utf8')) as { dentries: { version: number; size: number; name: string }[]; nextToken?: string }
+    expect(page.dentries.map((d) => d.version)).toEqual(Array.from({ length: 100 }, (_, i) => 100 - i))
+    expect(page.dentries[99]).toMatchObject({ version: 1, size: 1, name: longName(0) })
+    expect(page.nextToken).toBeUndefined()
+  })
+})
+
+describe('listAll', () => {
+  it('lists a whole space flat, paged by option.maxResults and option.nextToken in the body', async () => {
+    const e = await start()
+    const path = `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/listAll?unionId=${DEMO.unionId}`
+    const first = (await (await callApi(e, 'POST', path, { option: { maxResults: 2 } })).body.json()) as { dentries: { path: string }[]; nextToken: string }
+    expect(first.dentries.map((d) => d.path)).toEqual(['/demo.bin', '/reports'])
+    const rest = (await (await callApi(e, 'POST', path, { option: { maxResults: 2, nextToken: first.nextToken } })).body.json()) as { dentries: { path: string }[]; nextToken?: string }
+    expect(rest.dentries.map((d) => d.path)).toEqual(['/reports/q1.pdf'])
+    expect(rest.nextToken).toBeUndefined()
+    expect((await callApi(e, 'POST', path, { option: { maxResults: 51 } })).statusCode).toBe(400)
+  })
+})
