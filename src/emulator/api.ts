@@ -136,7 +136,6 @@ function mintToken({ ctx, body, contentType }: ApiCall): ApiAnswer {
   return ok(ctx.tokens.mint())
 }
 
-
 export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0

@@ -102,7 +102,8 @@ export class Store {
   overwriteInPlace(dentryId?: string): void {
     for (const entry of this.allFiles()) {
       const version = entry.versions.get(entry.current)
-      if (entry.kind !== 'FILE' || !version || (dentryId !== undefined && entry.dentryId !== dentryId)) continue
+      // A file served from elsewhere (resourceUrl) keeps its bytes there: changing only ours would lie.
+      if (entry.kind !== 'FILE' || !version || entry.resourceUrl !== undefined || (dentryId !== undefined && entry.dentryId !== dentryId)) continue
       const old = version.content ?? readFileSync(version.path!)
       const pad = generateContent(`overwrite:${entry.spaceId}:${entry.dentryId}:${version.version}`, old.length)
       const content = Buffer.alloc(old.length)

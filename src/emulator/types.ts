@@ -106,7 +106,8 @@ export interface EmulatorFaults {
    * the current version of `dentryId` (default: every file) gets other bytes of the same size in place (same
    * version and object key, so URLs already issued serve them) with a new ETag, CRC-64 and Last-Modified.
    * Once per fault set; 0 = before the first response. Responses already streaming finish with the old bytes.
-   * Files on disk (`path`) and generated ones (`size`) get their new bytes in memory: keep those small.
+   * Files on disk (`path`) and generated ones (`size`) get their new bytes in memory: keep those small. Files
+   * with a `resourceUrl` are left alone (their bytes live on that other server).
    */
   mutateAfterResponses?: { afterResponses: number; dentryId?: string }
   /** Advertise a wrong x-oss-hash-crc64ecma. */
@@ -174,7 +175,7 @@ export interface EmulatorFaults {
   qpsLimit?: { callsPerSecond: number; api?: EmulatorApiName }
   /** Listing these folders (by dentryId) answers 403 permissionDenied: a subfolder the user may not see into. */
   denyListing?: string[]
-  /** Each answer of `api` (default every API) waits `ms` plus up to `jitterMs` at random: answers then overtake each other. */
+  /** Each answer of `api` (default every API) waits `ms` plus up to `jitterMs` at random (after latencyMs): answers then overtake each other. */
   apiLatency?: { ms: number; jitterMs?: number; api?: EmulatorApiName }
   /**
    * A gateway that hangs: the next `times` (default 1; 'always': every one) calls of `api` (default 'any', oapi
@@ -291,6 +292,7 @@ export interface Emulator {
   removeFile(spaceId: string, dentryId: string): void
   /** Every minted token becomes invalid; the next mint gives a new one. */
   revokeTokens(): void
+  /** The current version's bytes (after a mutateAfterResponses overwrite, the new ones). */
   fileContent(spaceId: string, dentryId: string): Promise<Buffer>
   /** What `dtdl emulator` prints: URL, credentials and the files. */
   describe(): string
