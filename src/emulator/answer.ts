@@ -1,5 +1,6 @@
 // What every open-API route handler shares: the call it gets, the answer it gives, and nextToken pagination.
 
+import { randomUUID } from 'node:crypto'
 import type { EmulatorContext } from './context.js'
 
 export interface ApiAnswer {
@@ -34,6 +35,11 @@ export function paginate<T>(call: ApiCall, items: T[], scope: string, defaultMax
   const answer: { dentries: unknown[]; nextToken?: string } = { dentries: page.map(render) }
   if (next < items.length) answer.nextToken = Buffer.from(JSON.stringify({ scope, offset: next })).toString('base64url')
   return ok(answer)
+}
+
+/** The endlessPages fault's answer: an empty page that promises another, under a token never given before. */
+export function endlessPage(): ApiAnswer {
+  return ok({ dentries: [], nextToken: Buffer.from(JSON.stringify({ scope: 'endless', offset: 0, id: randomUUID() })).toString('base64url') })
 }
 
 function decodeNextToken(token: string): { scope: string; offset: number } | undefined {

@@ -1,12 +1,13 @@
-// The DingTalk open API routes: the route table, and the storage routes (token, download info, dentry, folder listing, versions).
+// The DingTalk open API: the route table, what every call goes through (faults, token check), and the token route.
 
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { fail, isObject, ok, paginate, parseInteger, type ApiAnswer, type ApiCall } from './answer.js'
-import { logRequest, type EmulatorContext } from './context.js'
+import { endlessPage, fail, isObject, ok, type ApiAnswer, type ApiCall } from './answer.js'
+import { logRequest, wait, type EmulatorContext } from './context.js'
 import { listWorkspaces, mineWorkspace, queryDentryId, queryDentryUuid } from './doc-api.js'
-import { flattenHeaders, makeObjectKey } from './oss.js'
-import type { StoredEntry } from './store.js'
+import { flattenHeaders } from './oss.js'
+import { hostile, sendAnswer, stallIfDue } from './reply.js'
+import { getDentry, getDownloadInfo, listDentries, listSpace, listVersions } from './storage-api.js'
 import type { ApiRequestLog, EmulatorApiName } from './types.js'
 
 interface Route {
@@ -23,6 +24,7 @@ const routes: Route[] = [
   { method: 'POST', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/query$`), api: 'dentry', handle: getDentry },
   { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries$`), api: 'list', handle: listDentries },
   { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/versions$`), api: 'versions', handle: listVersions },
+  { method: 'POST', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/listAll$`), api: 'listAll', handle: listSpace },
   { method: 'GET', pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryId$`), api: 'dentryUuid', handle: queryDentryId },
   { method: 'GET', pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryUuid$`), api: 'queryDentryUuid', handle: queryDentryUuid },
   { method: 'GET', pattern: /^\/v2\.0\/wiki\/workspaces$/, api: 'workspaces', handle: listWorkspaces },
@@ -57,20 +59,19 @@ export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res:
 
   const requestId = randomUUID().toUpperCase()
   const headers = { 'x-acs-request-id': requestId, 'x-acs-trace-id': randomBytes(16).toString('hex') }
+  const found = findRoute(log.method, url.pathname)
+  if (found && (await stallIfDue(ctx, found.route.api, res, log, headers))) return
   if (ctx.faults.faults.htmlBlock) {
     // The IP block comes from a gateway, not the API: HTML, so clients must not assume JSON errors.
     log.status = 403
     res.writeHead(403, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(IP_BLOCK_PAGE)) })
     return void res.end(IP_BLOCK_PAGE)
   }
-  const found = findRoute(log.method, url.pathname)
   const answer = answerCall(ctx, log.method, url.pathname, found, { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' }, token, arrivedAt)
   if (found) await answerLater(ctx, found.route.api)
-  log.status = answer.status
   // Error bodies carry the same request id as the header: it is what DingTalk support asks for.
-  const payload = JSON.stringify(answer.status >= 400 ? errorBody({ ...(answer.body as object), requestid: requestId }, ctx.faults.faults.capitalErrorKeys) : answer.body)
-  res.writeHead(answer.status, { ...headers, 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': String(Buffer.byteLength(payload)) })
-  res.end(payload)
+  const sent = answer.status >= 400 ? { status: answer.status, body: errorBody(ctx, { ...(answer.body as object), requestid: requestId }) } : answer
+  await sendAnswer(ctx, res, found?.route.api, sent, headers, log)
 }
 
 /** The apiLatency fault: the answer waits, and the calls of each API being answered at once are counted. */
@@ -81,13 +82,7 @@ async function answerLater(ctx: EmulatorContext, api: EmulatorApiName): Promise<
   ctx.inFlight[api] = inFlight
   ctx.stats.maxInFlight[api] = Math.max(ctx.stats.maxInFlight[api] ?? 0, inFlight)
   try {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        ctx.timers.delete(timer)
-        resolve()
-      }, latency.ms + Math.random() * (latency.jitterMs ?? 0))
-      ctx.timers.add(timer)
-    })
+    await wait(ctx, latency.ms + Math.random() * (latency.jitterMs ?? 0))
   } finally {
     ctx.inFlight[api] = (ctx.inFlight[api] ?? 1) - 1
   }
@@ -96,8 +91,10 @@ async function answerLater(ctx: EmulatorContext, api: EmulatorApiName): Promise<
 /** The SDK's gateway reads Code|code, Message|message, RequestId|requestid, AccessDeniedDetail|accessdenieddetail. */
 const CAPITALISED: Record<string, string> = { code: 'Code', message: 'Message', requestid: 'RequestId', accessdenieddetail: 'AccessDeniedDetail' }
 
-function errorBody(body: Record<string, unknown>, capitalise: boolean | undefined): Record<string, unknown> {
-  if (!capitalise) return body
+/** An error answer's body as the capitalErrorKeys and escapes faults shape it. */
+function errorBody(ctx: EmulatorContext, body: Record<string, unknown>): Record<string, unknown> {
+  for (const key of ['code', 'message']) if (typeof body[key] === 'string') body[key] = hostile(ctx, body[key])
+  if (!ctx.faults.faults.capitalErrorKeys) return body
   return Object.fromEntries(Object.entries(body).map(([k, v]) => [CAPITALISED[k] ?? k, v]))
 }
 
@@ -124,6 +121,7 @@ function answerCall(ctx: EmulatorContext, method: string, pathname: string, foun
   if (route.api !== 'token' && !ctx.tokens.isValid(token)) {
     return fail(400, 'InvalidAuthentication', 'access token is missing, invalid or expired')
   }
+  if (ctx.faults.isEndless(route.api)) return endlessPage()
   return route.handle(call)
 }
 
@@ -136,146 +134,6 @@ function mintToken({ ctx, body, contentType }: ApiCall): ApiAnswer {
   }
   ctx.stats.tokenMints++
   return ok(ctx.tokens.mint())
-}
-
-function getDownloadInfo(call: ApiCall): ApiAnswer {
-  const { ctx } = call
-  const [spaceId = '', dentryId = ''] = call.params
-  const denied = checkUnionId(ctx, call.query.unionId)
-  if (denied) return denied
-  if (call.bodyInvalid || (call.body !== undefined && !isObject(call.body))) return fail(400, 'paramError', 'body is not valid JSON')
-  const option = isObject(call.body) ? call.body.option : undefined
-  if (option !== undefined && option !== null && !isObject(option)) return fail(400, 'paramError', 'option must be an object')
-  const requested = isObject(option) ? option.version : undefined
-  let version: number | undefined
-  if (requested !== undefined && requested !== null) {
-    version = parseInteger(requested)
-    if (version === undefined) return fail(400, 'paramError', 'option.version must be an integer')
-  }
-  const found = findEntry(ctx, spaceId, dentryId, true)
-  if ('status' in found) return found
-  const entry = found.entry
-  if (entry.kind === 'FOLDER') return fail(400, 'operationNotSupported', 'a folder cannot be downloaded')
-  if (entry.storageDriver === 'ALIDOC') return fail(400, 'operationNotSupported', 'an online document cannot be downloaded')
-  version ??= entry.current
-  if (!entry.versions.has(version)) return fail(404, 'dentryNotExist', `version ${version} does not exist`)
-  if (entry.archived) {
-    if (ctx.faults.isStillArchived(`${spaceId}/${dentryId}`)) return fail(400, 'fileArchived', 'the file is archived; restoring it, retry later')
-    entry.archived = false
-  }
-
-  const faults = ctx.faults.faults
-  const protocol = faults.protocol ?? 'HEADER_SIGNATURE'
-  if (protocol !== 'HEADER_SIGNATURE') return ok({ protocol })
-  const key = makeObjectKey(spaceId, dentryId, version)
-  return ok({
-    protocol,
-    headerSignatureInfo: {
-      resourceUrls: entry.resourceUrl !== undefined ? [entry.resourceUrl] : [0, 1].map((index) => `${ctx.url}/oss/${index}/${key}`),
-      headers: ctx.signer.sign(`/${key}`),
-      expirationSeconds: ctx.faults.advertisedExpirationSeconds,
-      region: 'ZHANGJIAKOU',
-      // The server's default for preferIntranet is true: only an explicit false leaves them out.
-      internalResourceUrls: faults.intranet && (!isObject(option) || option.preferIntranet !== false) ? [`${ctx.url}/oss/${faults.intranet === 'working' ? 2 : 3}/${key}`] : [],
-    },
-  })
-}
-
-function getDentry(call: ApiCall): ApiAnswer {
-  const { ctx } = call
-  if (ctx.faults.faults.denyDentryQuery) {
-    return {
-      status: 403,
-      body: {
-        code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
-        message: '没有调用该接口的权限，接口权限申请参考：https://open.dingtalk.com/document/orgapp/add-api-permission',
-        accessdenieddetail: { requiredScopes: ['Storage.File.Read'] },
-      },
-    }
-  }
-  const denied = checkUnionId(ctx, call.query.unionId)
-  if (denied) return denied
-  const found = findEntry(ctx, call.params[0] ?? '', call.params[1] ?? '', false)
-  if ('status' in found) return found
-  return ok({ dentry: describeEntry(ctx, found.entry) })
-}
-
-function listDentries(call: ApiCall): ApiAnswer {
-  const { ctx, query } = call
-  const spaceId = call.params[0] ?? ''
-  const denied = checkUnionId(ctx, query.unionId)
-  if (denied) return denied
-  const parentId = query.parentId
-  if (!parentId) return fail(400, 'paramError', 'parentId is mandatory')
-  if (!ctx.store.hasSpace(spaceId)) return fail(404, 'spaceNotExist', `space ${spaceId} does not exist`)
-  if (parentId !== '0') {
-    const parent = ctx.store.getEntry(spaceId, parentId)
-    if (!parent || parent.status !== 'NORMAL') return fail(404, 'dentryNotExist', `folder ${parentId} does not exist`)
-    if (parent.kind !== 'FOLDER') return fail(400, 'paramError', `${parentId} is not a folder`)
-  }
-  if (ctx.faults.faults.denyListing?.includes(parentId)) return fail(403, 'permissionDenied', `the user may not list folder ${parentId}`)
-  const children = ctx.store.listChildren(spaceId, parentId)
-  return paginate(call, children, `list:${spaceId}:${parentId}`, 30, 50, (e) => describeEntry(ctx, e), ctx.faults.faults.listPageSize)
-}
-
-function listVersions(call: ApiCall): ApiAnswer {
-  const { ctx } = call
-  const denied = checkUnionId(ctx, call.query.unionId)
-  if (denied) return denied
-  const found = findEntry(ctx, call.params[0] ?? '', call.params[1] ?? '', true)
-  if ('status' in found) return found
-  const entry = found.entry
-  if (entry.kind === 'FOLDER') return fail(400, 'operationNotSupported', 'a folder has no versions')
-  const versions = [...entry.versions.keys()].sort((a, b) => b - a)
-  return paginate(call, versions, `versions:${entry.spaceId}:${entry.dentryId}`, 50, 100, (v) => describeEntry(ctx, entry, v))
-}
-
-function describeEntry(ctx: EmulatorContext, entry: StoredEntry, versionNumber = entry.current): Record<string, unknown> {
-  const operator = [...ctx.unionIds][0] ?? 'emulator-user'
-  const dentry: Record<string, unknown> = {
-    id: entry.dentryId,
-    spaceId: entry.spaceId,
-    parentId: entry.parentId,
-    type: entry.kind,
-    name: entry.name,
-    path: ctx.store.pathOf(entry),
-    status: entry.status,
-    creatorId: operator,
-    modifierId: operator,
-    createTime: entry.createTime,
-    modifiedTime: entry.modifiedTime,
-    uuid: entry.uuid,
-    partitionType: 'PUBLIC_OSS_PARTITION',
-    storageDriver: 'DINGTALK',
-    properties: { readOnly: false },
-  }
-  if (entry.storageDriver !== undefined) dentry.storageDriver = entry.storageDriver
-  const version = entry.versions.get(versionNumber)
-  if (entry.kind === 'FILE' && version) {
-    dentry.size = version.size
-    dentry.version = version.version
-    dentry.modifiedTime = version.modifiedTime
-    const dot = entry.name.lastIndexOf('.')
-    dentry.extension = dot > 0 ? entry.name.slice(dot + 1) : ''
-  }
-  const faults = ctx.faults.faults
-  // The SDK's own examples spell the type both ways, and every field is optional there.
-  if (faults.lowerCaseType) dentry.type = entry.kind.toLowerCase()
-  for (const field of faults.omitFields?.[entry.dentryId] ?? []) delete dentry[field]
-  return dentry
-}
-
-function findEntry(ctx: EmulatorContext, spaceId: string, dentryId: string, normalOnly: boolean): { entry: StoredEntry } | ApiAnswer {
-  if (!ctx.store.hasSpace(spaceId)) return fail(404, 'spaceNotExist', `space ${spaceId} does not exist`)
-  const entry = ctx.store.getEntry(spaceId, dentryId)
-  if (!entry || (normalOnly && entry.status !== 'NORMAL')) return fail(404, 'dentryNotExist', `dentry ${dentryId} does not exist`)
-  return { entry }
-}
-
-function checkUnionId(ctx: EmulatorContext, unionId: string | undefined): ApiAnswer | undefined {
-  if (!unionId) return fail(400, 'paramError', 'unionId is mandatory')
-  if (!ctx.unionIds.has(unionId)) return fail(403, 'permissionDenied', `user ${unionId} has no permission`)
-  return undefined
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

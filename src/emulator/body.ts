@@ -1,4 +1,4 @@
-// Streams one object body with backpressure, applying the body faults: speed cap, cut, stall, flipped byte.
+// Streams one object body with backpressure, applying the body faults: speed caps, cut, stall, flipped byte.
 
 import { createReadStream } from 'node:fs'
 import type { ServerResponse } from 'node:http'
@@ -25,7 +25,7 @@ export async function writeBody(
   const length = range.end - range.start + 1
   const stopAt = Math.min(plan.cutAfter ?? Infinity, plan.silentAfter ?? Infinity, length)
   const rate = plan.bytesPerSecond
-  const pieceSize = rate ? THROTTLE_CHUNK : version.content ? MEMORY_CHUNK : READ_CHUNK
+  const pieceSize = rate || plan.shared ? THROTTLE_CHUNK : version.content ? MEMORY_CHUNK : READ_CHUNK
   const startedAt = performance.now()
   let closed = res.destroyed
   res.once('close', () => (closed = true))
@@ -37,6 +37,8 @@ export async function writeBody(
       let piece = chunk.subarray(offset, offset + Math.min(pieceSize, stopAt - sent))
       // Schedule on absolute time so timer lateness is made up on the next piece, keeping the average exact.
       if (rate) await sleepUntil(ctx, res, startedAt + ((sent + piece.length) / rate) * 1000)
+      // Booked only once this response's own cap lets the piece go, so a slow one holds no share it cannot use.
+      if (plan.shared && !closed) await sleepUntil(ctx, res, plan.shared.book(piece.length))
       if (closed) return
       // A 1-byte body is a size probe whose byte clients drop: corrupt real data instead.
       if (length > 1 && piece.length > 0 && ctx.faults.takeCorruption()) piece = flipByte(piece)
@@ -88,7 +90,8 @@ function waitForClose(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => res.once('close', () => resolve()))
 }
 
-function waitForDrain(res: ServerResponse): Promise<void> {
+/** Resolves once `res` drains or closes. */
+export function waitForDrain(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done)

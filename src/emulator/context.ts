@@ -32,3 +32,14 @@ export function logRequest<T>(ctx: Pick<EmulatorContext, 'requestLogLimit'>, lis
   list.push(entry)
   if (list.length > ctx.requestLogLimit * 1.1) list.splice(0, list.length - ctx.requestLogLimit)
 }
+
+/** Waits `ms` on a timer that close() clears (a request then never goes on: its socket is destroyed anyway). */
+export function wait(ctx: Pick<EmulatorContext, 'timers'>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      ctx.timers.delete(timer)
+      resolve()
+    }, ms)
+    ctx.timers.add(timer)
+  })
+}

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readBody } from './api.js'
 import { flattenHeaders } from './oss.js'
 import { logRequest, type EmulatorContext } from './context.js'
+import { hostile, sendAnswer, stallIfDue } from './reply.js'
 import type { ApiRequestLog, EmulatorApiName } from './types.js'
 
 export const OAPI_PREFIX = '/topapi/'
@@ -20,20 +21,20 @@ export async function handleOapi(ctx: EmulatorContext, req: IncomingMessage, res
     body = raw
   }
   const query = Object.fromEntries(url.searchParams)
-  const log: ApiRequestLog = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 200, token: query.access_token, headers: flattenHeaders(req.headers) }
+  const log: ApiRequestLog = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 0, token: query.access_token, headers: flattenHeaders(req.headers) }
   logRequest(ctx, ctx.stats.apiRequests, log)
   ctx.stats.oapiCalls++
-  const answer = { ...answerOapi(ctx, req.method ?? 'GET', url.pathname, query.access_token, body), request_id: randomBytes(6).toString('hex') }
-  const payload = JSON.stringify(answer)
+  const method = req.method ?? 'GET'
+  const api: EmulatorApiName | undefined =
+    method === 'POST' && url.pathname === '/topapi/v2/user/get' ? 'userGet' : method === 'POST' && url.pathname === '/topapi/v2/user/getbymobile' ? 'userGetByMobile' : undefined
+  if (api && (await stallIfDue(ctx, api, res, log, {}))) return
+  const answer = api ? answerOapi(ctx, api, query.access_token, body) : { errcode: 22, errmsg: `Invalid method[submsg=不合法ApiName, ${url.pathname}]` }
+  if (answer.errcode !== 0 && typeof answer.errmsg === 'string') answer.errmsg = hostile(ctx, answer.errmsg)
   // Failures too come as HTTP 200: only errcode tells them apart.
-  res.writeHead(200, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': String(Buffer.byteLength(payload)) })
-  res.end(payload)
+  await sendAnswer(ctx, res, api, { status: 200, body: { ...answer, request_id: randomBytes(6).toString('hex') } }, {}, log)
 }
 
-function answerOapi(ctx: EmulatorContext, method: string, pathname: string, token: string | undefined, body: unknown): Record<string, unknown> {
-  const api: EmulatorApiName | undefined =
-    method === 'POST' && pathname === '/topapi/v2/user/get' ? 'userGet' : method === 'POST' && pathname === '/topapi/v2/user/getbymobile' ? 'userGetByMobile' : undefined
-  if (!api) return { errcode: 22, errmsg: `Invalid method[submsg=不合法ApiName, ${pathname}]` }
+function answerOapi(ctx: EmulatorContext, api: EmulatorApiName, token: string | undefined, body: unknown): Record<string, unknown> {
   const injected = ctx.faults.takeApiError(api)
   if (injected) return { errcode: Number(injected.code), errmsg: injected.message }
   if (!ctx.tokens.isValid(token)) return { errcode: 40014, errmsg: '不合法的access_token' }

@@ -4,10 +4,14 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { writeBody } from './body.js'
 import { logRequest, type EmulatorContext } from './context.js'
+import { hostile } from './reply.js'
 import { getVersionCrc, type StoredVersion } from './store.js'
-import type { ResourceRequestLog } from './types.js'
+import type { EmulatorFaults, ResourceRequestLog } from './types.js'
 
 export const RESOURCE_PREFIX = '/oss/'
+
+/** The URL index of internalResourceUrls under each `intranet` fault (0 and 1 are the resourceUrls). */
+export const INTRANET_URL_INDEX = { working: 2, failing: 3, refusing: 4 } as const
 
 /** The object key of one file version; prefixes keep ids like ".." from becoming dot segments in URLs. */
 export function makeObjectKey(spaceId: string, dentryId: string, version: number): string {
@@ -53,13 +57,16 @@ export async function handleResource(ctx: EmulatorContext, req: IncomingMessage,
   const range = typeof req.headers.range === 'string' ? req.headers.range : undefined
   const log: ResourceRequestLog = { path: pathname, urlIndex: match ? Number(match[1]) : -1, range, status: 0, bytesSent: 0, headers: flattenHeaders(req.headers) }
   logRequest(ctx, ctx.stats.resourceRequests, log)
-  const fail = (status: number, code: string, message: string): void => sendXmlError(res, log, status, code, message)
+  const fail = (status: number, code: string, message: string): void => sendXmlError(ctx, res, log, status, code, message)
   const faults = ctx.faults.faults
 
-  // 0 and 1: resourceUrls; 2: working internalResourceUrls; 3: failing ones.
-  if (!match || log.urlIndex > 3) return fail(404, 'NoSuchKey', 'The specified key does not exist.')
+  // 0 and 1: resourceUrls; 2, 3, 4: internalResourceUrls (INTRANET_URL_INDEX).
+  if (!match || log.urlIndex > 4) return fail(404, 'NoSuchKey', 'The specified key does not exist.')
   if (faults.failFirstUrl && log.urlIndex === 0) return fail(503, 'ServiceUnavailable', 'Please reduce your request rate.')
-  if (log.urlIndex === 3) return fail(503, 'ServiceUnavailable', 'The intranet endpoint is not reachable from here.')
+  if (log.urlIndex === INTRANET_URL_INDEX.failing) return fail(503, 'ServiceUnavailable', 'The intranet endpoint is not reachable from here.')
+  // Refused before the signature is looked at: no fresh signature gets past a bucket ACL.
+  if (log.urlIndex === INTRANET_URL_INDEX.refusing) return fail(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.')
+  overwriteIfDue(ctx)
   const key = match[2]!
   const check = ctx.signer.verify(req.method ?? 'GET', req.headers, `/${key}`)
   if (!check.ok) return fail(403, 'SignatureDoesNotMatch', check.message)
@@ -97,7 +104,7 @@ async function sendObject(
   const size = version.size
   const standard = String(req.headers['x-oss-range-behavior']).toLowerCase() === 'standard'
   const decision = faults.ignoreRange ? ({ kind: 'full' } as const) : decideRange(range, size, standard)
-  if (decision.kind === 'unsatisfiable') return sendXmlError(res, log, 416, 'InvalidRange', 'The requested range cannot be satisfied.', { 'Content-Range': `bytes */${size}` })
+  if (decision.kind === 'unsatisfiable') return sendXmlError(ctx, res, log, 416, 'InvalidRange', 'The requested range cannot be satisfied.', { 'Content-Range': `bytes */${size}` })
 
   let start = 0
   let end = size - 1
@@ -106,22 +113,40 @@ async function sendObject(
     start = shifted.start
     end = shifted.end
   }
+  const headers = objectHeaders(faults, version, crc, end - start + 1)
+  if (decision.kind === 'partial') headers['Content-Range'] = `bytes ${start}-${end}/${size}`
+  log.status = decision.kind === 'partial' ? 206 : 200
+  res.writeHead(log.status, headers)
+  // A copy: this response goes on with the bytes it started with if mutateAfterResponses overwrites them now.
+  const started = { ...version }
+  const plan = ctx.faults.planBody(end - start + 1)
+  overwriteIfDue(ctx)
+  await writeBody(ctx, res, started, { start, end }, plan, log)
+}
+
+/** The mutateAfterResponses fault: overwrites the files in place once enough responses have started. */
+function overwriteIfDue(ctx: EmulatorContext): void {
+  const due = ctx.faults.takeMutation()
+  if (due) ctx.store.overwriteInPlace(due.dentryId)
+}
+
+/** The headers of a 200/206 object response, shaped by the etag, lastModified, crcHeader and wrongCrc faults. */
+function objectHeaders(faults: EmulatorFaults, version: StoredVersion, crc: bigint | null, length: number): Record<string, string> {
   const headers: Record<string, string> = {
     'Content-Type': 'application/octet-stream',
-    'Content-Length': String(Math.max(0, end - start + 1)),
+    'Content-Length': String(Math.max(0, length)),
     'Accept-Ranges': 'bytes',
-    ETag: version.etag,
-    'Last-Modified': new Date(version.modifiedTime).toUTCString(),
     'x-oss-request-id': makeOssRequestId(),
     'x-oss-object-type': 'Normal',
     'x-oss-storage-class': 'Standard',
   }
-  if (crc !== null) headers['x-oss-hash-crc64ecma'] = (faults.wrongCrc ? crc ^ 0x5a5a5a5an : crc).toString()
-  if (decision.kind === 'partial') headers['Content-Range'] = `bytes ${start}-${end}/${size}`
-  log.status = decision.kind === 'partial' ? 206 : 200
-  res.writeHead(log.status, headers)
-  const plan = ctx.faults.planBody(end - start + 1)
-  await writeBody(ctx, res, version, { start, end }, plan, log)
+  const etag = faults.etag ?? 'strong'
+  if (etag !== 'none') headers.ETag = etag === 'weak' ? `W/${version.etag}` : version.etag
+  if (faults.lastModified !== false) headers['Last-Modified'] = new Date(version.modifiedTime).toUTCString()
+  const crcHeader = faults.crcHeader ?? 'ok'
+  if (crcHeader === 'malformed') headers['x-oss-hash-crc64ecma'] = '12ab-not-a-number'
+  else if (crcHeader === 'ok' && crc !== null) headers['x-oss-hash-crc64ecma'] = (faults.wrongCrc ? crc ^ 0x5a5a5a5an : crc).toString()
+  return headers
 }
 
 /** One byte later (or earlier at the object's end) than asked: what a buggy proxy does. */
@@ -139,13 +164,14 @@ const XML_EC: Record<string, string> = {
   PreconditionFailed: '0026-00000002',
   ServiceUnavailable: '0002-00000503',
   InternalError: '0002-00000500',
+  AccessDenied: '0003-00000001',
 }
 
-function sendXmlError(res: ServerResponse, log: ResourceRequestLog, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+function sendXmlError(ctx: EmulatorContext, res: ServerResponse, log: ResourceRequestLog, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
   const requestId = makeOssRequestId()
   const ec = XML_EC[code] ?? '0000-00000000'
   const body =
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${code}</Code>\n  <Message>${escapeXml(message)}</Message>\n` +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${escapeXml(hostile(ctx, code))}</Code>\n  <Message>${escapeXml(hostile(ctx, message))}</Message>\n` +
     `  <RequestId>${requestId}</RequestId>\n  <HostId>dtdl-emulator.oss-cn-zhangjiakou.aliyuncs.com</HostId>\n  <EC>${ec}</EC>\n</Error>\n`
   log.status = status
   res.writeHead(status, {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { handleApi } from './api.js'
 import { handleOapi, OAPI_PREFIX } from './oapi.js'
 import { Signer, TokenBook } from './auth.js'
-import type { EmulatorContext } from './context.js'
+import { wait, type EmulatorContext } from './context.js'
 import { FaultState } from './faults.js'
 import { handleResource, RESOURCE_PREFIX } from './oss.js'
 import { readVersion, Store } from './store.js'
@@ -132,6 +132,8 @@ function emulatorControls(ctx: EmulatorContext, server: Server, port: number): E
 }
 
 async function routeRequest(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const latency = ctx.faults.faults.latencyMs
+  if (latency) await wait(ctx, latency)
   const url = new URL(req.url ?? '/', 'http://emulator.invalid')
   if (url.pathname.startsWith(RESOURCE_PREFIX)) {
     // The raw path, not URL-normalised: it is what the signature covers.

@@ -1,7 +1,7 @@
 // The emulated file tree: spaces, folders, files and their versions, with content, ETag and CRC per version.
 
 import { createHash } from 'node:crypto'
-import { createReadStream, statSync } from 'node:fs'
+import { createReadStream, readFileSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { Crc64, crc64 } from '../crc64/crc64.js'
 import type { EmulatorFileSpec, EmulatorFolderSpec } from './types.js'
@@ -92,6 +92,31 @@ export class Store {
     entry.versions.set(next, makeMemoryVersion(next, toBuffer(content), now))
     entry.current = next
     entry.modifiedTime = now
+  }
+
+  /**
+   * Gives the current version of each file (or of those with this dentryId) other bytes of the same size, in
+   * place: same version number, new ETag, CRC and modifiedTime. Every byte changes (XOR with a non-zero
+   * pad); files on disk are read whole (synchronously, so no request sees half a change) and kept in memory.
+   */
+  overwriteInPlace(dentryId?: string): void {
+    for (const entry of this.allFiles()) {
+      const version = entry.versions.get(entry.current)
+      // A file served from elsewhere (resourceUrl) keeps its bytes there: changing only ours would lie.
+      if (entry.kind !== 'FILE' || !version || entry.resourceUrl !== undefined || (dentryId !== undefined && entry.dentryId !== dentryId)) continue
+      const old = version.content ?? readFileSync(version.path!)
+      const pad = generateContent(`overwrite:${entry.spaceId}:${entry.dentryId}:${version.version}`, old.length)
+      const content = Buffer.alloc(old.length)
+      for (let i = 0; i < old.length; i++) content[i] = old[i]! ^ (pad[i]! | 1)
+      // Last-Modified has whole seconds: the new time must show in it even right after the last change.
+      const modifiedTime = new Date(Math.max(Date.now(), Date.parse(version.modifiedTime) + 1000)).toISOString()
+      version.content = content
+      delete version.path
+      version.etag = makeEtag(content)
+      if (version.crc !== null) version.crc = undefined
+      version.modifiedTime = modifiedTime
+      entry.modifiedTime = modifiedTime
+    }
   }
 
   /** Deletes a file or folder the way the recycle bin does: gone from listings, lookups answer dentryNotExist. */

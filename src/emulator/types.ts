@@ -64,6 +64,7 @@ export type EmulatorApiName =
   | 'dentry'
   | 'list'
   | 'versions'
+  | 'listAll'
   | 'dentryUuid'
   | 'queryDentryUuid'
   | 'workspaces'
@@ -73,20 +74,53 @@ export type EmulatorApiName =
   | 'userGetByMobile'
   | 'any'
 
+/** What a `garbage` answer carries instead of the right shape (see EmulatorFaults.garbage). */
+export type EmulatorGarbageKind =
+  | 'html'
+  | 'null'
+  | 'not-object'
+  | 'dentries-not-array'
+  | 'name-number'
+  | 'url-file'
+  | 'url-data'
+  | 'url-invalid'
+  | 'token-newline'
+
 /** Switches that make the emulator misbehave the way real networks and servers do. */
 export interface EmulatorFaults {
   /** Every Kth object response (200/206) is reset after `afterBytes` body bytes (not when the body is shorter). */
   cutEveryKth?: { k: number; afterBytes: number }
-  /** The next `times` (default 1) object responses stop after `afterBytes` bytes and hold the socket open. */
-  silentAfterBytes?: { afterBytes: number; times?: number }
+  /**
+   * The next `times` (default 1; 'always' or Infinity: every one) object responses stop after `afterBytes` bytes
+   * and hold the socket open: a stalled transfer, or with 'always' a server that trickles then goes silent.
+   */
+  silentAfterBytes?: { afterBytes: number; times?: number | 'always' }
   /** Signatures really expire after this many seconds, whatever expirationSeconds says. */
   signatureTtlSeconds?: number
   /** What download info advertises (default 900), and the real TTL unless signatureTtlSeconds is set. */
   expirationSeconds?: number
   /** The next object response carrying more than 1 byte has one byte flipped; then the switch clears itself. */
   corruptOnce?: boolean
+  /**
+   * A file overwritten on the server mid-download: once `afterResponses` object responses (200/206) have started,
+   * the current version of `dentryId` (default: every file) gets other bytes of the same size in place (same
+   * version and object key, so URLs already issued serve them) with a new ETag, CRC-64 and Last-Modified.
+   * Once per fault set; 0 = before the first response. Responses already streaming finish with the old bytes.
+   * Files on disk (`path`) and generated ones (`size`) get their new bytes in memory: keep those small. Files
+   * with a `resourceUrl` are left alone (their bytes live on that other server).
+   */
+  mutateAfterResponses?: { afterResponses: number; dentryId?: string }
   /** Advertise a wrong x-oss-hash-crc64ecma. */
   wrongCrc?: boolean
+  /** Object responses' ETag: 'strong' (default) `"..."`, 'weak' `W/"..."` (a CDN that re-encodes), 'none' no header at all. */
+  etag?: 'strong' | 'weak' | 'none'
+  /** false: object responses carry no Last-Modified (a proxy that strips it); default true. */
+  lastModified?: boolean
+  /**
+   * x-oss-hash-crc64ecma on object responses: 'ok' (default; wrongCrc and a file's `crc64: null` still apply),
+   * 'absent' (a CDN host that drops it), 'malformed' (`12ab-not-a-number`: a header mangled on the way).
+   */
+  crcHeader?: 'ok' | 'absent' | 'malformed'
   /** Every request to resourceUrls[0] answers 503 ServiceUnavailable; resourceUrls[1] works. */
   failFirstUrl?: boolean
   /** Answer every Range request with 200 and the whole object. */
@@ -99,6 +133,17 @@ export interface EmulatorFaults {
   htmlBlock?: boolean
   /** Cap each object response's speed (token bucket per response, timer-driven, 64 KiB chunks). */
   bytesPerSecondPerConnection?: number
+  /**
+   * Cap all object responses together (one bucket for the whole emulator, no burst): a shared access link.
+   * With bytesPerSecondPerConnection too, each response is held to both.
+   */
+  bytesPerSecondTotal?: number
+  /**
+   * Every request (API, oapi and object) waits this long on arrival, before it is handled and its status line
+   * sent: a long-haul path. apiLatency comes on top for the APIs it names (an API answer waits latencyMs +
+   * apiLatency.ms + jitter); qpsLimit and signature expiry see the request when this wait ends.
+   */
+  latencyMs?: number
   /** Get-dentry answers 403 AccessTokenPermissionDenied with requiredScopes ["Storage.File.Read"]. */
   denyDentryQuery?: boolean
   /** Download info answers this protocol (default HEADER_SIGNATURE); any other has no headerSignatureInfo. */
@@ -115,9 +160,11 @@ export interface EmulatorFaults {
   omitFields?: Record<string, ('type' | 'name' | 'size')[]>
   /**
    * Download info also carries internalResourceUrls (unless the request says preferIntranet: false, as the
-   * server's default is true): 'working' ones serve the object, 'failing' ones answer 503.
+   * server's default is true): 'working' ones serve the object, 'failing' ones answer 503, 'refusing' ones answer
+   * 403 AccessDenied (bucket acl) to every request, freshly signed or not: a dedicated-storage endpoint that
+   * refuses this client. resourceUrls keep working in every case.
    */
-  intranet?: 'working' | 'failing'
+  intranet?: 'working' | 'failing' | 'refusing'
   /** The oapi user routes answer errcode 88 / sub_code 60011 naming the permission they need. */
   denyUserQuery?: boolean
   /**
@@ -128,8 +175,40 @@ export interface EmulatorFaults {
   qpsLimit?: { callsPerSecond: number; api?: EmulatorApiName }
   /** Listing these folders (by dentryId) answers 403 permissionDenied: a subfolder the user may not see into. */
   denyListing?: string[]
-  /** Each answer of `api` (default every API) waits `ms` plus up to `jitterMs` at random: answers then overtake each other. */
+  /** Each answer of `api` (default every API) waits `ms` plus up to `jitterMs` at random (after latencyMs): answers then overtake each other. */
   apiLatency?: { ms: number; jitterMs?: number; api?: EmulatorApiName }
+  /**
+   * A gateway that hangs: the next `times` (default 1; 'always': every one) calls of `api` (default 'any', oapi
+   * routes included) get 'after-headers' (200, JSON content type, chunked, then never a body byte) or
+   * 'no-headers' (nothing at all); the socket stays open until the client gives up or the emulator closes.
+   */
+  apiStall?: { mode: 'after-headers' | 'no-headers'; times?: number | 'always'; api?: EmulatorApiName }
+  /**
+   * A server whose listing never ends: list, versions and listAll (true) or the one named answer
+   * `{"dentries": [], "nextToken": "<never seen before>"}` to every call that passes the token check.
+   */
+  endlessPages?: boolean | { api: 'list' | 'versions' | 'listAll' }
+  /**
+   * A 200 answer of the wrong shape (a captive portal, a broken proxy, a changed API), for the next `times`
+   * (default 1; 'always') calls of `api` (default 'any') whose answer it fits: 'html' a captive-portal page
+   * (text/html), 'null' the JSON null, 'not-object' `[1,2]` (these three replace any answer, errors too);
+   * 'dentries-not-array' a listing's `dentries` as an object keyed "0", "1", ...; 'name-number' every
+   * dentry's `name` a number; 'url-file' / 'url-data' / 'url-invalid' download info's resourceUrls
+   * `file:///etc/passwd`, `data:text/plain,hi`, `not a url`; 'token-newline' a minted accessToken with a
+   * newline inside. A call whose answer the kind does not fit is answered normally and uses up nothing.
+   */
+  garbage?: { api?: EmulatorApiName; kind: EmulatorGarbageKind; times?: number | 'always' }
+  /**
+   * A bloated answer: every 200 JSON object answer of `api` (default 'any') gets a `"pad": "xxx…"` field making
+   * it `bytes` long (an empty object becomes `{"pad": ...}`); streamed in 64 KiB pieces with backpressure, so
+   * 100 MB+ costs the emulator no memory; still valid JSON with the right Content-Length.
+   */
+  hugeBody?: { api?: EmulatorApiName; bytes: number }
+  /**
+   * A server that puts terminal escapes in its errors: every API error's code and message (oapi errmsg too) and
+   * OSS XML error's Code and Message end with `ESC]0;pwned BEL`, `ESC[2J`, `CR` and the bidi override U+202E.
+   */
+  escapes?: boolean
 }
 
 export interface EmulatorOptions {
@@ -213,6 +292,7 @@ export interface Emulator {
   removeFile(spaceId: string, dentryId: string): void
   /** Every minted token becomes invalid; the next mint gives a new one. */
   revokeTokens(): void
+  /** The current version's bytes (after a mutateAfterResponses overwrite, the new ones). */
   fileContent(spaceId: string, dentryId: string): Promise<Buffer>
   /** What `dtdl emulator` prints: URL, credentials and the files. */
   describe(): string
