@@ -63,5 +63,5 @@ export interface PlannedBatch {
   /** --dry-run of -r: the sync plan's actions (for -i they come from the items). */
   preview?: DryRunAction[]
   /** -r: after the batch, --delete's removals and the sync state saved; returns the deletions' results. */
-  finish?: (interrupted: boolean) => Promise<BatchFileResult[]>
+  finish?: (interrupted: boolean, note: (text: string) => void) => Promise<BatchFileResult[]>
 }

@@ -1,13 +1,14 @@
 // The I/O around sync planning for `get -r`: stat the local side, remember what was placed, --delete, save the state.
-import { lstat, mkdir, readdir, rmdir, stat, unlink } from 'node:fs/promises'
-import { posix, relative, sep } from 'node:path'
+import { lstat, readdir } from 'node:fs/promises'
+import { posix } from 'node:path'
+import { makeFolders, removeEmptyFolder, removePlacedFile } from '../disk/files.js'
 import type { DownloadResult } from '../engine/download.js'
 import { joinInside } from '../disk/paths.js'
 import { eachAtOnce } from '../each-at-once.js'
 import { DtdlError, toFileSystemError } from '../errors.js'
 import type { BatchFileResult } from './runner.js'
-import { planSync, type ListedFile, type LocalStat, type SyncPlan, type SyncPlanInput } from './sync-plan.js'
-import { emptySyncState, readSyncState, syncStatePath, writeSyncState, type SyncEntry, type SyncState } from './sync-state.js'
+import { localMatches, planSync, type ListedFile, type LocalStat, type SyncAction, type SyncPlan, type SyncPlanInput } from './sync-plan.js'
+import { emptySyncState, readSyncState, syncStatePath, writeSyncState, type SyncEntry, type SyncOwner, type SyncState } from './sync-state.js'
 
 export interface MirrorSyncOptions extends Omit<SyncPlanInput, 'state' | 'local'> {
   dir: string
@@ -22,10 +23,10 @@ export interface MirrorSync {
   inBareFolder: ReadonlySet<string>
   /** A file the batch placed or found identical: remembered with the local file's stat as it is now. */
   record(file: ListedFile, result: DownloadResult): Promise<void>
-  /** Creates a folder of the mirror (and its parents), remembering the ones that did not exist. */
+  /** Creates a folder of the mirror (and its parents), never through a link, remembering the ones it made. */
   makeFolder(relPath: string): Promise<void>
   /** After the batch: --delete's removals (unless interrupted), then the state saved. */
-  finish(interrupted: boolean): Promise<BatchFileResult[]>
+  finish(interrupted: boolean, note: (text: string) => void): Promise<BatchFileResult[]>
 }
 
 /** Local stats and folder listings at once: they are cheap, and each waits for the disk. */
@@ -94,27 +95,26 @@ export async function openMirrorSync(options: MirrorSyncOptions): Promise<Mirror
     async record(file, result) {
       // Only what the listing said can be compared next time; a file that changed in between is left to a full check.
       if (file.version === undefined || file.modifiedTime === undefined || result.bytes !== file.size) return
-      const s = await stat(result.path).catch(() => undefined)
-      if (!s) return
-      entries[file.relPath] = { dentryId: file.id, version: file.version, size: file.size, modifiedTime: file.modifiedTime, crc64: result.crc64, localSize: s.size, localMtimeMs: s.mtimeMs }
+      const s = await lstat(result.path).catch(() => undefined)
+      if (!s?.isFile()) return
+      const before = state?.files[file.relPath]
+      // Written now: placed. Found identical: the owner it had (a placed file whose listing changed), else adopted.
+      const owner: SyncOwner = !result.upToDate || (before?.owner === 'placed' && before.dentryId === file.id) ? 'placed' : 'adopted'
+      entries[file.relPath] = { owner, dentryId: file.id, version: file.version, size: file.size, modifiedTime: file.modifiedTime, crc64: result.crc64, localSize: s.size, localMtimeMs: s.mtimeMs }
     },
     async makeFolder(relPath) {
-      const full = joinInside(options.dir, relPath)
-      const first = await mkdir(full, { recursive: true })
-      if (first === undefined) return
-      // mkdir names the first folder it made; that one and everything below it, down to relPath, are new.
-      const firstRel = relative(options.dir, first).split(sep).join('/')
-      const parts = relPath.split('/')
-      for (let i = firstRel.split('/').length; i <= parts.length; i++) created.add(parts.slice(0, i).join('/'))
+      for (const level of await makeFolders(options.dir, relPath)) created.add(level)
     },
-    async finish(interrupted) {
+    async finish(interrupted, note) {
       const results: BatchFileResult[] = []
       if (!interrupted) {
-        for (const a of plan.actions.filter((x) => x.kind === 'delete')) results.push(await deleteFile(options, a.relPath, a.dentryId, a.size ?? 0))
+        for (const a of plan.actions.filter((x) => x.kind === 'delete')) {
+          const entry = state?.files[a.relPath]
+          if (entry) results.push(...(await deleteFile(options, a, entry, note)))
+        }
         for (const f of plan.removeFolders) {
-          // rmdir removes only empty folders: anything the user put there keeps it.
-          const gone = await rmdir(joinInside(options.dir, f)).then(() => true, (err: NodeJS.ErrnoException) => err.code === 'ENOENT')
-          if (gone) created.delete(f)
+          // Only empty folders go: anything the user put there keeps it. Never through a link.
+          if (await removeEmptyFolder(options.dir, f).catch(() => false)) created.delete(f)
         }
       }
       const next: SyncState = { ...emptySyncState(options.spaceId, options.folderId), files: entries, createdFolders: [...created].sort() }
@@ -124,13 +124,18 @@ export async function openMirrorSync(options: MirrorSyncOptions): Promise<Mirror
   }
 }
 
-async function deleteFile(options: MirrorSyncOptions, relPath: string, dentryId: string, bytes: number): Promise<BatchFileResult> {
-  const base = { path: relPath, spaceId: options.spaceId, dentryId, bytes }
+/**
+ * --delete of one file dtdl placed: removed only if it is still the file dtdl recorded (size and mtime, looked
+ * at again now) and no folder on its way is a link. A file changed since the plan is kept, and said so.
+ */
+async function deleteFile(options: MirrorSyncOptions, action: SyncAction, entry: SyncEntry, note: (text: string) => void): Promise<BatchFileResult[]> {
+  const base = { path: action.relPath, spaceId: options.spaceId, dentryId: action.dentryId, bytes: action.size ?? 0 }
   try {
-    await unlink(joinInside(options.dir, relPath))
-    return { ...base, status: 'deleted', exitCode: 0 }
+    const outcome = await removePlacedFile(options.dir, action.relPath, (s) => localMatches({ isFile: true, size: s.size, mtimeMs: s.mtimeMs }, entry))
+    if (outcome === 'changed') note(`dtdl: kept ${action.relPath}: it changed since the run began`)
+    return outcome === 'removed' ? [{ ...base, status: 'deleted', exitCode: 0 }] : []
   } catch (err) {
-    const e: DtdlError = toFileSystemError(err, relPath, 'delete')
-    return { ...base, status: 'failed', error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, exitCode: e.exitCode }
+    const e: DtdlError = toFileSystemError(err, action.relPath, 'delete')
+    return [{ ...base, status: 'failed', error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, exitCode: e.exitCode }]
   }
 }

@@ -1,12 +1,13 @@
 // `get -r`'s plan: the folder listed, mirrored under the output directory, its sync state opened; and its after-work.
-import { mkdir, realpath, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
+import { makeDirectory } from '../disk/make-dir.js'
 import { dirname, posix, resolve } from 'node:path'
-import { summarize, worstExitCode, type BatchFileResult, type BatchItem, type BatchResult } from './runner.js'
+import { summarize, worstExitCode, type BatchItem, type BatchResult } from './runner.js'
 import type { DingTalkApi, Dentry } from '../dingtalk/client.js'
 import { DtdlError, ExitCode, UsageError, toFileSystemError } from '../errors.js'
 import { dentryKind, dentryName, isFolder, missingFields, walkFolder } from '../dingtalk/folder-walk.js'
 import { cleanName, compileFilters, planMirror, type MirrorPlan, type PathFilters, type RemoteNode } from './mirror-plan.js'
-import { isInside, joinInside } from '../disk/paths.js'
+import { joinInside } from '../disk/paths.js'
 import { checkCreatableDir, checkNotADirectory, checkWritableDir } from '../disk/checks.js'
 import { fromFailedItem, fromSyncAction } from './dry-run.js'
 import { openMirrorSync, type MirrorSync } from './mirror-sync.js'
@@ -14,9 +15,9 @@ import { isOnlineDocument, onlineDocumentError } from '../dingtalk/online-docume
 import type { BatchGetContext, BatchGetOptions, PlannedBatch } from './batch-options.js'
 
 /** Runs the mirror's after-work (also when interrupted, so the files placed so far are remembered) and merges its results. */
-export async function finishMirror(ran: Promise<BatchResult>, finish: (interrupted: boolean) => Promise<BatchFileResult[]>, note: (text: string) => void): Promise<BatchResult> {
+export async function finishMirror(ran: Promise<BatchResult>, finish: NonNullable<PlannedBatch['finish']>, note: (text: string) => void): Promise<BatchResult> {
   const settle = async (interrupted: boolean) =>
-    finish(interrupted).catch((err: unknown) => {
+    finish(interrupted, note).catch((err: unknown) => {
       // A state that cannot be saved costs the next run a full check, not this run's downloads.
       note(`dtdl: cannot save the sync state (${err instanceof Error ? err.message : String(err)}): the next run checks every file again`)
       return []
@@ -73,7 +74,7 @@ export async function planFolder(api: DingTalkApi, unionId: string, spaceId: str
   if (kept > 0) notes.push(`${kept} file${kept === 1 ? '' : 's'} gone from the remote kept here (${options.delete ? 'changed locally since dtdl placed them' : '--delete removes them'})`)
   if (options.dryRun) return { items: [], dir, notes, preview: [...[...failed, ...unfetchable].map((f) => fromFailedItem({ ...f, error: f.error! })), ...sync.plan.actions.map(fromSyncAction)] }
   const items = await placeMirror(dir, spaceId, plan, sync, options.filters, notes, [...failed, ...unfetchable])
-  return { items, dir, notes, finish: (interrupted) => sync.finish(interrupted) }
+  return { items, dir, notes, finish: (interrupted, note) => sync.finish(interrupted, note) }
 }
 
 const isFiltered = (filters: PathFilters) => filters.include.length > 0 || filters.exclude.length > 0
@@ -81,12 +82,10 @@ const isFiltered = (filters: PathFilters) => filters.include.length > 0 || filte
 /** -r, a real run: the mirror's directory made (and its empty folders), every file given its target inside it. */
 async function placeMirror(dir: string, spaceId: string, plan: MirrorPlan, sync: MirrorSync, filters: PathFilters, notes: string[], failed: BatchItem[]): Promise<BatchItem[]> {
   try {
-    await mkdir(dir, { recursive: true })
+    await makeDirectory(dir)
   } catch (err) {
-    throw toFileSystemError(err, dir, 'create the directory')
+    throw toFileSystemError(err, (err as { path?: string }).path ?? dir, 'create the directory')
   }
-  // Compare real paths, so a symlink inside the mirror cannot carry a write outside it.
-  const realDir = await realpath(dir)
   const filtered = isFiltered(filters)
   if (!filtered) {
     // Folders with files appear as their files are written; empty ones are made here, so the tree is whole.
@@ -102,12 +101,12 @@ async function placeMirror(dir: string, spaceId: string, plan: MirrorPlan, sync:
     let done = prepared.get(relDir)
     if (done === undefined) {
       done = (async () => {
+        // Level by level, never through a link: nothing below the mirror's root can lead a write outside it.
         try {
           if (relDir !== '.') await sync.makeFolder(relDir)
         } catch (err) {
           throw toFileSystemError(err, parent, 'create the directory')
         }
-        if (!isInside(realDir, await realpath(parent))) throw new UsageError(`refusing to write into ${relDir}: ${parent} leads outside ${dir}`, { code: 'UNSAFE_PATH' })
         // Before any download-info call for its files: a folder that cannot be written.
         await checkWritableDir(parent)
       })()

@@ -18,13 +18,16 @@ export type SyncActionKind =
   | 'download'
   /** dtdl placed it, and the remote or the local copy changed since: fetch it and replace it once verified. */
   | 'replace'
-  /** A local file dtdl does not know: compared with the remote by CRC-64 as without a state (differs → --force). */
+  /**
+   * A local file dtdl did not place (unknown to the state, or adopted): compared with the remote by CRC-64 as
+   * without a state (differs → --force).
+   */
   | 'check'
   /** Listing and local file both match the state: no download-info call, no storage request. */
   | 'skip'
   /** --delete: dtdl placed it, it is gone from the remote, and it is unchanged locally. */
   | 'delete'
-  /** Gone from the remote but left alone (no --delete, or changed locally since dtdl placed it). */
+  /** Gone from the remote but left alone (no --delete, not placed by dtdl, or changed locally since). */
   | 'keep'
 
 export interface SyncAction {
@@ -99,10 +102,12 @@ export function planSync(input: SyncPlanInput): SyncPlan {
     const local = input.local.get(f.relPath) ?? null
     const entry = Object.hasOwn(files, f.relPath) ? files[f.relPath] : undefined
     const act = (kind: SyncActionKind, reason: string) => actions.push({ kind, relPath: f.relPath, dentryId: f.id, size: f.size, reason })
+    // Only a file dtdl placed is replaced on the state's word; one it adopted is the user's, checked as such.
+    const change = entry?.owner === 'placed' ? 'replace' : 'check'
     if (!local) act('download', entry ? 'removed locally' : 'new')
     else if (!entry) act('check', 'not in the sync state')
-    else if (!localMatches(local, entry)) act('replace', 'changed locally')
-    else if (!remoteMatches(f, entry)) act('replace', 'changed remotely')
+    else if (!localMatches(local, entry)) act(change, change === 'replace' ? 'changed locally' : 'changed locally; dtdl did not place it')
+    else if (!remoteMatches(f, entry)) act(change, change === 'replace' ? 'changed remotely' : 'changed remotely; dtdl did not place the local copy')
     else {
       act('skip', 'up to date')
       carry[f.relPath] = entry
@@ -119,7 +124,8 @@ export function planSync(input: SyncPlanInput): SyncPlan {
     // Already gone here too: nothing to do, and nothing to remember.
     if (!local) continue
     const act = (kind: SyncActionKind, reason: string) => gone.push({ kind, relPath, dentryId: entry.dentryId, size: local.size, reason })
-    if (!localMatches(local, entry)) act('keep', 'gone remotely, but changed locally since dtdl placed it')
+    if (entry.owner !== 'placed') act('keep', 'gone remotely; dtdl did not place the local copy')
+    else if (!localMatches(local, entry)) act('keep', 'gone remotely, but changed locally since dtdl placed it')
     else if (input.delete) act('delete', 'gone remotely')
     else {
       act('keep', 'gone remotely (--delete removes it)')

@@ -4,8 +4,16 @@ import { join } from 'node:path'
 import { toFileSystemError } from '../errors.js'
 import { readOwnFile, sweepTemps, writeFileAtomic } from '../disk/files.js'
 
+/**
+ * Whose file it is: 'placed' when dtdl wrote it, 'adopted' when it was there already and dtdl only found it
+ * identical. Only placed files are ever replaced without --force or removed by --delete.
+ */
+export type SyncOwner = 'placed' | 'adopted'
+
 /** What dtdl knew about one file when it placed it (or found it identical): the remote side and the local side. */
 export interface SyncEntry {
+  /** Entries of earlier releases have none: they read as 'adopted', so nothing is removed on their word. */
+  owner?: SyncOwner | undefined
   dentryId: string
   version: number
   size: number
@@ -87,6 +95,7 @@ function isEntry(e: unknown): e is SyncEntry {
     typeof e.modifiedTime === 'string' &&
     (e.crc64 === null || typeof e.crc64 === 'string') &&
     count(e.localSize) &&
-    num(e.localMtimeMs)
+    num(e.localMtimeMs) &&
+    (e.owner === undefined || e.owner === 'placed' || e.owner === 'adopted')
   )
 }

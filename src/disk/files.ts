@@ -5,7 +5,7 @@ import { constants } from 'node:fs'
 import { link, lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { FileSystemError, toFileSystemError } from '../errors.js'
+import { FileSystemError, UsageError, toFileSystemError } from '../errors.js'
 
 const { O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_WRONLY, O_NOFOLLOW } = constants
 
@@ -259,7 +259,7 @@ function changedError(target: string, exists: boolean): FileSystemError {
 /** Pure: the path components of `relPath` below `root`, each as a full path (the last one is relPath itself). */
 function chain(root: string, relPath: string): string[] {
   const parts = relPath.split(/[\\/]/).filter((p) => p !== '' && p !== '.')
-  if (parts.includes('..')) throw new FileSystemError(relPath, `refusing ${relPath}: it climbs out of ${root}`, { code: 'UNSAFE_PATH' })
+  if (parts.includes('..')) throw new UsageError(`refusing ${relPath}: it climbs out of ${root}`, { code: 'UNSAFE_PATH' })
   return parts.map((_, i) => join(resolve(root), ...parts.slice(0, i + 1)))
 }
 
@@ -271,7 +271,7 @@ export async function checkNoLinkBelow(root: string, relPath: string): Promise<v
   for (const at of chain(root, relPath)) {
     const s = await lstatOrUndefined(at)
     if (s === undefined) return
-    if (s.isSymbolicLink()) throw new FileSystemError(at, `refusing ${relPath}: ${at} is a symbolic link`, { code: 'UNSAFE_PATH', hint: `dtdl never goes through a link below ${root}` })
+    if (s.isSymbolicLink()) throw new UsageError(`refusing ${relPath}: ${at} is a symbolic link`, { code: 'UNSAFE_PATH', hint: `dtdl never goes through a link below ${root}` })
   }
 }
 
@@ -312,7 +312,7 @@ export async function makeFolders(root: string, relPath: string): Promise<string
     } catch (err) {
       if (errno(err) !== 'EEXIST') throw toFileSystemError(err, at, 'create the directory')
       const s = await lstat(at)
-      if (s.isSymbolicLink()) throw new FileSystemError(at, `refusing to write into ${relPath}: ${at} is a symbolic link`, { code: 'UNSAFE_PATH', hint: `dtdl never goes through a link below ${root}` })
+      if (s.isSymbolicLink()) throw new UsageError(`refusing to write into ${relPath}: ${at} is a symbolic link`, { code: 'UNSAFE_PATH', hint: `dtdl never goes through a link below ${root}` })
       if (!s.isDirectory()) throw new FileSystemError(at, `cannot create ${relPath}: ${at} is not a directory`, { code: 'FS_ENOTDIR', hint: 'move the file away' })
     }
   }

@@ -8,7 +8,7 @@ import { openMirrorSync } from '../../src/batch/mirror-sync.js'
 import { emptySyncState, readSyncState, syncStatePath, writeSyncState, type SyncEntry, type SyncState } from '../../src/batch/sync-state.js'
 
 const T = '2024-05-01T08:00:00.000Z'
-const entry = (over: Partial<SyncEntry> = {}): SyncEntry => ({ dentryId: '1', version: 1, size: 100, modifiedTime: T, crc64: '42', localSize: 100, localMtimeMs: 1_700_000_000_123.5, ...over })
+const entry = (over: Partial<SyncEntry> = {}): SyncEntry => ({ owner: 'placed', dentryId: '1', version: 1, size: 100, modifiedTime: T, crc64: '42', localSize: 100, localMtimeMs: 1_700_000_000_123.5, ...over })
 const listed = (over: Partial<ListedFile> = {}): ListedFile => ({ id: '1', relPath: 'a.txt', size: 100, version: 1, modifiedTime: T, ...over })
 const same: LocalStat = { isFile: true, size: 100, mtimeMs: 1_700_000_000_123.5 }
 
@@ -69,6 +69,26 @@ describe('planSync: state entries no longer selected', () => {
     const path = Object.keys(entries)[0]!
     expect(p.actions.map(({ kind, reason }) => ({ kind, reason }))).toEqual(action ? [action] : [])
     expect(Object.keys(p.carry)).toEqual(carried ? [path] : [])
+  })
+})
+
+describe('planSync: whose file it is (placed, adopted, an older release\'s entry)', () => {
+  const adopted = entry({ owner: 'adopted' })
+  const legacy = entry({ owner: undefined })
+  it.each<[string, SyncEntry, ListedFile | undefined, LocalStat, boolean, { kind: string; reason: string } | undefined]>([
+    ['placed, changed remotely: replaced', entry(), listed({ version: 2 }), same, false, { kind: 'replace', reason: 'changed remotely' }],
+    ['placed, changed locally: replaced (the mirror\'s own file)', entry(), listed(), { ...same, size: 7 }, false, { kind: 'replace', reason: 'changed locally' }],
+    ['placed, gone, unchanged, --delete: deleted', entry(), undefined, same, true, { kind: 'delete', reason: 'gone remotely' }],
+    ['placed, gone, changed locally, --delete: kept', entry(), undefined, { ...same, mtimeMs: 5 }, true, { kind: 'keep', reason: 'gone remotely, but changed locally since dtdl placed it' }],
+    ['adopted, unchanged: skipped', adopted, listed(), same, false, { kind: 'skip', reason: 'up to date' }],
+    ['adopted, changed remotely: checked, never replaced on the state\'s word', adopted, listed({ version: 2 }), same, false, { kind: 'check', reason: 'changed remotely; dtdl did not place the local copy' }],
+    ['adopted, changed locally: checked', adopted, listed(), { ...same, size: 7 }, false, { kind: 'check', reason: 'changed locally; dtdl did not place it' }],
+    ['adopted, gone, unchanged, --delete: kept', adopted, undefined, same, true, { kind: 'keep', reason: 'gone remotely; dtdl did not place the local copy' }],
+    ['an older release\'s entry reads as adopted: gone, --delete, kept', legacy, undefined, same, true, { kind: 'keep', reason: 'gone remotely; dtdl did not place the local copy' }],
+    ['an older release\'s entry, changed remotely: checked', legacy, listed({ size: 101 }), same, false, { kind: 'check', reason: 'changed remotely; dtdl did not place the local copy' }],
+  ])('%s', (_name, e, file, local, del, action) => {
+    const p = plan({ files: file ? [file] : [], entries: { 'a.txt': e }, local: { 'a.txt': local }, del })
+    expect(p.actions.map(({ kind, reason }) => ({ kind, reason }))).toEqual(action ? [action] : [])
   })
 })
 
