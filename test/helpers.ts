@@ -1,6 +1,7 @@
 // Shared test plumbing: temp dirs, the real CLI as a child process, and waiting on observable conditions.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -105,3 +106,26 @@ export function randomBytes(size: number, seed = 1): Buffer {
 }
 
 export { DEMO }
+
+/** Can this process mount a tmpfs (root, or a container that allows it)? Decided once, before the tests are declared. */
+export const canMountTmpfs = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'dtdl-tmpfs-probe-'))
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'ignore' })
+    execFileSync('umount', [dir], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})()
+
+/** Mounts a tmpfs at `dir` (made if missing); the returned function unmounts it. */
+export async function mountTmpfs(dir: string, options: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true })
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir])
+  return async () => {
+    execFileSync('umount', [dir])
+  }
+}

@@ -180,16 +180,17 @@ export async function writeFileAtomic(path: string, text: string, options: { mod
   if (found?.isSymbolicLink()) throw notOursError(path, 'a symbolic link')
   if (found && !found.isFile()) throw notOursError(path, 'not a regular file')
   const tmp = options.ownTmp ?? tempPathFor(path)
-  let handle: FileHandle | undefined
+  // Created here, or nothing of ours to clean up: what stood at the name (a link) is not ours to remove.
+  const handle: FileHandle = options.ownTmp !== undefined ? await createOwnFile(tmp, options.mode) : await createNewFile(tmp, options.mode)
+  let stillOpen = true
   try {
-    handle = options.ownTmp !== undefined ? await createOwnFile(tmp, options.mode) : await createNewFile(tmp, options.mode)
     const data = Buffer.from(text)
     await writeAll(handle, data, 0, data.length, 0)
+    stillOpen = false
     await handle.close()
-    handle = undefined
     await rename(tmp, path)
   } catch (err) {
-    await handle?.close().catch(() => {})
+    if (stillOpen) await handle.close().catch(() => {})
     await unlink(tmp).catch(() => {})
     throw err
   }

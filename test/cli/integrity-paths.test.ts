@@ -1,42 +1,18 @@
 // Every path verifies or says it did not: --sha256 when up to date, in -i and -r; no leftover .tmp; a full
 // disk resumed; a truncated partial; and a target that cannot be written costs no API call.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { mkdir, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { partialPathFor, readResumeRecord, recordPathFor } from '../../src/engine/resume-record.js'
 import { totalLength } from '../../src/engine/segments.js'
-import { DEMO, setupWorld } from '../helpers.js'
+import { DEMO, canMountTmpfs, mountTmpfs, setupWorld } from '../helpers.js'
 
 type World = Awaited<ReturnType<typeof setupWorld>>
 const SPACE = DEMO.spaceId
 const MiB = 1024 * 1024
 
-/** Can this process mount a tmpfs (root, or a container that allows it)? Decided once, before the tests are declared. */
-const canMountTmpfs = (() => {
-  const dir = mkdtempSync(join(tmpdir(), 'dtdl-tmpfs-probe-'))
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'ignore' })
-    execFileSync('umount', [dir], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-})()
 if (!canMountTmpfs) console.warn('integrity-paths: cannot mount a tmpfs here (needs root): the disk-full and read-only tests are skipped')
-
-async function mountTmpfs(dir: string, options: string): Promise<() => Promise<void>> {
-  await mkdir(dir, { recursive: true })
-  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir])
-  return async () => {
-    execFileSync('umount', [dir])
-  }
-}
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
 const WRONG = 'a'.repeat(64)
