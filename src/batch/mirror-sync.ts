@@ -87,6 +87,8 @@ export async function openMirrorSync(options: MirrorSyncOptions): Promise<Mirror
   const plan = planSync({ ...options, state, local })
   const entries: Record<string, SyncEntry> = { ...plan.carry }
   const created = new Set(state?.createdFolders ?? [])
+  /** Folders made or checked this run (never a link): each level is looked at once. */
+  const checkedFolders = new Set<string>()
 
   return {
     plan,
@@ -103,7 +105,7 @@ export async function openMirrorSync(options: MirrorSyncOptions): Promise<Mirror
       entries[file.relPath] = { owner, dentryId: file.id, version: file.version, size: file.size, modifiedTime: file.modifiedTime, crc64: result.crc64, localSize: s.size, localMtimeMs: s.mtimeMs }
     },
     async makeFolder(relPath) {
-      for (const level of await makeFolders(options.dir, relPath)) created.add(level)
+      for (const level of await makeFolders(options.dir, relPath, checkedFolders)) created.add(level)
     },
     async finish(interrupted, note) {
       const results: BatchFileResult[] = []

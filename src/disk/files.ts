@@ -54,17 +54,20 @@ export async function createNewFile(path: string, mode = 0o644): Promise<FileHan
  * exclusively, so a link planted meanwhile is not followed either.
  */
 export async function createOwnFile(path: string, mode = 0o644): Promise<FileHandle> {
-  const found = await lstatOrUndefined(path).catch((err: unknown) => {
-    throw toFileSystemError(err, path, 'create')
-  })
-  if (found?.isSymbolicLink()) throw notOursError(path, 'a symbolic link')
-  if (found && !found.isFile()) throw notOursError(path, 'not a regular file')
-  try {
-    if (found) await unlink(path)
-    return await open(path, O_CREAT | O_EXCL | O_RDWR, mode)
-  } catch (err) {
-    if (errno(err) === 'EEXIST') throw notOursError(path, 'not a regular file')
-    throw toFileSystemError(err, path, 'create')
+  // Most names are free: try the exclusive create first, and look at what stands there only when it fails.
+  for (let tries = 0; ; tries++) {
+    try {
+      return await open(path, O_CREAT | O_EXCL | O_RDWR, mode)
+    } catch (err) {
+      if (errno(err) !== 'EEXIST' || tries > 0) throw errno(err) === 'EEXIST' ? notOursError(path, 'not a regular file') : toFileSystemError(err, path, 'create')
+    }
+    const found = await lstatOrUndefined(path).catch((err: unknown) => {
+      throw toFileSystemError(err, path, 'create')
+    })
+    if (found?.isSymbolicLink()) throw notOursError(path, 'a symbolic link')
+    if (found && !found.isFile()) throw notOursError(path, 'not a regular file')
+    // A file of ours an earlier run left: it goes, and the name is created afresh (exclusively again).
+    if (found) await unlink(path).catch((err: unknown) => (errno(err) === 'ENOENT' ? undefined : Promise.reject(toFileSystemError(err, path, 'create'))))
   }
 }
 
@@ -301,21 +304,25 @@ export async function removeEmptyFolder(root: string, relPath: string): Promise<
 
 /**
  * Makes `relPath` below `root` level by level (root must exist); returns the levels it created, relative
- * with '/'. A level that is a link or a file is refused: nothing is made through it.
+ * with '/'. A level that is a link or a file is refused: nothing is made through it. `known` holds levels
+ * already made or checked this run (relative paths), which are not looked at again; it is added to.
  */
-export async function makeFolders(root: string, relPath: string): Promise<string[]> {
+export async function makeFolders(root: string, relPath: string, known: Set<string> = new Set()): Promise<string[]> {
   const created: string[] = []
   const parts = relPath.split('/').filter((p) => p !== '' && p !== '.')
   for (const [i, at] of chain(root, relPath).entries()) {
+    const level = parts.slice(0, i + 1).join('/')
+    if (known.has(level)) continue
     try {
       await mkdir(at)
-      created.push(parts.slice(0, i + 1).join('/'))
+      created.push(level)
     } catch (err) {
       if (errno(err) !== 'EEXIST') throw toFileSystemError(err, at, 'create the directory')
       const s = await lstat(at)
       if (s.isSymbolicLink()) throw new UsageError(`refusing to write into ${relPath}: ${at} is a symbolic link`, { code: 'UNSAFE_PATH', hint: `dtdl never goes through a link below ${root}` })
       if (!s.isDirectory()) throw new FileSystemError(at, `cannot create ${relPath}: ${at} is not a directory`, { code: 'FS_ENOTDIR', hint: 'move the file away' })
     }
+    known.add(level)
   }
   return created
 }

@@ -33,8 +33,9 @@ export async function fetchToFile(options: DownloadOptions, signal: AbortSignal)
     if (small && 'fallback' in small) emit({ type: 'note', message: `${small.fallback}: fetching it with the full engine` })
     // A small file's one GET stands for the probe; a file that appeared meanwhile is caught at the commit.
     if (small && 'remote' in small) {
-      const checked = await verifyFile(options, small.remote, small.seen, emit)
-      if (checked) return done(await commit(options, small.remote, { kind: options.force ? 'force' : 'new' }, checked, { resumedBytes: 0, connections: 1 }))
+      const checked = await verifyFile(options, small.remote, small.seen, emit, { written: small.written })
+      // No record was written for it, nor could one stand beside a target seen absent: nothing to tidy.
+      if (checked) return done(await commit(options, small.remote, { kind: options.force ? 'force' : 'new' }, checked, { resumedBytes: 0, connections: 1 }, false))
     }
     const remote = await probeRemote(fetcher, signal)
     const plan = await planTarget(options, remote, emit)
@@ -42,8 +43,8 @@ export async function fetchToFile(options: DownloadOptions, signal: AbortSignal)
     // A CRC mismatch may be one corrupted response: download once more from scratch before calling it failed.
     for (let round = 1; ; round++) {
       const outcome = await transferToFile(options, fetcher, source, remote, signal)
-      const checked = await verifyFile(options, remote, outcome.seen, emit, round === 1 && !small)
-      if (checked) return done(await commit(options, remote, plan.commit, checked, { resumedBytes: outcome.resumedBytes, connections: outcome.connections }))
+      const checked = await verifyFile(options, remote, outcome.seen, emit, { retryOnMismatch: round === 1 && !small })
+      if (checked) return done(await commit(options, remote, plan.commit, checked, { resumedBytes: outcome.resumedBytes, connections: outcome.connections }, true))
     }
   } finally {
     fetcher.dispose()
@@ -87,12 +88,16 @@ async function smallFileApplies(options: DownloadOptions): Promise<boolean> {
   return takesSmallPath({ expectedSize: options.expectedSize, ...seen })
 }
 
-/** The checks a file passes before its commit: what it holds, its CRC-64 (undefined: fetch it once more), its SHA-256. */
-async function verifyFile(options: DownloadOptions, remote: RemoteObject, seen: readonly CrcPiece[], emit: (e: DownloadEvent) => void, retryOnMismatch = true): Promise<Checked | undefined> {
+/**
+ * The checks a file passes before its commit: the bytes it holds (`written` when this run wrote it whole,
+ * else its size on disk), its CRC-64 (undefined: fetch it once more), its SHA-256.
+ */
+async function verifyFile(options: DownloadOptions, remote: RemoteObject, seen: readonly CrcPiece[], emit: (e: DownloadEvent) => void, how: { retryOnMismatch?: boolean; written?: number } = {}): Promise<Checked | undefined> {
+  const { retryOnMismatch = true } = how
   const partial = partialPathFor(options.target)
   emit({ type: 'progress', receivedBytes: remote.size, completedBytes: remote.size, size: remote.size })
-  // Every write was checked; this is the whole file's size as the disk holds it.
-  const written = await stat(partial).then((s) => s.size, (err: unknown) => Promise.reject(toFileSystemError(err, partial, 'read')))
+  // Every write was checked for the bytes that reached the file; this is their sum, or the size on disk.
+  const written = how.written ?? (await stat(partial).then((s) => s.size, (err: unknown) => Promise.reject(toFileSystemError(err, partial, 'read'))))
   if (written !== remote.size) throw new IntegrityError('SIZE_MISMATCH', `the partial file holds ${written} bytes, the server said ${remote.size}`, { hint: 'run the same command again' })
   let actual: bigint | undefined
   if (remote.crc !== null) {
@@ -136,9 +141,9 @@ function checkCrc(remote: RemoteObject, actual: bigint, emit: (e: DownloadEvent)
 }
 
 /** The verified partial file takes its final name (see disk/files.ts commitFile); the side files go. */
-async function commit(options: DownloadOptions, remote: RemoteObject, mode: CommitMode, checked: Checked, how: { resumedBytes: number; connections: number }): Promise<Fetched> {
+async function commit(options: DownloadOptions, remote: RemoteObject, mode: CommitMode, checked: Checked, how: { resumedBytes: number; connections: number }, sideFiles: boolean): Promise<Fetched> {
   await commitFile(partialPathFor(options.target), options.target, mode)
-  await removeResumeFiles(options.target)
+  if (sideFiles) await removeResumeFiles(options.target)
   return fetchedOf(remote, checked, how)
 }
 

@@ -17,7 +17,7 @@ export interface Segment {
   crc: bigint
 }
 
-export const toSegment = (r: { start: number; end: number }): Segment => ({ ...r, pos: r.start, flushed: r.start, crc: 0n })
+export const toSegment = (r: { start: number; end: number }): Segment => ({ start: r.start, end: r.end, pos: r.start, flushed: r.start, crc: 0n })
 
 /** Where received bytes go: a partial file (sinks.ts FileSink) or a stream (StreamSink). */
 export interface Sink {
@@ -61,14 +61,15 @@ export async function receive(res: ResourceResponse, seg: Segment, sink: Sink, c
         ctx.onBytes(0)
         if (data.length === 0) continue
       }
-      // Another connection may have taken over our tail: stop at the (possibly moved) end.
+      // Another connection may have taken over our tail: stop at the (possibly moved) end. A body that ends
+      // exactly there is read to its end rather than cut (cutting one costs undici an AbortError and its stack).
       const room = seg.end - seg.pos
+      if (room <= 0) break
       if (data.length > room) data = data.subarray(0, room)
       seg.pos += data.length
       ctx.onBytes(data.length)
       await writer.add(data)
       if (ctx.limiter) await ctx.limiter.take(data.length, ctx.stop)
-      if (seg.pos >= seg.end) break
     }
   } finally {
     try {

@@ -42,8 +42,11 @@ export class FileSink implements Sink {
  * over bytes written.
  */
 class DoubleBuffer implements SegmentWriter {
-  readonly #buffers = [Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES), Buffer.allocUnsafeSlow(WRITE_BATCH_BYTES)] as const
-  #batch: Buffer = this.#buffers[0]
+  /** Made when first needed, each no larger than what is left of the segment: a 40 KiB file needs one of 40 KiB. */
+  readonly #buffers: Buffer[] = []
+  #batch: Buffer | undefined
+  /** The buffer the write in flight reads from: never filled until that write is done. */
+  #inFlight: Buffer | undefined
   #filled = 0
   #writeAt: number
   #writing: Promise<void> = Promise.resolve()
@@ -56,9 +59,24 @@ class DoubleBuffer implements SegmentWriter {
     this.#writeAt = seg.flushed
   }
 
+  /** The buffer to fill: the other one than the write in flight, allocated on first use. */
+  #nextBuffer(): Buffer {
+    const spare = this.#buffers.find((b) => b !== this.#inFlight)
+    if (spare) return spare
+    const made = Buffer.allocUnsafeSlow(Math.max(1, Math.min(WRITE_BATCH_BYTES, this.seg.end - this.#writeAt)))
+    this.#buffers.push(made)
+    return made
+  }
+
   async add(data: Buffer): Promise<void> {
-    if (this.#filled === 0) this.#startedAt = Date.now()
+    if (this.#filled === 0) {
+      // The segment's last bytes with nothing buffered (a small file's one chunk, mostly): written as they
+      // are, with no buffer to make and no copy; the response ends with them, so they are not held for long.
+      if (this.#writeAt + data.length >= this.seg.end) return this.#write(data, data.length)
+      this.#startedAt = Date.now()
+    }
     for (let off = 0; off < data.length; ) {
+      this.#batch ??= this.#nextBuffer()
       const n = data.copy(this.#batch, this.#filled, off)
       this.#filled += n
       off += n
@@ -69,10 +87,17 @@ class DoubleBuffer implements SegmentWriter {
 
   /** Starts writing the filled buffer and switches to the other, once that one's write is done. */
   async #flush(): Promise<void> {
+    if (this.#filled === 0 || this.#batch === undefined) return this.#writing
+    await this.#write(this.#batch, this.#filled)
+    this.#filled = 0
+    this.#batch = undefined
+  }
+
+  /** Starts writing `n` bytes of `buf` at the next position, once the write in flight is done. */
+  async #write(buf: Buffer, n: number): Promise<void> {
     await this.#writing
-    if (this.#filled === 0) return
     const { seg, sink } = this
-    const [buf, n, at] = [this.#batch, this.#filled, this.#writeAt]
+    const at = this.#writeAt
     this.#writing = writeAll(sink.handle, buf, 0, n, at, (written) => {
       seg.crc = crc64(written, seg.crc)
       seg.flushed += written.length
@@ -82,8 +107,7 @@ class DoubleBuffer implements SegmentWriter {
     // Awaited at the next flush; until then a failure must not count as unhandled.
     this.#writing.catch(() => {})
     this.#writeAt = at + n
-    this.#filled = 0
-    this.#batch = this.#batch === this.#buffers[0] ? this.#buffers[1] : this.#buffers[0]
+    this.#inFlight = buf
   }
 
   async drain(): Promise<void> {

@@ -64,6 +64,8 @@ export function judgeSmallAnswer(status: number, contentRange: string | undefine
 export interface SmallFileFetched {
   remote: RemoteObject
   seen: CrcPiece[]
+  /** Bytes that reached the partial file (each write checked). */
+  written: number
 }
 
 /**
@@ -96,7 +98,8 @@ export async function fetchSmallFile(options: DownloadOptions, fetcher: Resource
           emit({ type: 'start', size: verdict.size, resumedBytes: 0, connections: 1, etag: res.etag, crc64: res.crc64?.toString() ?? null, region: info.region, hosts: resourceHosts(info) })
         } else await sink.handle.truncate(0)
         remote = remoteOf(res, verdict.size, false)
-        Object.assign(seg, toSegment({ start: 0, end: verdict.size }))
+        // Every try is one whole response from byte 0.
+        Object.assign(seg, { end: verdict.size, pos: 0, flushed: 0, crc: 0n })
         before = 0
         await receive(res, seg, sink, { stop: reqSignal, limiter: fetcher.limiter, onBytes: progress(fetcher, seg, emit) })
         return verdict
@@ -105,7 +108,7 @@ export async function fetchSmallFile(options: DownloadOptions, fetcher: Resource
     )
     if (outcome.kind === 'fallback') return { fallback: outcome.why }
     await sink!.sync()
-    return { remote: remote!, seen: seg.flushed > 0 ? [{ start: 0, end: seg.flushed, crc: seg.crc }] : [] }
+    return { remote: remote!, seen: seg.flushed > 0 ? [{ start: 0, end: seg.flushed, crc: seg.crc }] : [], written: seg.flushed }
   } catch (err) {
     await keepForResume(options, sink, remote, seg.flushed).catch(() => removeResumeFiles(options.target).catch(() => {}))
     throw err
