@@ -10,7 +10,9 @@ export const ExitCode = {
   remote: 5,
   integrity: 6,
   fileSystem: 7,
-  /** --max-time ran out (curl's number for the same thing); what was downloaded is kept. */
+  /** --max-api-calls was reached (rclone's number for its --max-transfer): what was finished is kept, the next run goes on. */
+  apiBudget: 8,
+  /** --max-time ran out, or the transfer stayed below --speed-limit (curl's number for both); what was downloaded is kept. */
   timeout: 28,
   interrupted: 130,
   /** The reader of stdout or stderr went away (`| head`): what a process ended by SIGPIPE reports (128 + 13). */
@@ -118,6 +120,19 @@ export class MaxTimeError extends DtdlError {
   }
 }
 
+/**
+ * --max-api-calls reached: the call that would have been one too many is never sent. The run stops as at
+ * Ctrl-C (everything finished stays and is recorded), with its own exit code, and the next run goes on.
+ */
+export class ApiBudgetError extends DtdlError {
+  override name = 'ApiBudgetError'
+  constructor(readonly cap: number) {
+    super('MAX_API_CALLS', ExitCode.apiBudget, `--max-api-calls ${cap} reached: the run stopped before call ${cap + 1}; what was finished is kept`, {
+      hint: 'run the same command again to go on (a re-run spends nothing on what is done), or raise --max-api-calls',
+    })
+  }
+}
+
 /** Turns a Node file-system error into a FileSystemError that names the path and says what to do. */
 export function toFileSystemError(err: unknown, path: string, doing: string): DtdlError {
   if (err instanceof DtdlError) return err
@@ -133,6 +148,8 @@ export function toFileSystemError(err: unknown, path: string, doing: string): Dt
     EFBIG: 'the file is larger than this file system or `ulimit -f` allows: raise the limit or pick another disk',
     EISDIR: 'the path is a directory: pass a file name with -o',
     ENAMETOOLONG: 'a name in the path is longer than the file system holds (255 bytes per name): pass a shorter -o',
+    EMFILE: 'this process may open no more files: lower -j (files at a time) or -c (connections), or raise the limit with `ulimit -n`; the other files go on',
+    ENFILE: 'the system may open no more files: lower -j or -c, or close other programs; the other files go on',
   }
   return new FileSystemError(path, `cannot ${doing} ${path}: ${code}`, { code: `FS_${code}`, hint: hints[code], cause: err })
 }

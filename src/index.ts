@@ -12,7 +12,7 @@ import { parseDentryLink, type DentryRef } from './dingtalk/dentry-ref.js'
 import { refOf } from './dingtalk/connect.js'
 import { onAbort } from './abort-fanout.js'
 
-export { DtdlError, UsageError, ApiError, StorageError, NetworkError, IntegrityError, FileSystemError, InterruptedError, ExitCode } from './errors.js'
+export { DtdlError, UsageError, ApiError, StorageError, NetworkError, IntegrityError, FileSystemError, InterruptedError, ApiBudgetError, ExitCode } from './errors.js'
 export type { ExitCodeValue } from './errors.js'
 export type { DownloadEvent, DownloadResult } from './engine/download.js'
 export type { BatchEvent, BatchFileResult, BatchSummary, FileStatus } from './batch/runner.js'
@@ -41,6 +41,12 @@ export interface ConnectionOptions {
    * One budget per call: every job of a batch shares it, and it slows down when DingTalk throttles.
    */
   apiQps?: number
+  /**
+   * The most DingTalk API calls this call may send (else DTDL_MAX_API_CALLS, else config `maxApiCalls`, else
+   * no cap). Reaching it rejects with an `ApiBudgetError` (`code` MAX_API_CALLS, `exitCode` 8) after what was
+   * finished is kept (a mirror's state saved): the next call goes on from there.
+   */
+  maxApiCalls?: number
   /** The environment to read settings from; default `process.env`. */
   env?: Record<string, string | undefined>
   /** Cancels the call: it rejects with a DtdlError whose exitCode is 130, keeping what was downloaded. */
@@ -110,6 +116,7 @@ export async function download(options: DownloadOptions): Promise<GetResult> {
         mobile: options.mobile,
         endpoint: options.endpoint,
         apiQps: options.apiQps,
+        maxApiCalls: options.maxApiCalls,
         version: options.version,
         preferIntranet: options.preferIntranet,
         connections: options.connections,
@@ -227,7 +234,7 @@ export async function getFileInfo(options: ConnectionOptions & { spaceId: string
  * ```
  */
 export async function listFolder(options: ConnectionOptions & { spaceId: string; folderId?: string; recursive?: boolean; onEvent?: (event: LibraryEvent) => void }): Promise<LsResult> {
-  return withContext(options, (ctx) => runLs({ spaceId: options.spaceId, folderId: options.folderId, recursive: Boolean(options.recursive), unionId: options.unionId, userId: options.userId, mobile: options.mobile, endpoint: options.endpoint, apiQps: options.apiQps }, ctx))
+  return withContext(options, (ctx) => runLs({ spaceId: options.spaceId, folderId: options.folderId, recursive: Boolean(options.recursive), unionId: options.unionId, userId: options.userId, mobile: options.mobile, endpoint: options.endpoint, apiQps: options.apiQps, maxApiCalls: options.maxApiCalls }, ctx))
 }
 
 function toInputLine(file: { spaceId: string; dentryId: string; output?: string; sha256?: string }): string {
@@ -259,6 +266,7 @@ async function runBatch(
         mobile: options.mobile,
         endpoint: options.endpoint,
         apiQps: options.apiQps,
+        maxApiCalls: options.maxApiCalls,
         preferIntranet: options.preferIntranet,
         ...tuning(options),
         limitRate: options.limitRate,

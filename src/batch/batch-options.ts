@@ -4,6 +4,7 @@ import type { PathFilters } from './mirror-plan.js'
 import type { DryRunAction } from './dry-run.js'
 import type { ApiContext, ApiFlags, StepReporter } from '../dingtalk/connect.js'
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
+import type { SpeedLimit } from '../engine/resource-fetcher.js'
 
 export interface BatchGetOptions extends ApiFlags {
   /** A folder (or file) to mirror, or an input file ("-" = stdin). */
@@ -22,6 +23,8 @@ export interface BatchGetOptions extends ApiFlags {
   stallTimeoutMs?: number | undefined
   archiveWaitMs?: number | undefined
   limitRate?: number | undefined
+  /** --speed-limit / --speed-time, per file. */
+  speedLimit?: SpeedLimit | undefined
   force?: boolean | undefined
   /** --connect-timeout in ms (undici's default 10 s when absent). */
   connectTimeoutMs?: number | undefined

@@ -26,7 +26,15 @@ export interface InputLineError {
 export interface ParsedInput {
   entries: InputEntry[]
   errors: InputLineError[]
+  /** Set when the first INVALID_LINES_BEFORE_GIVING_UP lines were all invalid: parsing stopped there. */
+  gaveUp?: true
 }
+
+/**
+ * A list whose first this many lines (blank lines and comments aside) are all invalid is not a list: it is
+ * given up at once rather than reported line by line (a binary or wrong file would give thousands).
+ */
+export const INVALID_LINES_BEFORE_GIVING_UP = 20
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
@@ -49,20 +57,21 @@ export function parseInputFile(text: string): ParsedInput {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
   // The entry option lines attach to: the last entry line above them; null after a bad line.
   let current: InputEntry | null | undefined
-  lines.forEach((raw, i) => {
+  for (const [i, raw] of lines.entries()) {
+    if (entries.length === 0 && errors.length >= INVALID_LINES_BEFORE_GIVING_UP) return { entries, errors, gaveUp: true }
     const line = i + 1
     const trimmed = raw.replace(/^[ \t]+|[ \t]+$/g, '')
-    if (trimmed === '' || trimmed.startsWith('#')) return
+    if (trimmed === '' || trimmed.startsWith('#')) continue
     const option = OPTION_LINE.exec(raw.replace(/[ \t]+$/, ''))
     if (option) {
       // Options of a line that already failed fail with it.
-      if (current === null) return
+      if (current === null) continue
       const problem = current === undefined ? 'an indented key=value line must come below the entry it belongs to' : applyOption(current, option[1]!, option[2]!, line)
-      if (problem === undefined) return
+      if (problem === undefined) continue
       errors.push({ line, message: current === undefined ? problem : `${problem}; the file on line ${current.line} is not fetched` })
       if (current) entries.splice(entries.indexOf(current), 1)
       current = null
-      return
+      continue
     }
     let parsed: ReturnType<typeof parseLine>
     try {
@@ -72,7 +81,7 @@ export function parseInputFile(text: string): ParsedInput {
       if (!(err instanceof DtdlError)) throw err
       errors.push({ line, message: err.message, ...(err.hint ? { hint: err.hint } : {}) })
       current = null
-      return
+      continue
     }
     if (typeof parsed === 'string') {
       errors.push({ line, message: parsed })
@@ -81,7 +90,7 @@ export function parseInputFile(text: string): ParsedInput {
       current = { line, ...parsed }
       entries.push(current)
     }
-  })
+  }
   return { entries, errors }
 }
 

@@ -6,7 +6,7 @@ import type { DingTalkApi, Dentry } from '../dingtalk/client.js'
 import { eachAtOnce } from '../each-at-once.js'
 import { DtdlError, UsageError } from '../errors.js'
 import { dentryKind, dentryName, isFolder } from '../dingtalk/folder-walk.js'
-import { parseInputFile, type InputEntry } from './input-file.js'
+import { INVALID_LINES_BEFORE_GIVING_UP, parseInputFile, type InputEntry, type ParsedInput } from './input-file.js'
 import { checkOutput, joinInside, namedTarget, resolveTargetPath, sanitizeFileName } from '../disk/paths.js'
 import { fromFailedItem, type DryRunAction } from './dry-run.js'
 import { prepareDirectory, type DirPolicy } from '../disk/output-dir.js'
@@ -24,13 +24,12 @@ import type { BatchGetContext, BatchGetOptions, PlannedBatch } from './batch-opt
 export async function planInputFile(
   api: DingTalkApi,
   unionId: string,
-  text: string,
+  parsed: ParsedInput,
   options: BatchGetOptions,
   ctx: BatchGetContext,
   jobs: number,
   resolveRef: (ref: DentryRef) => Promise<ResolvedRef>,
 ): Promise<PlannedBatch> {
-  const parsed = parseInputFile(text)
   const items: InputItem[] = parsed.errors.map((e) => ({
     path: null,
     spaceId: '',
@@ -149,12 +148,50 @@ function previewItems(items: readonly InputItem[]): DryRunAction[] {
   })
 }
 
+/**
+ * The input list parsed, before any request: a list whose first lines are all invalid is refused whole (exit
+ * 2), with the first line's problem, rather than reported line by line.
+ */
+export function parseInputList(text: string, name: string): ParsedInput {
+  const parsed = parseInputFile(text)
+  if (!parsed.gaveUp) return parsed
+  const first = parsed.errors[0]!
+  throw new UsageError(`the input file ${name} is not a list of files: its first ${INVALID_LINES_BEFORE_GIVING_UP} lines are all invalid (line ${first.line}: ${first.message})`, {
+    code: 'INPUT_NOT_A_LIST',
+    hint: 'give -i a text file with one "<spaceId> <dentryId> [output]" or "<link> [output]" per line',
+  })
+}
+
+/** The input file's text, read before any request; a file that is not UTF-8 text is refused (checkInputText). */
 export async function readInput(path: string, ctx: BatchGetContext): Promise<string> {
-  if (path === '-') return ctx.readStdin()
+  if (path === '-') return checkInputText(await ctx.readStdin(), 'stdin')
+  let bytes: Buffer
   try {
-    return await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO'
     throw new UsageError(`cannot read the input file ${path}: ${code}`, { code: 'INPUT_FILE', hint: 'pass an existing file to -i, or - for stdin' })
   }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw notTextError(path, 'it is not UTF-8 text')
+  }
+  return checkInputText(text, path)
+}
+
+/**
+ * Pure: a list must be text. NUL bytes (a binary file: an executable, an archive, random bytes), or the
+ * replacement characters a decoder put for bytes that are not UTF-8 (stdin), refuse it whole, before any API
+ * call: read as a list, every line would be a bad line, or worse, a line that happens to look like ids.
+ */
+export function checkInputText(text: string, name: string): string {
+  if (text.includes('\u0000')) throw notTextError(name, 'it holds NUL bytes')
+  if (text.includes('\uFFFD')) throw notTextError(name, 'it is not UTF-8 text')
+  return text
+}
+
+function notTextError(name: string, why: string): UsageError {
+  return new UsageError(`the input file ${name} is not a list of files: ${why}`, { code: 'INPUT_NOT_TEXT', hint: 'give -i a text file with one "<spaceId> <dentryId> [output]" or "<link> [output]" per line' })
 }

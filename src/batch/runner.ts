@@ -4,6 +4,7 @@ import { downloadFile, type DownloadEvent, type DownloadResult } from '../engine
 import { RateLimiter } from '../engine/rate-limiter.js'
 import { checkUpToDateSha256 } from '../engine/existing-target.js'
 import type { SignedSource } from '../engine/signed-url-source.js'
+import type { SpeedLimit } from '../engine/resource-fetcher.js'
 import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
 import { chooseConnections } from '../engine/segments.js'
@@ -98,6 +99,7 @@ export interface BatchOptions {
   stallTimeoutMs?: number | undefined
   /** Overall cap in bytes per second, split evenly between the jobs. */
   limitRate?: number | undefined
+  speedLimit?: SpeedLimit | undefined
   force?: boolean | undefined
   /** How long each file waits for another dtdl writing the same target (ms); see downloadFile. */
   lockWaitMs?: number | undefined
@@ -190,6 +192,7 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
       retries: options.retries,
       stallTimeoutMs: options.stallTimeoutMs,
       limiter,
+      speedLimit: options.speedLimit,
       force: options.force,
       replace: item.replace,
       lockWaitMs: options.lockWaitMs,

@@ -1,12 +1,12 @@
 // `dtdl config`: read and change the settings in the config store.
 import { CONFIG_KEYS } from '../config/settings.js'
-import { commander, print, readStdin, type Command } from './shell.js'
+import { commander, print, readStdin, say, type Command } from './shell.js'
 
 // The keys as choices: --help lists them and `dtdl completion` offers them.
 const keyArgument = () => new commander.Argument('<key>', 'the setting').choices(CONFIG_KEYS)
 
 export function declareConfig(program: Command): void {
-  const config = program.command('config').description('read and change settings (token, appKey, appSecret, unionId, userId, endpoint)')
+  const config = program.command('config').description('read and change settings (token, appKey, appSecret, unionId, userId, endpoint, apiQps, maxApiCalls)')
   config.addHelpText(
     'after',
     `
@@ -15,6 +15,7 @@ Examples:
   $ dtdl config set appKey dingxxxx
   $ dtdl config set appSecret -                          on a terminal: asks, without echo
   $ printf %s "$SECRET" | dtdl config set appSecret -     read the value from stdin
+  Secrets (token, appSecret) are given as - only: a value on the command line is seen by other users (ps).
   $ dtdl config get appKey
   $ dtdl config list                                      secrets masked
   $ dtdl config path                                      where the store is`,
@@ -24,7 +25,7 @@ Examples:
     const { runConfig } = await import('../config/edit.js')
     // "-" on a terminal asks without echo; from a pipe it reads silently, as scripts expect.
     const fromTerminal = async () => (await import('./prompt.js')).promptHidden(`${strings[0] ?? 'value'} (typing is not shown): `)
-    await runConfig(action, strings, { env: process.env, stdout: print, readStdin: process.stdin.isTTY ? fromTerminal : readStdin })
+    await runConfig(action, strings, { env: process.env, stdout: print, stderr: say, readStdin: process.stdin.isTTY ? fromTerminal : readStdin })
   }
   const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`
   config

@@ -1,7 +1,7 @@
 // `dtdl get`: one file, a folder with -r, or a list with -i; its options, help, and what it prints.
 import { UsageError } from '../errors.js'
 import { parseFileArgs } from '../dingtalk/dentry-ref.js'
-import { addFileApiOptions, collect, commander, fileApiFlags, operatorFlags, intOption, secondsOption, parseLimitRate, print, progressModeFor, readStdin, requestsJson, runWithShell, sayEndLine, type Command, type OutputFlags } from './shell.js'
+import { addFileApiOptions, collect, commander, fileApiFlags, operatorFlags, intOption, secondsOption, parseLimitRate, parseSpeedLimit, print, printText, progressModeFor, readStdin, requestsJson, runWithShell, sayEndLine, type Command, type OutputFlags } from './shell.js'
 
 const { Option } = commander
 
@@ -89,6 +89,8 @@ export function declareGet(program: Command): void {
     .option('--sha256 <hex>', 'also check the SHA-256 of the whole file (also when it is already up to date)')
     .option('--sha256-file <path>', "with -r/-i: SHA-256s in sha256sum's format (see 'Checksums' below)")
     .option('--limit-rate <rate>', 'overall speed cap across connections, e.g. 500K, 10M (bytes per second)')
+    .option('--speed-limit <rate>', 'stop a file whose transfer stays below this rate (e.g. 100K) for --speed-time: exit 28, kept to resume (curl -Y)')
+    .addOption(new Option('--speed-time <seconds>', 'how long a transfer may stay below --speed-limit (default 30; curl -y)').argParser(secondsOption('--speed-time')))
     .option('-f, --force', 'replace an existing target that differs from the remote file')
     .option('--create-dirs', 'create missing directories of -o and of -i lines (else a missing one is an error)')
     .option('--json', 'print one JSON object with the result on stdout')
@@ -128,6 +130,7 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
     throw new UsageError('--sha256 must be 64 hex digits', { code: 'BAD_OPTION' })
   }
   const limitRate = await parseLimitRate(o.limitRate)
+  const speedLimit = await parseSpeedLimit(o.speedLimit, o.speedTime)
   if (o.output === '-' && flags.json) {
     throw new UsageError('--json and -o - both want stdout', { code: 'BAD_OPTION', hint: 'drop --json, or save to a file with -o <path>' })
   }
@@ -145,6 +148,7 @@ async function runSingleGet(spaceId: string | undefined, dentryId: string | unde
           ...tuningFlags(o),
           sha256: o.sha256 as string | undefined,
           limitRate,
+          speedLimit,
           force: Boolean(o.force),
           createDirs: Boolean(o.createDirs),
           reportVersion: Boolean(flags.json),
@@ -214,6 +218,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
   const flags = o as OutputFlags
   const { inputFile, include, exclude, folder } = checkBatchFlags(spaceId, dentryId, o)
   const limitRate = await parseLimitRate(o.limitRate)
+  const speedLimit = await parseSpeedLimit(o.speedLimit, o.speedTime)
   const { globToRegExp } = await import('../batch/mirror-plan.js')
   for (const pattern of [...include, ...exclude]) globToRegExp(pattern) // a bad pattern is a usage error before any request
   const { chooseProgressMode } = await import('../output/progress.js')
@@ -242,6 +247,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
           preferIntranet: o.intranet as boolean | undefined,
           ...tuningFlags(o),
           limitRate,
+          speedLimit,
           force: Boolean(o.force),
           createDirs: Boolean(o.createDirs),
           connectTimeoutMs: o.connectTimeout === undefined ? undefined : (o.connectTimeout as number) * 1000,
@@ -284,7 +290,7 @@ function jsonFiles(files: import('../batch/runner.js').BatchFileResult[]) {
 function printDryRun(r: import('../batch/dry-run.js').DryRunResult & import('../http/request-counter.js').RequestCounts, flags: OutputFlags, out: typeof import('../output/dry-run.js')): void {
   const { describeDryRunAction, describeDryRunSummary } = out
   if (flags.json) print(JSON.stringify(r))
-  else for (const a of r.actions) print(describeDryRunAction(a))
+  else for (const a of r.actions) printText(describeDryRunAction(a))
   sayEndLine(flags, describeDryRunSummary(r), r)
   process.exitCode = r.exitCode
 }

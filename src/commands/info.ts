@@ -1,6 +1,6 @@
 // `dtdl info`: a file's metadata and download info, secrets masked unless asked.
 import { parseFileArgs } from '../dingtalk/dentry-ref.js'
-import { addFileApiOptions, fileApiFlags, print, runWithShell, sayEndLine, type Command, type OutputFlags } from './shell.js'
+import { addFileApiOptions, fileApiFlags, print, printText, runWithShell, sayEndLine, type Command, type OutputFlags } from './shell.js'
 
 export function declareInfo(program: Command): void {
   addFileApiOptions(
@@ -42,7 +42,7 @@ Examples:
         (result) => {
           const info = result as import('../tasks/info.js').FileInfo
           if (flags.json) print(JSON.stringify({ ok: true, ...info }))
-          else for (const line of formatInfo(info)) print(line)
+          else for (const line of formatInfo(info)) printText(line)
           sayEndLine(flags, undefined, info)
         },
       )

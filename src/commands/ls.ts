@@ -1,6 +1,6 @@
 // `dtdl ls`: a folder's entries (or its whole tree) for people or as JSON.
 import { parseListArgs } from '../dingtalk/dentry-ref.js'
-import { addOperatorOptions, operatorFlags, print, requestsJson, runWithShell, sayEndLine, type Command, type OutputFlags } from './shell.js'
+import { addOperatorOptions, operatorFlags, print, printText, requestsJson, runWithShell, sayEndLine, type Command, type OutputFlags } from './shell.js'
 
 export function declareLs(program: Command): void {
   addOperatorOptions(
@@ -41,7 +41,7 @@ Examples:
         (result) => {
           const r = result as import('../tasks/ls.js').LsResult
           if (flags.json) print(JSON.stringify({ ok: true, entries: r.entries, ...requestsJson(r) }))
-          else for (const line of formatLs(r.entries)) print(line)
+          else for (const line of formatLs(r.entries)) printText(line)
           sayEndLine(flags, `${r.entries.length} ${r.entries.length === 1 ? 'entry' : 'entries'}`, r)
         },
       )

@@ -2,7 +2,7 @@
 // progress display, and the one place that turns errors into output and exit codes.
 import { createRequire } from 'node:module'
 import type * as CommanderModule from 'commander'
-import { DtdlError, ExitCode, InterruptedError, MaxTimeError, OutputClosedError, UsageError, formatError } from '../errors.js'
+import { ApiBudgetError, DtdlError, ExitCode, InterruptedError, MaxTimeError, OutputClosedError, UsageError, formatError } from '../errors.js'
 import { onAbort } from '../abort-fanout.js'
 import { parseIntegerOption } from '../config/settings.js'
 import { secrets } from '../redact.js'
@@ -11,6 +11,7 @@ import type { ProgressReporter } from '../output/progress.js'
 import type { Kept } from '../output/end-lines.js'
 import type { RequestCounts } from '../http/request-counter.js'
 import { describeRequests, requestNotes, withRequests } from '../output/request-costs.js'
+import { terminalSafe } from '../output/terminal-text.js'
 
 // commander is CommonJS: require() loads it in about half the time of an ESM import (no ESM wrapper and
 // export scan), which is most of what `dtdl --help` costs beyond Node's own start-up.
@@ -25,14 +26,16 @@ const { Option } = commander
  */
 const outputClosed = new AbortController()
 
-/** Every line for people goes through here: stderr, secrets masked. */
+/** Every line for people goes through here: stderr, secrets masked, control characters shown, never obeyed. */
 export const say = (line: string) => {
-  if (!outputClosed.signal.aborted) process.stderr.write(`${secrets.redact(line)}\n`)
+  if (!outputClosed.signal.aborted) process.stderr.write(`${terminalSafe(secrets.redact(line))}\n`)
 }
-/** Data and --json go to stdout only. */
+/** --json on stdout: exact JSON (its strings escape control characters themselves), secrets masked. */
 export const print = (line: string) => {
   if (!outputClosed.signal.aborted) process.stdout.write(`${secrets.redact(line)}\n`)
 }
+/** Data for people on stdout (ls, info tables): as `say`, control characters shown. */
+export const printText = (line: string) => print(terminalSafe(line))
 
 /** Called once at start-up: EPIPE on stdout or stderr ends the run quietly with 141; other write errors stay crashes. */
 export function watchOutputs(): void {
@@ -147,15 +150,15 @@ export async function runWithShell(
       process.exitCode = ExitCode.outputClosed
       return
     }
-    // --max-time stops a run as Ctrl-C does, and reports it the same way (what was kept), under its own name.
-    const interrupted = err instanceof InterruptedError || err instanceof MaxTimeError ? onInterrupted(kept) : undefined
+    // --max-time and --max-api-calls stop a run as Ctrl-C does, and report it the same way (what was kept), under their own names.
+    const interrupted = err instanceof InterruptedError || err instanceof MaxTimeError || err instanceof ApiBudgetError ? onInterrupted(kept) : undefined
     if (flags.json) {
       print(JSON.stringify({ ok: false, exitCode: err.exitCode, ...interrupted?.json, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) } }))
     }
     if (interrupted) {
       const { describeInterrupted } = await import('../output/end-lines.js')
       if (!flags.quiet) for (const line of interrupted.lines ?? []) say(line)
-      say(describeInterrupted(interrupted.kept, err instanceof MaxTimeError ? `--max-time ${flags.maxTime}s ran out` : undefined))
+      say(describeInterrupted(interrupted.kept, err instanceof MaxTimeError ? `--max-time ${flags.maxTime}s ran out` : err instanceof ApiBudgetError ? `--max-api-calls ${err.cap} reached` : undefined))
     } else if (!flags.json || !flags.quiet) {
       say(formatError(err))
     }
@@ -201,6 +204,19 @@ export async function parseLimitRate(value: unknown): Promise<number | undefined
   return rate
 }
 
+/** --speed-limit and --speed-time as the engine takes them: either one sets both (curl: 1 B/s, 30 s), or neither. */
+export async function parseSpeedLimit(limit: unknown, seconds: unknown): Promise<{ bytesPerSecond: number; seconds: number } | undefined> {
+  if (limit === undefined && seconds === undefined) return undefined
+  let bytesPerSecond = 1
+  if (limit !== undefined) {
+    const { parseRate } = await import('../output/format.js')
+    const rate = parseRate(String(limit))
+    if (rate === undefined || rate <= 0) throw new UsageError(`--speed-limit must be a rate above 0 such as 100K or 1M, not ${JSON.stringify(limit)}`, { code: 'BAD_OPTION' })
+    bytesPerSecond = rate
+  }
+  return { bytesPerSecond, seconds: (seconds as number | undefined) ?? 30 }
+}
+
 /** Who asks (three ways to say it) and where: every API command takes these. */
 export function addOperatorOptions(command: Command): Command {
   return command
@@ -209,6 +225,7 @@ export function addOperatorOptions(command: Command): Command {
     .option('--mobile <number>', "the operator's mobile number, looked up once")
     .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint); the user lookups use it too unless DTDL_OAPI_ENDPOINT is set')
     .addOption(apiQpsOption())
+    .addOption(new Option('--max-api-calls <n>', 'send at most n DingTalk API calls in this run, then stop with exit 8; a re-run goes on (or DTDL_MAX_API_CALLS, or config maxApiCalls)').argParser(intOption('--max-api-calls', 1)))
 }
 
 /** The operator flags' values, as the commands take them. */
@@ -218,6 +235,7 @@ export const operatorFlags = (o: Record<string, unknown>) => ({
   mobile: o.mobile as string | undefined,
   endpoint: o.endpoint as string | undefined,
   apiQps: o.apiQps as number | undefined,
+  maxApiCalls: o.maxApiCalls as number | undefined,
 })
 
 /** The API flags get and info share: who asks, where, which version, intranet or not. */

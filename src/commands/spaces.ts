@@ -1,5 +1,5 @@
 // `dtdl spaces`: the knowledge bases the operator can see, with the rootNodeId that `ls` and `get -r` take.
-import { addOperatorOptions, operatorFlags, print, runWithShell, type Command, type OutputFlags } from './shell.js'
+import { addOperatorOptions, operatorFlags, print, printText, runWithShell, type Command, type OutputFlags } from './shell.js'
 
 export function declareSpaces(program: Command): void {
   addOperatorOptions(
@@ -26,7 +26,7 @@ Examples:
         (result) => {
           const spaces = result as import('../tasks/spaces.js').SpaceEntry[]
           if (flags.json) print(JSON.stringify({ ok: true, spaces }))
-          else for (const line of formatSpaces(spaces)) print(line)
+          else for (const line of formatSpaces(spaces)) printText(line)
         },
       )
     })

@@ -1,6 +1,6 @@
 // `dtdl user <userid|mobile>`: a member's name, userid and unionId, through the old-style API (cached).
 import { UsageError } from '../errors.js'
-import { print, runWithShell, type Command, type OutputFlags } from './shell.js'
+import { print, printText, runWithShell, type Command, type OutputFlags } from './shell.js'
 
 export function declareUser(program: Command): void {
   program
@@ -31,7 +31,7 @@ Examples:
         (result) => {
           const user = result as import('../tasks/user.js').UserInfo
           if (flags.json) print(JSON.stringify({ ok: true, ...user }))
-          else for (const line of formatUser(user)) print(line)
+          else for (const line of formatUser(user)) printText(line)
         },
       )
     })

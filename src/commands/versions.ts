@@ -1,6 +1,6 @@
 // `dtdl versions`: every version of a file (number, size, modified, modifier), newest first.
 import { parseFileArgs } from '../dingtalk/dentry-ref.js'
-import { addOperatorOptions, operatorFlags, print, runWithShell, type Command, type OutputFlags } from './shell.js'
+import { addOperatorOptions, operatorFlags, print, printText, runWithShell, type Command, type OutputFlags } from './shell.js'
 
 export function declareVersions(program: Command): void {
   addOperatorOptions(
@@ -33,7 +33,7 @@ Examples:
         (result) => {
           const { spaceId: s, dentryId: d, versions } = result as import('../tasks/versions.js').VersionsResult
           if (flags.json) print(JSON.stringify({ ok: true, spaceId: s, dentryId: d, versions }))
-          else for (const line of formatVersions(versions)) print(line)
+          else for (const line of formatVersions(versions)) printText(line)
         },
       )
     })

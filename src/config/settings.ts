@@ -10,7 +10,7 @@ export const DEFAULT_API_QPS = 20
 export const MAX_API_QPS = 10_000
 
 /** The keys `dtdl config` accepts; anything else is a usage error. */
-export const CONFIG_KEYS = ['token', 'appKey', 'appSecret', 'unionId', 'userId', 'endpoint', 'apiQps'] as const
+export const CONFIG_KEYS = ['token', 'appKey', 'appSecret', 'unionId', 'userId', 'endpoint', 'apiQps', 'maxApiCalls'] as const
 export type ConfigKey = (typeof CONFIG_KEYS)[number]
 /** Keys whose values are never printed in full. */
 export const SECRET_CONFIG_KEYS: ReadonlySet<ConfigKey> = new Set(['token', 'appSecret'])
@@ -18,7 +18,7 @@ export const SECRET_CONFIG_KEYS: ReadonlySet<ConfigKey> = new Set(['token', 'app
 export type StoredConfig = Partial<Record<ConfigKey, string>>
 
 export interface SettingsInput {
-  flags: { unionId?: string | undefined; userId?: string | undefined; mobile?: string | undefined; endpoint?: string | undefined; apiQps?: number | undefined }
+  flags: { unionId?: string | undefined; userId?: string | undefined; mobile?: string | undefined; endpoint?: string | undefined; apiQps?: number | undefined; maxApiCalls?: number | undefined }
   env: Record<string, string | undefined>
   store: StoredConfig
 }
@@ -42,6 +42,8 @@ export interface Settings {
   credentials: CredentialSource
   /** Calls per second per DingTalk API (0 = no pacing). */
   apiQps: number
+  /** The most API calls one run may send (--max-api-calls); undefined: no cap. */
+  maxApiCalls: number | undefined
 }
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim())
@@ -86,7 +88,17 @@ export function resolveSettings({ flags, env, store }: SettingsInput): Settings 
     operator,
     credentials: resolveCredentials(env, store),
     apiQps: resolveApiQps(flags.apiQps, env, store),
+    maxApiCalls: resolveMaxApiCalls(flags.maxApiCalls, env, store),
   }
+}
+
+/** --max-api-calls > DTDL_MAX_API_CALLS > config maxApiCalls > no cap; a bad value names its source. */
+function resolveMaxApiCalls(flag: number | undefined, env: SettingsInput['env'], store: StoredConfig): number | undefined {
+  if (flag !== undefined) return flag
+  const fromEnv = nonEmpty(env.DTDL_MAX_API_CALLS)
+  if (fromEnv !== undefined) return parseIntegerOption(fromEnv, 'DTDL_MAX_API_CALLS', 1)
+  const fromStore = nonEmpty(store.maxApiCalls)
+  return fromStore === undefined ? undefined : parseIntegerOption(fromStore, 'config key maxApiCalls', 1)
 }
 
 /** --api-qps > DTDL_API_QPS > config apiQps > 20; a bad value names its source. */
@@ -130,9 +142,9 @@ export function resolveOperator(flags: SettingsInput['flags'], env: SettingsInpu
 /** The first source that is set wins: env token, config token, env app credentials, config app credentials. */
 export function resolveCredentials(env: SettingsInput['env'], store: StoredConfig): CredentialSource {
   const envToken = nonEmpty(env.DINGTALK_ACCESS_TOKEN)
-  if (envToken !== undefined) return { kind: 'token', token: envToken, from: 'env' }
+  if (envToken !== undefined) return { kind: 'token', token: checkToken(envToken, 'DINGTALK_ACCESS_TOKEN'), from: 'env' }
   const storeToken = nonEmpty(store.token)
-  if (storeToken !== undefined) return { kind: 'token', token: storeToken, from: 'config' }
+  if (storeToken !== undefined) return { kind: 'token', token: checkToken(storeToken, 'config key token'), from: 'config' }
   const envKey = nonEmpty(env.DINGTALK_APP_KEY)
   const envSecret = nonEmpty(env.DINGTALK_APP_SECRET)
   if (envKey !== undefined && envSecret !== undefined) return { kind: 'app', appKey: envKey, appSecret: envSecret, from: 'env' }
@@ -142,6 +154,12 @@ export function resolveCredentials(env: SettingsInput['env'], store: StoredConfi
     return { kind: 'app', appKey: storeKey, appSecret: storeSecret, from: 'config' }
   }
   return { kind: 'none' }
+}
+
+/** A token is sent in a header as it is: one holding a space or a control character could never work. */
+function checkToken(token: string, source: string): string {
+  if (/^[\x21-\x7e]+$/.test(token)) return token
+  throw new UsageError(`${source} holds a space, a line break or a control character, so it cannot be an access token`, { code: 'BAD_TOKEN', hint: 'set the token alone, as DingTalk gave it' })
 }
 
 /** Parses an integer flag within bounds, or throws a UsageError naming the flag. */

@@ -7,13 +7,13 @@ import { NetworkError } from '../errors.js'
 import { isThrottleAnswer } from './api-pacer.js'
 import type { ApiKind } from '../http/request-counter.js'
 import type { ApiClientOptions, ApiWaitEvent } from './types.js'
-import { gaveUp, send, toApiError, type RawResponse } from './transport.js'
+import { gaveUp, parseAnswer, send, toApiError, type RawResponse } from './transport.js'
 
 /**
  * One API call with the recovery the docs ask for: renew a stale minted token once, wait out throttling
  * (the penalty lasts about a second), back off on busy/5xx/network errors, and wait for archive restores.
  */
-export async function callApi<T>(options: ApiClientOptions, kind: ApiKind, method: 'GET' | 'POST', path: string, query: Record<string, string | undefined>, body: unknown, what: string, unionId?: string): Promise<T> {
+export async function callApi(options: ApiClientOptions, kind: ApiKind, method: 'GET' | 'POST', path: string, query: Record<string, string | undefined>, body: unknown, what: string, unionId?: string): Promise<Record<string, unknown>> {
   const url = new URL(options.endpoint + path)
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v)
   const retry = new ApiRetry(options, options.tokens.canRenew)
@@ -25,7 +25,7 @@ export async function callApi<T>(options: ApiClientOptions, kind: ApiKind, metho
     // Waiting for this API's slot is silent: it is the budget working, not a problem.
     await options.pacer?.take(kind, options.signal)
     try {
-      res = await send(options.dispatcher, method, url.href, headers, body === undefined ? undefined : JSON.stringify(body), options.log, options.signal, () => options.counter?.api(kind))
+      res = await send(method, url.href, headers, body === undefined ? undefined : JSON.stringify(body), what, { ...options, count: () => options.counter?.api(kind) })
     } catch (err) {
       if (!(err instanceof NetworkError)) throw err
       await retry.after({ kind: 'network', code: err.code }, err)
@@ -35,7 +35,7 @@ export async function callApi<T>(options: ApiClientOptions, kind: ApiKind, metho
     const throttled = error !== undefined && isThrottleAnswer(res.status, error.code)
     options.pacer?.report(kind, throttled)
     if (throttled) options.counter?.throttled(error.code)
-    if (error === undefined) return JSON.parse(res.text) as T
+    if (error === undefined) return parseAnswer(res.text, what)
     const decision = await retry.after({ kind: 'api', status: res.status, code: error.code, retryAfterMs: parseRetryAfter(headerValue(res.headers, 'retry-after')) }, error)
     if (decision.action === 'renew-token') await options.tokens.renew(token)
   }

@@ -42,6 +42,8 @@ export interface ApiFlags {
   mobile?: string | undefined
   endpoint?: string | undefined
   apiQps?: number | undefined
+  /** The most API calls the run may send (see RequestCounter); the rest of the run stops at it. */
+  maxApiCalls?: number | undefined
 }
 
 /**
@@ -49,19 +51,22 @@ export interface ApiFlags {
  * names the operator (looked up once and cached when given as a userid or mobile number) and `resolve()`
  * turns a link or dentryUuid into storage ids (cached too). `requests` counts what the run sends.
  */
-export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined; connectTimeoutMs?: number | undefined } = {}) {
+export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined; connectTimeoutMs?: number | undefined; stallTimeoutMs?: number | undefined } = {}) {
   const store = await openConfigStore(ctx.env)
   const settings = resolveSettings({ flags, env: ctx.env, store: store.read() })
   if (settings.credentials.kind === 'app') secrets.add(settings.credentials.appSecret)
   if (settings.credentials.kind === 'token') secrets.add(settings.credentials.token)
   const dispatcher = await createDispatcher({ connectTimeoutMs: tuning.connectTimeoutMs })
+  // --max-api-calls stops the whole run, as Ctrl-C would: `signal` is what everything of this run listens to.
+  const budgetStop = new AbortController()
+  const signal = AbortSignal.any([ctx.signal, budgetStop.signal])
   // One counter and one pacer per run: everything this command sends is counted and paced together.
-  const requests = new RequestCounter()
+  const requests = new RequestCounter({ cap: settings.maxApiCalls, onCap: (err) => budgetStop.abort(err) })
   const pacer = new ApiPacer(settings.apiQps)
   const tokens = createTokenProvider({
     credentials: settings.credentials,
     endpoint: settings.endpoint,
-    mint: (appKey, appSecret) => mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, { log: ctx.log, signal: ctx.signal, retries: tuning.retries, onWait, counter: requests }),
+    mint: (appKey, appSecret) => mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, { log: ctx.log, signal, retries: tuning.retries, stallTimeoutMs: tuning.stallTimeoutMs, onWait, counter: requests }),
     cache: { get: (scope) => store.getCachedToken(scope), set: (t) => store.setCachedToken(t), prepare: () => store.prepareWrite() },
     onToken: (t) => secrets.add(t),
   })
@@ -83,17 +88,17 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
     const retrying = e.reason === 'archived' || ctx.log ? '' : ` (retrying up to ${tuning.retries ?? 5} time${(tuning.retries ?? 5) === 1 ? '' : 's'})`
     ctx.reporter.note(e.delayMs > 0 ? `${why} (${e.code}): waiting ${(e.delayMs / 1000).toFixed(1)}s${retrying}` : `${why}`)
   }
-  const api = createApiClient({ endpoint: settings.endpoint, dispatcher, tokens, log: ctx.log, onWait, retries: tuning.retries, archiveWaitMs: tuning.archiveWaitMs, signal: ctx.signal, pacer, counter: requests })
+  const api = createApiClient({ endpoint: settings.endpoint, dispatcher, tokens, log: ctx.log, onWait, retries: tuning.retries, archiveWaitMs: tuning.archiveWaitMs, stallTimeoutMs: tuning.stallTimeoutMs, signal, pacer, counter: requests })
   const cache = lookupCache(store)
   const operatorDeps = {
-    oapi: createOapiUserClient({ endpoint: settings.oapiEndpoint, dispatcher, tokens, log: ctx.log, signal: ctx.signal, counter: requests }),
+    oapi: createOapiUserClient({ endpoint: settings.oapiEndpoint, dispatcher, tokens, log: ctx.log, signal, counter: requests, retries: tuning.retries, stallTimeoutMs: tuning.stallTimeoutMs, onWait }),
     cache,
     scope: { oapiEndpoint: settings.oapiEndpoint, appKey: settings.credentials.kind === 'app' ? settings.credentials.appKey : undefined },
   }
   let unionId: Promise<string> | undefined
   const getUnionId = () => (unionId ??= resolveUnionId(settings.operator, operatorDeps))
   const resolve = async (ref: DentryRef) => resolveDentryRef(ref, { api, unionId: await getUnionId(), cache })
-  return { api, dispatcher, settings, store, unionId: getUnionId, resolve, operatorDeps, requests }
+  return { api, dispatcher, settings, store, unionId: getUnionId, resolve, operatorDeps, requests, signal }
 }
 
 /**

@@ -1,7 +1,8 @@
 // Walking a remote folder: every page of the list API, subfolders depth-first; names kept verbatim (untrusted).
 import type { Dentry, DingTalkApi } from './client.js'
+import { pageThrough } from './pages.js'
 import { eachAtOnce } from '../each-at-once.js'
-import { DtdlError, ExitCode } from '../errors.js'
+import { DtdlError } from '../errors.js'
 
 /** One entry found under the walked folder. */
 export interface WalkedEntry {
@@ -48,28 +49,26 @@ export function missingFields(d: Dentry): string[] {
   return missing
 }
 
-/** Every entry of one folder: follows nextToken until the server gives none. */
+/** Every entry of one folder: follows nextToken until the server gives none (pages.ts). */
 export async function listAllDentries(api: DingTalkApi, spaceId: string, parentId: string, unionId: string): Promise<Dentry[]> {
   const all: Dentry[] = []
   const seenIds = new Set<string>()
-  const seenTokens = new Set<string>()
-  let nextToken: string | undefined
-  do {
-    const page = await api.listDentries(spaceId, parentId, unionId, nextToken)
-    // Pages are cut by position: a change while we page can repeat an entry, and one file must never be
-    // fetched twice at once into the same place.
-    for (const d of page.dentries) {
-      if (d.id !== undefined && seenIds.has(d.id)) continue
-      if (d.id !== undefined) seenIds.add(d.id)
-      all.push(d)
-    }
-    nextToken = page.nextToken
-    // A server that hands back a token it already gave would page for ever.
-    if (nextToken !== undefined && seenTokens.has(nextToken)) {
-      throw new DtdlError('LIST_LOOP', ExitCode.remote, `listing folder ${parentId} failed: the server repeated a page token`, { hint: 'run again later' })
-    }
-    if (nextToken !== undefined) seenTokens.add(nextToken)
-  } while (nextToken !== undefined)
+  await pageThrough(
+    `listing folder ${parentId}`,
+    async (nextToken) => {
+      const page = await api.listDentries(spaceId, parentId, unionId, nextToken)
+      return { items: page.dentries, nextToken: page.nextToken }
+    },
+    (dentries) => {
+      // Pages are cut by position: a change while we page can repeat an entry, and one file must never be
+      // fetched twice at once into the same place.
+      for (const d of dentries) {
+        if (d.id !== undefined && seenIds.has(d.id)) continue
+        if (d.id !== undefined) seenIds.add(d.id)
+        all.push(d)
+      }
+    },
+  )
   return all
 }
 

@@ -1,9 +1,10 @@
 // The old-style API (oapi.dingtalk.com) user lookups: userid → unionId, mobile → userid; errcode-typed errors.
 import type { Dispatcher } from 'undici'
 import { ApiError, DtdlError, ExitCode, NetworkError, UsageError } from '../errors.js'
-import { loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
-import { networkErrorCode } from '../http/retry.js'
-import { redactUrl } from '../redact.js'
+import { ApiRetry } from './api-call.js'
+import type { ApiWaitEvent } from './types.js'
+import type { HttpLogger } from '../http/dispatcher.js'
+import { send as transportSend } from './transport.js'
 import type { TokenProvider } from './access-token.js'
 import type { RequestCounter } from '../http/request-counter.js'
 
@@ -28,6 +29,10 @@ export interface OapiClientOptions {
   signal?: AbortSignal | undefined
   /** Counts every request sent (kind "user"). */
   counter?: RequestCounter | undefined
+  /** Network failures and timeouts are retried as for every call (the one retry decision). */
+  retries?: number | undefined
+  stallTimeoutMs?: number | undefined
+  onWait?: ((event: ApiWaitEvent) => void) | undefined
 }
 
 interface OapiAnswer {
@@ -69,10 +74,18 @@ export function createOapiUserClient(options: OapiClientOptions): OapiUserClient
   /** One call; the token rides in the query (this API's way), so logged URLs are redacted. */
   async function post(path: string, body: Record<string, string>, what: string, permission: string): Promise<Record<string, unknown>> {
     let renewed = false
+    const retry = new ApiRetry(options, false)
     for (;;) {
       const token = await options.tokens.get()
       const url = `${options.endpoint}${path}?access_token=${encodeURIComponent(token)}`
-      const answer = await send(options, url, JSON.stringify(body))
+      let answer: OapiAnswer
+      try {
+        answer = await send(options, url, JSON.stringify(body), what)
+      } catch (err) {
+        if (!(err instanceof NetworkError)) throw err
+        await retry.after({ kind: 'network', code: err.code }, err)
+        continue
+      }
       if (Number(answer.errcode) === 0 && answer.result && typeof answer.result === 'object') return answer.result
       if (Number(answer.errcode) === OAPI_INVALID_TOKEN && !renewed && options.tokens.canRenew) {
         renewed = true
@@ -100,32 +113,17 @@ export function createOapiUserClient(options: OapiClientOptions): OapiUserClient
   }
 }
 
-async function send(options: OapiClientOptions, url: string, body: string): Promise<OapiAnswer> {
-  const started = performance.now()
-  const { request } = await loadHttpClient()
-  const logged = redactUrl(url)
-  let status: number
-  let text: string
-  options.counter?.api('user')
+/** One call through the API's own transport (its time and size bounds); the answer's errcode read here. */
+async function send(options: OapiClientOptions, url: string, body: string, what: string): Promise<OapiAnswer> {
+  const res = await transportSend('POST', url, { 'content-type': 'application/json' }, body, what, { ...options, count: () => options.counter?.api('user') })
   try {
-    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, dispatcher: options.dispatcher, signal: options.signal ?? null })
-    text = await readBodyText(res.body)
-    status = res.statusCode
-    options.log?.({ method: 'POST', url: logged, status, durationMs: performance.now() - started })
-  } catch (err) {
-    if (options.signal?.aborted) throw options.signal.reason
-    const code = networkErrorCode(err) ?? (err as { code?: string }).code ?? 'NETWORK'
-    options.log?.({ method: 'POST', url: logged, status: code, durationMs: performance.now() - started })
-    throw new NetworkError(`cannot reach ${new URL(url).origin}: ${code}`, { code: `NET_${code}`, hint: 'check the network, a proxy (HTTPS_PROXY), DTDL_OAPI_ENDPOINT or --endpoint', cause: err })
-  }
-  try {
-    const parsed = JSON.parse(text) as unknown
+    const parsed = JSON.parse(res.text) as unknown
     if (parsed && typeof parsed === 'object' && 'errcode' in parsed) return parsed as OapiAnswer
   } catch {
     // handled below
   }
-  throw new ApiError(`HTTP_${status}`, status === 403 ? ExitCode.auth : ExitCode.remote, `the user lookup at ${new URL(url).origin} answered HTTP ${status} without an errcode`, {
-    status,
+  throw new ApiError(`HTTP_${res.status}`, res.status === 403 ? ExitCode.auth : ExitCode.remote, `the user lookup at ${new URL(url).origin} answered HTTP ${res.status} without an errcode`, {
+    status: res.status,
     hint: 'check DTDL_OAPI_ENDPOINT (default https://oapi.dingtalk.com); run again later',
   })
 }

@@ -2,9 +2,9 @@
 // an error body (either key case, or an HTML block page) an ApiError with what to do.
 import type { Dispatcher } from 'undici'
 import { childSignal } from '../abort-fanout.js'
-import { ApiError, ExitCode, NetworkError } from '../errors.js'
+import { ApiError, DtdlError, ExitCode, NetworkError } from '../errors.js'
 import { classifyApiError } from './api-errors.js'
-import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
+import { API_HEADERS_TIMEOUT_MS, MAX_ANSWER_BYTES, MAX_ERROR_BYTES, headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
 import { networkErrorCode } from '../http/retry.js'
 import { describeUnreachable } from '../http/proxy-env.js'
 import { redactUrl } from '../redact.js'
@@ -15,37 +15,67 @@ export interface RawResponse {
   text: string
 }
 
-/** Sends one request; network failures become a NetworkError carrying the undici code. */
-export async function send(
-  dispatcher: Dispatcher,
-  method: 'GET' | 'POST',
-  url: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-  log: HttpLogger | undefined,
-  signal: AbortSignal | undefined,
-  count: (() => void) | undefined,
-  note?: string,
-): Promise<RawResponse> {
+/** How one API request is sent, besides what it asks. */
+export interface SendOptions {
+  dispatcher: Dispatcher
+  log?: HttpLogger | undefined
+  signal?: AbortSignal | undefined
+  /** Called right before it is sent: the run's count (and --max-api-calls, which may refuse it). */
+  count?: (() => void) | undefined
+  /** No body byte for this long (--stall-timeout): abandoned and retried. Default 30 s. */
+  stallTimeoutMs?: number | undefined
+  note?: string | undefined
+}
+
+/**
+ * Sends one request, bounded in time (connect: the dispatcher's --connect-timeout; headers:
+ * API_HEADERS_TIMEOUT_MS; body: the stall timeout) and in size (MAX_ANSWER_BYTES for a success, refused
+ * beyond; an error answer cut at MAX_ERROR_BYTES). Network failures and timeouts become a NetworkError.
+ */
+export async function send(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body: string | undefined, what: string, o: SendOptions): Promise<RawResponse> {
   const started = performance.now()
   const { request } = await loadHttpClient()
   // The files of a batch call the API at once on one shared signal; undici would add a listener each.
-  const own = signal ? childSignal(signal) : undefined
-  count?.()
+  const own = o.signal ? childSignal(o.signal) : undefined
+  const logLine = (status: number | string) => o.log?.({ method, url: redactUrl(url), status, durationMs: performance.now() - started, ...(o.note ? { note: o.note } : {}) })
+  o.count?.()
   try {
-    const res = await request(url, { method, headers, body: body ?? null, dispatcher, signal: own?.signal ?? null })
-    const text = await readBodyText(res.body)
-    log?.({ method, url: redactUrl(url), status: res.statusCode, durationMs: performance.now() - started, ...(note ? { note } : {}) })
+    const res = await request(url, { method, headers, body: body ?? null, dispatcher: o.dispatcher, signal: own?.signal ?? null, headersTimeout: API_HEADERS_TIMEOUT_MS, bodyTimeout: o.stallTimeoutMs ?? 30_000 })
+    const ok = res.statusCode >= 200 && res.statusCode < 300
+    const text = await readBodyText(res.body, ok ? { limit: MAX_ANSWER_BYTES, cut: false, what: `${what} failed`, contentLength: headerValue(res.headers, 'content-length') } : { limit: MAX_ERROR_BYTES, cut: true })
+    logLine(res.statusCode)
     return { status: res.statusCode, headers: res.headers, text }
   } catch (err) {
-    if (signal?.aborted) throw signal.reason
+    if (o.signal?.aborted) throw o.signal.reason
+    if (err instanceof DtdlError) throw err
     const code = networkErrorCode(err) ?? (err as { code?: string }).code ?? 'NETWORK'
-    log?.({ method, url: redactUrl(url), status: code, durationMs: performance.now() - started, ...(note ? { note } : {}) })
+    logLine(code)
     const { message, hint } = describeUnreachable(url, code)
     throw new NetworkError(message, { code: `NET_${code}`, hint, cause: err })
   } finally {
     own?.release()
   }
+}
+
+/**
+ * A success answer as a JSON object, or BAD_RESPONSE naming the call: not JSON at all (a captive portal's
+ * page, answered with 200), or JSON that is not an object (`null`, a list, a number).
+ */
+export function parseAnswer(text: string, what: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    const start = JSON.stringify(text.trimStart().slice(0, 40))
+    throw badResponse(what, `the answer is not JSON (it starts with ${start})`, 'a captive portal, proxy or firewall may be answering instead of DingTalk: check the network and --endpoint (--verbose shows the request)')
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badResponse(what, `the answer is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'a list' : `a ${typeof parsed}`}, not a JSON object`)
+  return parsed as Record<string, unknown>
+}
+
+/** An answer of the wrong shape: exit 5, code BAD_RESPONSE, the call named. */
+export function badResponse(what: string, why: string, hint = 'run again later; if it persists, report it with --verbose output'): DtdlError {
+  return new DtdlError('BAD_RESPONSE', ExitCode.remote, `${what} failed: ${why}`, { hint })
 }
 
 /** The keys of an error body, read in either case as the SDK's gateway does (`Code`|`code`, ...). */

@@ -80,6 +80,8 @@ export interface ApiClientOptions {
   retries?: number | undefined
   /** How long to keep waiting for an archived file to be restored, in ms. */
   archiveWaitMs?: number | undefined
+  /** A call whose answer delivers no byte for this long is abandoned and retried (--stall-timeout; default 30 s). */
+  stallTimeoutMs?: number | undefined
   signal?: AbortSignal | undefined
   /** Paces every call to each API (shared by all jobs of the run); none = no pacing. */
   pacer?: ApiPacer | undefined

@@ -12,7 +12,7 @@ import type { DownloadOptions, RemoteObject } from './types.js'
 import { remoteChangedError } from './storage-response.js'
 
 /** Sets up the signed-info source and the fetcher every download shares. */
-export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo' | 'dispatcher' | 'retries' | 'stallTimeoutMs' | 'log' | 'limitRate' | 'limiter' | 'onEvent' | 'requests'>) {
+export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo' | 'dispatcher' | 'retries' | 'stallTimeoutMs' | 'log' | 'limitRate' | 'limiter' | 'onEvent' | 'requests' | 'speedLimit'>) {
   const emit = options.onEvent ?? (() => {})
   const source = new SignedUrlSource(await options.getDownloadInfo(), options.getDownloadInfo, (reason) => emit({ type: 'refresh', reason }))
   const fetcher = new ResourceFetcher({
@@ -24,6 +24,7 @@ export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo
     onEvent: emit,
     limiter: options.limiter ?? (options.limitRate !== undefined ? new RateLimiter(options.limitRate) : undefined),
     requests: options.requests,
+    speedLimit: options.speedLimit,
   })
   return { source, fetcher }
 }

@@ -26,6 +26,29 @@ export interface FetcherOptions {
   limiter?: RateLimiter | undefined
   /** Counts every storage request sent. */
   requests?: RequestCounter | undefined
+  /** --speed-limit / --speed-time: a connection slower than this for that long is restarted; the transfer, stopped. */
+  speedLimit?: SpeedLimit | undefined
+}
+
+/** curl's -Y / -y: the least rate, and for how long a slower transfer is borne. */
+export interface SpeedLimit {
+  bytesPerSecond: number
+  seconds: number
+}
+
+/**
+ * Bytes a failed response must have delivered for its failure not to count against --retries: a trickle of a
+ * few bytes per response (then silence) must not reset the count for ever.
+ */
+export const MIN_PROGRESS_BYTES = 64 * 1024
+
+/** The transfer as a whole stayed below --speed-limit for --speed-time: stopped (curl's exit 28), what arrived kept. */
+export class TooSlowError extends DtdlError {
+  constructor(limit: SpeedLimit, rate: number) {
+    super('TOO_SLOW', ExitCode.timeout, `the transfer ran below --speed-limit (${Math.round(limit.bytesPerSecond)} B/s) for ${limit.seconds} s, at ${Math.round(rate)} B/s: stopped; what was downloaded is kept`, {
+      hint: 'run the same command again to resume, or lower --speed-limit / raise --speed-time',
+    })
+  }
 }
 
 /** A Range request answered with the whole object or other bytes: never to be stitched into the file. */
@@ -36,10 +59,26 @@ export class RangeUnsupportedError extends DtdlError {
 }
 
 
-/** One request in flight, watched for stalls. */
+/** One request in flight (or a whole transfer), watched for stalls and for a rate below --speed-limit. */
 interface Watched {
   lastByteAt: number
   controller: AbortController
+  /** Bytes since `windowStart`, and since when the rate has been below the limit (undefined: it is not). */
+  windowBytes: number
+  windowStart: number
+  slowSince: number | undefined
+}
+
+const watch = (controller: AbortController, now: number): Watched => ({ lastByteAt: now, controller, windowBytes: 0, windowStart: now, slowSince: undefined })
+
+/**
+ * Pure: closes a one-second window of a watched rate; true when the rate has now been below the limit for
+ * the whole --speed-time. A window below the limit starts (or continues) a slow spell; one above ends it.
+ */
+export function slowFor(w: Pick<Watched, 'windowBytes' | 'windowStart' | 'slowSince'>, now: number, limit: SpeedLimit): { slowSince: number | undefined; tooSlow: boolean; rate: number } {
+  const rate = (w.windowBytes * 1000) / Math.max(1, now - w.windowStart)
+  const slowSince = rate < limit.bytesPerSecond ? (w.slowSince ?? w.windowStart) : undefined
+  return { slowSince, tooSlow: slowSince !== undefined && now - slowSince >= limit.seconds * 1000, rate }
 }
 
 export class ResourceFetcher {
@@ -48,28 +87,48 @@ export class ResourceFetcher {
   readonly #urlFailures = new Map<number, number>()
   /** URL index → the signature generation it last refused (cleared when it takes one). */
   readonly #refusedAt = new Map<number, number>()
-  readonly #active = new Set<Watched>()
+  /** Requests in flight, by the signal their attempt was given. */
+  readonly #active = new Map<AbortSignal, Watched>()
+  /** The transfer as a whole: its rate against --speed-limit; aborted (TooSlowError) stops every request. */
+  readonly #whole = watch(new AbortController(), Date.now())
   readonly #watchdog: NodeJS.Timeout
   retries = 0
 
   constructor(options: FetcherOptions) {
     this.#o = options
     // One timer for every connection instead of one timer reset per chunk.
-    this.#watchdog = setInterval(() => {
-      const now = Date.now()
-      for (const w of this.#active) if (now - w.lastByteAt > options.stallTimeoutMs) w.controller.abort(new Error('stalled'))
-    }, Math.max(50, Math.min(1000, options.stallTimeoutMs / 4)))
+    this.#watchdog = setInterval(() => this.#check(Date.now()), Math.max(50, Math.min(1000, options.stallTimeoutMs / 4)))
     this.#watchdog.unref()
+  }
+
+  /** The watchdog: a request silent for the stall timeout is aborted; with --speed-limit, slow ones too. */
+  #check(now: number): void {
+    for (const w of this.#active.values()) if (now - w.lastByteAt > this.#o.stallTimeoutMs) w.controller.abort(new Error('stalled'))
+    const limit = this.#o.speedLimit
+    if (limit === undefined || now - this.#whole.windowStart < 1000) return
+    const whole = this.#closeWindow(this.#whole, now, limit)
+    if (whole.tooSlow) return void this.#whole.controller.abort(new TooSlowError(limit, whole.rate))
+    // The transfer keeps up, but one connection may not: it is restarted (a new connection may take a better path).
+    for (const w of this.#active.values()) if (now - w.windowStart >= 1000 && this.#closeWindow(w, now, limit).tooSlow) w.controller.abort(new Error('too slow'))
+  }
+
+  #closeWindow(w: Watched, now: number, limit: SpeedLimit) {
+    const verdict = slowFor(w, now, limit)
+    Object.assign(w, { slowSince: verdict.slowSince, windowBytes: 0, windowStart: now })
+    return verdict
   }
 
   get limiter(): RateLimiter | undefined {
     return this.#o.limiter
   }
 
-  /** Marks that bytes arrived: the stall clock of every request restarts. */
-  touch(): void {
-    const now = Date.now()
-    for (const w of this.#active) w.lastByteAt = now
+  /** `bytes` arrived for the request with this signal: its stall clock restarts, and its rate is counted. */
+  touch(signal: AbortSignal, bytes: number): void {
+    const w = this.#active.get(signal)
+    if (w === undefined) return
+    w.lastByteAt = Date.now()
+    w.windowBytes += bytes
+    this.#whole.windowBytes += bytes
   }
 
   dispose(): void {
@@ -87,37 +146,41 @@ export class ResourceFetcher {
   /**
    * Runs `attempt` until it succeeds, each failure decided by the one retry decision (decideRetry): fresh
    * signed info before it expires and after a refusal, the next resource URL when one keeps failing or
-   * refuses a fresh signature too, backoff on network errors, 5xx, 429 and stalls. `progressed()` says
-   * whether bytes flowed during a failed attempt, which resets the failure count. `stop` ends it all.
+   * refuses a fresh signature too, backoff on network errors, 5xx, 429 and stalls. `progressed()` says how
+   * many bytes a failed attempt delivered: MIN_PROGRESS_BYTES or more reset the failure count. `stop` ends
+   * it all, and so does the transfer running below --speed-limit.
    */
   async withRecovery<T>(
     label: string,
     stop: AbortSignal,
     attempt: (info: SignedInfo, url: string, signal: AbortSignal) => Promise<T>,
-    progressed: () => boolean = () => false,
+    progressed: () => number = () => 0,
   ): Promise<T> {
     const { source, stallTimeoutMs, onEvent } = this.#o
+    const tooSlow = this.#whole.controller.signal
     let failures = 0
     for (;;) {
       if (stop.aborted) throw stop.reason
+      if (tooSlow.aborted) throw tooSlow.reason
       const info = await source.forNewRequest()
       const index = Math.min(this.#urlIndex, info.resourceUrls.length - 1)
       const controller = new AbortController()
-      const watched: Watched = { lastByteAt: Date.now(), controller }
       // Every connection's request hangs on one stop signal: one listener for all of them (abort-fanout).
       const forgetStop = onAbort(stop, (reason) => controller.abort(reason))
-      this.#active.add(watched)
+      const forgetSlow = onAbort(tooSlow, (reason) => controller.abort(reason))
+      this.#active.set(controller.signal, watch(controller, Date.now()))
       try {
         const result = await attempt(info, info.resourceUrls[index]!, controller.signal)
         this.#urlFailures.set(index, 0)
         return result
       } catch (err) {
         if (stop.aborted) throw stop.reason
-        if (progressed()) {
+        if (tooSlow.aborted) throw tooSlow.reason
+        if (progressed() >= MIN_PROGRESS_BYTES) {
           failures = 0
           this.#urlFailures.set(index, 0)
         }
-        const error = this.#classify(err, controller.signal.aborted, stallTimeoutMs)
+        const error = this.#classify(err, controller.signal.aborted ? controller.signal.reason : undefined, stallTimeoutMs)
         if (!(error instanceof DtdlError) || error instanceof RangeUnsupportedError) throw error
         const failure = toFailure(error)
         const decision = decideRetry(failure, {
@@ -140,15 +203,17 @@ export class ResourceFetcher {
           await sleep(decision.ms, stop)
         }
       } finally {
-        this.#active.delete(watched)
+        this.#active.delete(controller.signal)
         forgetStop()
+        forgetSlow()
       }
     }
   }
 
   /** Turns what a failed attempt threw into a typed error: stalls and mid-body socket errors included. */
-  #classify(err: unknown, aborted: boolean, stallTimeoutMs: number): unknown {
-    if (aborted) return new NetworkError(`no data for ${stallTimeoutMs / 1000} s`, { code: 'STALLED' })
+  #classify(err: unknown, reason: unknown, stallTimeoutMs: number): unknown {
+    if (reason instanceof Error && reason.message === 'too slow') return new NetworkError(`below --speed-limit for ${this.#o.speedLimit?.seconds} s`, { code: 'TOO_SLOW' })
+    if (reason !== undefined) return new NetworkError(`no data for ${stallTimeoutMs / 1000} s`, { code: 'STALLED' })
     if (err instanceof DtdlError) return err
     // A body that breaks mid-stream throws undici's or the socket's own error.
     const code = networkErrorCode(err)

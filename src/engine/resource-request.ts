@@ -1,6 +1,6 @@
 // One GET of a signed resource URL: exactly the signed headers plus Range, the answer checked before use.
 import type { Dispatcher } from 'undici'
-import { headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
+import { MAX_ERROR_BYTES, headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
 import { NetworkError } from '../errors.js'
 import { networkErrorCode, parseRetryAfter } from '../http/retry.js'
 import { describeUnreachable } from '../http/proxy-env.js'
@@ -69,7 +69,7 @@ export async function requestResource(
   }
   logLine(res.statusCode)
   if (res.statusCode !== 200 && res.statusCode !== 206) {
-    const text = await readBodyText(res.body).catch(() => '')
+    const text = await readBodyText(res.body, { limit: MAX_ERROR_BYTES, cut: true }).catch(() => '')
     const oss = parseOssError(text)
     throw new StorageResponseError(
       res.statusCode,

@@ -101,10 +101,10 @@ export async function fetchSmallFile(options: DownloadOptions, fetcher: Resource
         // Every try is one whole response from byte 0.
         Object.assign(seg, { end: verdict.size, pos: 0, flushed: 0, crc: 0n })
         before = 0
-        await receive(res, seg, sink, { stop: reqSignal, limiter: fetcher.limiter, onBytes: progress(fetcher, seg, emit) })
+        await receive(res, seg, sink, { stop: reqSignal, limiter: fetcher.limiter, onBytes: progress(fetcher, reqSignal, seg, emit) })
         return verdict
       },
-      () => seg.pos > before,
+      () => seg.pos - before,
     )
     if (outcome.kind === 'fallback') return { fallback: outcome.why }
     await sink!.sync()
@@ -127,10 +127,10 @@ async function openSink(partial: string, res: ResourceResponse): Promise<FileSin
 }
 
 /** The stall watch and a progress event every 200 ms. */
-function progress(fetcher: ResourceFetcher, seg: { pos: number; end: number }, emit: (e: DownloadEvent) => void): (n: number) => void {
+function progress(fetcher: ResourceFetcher, signal: AbortSignal, seg: { pos: number; end: number }, emit: (e: DownloadEvent) => void): (n: number) => void {
   let reportedAt = Date.now()
-  return () => {
-    fetcher.touch()
+  return (n) => {
+    fetcher.touch(signal, n)
     if (Date.now() - reportedAt < 200) return
     reportedAt = Date.now()
     emit({ type: 'progress', receivedBytes: seg.pos, completedBytes: seg.pos, size: seg.end })

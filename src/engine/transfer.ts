@@ -164,12 +164,12 @@ async function runSegment(seg: Segment, run: SinkRun, state: { rangeIgnored: boo
         limiter: fetcher.limiter,
         skip,
         onBytes: (n) => {
-          fetcher.touch()
+          fetcher.touch(reqSignal, n)
           state.received += n
         },
       })
     },
-    () => seg.pos > before,
+    () => seg.pos - before,
   )
 }
 

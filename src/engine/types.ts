@@ -5,6 +5,7 @@ import type { RateLimiter } from './rate-limiter.js'
 import type { RequestIdentity } from './resume-record.js'
 import type { RequestCounter } from '../http/request-counter.js'
 import type { SignedSource } from './signed-url-source.js'
+import type { SpeedLimit } from './resource-fetcher.js'
 
 export type DownloadEvent =
   | { type: 'start'; size: number; resumedBytes: number; connections: number; etag: string | null; crc64: string | null; region: string; hosts: string[] }
@@ -36,6 +37,8 @@ export interface DownloadOptions {
   sha256From?: string | undefined
   /** Overall cap in bytes per second across connections. */
   limitRate?: number | undefined
+  /** --speed-limit / --speed-time (curl's -Y / -y): a slower connection is restarted, a slower transfer stopped (exit 28). */
+  speedLimit?: SpeedLimit | undefined
   /** A cap shared with other downloads (a batch); wins over limitRate. */
   limiter?: RateLimiter | undefined
   /** Replace an existing, different target (atomically, once the new file is verified). */

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module'
 import { setFlagsFromString } from 'node:v8'
 import type { Dispatcher } from 'undici'
+import { DtdlError, ExitCode } from '../errors.js'
 
 /** One line of `--verbose`: what was asked, what came back, how long it took. URLs are already redacted. */
 export interface HttpLogEntry {
@@ -13,7 +14,16 @@ export interface HttpLogEntry {
 }
 export type HttpLogger = (entry: HttpLogEntry) => void
 
-type RequestOptions = { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string | null; dispatcher: Dispatcher; signal?: AbortSignal | null }
+type RequestOptions = {
+  method: 'GET' | 'POST'
+  headers: Record<string, string>
+  body?: string | null
+  dispatcher: Dispatcher
+  signal?: AbortSignal | null
+  /** This request's bounds (undici's): no status line within `headersTimeout`, no body byte for `bodyTimeout`. */
+  headersTimeout?: number
+  bodyTimeout?: number
+}
 interface HttpClient {
   request(url: string, options: RequestOptions): Promise<Dispatcher.ResponseData>
   EnvHttpProxyAgent: typeof import('undici').EnvHttpProxyAgent
@@ -106,11 +116,50 @@ export async function createDispatcher(options: { connectionsPerOrigin?: number;
   })
 }
 
-/** Reads a response body as text, bounded so a hostile error page cannot eat memory. */
-export async function readBodyText(body: AsyncIterable<Uint8Array>, limit = 64 * 1024): Promise<string> {
+/**
+ * How long an API call may wait for DingTalk's status line before it is abandoned and retried (the retry
+ * decision counts it as a network failure). Real answers take well under a second.
+ */
+export const API_HEADERS_TIMEOUT_MS = 20_000
+
+/**
+ * A success answer of the DingTalk API is read whole up to this: a listing page of 50 entries with deep
+ * Chinese paths is about 80 KB and a versions page of 100 about 66 KB, so 32 MiB is far above anything real
+ * and still small enough to hold. Anything larger is refused, not cut (a cut JSON page is a lie).
+ */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024
+/** An error answer is read up to this and cut: only its code, message and request id matter. */
+export const MAX_ERROR_BYTES = 64 * 1024
+
+/** A body over its limit: refused while reading, before it is all in memory. */
+export class BodyTooLargeError extends DtdlError {
+  constructor(what: string, limit: number) {
+    super('ANSWER_TOO_LARGE', ExitCode.remote, `${what}: the answer is larger than ${limit / 1024 / 1024} MiB, and was refused`, {
+      hint: 'something between you and DingTalk answers with something else: check --endpoint, a proxy (HTTPS_PROXY) or the network',
+    })
+  }
+}
+
+/**
+ * Reads a response body as text. `cut` (error bodies): at most `limit` bytes are kept, the rest read and
+ * dropped. Otherwise a body over `limit` (said by Content-Length, or found while reading) is refused with
+ * BodyTooLargeError and destroyed at once: nothing is ever cut without a word.
+ */
+export async function readBodyText(
+  body: AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => unknown },
+  options: { limit: number; cut: true } | { limit: number; cut: false; what: string; contentLength?: string | undefined },
+): Promise<string> {
+  const { limit } = options
+  const refuse = () => {
+    const err = new BodyTooLargeError(options.cut ? '' : options.what, limit)
+    body.destroy?.(err)
+    return err
+  }
+  if (!options.cut && options.contentLength !== undefined && /^\d+$/.test(options.contentLength) && Number(options.contentLength) > limit) throw refuse()
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of body) {
+    if (!options.cut && size + chunk.length > limit) throw refuse()
     if (size < limit) chunks.push(Buffer.from(chunk))
     size += chunk.length
   }

@@ -1,4 +1,6 @@
-// What one run cost: every DingTalk API call and every storage request sent, retries and throttled ones included.
+// What one run cost: every DingTalk API call and every storage request sent, retries and throttled ones included;
+// and --max-api-calls, the cap no run goes past.
+import { ApiBudgetError } from '../errors.js'
 
 /** The DingTalk APIs dtdl calls, by the names the README, --json and the emulator use. */
 export const API_KINDS = ['token', 'dentry', 'list', 'downloadInfo', 'versions', 'dentryUuid', 'workspaces', 'user'] as const
@@ -22,12 +24,26 @@ export interface RequestCounts {
  */
 export class RequestCounter {
   readonly #api = new Map<ApiKind, number>()
+  #apiTotal = 0
   #storage = 0
   #throttled = 0
   readonly #codes = new Set<string>()
 
-  /** An API request is about to be sent. */
+  /**
+   * `cap`: --max-api-calls, the most API calls this run may send; the one that would be one too many throws
+   * ApiBudgetError instead of being sent, after `onCap` (which stops the run) was told.
+   */
+  constructor(private readonly budget: { cap?: number | undefined; onCap?: ((err: ApiBudgetError) => void) | undefined } = {}) {}
+
+  /** An API request is about to be sent: counted, or refused when --max-api-calls is reached. */
   api(kind: ApiKind): void {
+    const { cap } = this.budget
+    if (cap !== undefined && this.#apiTotal >= cap) {
+      const err = new ApiBudgetError(cap)
+      this.budget.onCap?.(err)
+      throw err
+    }
+    this.#apiTotal++
     this.#api.set(kind, (this.#api.get(kind) ?? 0) + 1)
   }
 

@@ -5,6 +5,7 @@ import { formatBytes, formatDuration, formatSpeed } from './format.js'
 import { layoutLine } from './line-layout.js'
 import { percentOf, RateMeter, type ProgressMode } from './progress.js'
 import { secrets } from '../redact.js'
+import { terminalSafe } from './terminal-text.js'
 
 export interface BatchProgressOptions {
   mode: ProgressMode
@@ -100,7 +101,7 @@ function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress 
   const meter = new RateMeter()
   let last = Date.now()
   // Error messages can quote what a server said: mask any secret before it reaches the terminal.
-  const write = (line: string) => options.stream.write(`${secrets.redact(line)}\n`)
+  const write = (line: string) => options.stream.write(`${terminalSafe(secrets.redact(line))}\n`)
   return {
     note: (text) => {
       if (!silent) write(text)
@@ -164,7 +165,7 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
     overall.setTotal(Math.max(1, tally.bytes))
     overall.update(Math.min(tally.completedBytes, Math.max(1, tally.bytes)), overallRow)
   }
-  const log = (text: string) => multi.log(`${secrets.redact(text)}\n`)
+  const log = (text: string) => multi.log(`${terminalSafe(secrets.redact(text))}\n`)
   return {
     note: log,
     event(e) {
@@ -174,7 +175,7 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
           drawOverall()
           break
         case 'file-start': {
-          const row = { path: e.path, completed: 0, size: e.size }
+          const row = { path: terminalSafe(e.path), completed: 0, size: e.size }
           bars.set(e.index, { bar: multi.create(Math.max(1, e.size ?? 1), 0, { render: (width: number) => renderFileRow(width, row) } satisfies RowPayload), row })
           break
         }

@@ -1,5 +1,6 @@
 // --dry-run renderings: one line per file (stdout) and one summary line (stderr).
 import type { DryRunAction, DryRunResult } from '../batch/dry-run.js'
+import { terminalSafe } from './terminal-text.js'
 import { formatBytes } from './format.js'
 
 const WORD: Record<DryRunAction['action'], string> = { download: 'download', replace: 'replace', check: 'check', skip: 'skip', delete: 'delete', keep: 'keep', fail: 'fail' }
@@ -8,7 +9,7 @@ const WORD: Record<DryRunAction['action'], string> = { download: 'download', rep
 export function describeDryRunAction(a: DryRunAction): string {
   const where = a.path ?? (a.line !== undefined ? `line ${a.line}` : a.dentryId)
   const size = a.bytes === null ? '?' : formatBytes(a.bytes)
-  return `${WORD[a.action].padEnd(8)}  ${size.padStart(10)}  ${printable(where)}  (${printable(a.reason)})`
+  return `${WORD[a.action].padEnd(8)}  ${size.padStart(10)}  ${terminalSafe(where)}  (${terminalSafe(a.reason)})`
 }
 
 /** Pure: the end line of a dry run. */
@@ -18,9 +19,4 @@ export function describeDryRunSummary(r: DryRunResult): string {
   if (s.keep > 0) parts.push(`${s.keep} kept`)
   if (s.fail > 0) parts.push(`${s.fail} failing`)
   return `dry run: ${parts.join(', ')}; up to ${formatBytes(s.bytes)} to fetch; nothing was downloaded or written`
-}
-
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }

@@ -1,6 +1,7 @@
 // How `dtdl ls`, `info`, `versions`, `spaces` and `user` show their answers to people: aligned columns, control characters escaped.
 import { formatBytes } from './format.js'
-import { printable, type LsEntry } from '../tasks/ls.js'
+import type { LsEntry } from '../tasks/ls.js'
+import { terminalSafe } from './terminal-text.js'
 import type { FileInfo } from '../tasks/info.js'
 import type { VersionEntry } from '../tasks/versions.js'
 import type { SpaceEntry } from '../tasks/spaces.js'
@@ -8,7 +9,7 @@ import type { UserInfo } from '../tasks/user.js'
 
 /** Pure: one aligned line per entry: TYPE  SIZE  MODIFIED  ID  PATH (folders end in "/"). */
 export function formatLs(entries: readonly LsEntry[]): string[] {
-  const rows = entries.map((e) => [e.type === 'FOLDER' ? 'folder' : e.type === 'FILE' ? 'file' : '?', e.size === null ? '-' : formatBytes(e.size), e.modifiedTime ?? '-', e.id, printable(e.path) + (e.type === 'FOLDER' ? '/' : '')])
+  const rows = entries.map((e) => [e.type === 'FOLDER' ? 'folder' : e.type === 'FILE' ? 'file' : '?', e.size === null ? '-' : formatBytes(e.size), e.modifiedTime ?? '-', e.id, terminalSafe(e.path) + (e.type === 'FOLDER' ? '/' : '')])
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)))
   // Sizes right-aligned so they line up by magnitude; the path last and unpadded.
   return rows.map((r) => [r[0]!.padEnd(widths[0]!), r[1]!.padStart(widths[1]!), r[2]!.padEnd(widths[2]!), r[3]!.padEnd(widths[3]!), r[4]].join('  '))

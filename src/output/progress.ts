@@ -1,6 +1,7 @@
 // Drawing progress for people on stderr: a live spinner and bar on a terminal, a few plain lines elsewhere.
 import type { Writable } from 'node:stream'
 import type { DownloadEvent } from '../engine/download.js'
+import { terminalSafe } from './terminal-text.js'
 import { formatBytes, formatDuration, formatSpeed } from './format.js'
 import { layoutLine } from './line-layout.js'
 
@@ -113,7 +114,7 @@ function createPlainReporter(options: ProgressOptions): ProgressReporter {
   const meter = new RateMeter()
   let lastLine = 0
   const write = (line: string) => {
-    if (!silent) out.write(`${line}\n`)
+    if (!silent) out.write(`${terminalSafe(line)}\n`)
   }
   return {
     phase() {},
@@ -182,7 +183,8 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
   const stopSpinner = () => {
     if (spinner.isSpinning) spinner.stop()
   }
-  const print = (text: string) => {
+  const print = (raw: string) => {
+    const text = terminalSafe(raw)
     if (bar) {
       // Print above the bar: clear its line, write, let the next update redraw it.
       out.write(`\r\x1b[2K${text}\n`)
@@ -194,8 +196,9 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
   }
 
   return {
-    phase(text) {
+    phase(raw) {
       if (bar) return
+      const text = terminalSafe(raw)
       if (spinner.isSpinning) spinner.text = text
       else spinner.start(text)
     },
@@ -244,7 +247,7 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
       bar?.stop()
       bar = undefined
       stopSpinner()
-      if (line) out.write(`${line}\n`)
+      if (line) out.write(`${terminalSafe(line)}\n`)
     },
   }
 }

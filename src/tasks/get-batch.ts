@@ -7,7 +7,7 @@ import { connectApi, signedDownloadInfo } from '../dingtalk/connect.js'
 import type { RequestCounts } from '../http/request-counter.js'
 import type { BatchGetContext, BatchGetOptions, PlannedBatch } from '../batch/batch-options.js'
 import { finishMirror, planFolder } from '../batch/plan-folder.js'
-import { planInputFile, readInput } from '../batch/plan-input.js'
+import { parseInputList, planInputFile, readInput } from '../batch/plan-input.js'
 
 export type { BatchGetOptions, BatchGetContext, BatchProgressSink } from '../batch/batch-options.js'
 export { incompleteEntryError, unknownTypeError } from '../batch/plan-folder.js'
@@ -31,11 +31,16 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
   let note = (text: string) => ctx.reporter.note(text)
   const apiCtx = { ...ctx, reporter: { ...ctx.reporter, note: (text: string) => note(text) } }
   const text = options.source.kind === 'input' ? await readInput(options.source.path, ctx) : options.source.kind === 'text' ? options.source.text : undefined
+  const inputName = options.source.kind === 'input' ? (options.source.path === '-' ? 'stdin' : options.source.path) : 'the list'
+  // Parsed before any request: a file that is no list costs no API call.
+  const list = text === undefined ? undefined : parseInputList(text, inputName)
   // Read before any request: a list that cannot be read whole is a usage error, not a batch checked in part.
   const sha256List = options.sha256File === undefined ? undefined : parseSha256List(await readSha256File(options.sha256File), options.sha256File)
   ctx.reporter.phase('resolving credentials')
   const connected = await connectApi(apiCtx, options, options)
   const { api, dispatcher, requests } = connected
+  // The run's signal from here on: Ctrl-C, --max-time, and --max-api-calls reached.
+  ctx = { ...ctx, signal: connected.signal }
   try {
     const unionId = await connected.unionId()
     const source = options.source
@@ -45,7 +50,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
       const { spaceId, dentryId } = await connected.resolve('ref' in source ? source.ref : { kind: 'ids', spaceId: source.spaceId, dentryId: source.dentryId })
       planned = await planFolder(api, unionId, spaceId, dentryId, options, ctx)
     } else {
-      planned = await planInputFile(api, unionId, text ?? '', options, ctx, jobs, connected.resolve)
+      planned = await planInputFile(api, unionId, list ?? { entries: [], errors: [] }, options, ctx, jobs, connected.resolve)
     }
     if (sha256List && options.sha256File !== undefined) {
       planned.notes.push(...applySha256List(planned.items, sha256List, planned.dir ?? process.cwd(), options.sha256File))
@@ -64,6 +69,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
         retries: options.retries,
         stallTimeoutMs: options.stallTimeoutMs,
         limitRate: options.limitRate,
+        speedLimit: options.speedLimit,
         force: options.force,
         lockWaitMs: options.lockWaitMs,
         signal: ctx.signal,

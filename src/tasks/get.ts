@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises'
 import { connectApi, lookupRemoteName, refOf, signedDownloadInfo, type ApiContext, type ApiFlags, type StepReporter } from '../dingtalk/connect.js'
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
 import { UsageError } from '../errors.js'
+import type { SpeedLimit } from '../engine/resource-fetcher.js'
 import type { Writable } from 'node:stream'
 import { RequestCounter, type RequestCounts } from '../http/request-counter.js'
 
@@ -28,6 +29,7 @@ export interface GetOptions extends ApiFlags {
   archiveWaitMs?: number | undefined
   sha256?: string | undefined
   limitRate?: number | undefined
+  speedLimit?: SpeedLimit | undefined
   force?: boolean | undefined
   /** --connect-timeout in ms (undici's default 10 s when absent). */
   connectTimeoutMs?: number | undefined
@@ -78,7 +80,8 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
       stallTimeoutMs: options.stallTimeoutMs,
       sha256: options.sha256,
       limitRate: options.limitRate,
-      signal: ctx.signal,
+      speedLimit: options.speedLimit,
+      signal: connected.signal,
       onEvent: (e: DownloadEvent) => ctx.reporter.event(e),
       log: ctx.log,
       requests,

@@ -67,21 +67,15 @@ export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsResu
     ctx.reporter.phase('listing')
     const walked = await walkFolder(api, spaceId, folderId, unionId, {
       recursive: options.recursive,
-      signal: ctx.signal,
+      signal: connected.signal,
       onListed: (n) => ctx.reporter.phase(`listing: ${n} entries`),
     })
-    for (const f of walked.failures) ctx.reporter.note(`dtdl: cannot list ${printable(f.names.join('/'))}: ${f.error.message}`)
+    for (const f of walked.failures) ctx.reporter.note(`dtdl: cannot list ${f.names.join('/')}: ${f.error.message}`)
     for (const e of walked.entries) {
-      if (e.unknownType) ctx.reporter.note(`dtdl: the listing does not say whether ${printable(e.names.join('/'))} is a file or a folder (no type)`)
+      if (e.unknownType) ctx.reporter.note(`dtdl: the listing does not say whether ${e.names.join('/')} is a file or a folder (no type)`)
     }
     return { entries: walked.entries.map((e) => toEntry(e.dentry, e.names)), ...requests.snapshot() }
   } finally {
     await dispatcher.destroy().catch(() => {})
   }
-}
-
-/** Pure: server names may hold control characters (a terminal would obey them): show those as escapes. */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }

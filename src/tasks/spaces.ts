@@ -1,6 +1,6 @@
 // `dtdl spaces`: the knowledge bases (wiki workspaces) the operator can see, with the root node to list or fetch.
+import { pageThrough } from '../dingtalk/pages.js'
 import { connectApi, type ApiFlags, type ApiContext } from '../dingtalk/connect.js'
-import { DtdlError, ExitCode } from '../errors.js'
 import type { Workspace } from '../dingtalk/client.js'
 
 export interface SpaceEntry {
@@ -30,17 +30,14 @@ export async function runSpaces(options: ApiFlags, ctx: ApiContext): Promise<Spa
     const unionId = await connected.unionId()
     ctx.reporter.phase('listing knowledge bases')
     const found: Workspace[] = []
-    const seenTokens = new Set<string>()
-    let nextToken: string | undefined
-    do {
-      const page = await connected.api.listWorkspaces(unionId, nextToken)
-      found.push(...page.workspaces)
-      nextToken = page.nextToken
-      if (nextToken !== undefined && seenTokens.has(nextToken)) {
-        throw new DtdlError('LIST_LOOP', ExitCode.remote, 'listing knowledge bases failed: the server repeated a page token', { hint: 'run again later' })
-      }
-      if (nextToken !== undefined) seenTokens.add(nextToken)
-    } while (nextToken !== undefined)
+    await pageThrough(
+      'listing knowledge bases',
+      async (nextToken) => {
+        const page = await connected.api.listWorkspaces(unionId, nextToken)
+        return { items: page.workspaces, nextToken: page.nextToken }
+      },
+      (workspaces) => found.push(...workspaces),
+    )
     // The user's own knowledge base may not be among the team ones: one more call, listed first.
     const mine = await connected.api.getMineWorkspace(unionId).catch(() => undefined)
     return mergeSpaces(mine, found).map(toEntry)

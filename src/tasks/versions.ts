@@ -1,6 +1,6 @@
 // `dtdl versions`: every version of a file, newest first, paging through the versions API.
+import { pageThrough } from '../dingtalk/pages.js'
 import { connectApi, refOf, type ApiFlags, type ApiContext } from '../dingtalk/connect.js'
-import { DtdlError, ExitCode } from '../errors.js'
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
 
 export interface VersionsOptions extends ApiFlags {
@@ -31,19 +31,16 @@ export async function runVersions(options: VersionsOptions, ctx: ApiContext): Pr
     const { spaceId, dentryId } = await connected.resolve(refOf(options))
     ctx.reporter.phase('listing versions')
     const versions: VersionEntry[] = []
-    const seenTokens = new Set<string>()
-    let nextToken: string | undefined
-    do {
-      const page = await connected.api.listVersions(spaceId, dentryId, unionId, nextToken)
-      for (const d of page.dentries) {
-        versions.push({ version: d.version ?? null, size: d.size ?? null, modifiedTime: d.modifiedTime ?? null, modifierId: d.modifierId ?? null, name: d.name ?? null })
-      }
-      nextToken = page.nextToken
-      if (nextToken !== undefined && seenTokens.has(nextToken)) {
-        throw new DtdlError('LIST_LOOP', ExitCode.remote, 'listing versions failed: the server repeated a page token', { hint: 'run again later' })
-      }
-      if (nextToken !== undefined) seenTokens.add(nextToken)
-    } while (nextToken !== undefined)
+    await pageThrough(
+      'listing versions',
+      async (nextToken) => {
+        const page = await connected.api.listVersions(spaceId, dentryId, unionId, nextToken)
+        return { items: page.dentries, nextToken: page.nextToken }
+      },
+      (dentries) => {
+        for (const d of dentries) versions.push({ version: d.version ?? null, size: d.size ?? null, modifiedTime: d.modifiedTime ?? null, modifierId: d.modifierId ?? null, name: d.name ?? null })
+      },
+    )
     return { spaceId, dentryId, versions: sortVersions(versions) }
   } finally {
     await connected.dispatcher.destroy().catch(() => {})

@@ -36,7 +36,7 @@ describe('the CLI surface', () => {
     ['an unknown command', ['fetch', SPACE, '501'], 'dtdl: unknown command fetch (hint: see dtdl --help)'],
     ['help for an unknown command', ['help', 'nonexist'], 'dtdl: unknown command nonexist (hint: the commands are get, ls, info, versions, spaces, user, config, emulator, completion)'],
     ['an option without its value', ['get', SPACE, '501', '-o'], 'dtdl: option -o, --output <path> needs a value (hint: see dtdl get --help)'],
-    ['a config key that does not exist', ['config', 'set', 'colour', 'blue'], 'dtdl: "colour" is not a valid <key>: choose one of token, appKey, appSecret, unionId, userId, endpoint, apiQps (hint: see dtdl config set --help)'],
+    ['a config key that does not exist', ['config', 'set', 'colour', 'blue'], 'dtdl: "colour" is not a valid <key>: choose one of token, appKey, appSecret, unionId, userId, endpoint, apiQps, maxApiCalls (hint: see dtdl config set --help)'],
   ])('%s: one dtdl: line, exit 2', async (_what, args, line) => {
     const r = await w.run(args)
     expect(r.code).toBe(2)
@@ -184,7 +184,10 @@ describe('the CLI surface', () => {
     expect(typed.stdout).not.toContain('pty-s3c')
     expect(JSON.parse(readFileSync(join(config, 'config.json'), 'utf8'))).toMatchObject({ appSecret: 'pty-s3cret' })
     const fromPipe = await runCli(['config', 'set', 'appSecret', '-'], { env: w.env({ DTDL_CONFIG_DIR: config }), stdin: 'from-pipe\n' })
-    expect(fromPipe).toMatchObject({ code: 0, stdout: '', stderr: '' })
+    // What was saved is said on stderr, masked: stdout stays empty for scripts, the secret is never shown.
+    expect(fromPipe).toMatchObject({ code: 0, stdout: '' })
+    expect(fromPipe.stderr).toMatch(/^saved appSecret: .*\*\*\*\*.*\n$/)
+    expect(fromPipe.stderr).not.toContain('from-pipe')
     expect(JSON.parse(readFileSync(join(config, 'config.json'), 'utf8'))).toMatchObject({ appSecret: 'from-pipe' })
   })
 

@@ -120,6 +120,15 @@ describe('parseDownloadInfo', () => {
     ['resourceUrls missing', { protocol: 'HEADER_SIGNATURE', headerSignatureInfo: {} }, 'BAD_RESPONSE'],
     ['resourceUrls not an array', ok({ resourceUrls: 'https://a.test' }), 'BAD_RESPONSE'],
     ['only empty and non-string URLs', ok({ resourceUrls: ['', 42, null] }), 'BAD_RESPONSE'],
+    ['a number among the URLs', ok({ resourceUrls: ['https://b.test', 3] }), 'BAD_RESPONSE'],
+    ['a file: URL', ok({ resourceUrls: ['file:///etc/passwd'] }), 'BAD_RESPONSE'],
+    ['a data: URL', ok({ resourceUrls: ['data:text/plain,hi'] }), 'BAD_RESPONSE'],
+    ['not a URL', ok({ resourceUrls: ['not a url'] }), 'BAD_RESPONSE'],
+    ['a file: intranet URL', ok({ internalResourceUrls: ['file:///x'] }), 'BAD_RESPONSE'],
+    ['headers not an object', ok({ headers: 'nope' }), 'BAD_RESPONSE'],
+    ['a header value with a line break', ok({ headers: { Authorization: 'a\r\nX-Evil: 1' } }), 'BAD_RESPONSE'],
+    ['a header name with a space', ok({ headers: { 'bad name': 'x' } }), 'BAD_RESPONSE'],
+    ['a header value that is an object', ok({ headers: { a: { b: 1 } } }), 'BAD_RESPONSE'],
   ])('%s → %s', (_, raw, code) => {
     let caught: unknown
     try {
@@ -135,14 +144,14 @@ describe('parseDownloadInfo', () => {
   it.each<[string, Record<string, unknown>, Partial<ReturnType<typeof parseDownloadInfo>>]>([
     ['defaults', {}, { resourceUrls: ['https://a.test/o'], headers: {}, expirationSeconds: 900, region: 'UNKNOWN', issuedAt: 1234 }],
     ['headers copied as strings', { headers: { Authorization: 'OSS a:b', 'x-oss-date': 'Tue', 'x-n': 7, 'x-b': true } }, { headers: { Authorization: 'OSS a:b', 'x-oss-date': 'Tue', 'x-n': '7', 'x-b': 'true' } }],
+    ['an http URL is fine', { resourceUrls: ['http://b.test/o'] }, { resourceUrls: ['http://b.test/o'] }],
     ['null header values dropped', { headers: { a: null, b: 'x' } }, { headers: { b: 'x' } }],
-    ['headers not an object', { headers: 'nope' }, { headers: {} }],
     ['expirationSeconds kept', { expirationSeconds: 60 }, { expirationSeconds: 60 }],
     ['expirationSeconds 0 → 900', { expirationSeconds: 0 }, { expirationSeconds: 900 }],
     ['expirationSeconds negative → 900', { expirationSeconds: -5 }, { expirationSeconds: 900 }],
     ['expirationSeconds as string → 900', { expirationSeconds: '60' }, { expirationSeconds: 900 }],
     ['region kept', { region: 'ZHANGJIAKOU' }, { region: 'ZHANGJIAKOU' }],
-    ['URLs in order, junk dropped', { resourceUrls: ['https://b.test', '', 3, 'https://c.test'] }, { resourceUrls: ['https://b.test', 'https://c.test'] }],
+    ['URLs in order, empty ones dropped', { resourceUrls: ['https://b.test', '', null, 'https://c.test'] }, { resourceUrls: ['https://b.test', 'https://c.test'] }],
   ])('%s', (_, info, expected) => {
     const got = parseDownloadInfo(ok(info), 1234)
     // Field by field with toEqual: toMatchObject would let `{}` match any headers.
