@@ -10,6 +10,7 @@ import type { HttpLogger } from '../http/dispatcher.js'
 import { chooseConnections } from '../engine/segments.js'
 import type { RequestCounter } from '../http/request-counter.js'
 import { eachAtOnce } from '../each-at-once.js'
+import { DescriptorGate } from './descriptor-gate.js'
 
 /** Connections across all the files of a batch, when -c is not given. */
 export const MAX_BATCH_CONNECTIONS = 16
@@ -108,6 +109,8 @@ export interface BatchOptions {
   log?: HttpLogger | undefined
   /** The run's request counter (storage requests are counted where they are sent). */
   requests?: RequestCounter | undefined
+  /** A line for people about the batch as a whole (said once: fewer files at a time after EMFILE). */
+  onNote?: ((text: string) => void) | undefined
 }
 
 /**
@@ -166,11 +169,12 @@ interface BatchRun {
   emit: (e: BatchEvent) => void
   finish: (index: number, file: BatchFileResult) => void
   fail: (index: number, item: BatchItem, err: DtdlError, bytes?: number) => void
+  descriptors: DescriptorGate
 }
 
 /** One file of the batch: skipped with no request, or downloaded; its result, or its failure, recorded. */
 async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<void> {
-  const { options, limiter, runnable, emit, finish, fail } = run
+  const { options, emit, finish, fail } = run
   const label = item.path ?? item.dentryId
   if (item.skip) {
     await skipItem(item).then(
@@ -183,10 +187,32 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
     if (item.target === undefined) throw new DtdlError('UNEXPECTED', ExitCode.unexpected, `no target for ${label}`)
     await item.prepare?.()
     emit({ type: 'file-start', index, path: label, size: item.size })
-    const r = await downloadFile({
+    const r = await run.descriptors.run(() => downloadOne(run, item, index, label))
+    await item.onDone?.(r)
+    finish(index, {
+      path: item.path,
+      spaceId: item.spaceId,
+      dentryId: item.dentryId,
+      status: r.upToDate ? 'skipped' : 'downloaded',
+      bytes: r.bytes,
+      ...(item.line !== undefined ? { line: item.line } : {}),
+      checked: r.checked,
+      exitCode: ExitCode.ok,
+    })
+  } catch (err) {
+    // An abort is not this file's failure: the whole batch stops (runBatch throws the abort reason).
+    if (options.signal.aborted) return
+    fail(index, item, asDtdlError(err), item.size ?? 0)
+  }
+}
+
+/** One file through the engine, with the batch's shares: connections, rate, counters. */
+function downloadOne(run: BatchRun, item: BatchItem & { target?: string | undefined }, index: number, label: string) {
+  const { options, limiter, runnable, emit } = run
+  return downloadFile({
       request: { spaceId: item.spaceId, dentryId: item.dentryId, version: null },
       getDownloadInfo: () => options.getDownloadInfo(item),
-      target: item.target,
+      target: item.target!,
       dispatcher: options.dispatcher,
       connections: connectionsPerFile({ jobs: options.jobs, files: runnable, requested: options.connections, size: item.size }),
       retries: options.retries,
@@ -205,22 +231,6 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
       seenAbsent: item.seenAbsent,
       requests: options.requests,
     })
-    await item.onDone?.(r)
-    finish(index, {
-      path: item.path,
-      spaceId: item.spaceId,
-      dentryId: item.dentryId,
-      status: r.upToDate ? 'skipped' : 'downloaded',
-      bytes: r.bytes,
-      ...(item.line !== undefined ? { line: item.line } : {}),
-      checked: r.checked,
-      exitCode: ExitCode.ok,
-    })
-  } catch (err) {
-    // An abort is not this file's failure: the whole batch stops (runBatch throws the abort reason).
-    if (options.signal.aborted) return
-    fail(index, item, asDtdlError(err), item.size ?? 0)
-  }
 }
 
 /**
@@ -257,7 +267,10 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
 
   // One bucket for every file in flight: the cap is on the whole batch, however many files run.
   const limiter = options.limitRate === undefined ? undefined : new RateLimiter(options.limitRate)
-  const run: BatchRun = { options, limiter, runnable, emit, finish, fail }
+  const descriptors = new DescriptorGate(Math.max(1, options.jobs), () =>
+    options.onNote?.('dtdl: this process ran out of open files (EMFILE): fewer files at a time from now on (raise the limit with `ulimit -n`, or lower -j or -c)'),
+  )
+  const run: BatchRun = { options, limiter, runnable, emit, finish, fail, descriptors }
   await eachAtOnce(items, Math.max(1, options.jobs), async (item, index) => (item.error ? undefined : runItem(run, item, index)), options.signal)
   if (options.signal.aborted) throw options.signal.reason
 

@@ -29,7 +29,7 @@ export interface SendOptions {
 
 /**
  * Sends one request, bounded in time (connect: the dispatcher's --connect-timeout; headers:
- * API_HEADERS_TIMEOUT_MS; body: the stall timeout) and in size (MAX_ANSWER_BYTES for a success, refused
+ * API_HEADERS_TIMEOUT_MS, or the stall timeout when shorter; body: the stall timeout) and in size (MAX_ANSWER_BYTES for a success, refused
  * beyond; an error answer cut at MAX_ERROR_BYTES). Network failures and timeouts become a NetworkError.
  */
 export async function send(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body: string | undefined, what: string, o: SendOptions): Promise<RawResponse> {
@@ -37,10 +37,12 @@ export async function send(method: 'GET' | 'POST', url: string, headers: Record<
   const { request } = await loadHttpClient()
   // The files of a batch call the API at once on one shared signal; undici would add a listener each.
   const own = o.signal ? childSignal(o.signal) : undefined
+  // A silent answer, before its headers or in its body, is a stall like a storage response's.
+  const stallMs = o.stallTimeoutMs ?? 30_000
   const logLine = (status: number | string) => o.log?.({ method, url: redactUrl(url), status, durationMs: performance.now() - started, ...(o.note ? { note: o.note } : {}) })
   o.count?.()
   try {
-    const res = await request(url, { method, headers, body: body ?? null, dispatcher: o.dispatcher, signal: own?.signal ?? null, headersTimeout: API_HEADERS_TIMEOUT_MS, bodyTimeout: o.stallTimeoutMs ?? 30_000 })
+    const res = await request(url, { method, headers, body: body ?? null, dispatcher: o.dispatcher, signal: own?.signal ?? null, headersTimeout: Math.min(API_HEADERS_TIMEOUT_MS, stallMs), bodyTimeout: stallMs })
     const ok = res.statusCode >= 200 && res.statusCode < 300
     const text = await readBodyText(res.body, ok ? { limit: MAX_ANSWER_BYTES, cut: false, what: `${what} failed`, contentLength: headerValue(res.headers, 'content-length') } : { limit: MAX_ERROR_BYTES, cut: true })
     logLine(res.statusCode)

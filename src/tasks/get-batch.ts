@@ -74,6 +74,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
         lockWaitMs: options.lockWaitMs,
         signal: ctx.signal,
         onEvent: (e) => progress.event(e),
+        onNote: (t) => progress.note(t),
         log: ctx.log,
         requests,
       })

@@ -1,6 +1,7 @@
 // The one retry decision as tables: every status, code and network-error class of storage and API, with attempt counts.
 import { describe, expect, it } from 'vitest'
 import { apiFailureClass, countsAgainstRetries, decideRetry, type Failure, type RetryDecision, type RetryState } from '../../src/http/retry-decision.js'
+import { DescriptorGate, isDescriptorExhaustion } from '../../src/batch/descriptor-gate.js'
 
 /** Jitter pinned to its top: backoff(attempt) = min(15 s, 250 ms * 2^(attempt-1)). */
 const top = () => 1
@@ -118,4 +119,28 @@ describe('DingTalk API calls and the token mint', () => {
     [403, 'Forbidden.AccessDenied.SomethingNew', 'fail'],
     [200, 'fileArchived', 'archived'],
   ])('apiFailureClass(%d, %s) = %s', (status, code, cls) => expect(apiFailureClass(status, code)).toBe(cls))
+})
+
+describe('running out of open files (batch/descriptor-gate.ts)', () => {
+  it.each<[unknown, boolean]>([
+    [{ code: 'FS_EMFILE' }, true],
+    [{ code: 'FS_ENFILE' }, true],
+    [{ code: 'NET_EMFILE' }, true],
+    [{ code: 'FS_ENOSPC' }, false],
+    [{ code: 'NET_ECONNRESET' }, false],
+    [new Error('x'), false],
+    [undefined, false],
+  ])('%j is descriptor exhaustion: %s', (err, expected) => expect(isDescriptorExhaustion(err)).toBe(expected))
+
+  it('lowers the files at a time on each EMFILE, tries the file again, and tells once', async () => {
+    let told = 0
+    const gate = new DescriptorGate(4, () => told++)
+    let attempts = 0
+    const result = await gate.run(async () => {
+      if (++attempts < 3) throw Object.assign(new Error('x'), { code: 'FS_EMFILE' })
+      return 'done'
+    })
+    expect([result, attempts, told, gate.limit]).toEqual(['done', 3, 1, 1])
+    await expect(gate.run(async () => Promise.reject(Object.assign(new Error('y'), { code: 'FS_ENOSPC' })))).rejects.toThrow('y')
+  })
 })
