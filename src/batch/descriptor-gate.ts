@@ -5,7 +5,12 @@
 const EXHAUSTED = /^(FS|NET)_E[MN]FILE$/
 
 /** A file is tried this many times when descriptors run out, so a limit too low for even one file still ends. */
-const TRIES = 4
+const TRIES = 6
+/**
+ * Before trying again, a file waits this long times its try: what holds descriptors meanwhile (other files,
+ * and idle connections the pool keeps for a few seconds) has time to let go of them.
+ */
+const BACKOFF_MS = 500
 
 /** Pure: does this error say the process (or the system) may open no more files? */
 export const isDescriptorExhaustion = (err: unknown): boolean => EXHAUSTED.test((err as { code?: unknown } | undefined)?.code?.toString() ?? '')
@@ -23,6 +28,7 @@ export class DescriptorGate {
   constructor(
     jobs: number,
     private readonly onFirst: () => void,
+    private readonly backoffMs = BACKOFF_MS,
   ) {
     this.#limit = jobs
   }
@@ -44,6 +50,8 @@ export class DescriptorGate {
       } finally {
         this.#release()
       }
+      // Out of its slot: what holds descriptors meanwhile (other files, idle pooled connections) lets go.
+      await new Promise((wake) => setTimeout(wake, this.backoffMs * attempt))
     }
   }
 

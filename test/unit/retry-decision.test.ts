@@ -134,7 +134,7 @@ describe('running out of open files (batch/descriptor-gate.ts)', () => {
 
   it('lowers the files at a time on each EMFILE, tries the file again, and tells once', async () => {
     let told = 0
-    const gate = new DescriptorGate(4, () => told++)
+    const gate = new DescriptorGate(4, () => told++, 1)
     let attempts = 0
     const result = await gate.run(async () => {
       if (++attempts < 3) throw Object.assign(new Error('x'), { code: 'FS_EMFILE' })
