@@ -14,6 +14,7 @@ import { declareConfig } from './commands/config.js'
 import { declareEmulator } from './commands/emulator.js'
 import { declareCompletion } from './commands/completion.js'
 import { tuneV8ForTheCli } from './http/dispatcher.js'
+import { isVerboseVersion } from './output/version.js'
 
 const { Command: CommandClass, CommanderError } = commander
 
@@ -58,6 +59,11 @@ Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth/permission, 4 not found, 5 remot
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (isVerboseVersion(argv.slice(2))) {
+    const { versionLines } = await import('./output/version.js')
+    for (const line of await versionLines(pkg.version)) process.stdout.write(`${line}\n`)
+    return
+  }
   tuneV8ForTheCli()
   // A reader that goes away (`dtdl ls ... | head`, `dtdl get -r ... 2>&1 | head`) is not an error.
   watchOutputs()
