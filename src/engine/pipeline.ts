@@ -20,7 +20,7 @@ export type StreamOptions = Omit<DownloadOptions, 'target' | 'connections' | 'fo
 type Checked = DownloadResult['checked']
 
 /** What one run of the pipeline did, before the timings and counts are added. */
-type Fetched = Pick<DownloadResult, 'bytes' | 'etag' | 'crc64' | 'checked' | 'upToDate' | 'resumedBytes' | 'connections'>
+type Fetched = Pick<DownloadResult, 'bytes' | 'etag' | 'crc64' | 'checked' | 'upToDate' | 'resumedBytes' | 'connections' | 'replaced'>
 
 /** Downloads into `options.target` (the caller holds its claim): up to date, or fetched, verified and committed. */
 export async function fetchToFile(options: DownloadOptions, signal: AbortSignal): Promise<DownloadResult> {
@@ -44,7 +44,7 @@ export async function fetchToFile(options: DownloadOptions, signal: AbortSignal)
     for (let round = 1; ; round++) {
       const outcome = await transferToFile(options, fetcher, source, remote, signal)
       const checked = await verifyFile(options, remote, outcome.seen, emit, { retryOnMismatch: round === 1 && !small })
-      if (checked) return done(await commit(options, remote, plan.commit, checked, { resumedBytes: outcome.resumedBytes, connections: outcome.connections }, true))
+      if (checked) return done({ ...(await commit(options, remote, plan.commit, checked, { resumedBytes: outcome.resumedBytes, connections: outcome.connections }, true)), ...(plan.replaces ? { replaced: true } : {}) })
     }
   } finally {
     fetcher.dispose()

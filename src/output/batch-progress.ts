@@ -1,6 +1,6 @@
 // Drawing a batch's progress on stderr: an overall bar plus one per active file on a terminal, plain lines elsewhere.
 import type { Writable } from 'node:stream'
-import type { BatchEvent, BatchFileResult, BatchResult } from '../batch/runner.js'
+import type { BatchEvent, BatchFileResult, BatchResult, SkipKind } from '../batch/runner.js'
 import { formatBytes, formatDuration, formatSpeed } from './format.js'
 import { layoutLine } from './line-layout.js'
 import { percentOf, RateMeter, type ProgressMode } from './progress.js'
@@ -12,6 +12,8 @@ export interface BatchProgressOptions {
   stream: Writable
   /** --no-progress: keep the per-file lines, drop the bars and the periodic overall lines. */
   showProgress: boolean
+  /** -v: every file gets its line, unchanged ones too (also under -q). */
+  verbose?: boolean | undefined
   plainIntervalMs?: number | undefined
 }
 
@@ -53,20 +55,51 @@ class Tally {
   }
 }
 
-/** Pure: the one line a finished file gets. */
-export function describeFileResult(file: BatchFileResult): string {
+const SKIPPED_AS: Record<SkipKind, string> = { unchanged: 'unchanged (no call)', checked: 'checked, up to date', 'left-alone': 'exists, left alone (--skip-existing)' }
+
+/** Pure: the one line a finished file gets; `resumedBytes`: what an earlier run had fetched of it. */
+export function describeFileResult(file: BatchFileResult, resumedBytes = 0): string {
   // An input line's failure already says "line N: ..." in its message.
   const where = file.path ?? (file.line === undefined ? file.dentryId : undefined)
   if (file.status === 'failed') return `failed: ${where === undefined ? '' : `${where}: `}${file.error?.message ?? 'unknown error'}${file.error?.hint ? ` (hint: ${file.error.hint})` : ''}`
-  const what = file.existing ? 'exists, left alone (--skip-existing)' : { skipped: 'up to date', downloaded: 'downloaded', deleted: 'deleted (gone from the remote)' }[file.status]
-  return `${what}: ${where ?? `line ${file.line}`} (${formatBytes(file.bytes)})`
+  const what =
+    file.status === 'skipped'
+      ? SKIPPED_AS[file.skip ?? (file.existing ? 'left-alone' : 'checked')]
+      : file.status === 'deleted'
+        ? 'deleted (gone from the remote)'
+        : file.replaced
+          ? 'replaced'
+          : 'downloaded'
+  const details = [formatBytes(file.bytes), ...(file.status === 'downloaded' && resumedBytes > 0 ? [`${formatBytes(resumedBytes)} of it from an earlier run`] : [])]
+  return `${what}: ${where ?? `line ${file.line}`} (${details.join(', ')})`
 }
 
-/** Pure: the end-of-batch line, built from its parts; `soFar` for a batch that was interrupted. */
+/**
+ * Pure: whether a finished file gets its line. What changed always does (downloaded, replaced, deleted,
+ * failed); on a terminal the bars show the downloads, so only failures and deletions. Unchanged files
+ * (sync state, found identical, --skip-existing) only with -v. -q keeps failures, and with -v every file.
+ */
+export function showsFileLine(file: Pick<BatchFileResult, 'status'>, o: { verbose: boolean; quiet: boolean; terminal: boolean }): boolean {
+  if (o.verbose || file.status === 'failed') return true
+  if (o.quiet) return false
+  return o.terminal ? file.status === 'deleted' : file.status !== 'skipped'
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`
+
+/**
+ * Pure: the end-of-batch line, built from its parts; `soFar` for a batch that was interrupted. Skipped files
+ * are told apart by what they cost: the sync state's (no call), a probe's (its calls), --skip-existing's (unchecked).
+ */
 export function describeSummary(result: Pick<BatchResult, 'summary'>, options: { soFar?: boolean } = {}): string {
   const s = result.summary
-  const parts = [`${s.downloaded} downloaded, ${s.skipped} skipped (up to date), ${s.failed} failed${s.deleted > 0 ? `, ${s.deleted} deleted` : ''}${options.soFar ? ' so far' : ''}`, `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`]
-  return parts.join('; ')
+  const counts = [`${s.downloaded} downloaded${s.replaced > 0 ? ` (${s.replaced} replaced)` : ''}`]
+  if (s.unchanged > 0) counts.push(`${s.unchanged} unchanged (no call)`)
+  if (s.checked > 0) counts.push(`${s.checked} checked (${plural(s.checkedCalls, 'call')})`)
+  if (s.leftAlone > 0) counts.push(`${s.leftAlone} left alone (--skip-existing)`)
+  counts.push(`${s.failed} failed`)
+  if (s.deleted > 0) counts.push(`${s.deleted} deleted`)
+  return [`${counts.join(', ')}${options.soFar ? ' so far' : ''}`, `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`].join('; ')
 }
 
 /** Pure: the overall row of a batch on a terminal; the speed goes first when narrow, then the bar. */
@@ -93,15 +126,25 @@ export async function createBatchProgress(options: BatchProgressOptions): Promis
   return options.mode === 'tty' && options.showProgress ? createTtyBatchProgress(options) : createPlainBatchProgress(options)
 }
 
-/** CI and pipes: a line per file start and end, an overall line at most every few seconds; --quiet: failures only. */
+/**
+ * CI and pipes: a line per file that changed (or failed), and an overall line when nothing else was said for a
+ * few seconds (a large file in flight); -v: every file, and a line as each starts. --quiet: failures only.
+ */
 function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress {
   const silent = options.mode === 'silent'
+  const verbose = Boolean(options.verbose)
   const interval = options.plainIntervalMs ?? 5000
   const tally = new Tally()
   const meter = new RateMeter()
-  let last = Date.now()
+  /** What an earlier run had fetched of each file in flight, for its end line. */
+  const resumed = new Map<number, number>()
+  let lastWrite = Date.now()
   // Error messages can quote what a server said: mask any secret before it reaches the terminal.
-  const write = (line: string) => options.stream.write(`${terminalSafe(secrets.redact(line))}\n`)
+  const write = (line: string) => {
+    lastWrite = Date.now()
+    options.stream.write(`${terminalSafe(secrets.redact(line))}\n`)
+  }
+  const shows = (file: BatchFileResult) => showsFileLine(file, { verbose, quiet: silent, terminal: false })
   return {
     note: (text) => {
       if (!silent) write(text)
@@ -115,14 +158,14 @@ function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress 
           break
         case 'file-event': {
           const d = e.event
-          if (d.type === 'start' && !silent) {
-            write(`downloading ${e.path} (${formatBytes(d.size)}${d.resumedBytes > 0 ? `, resuming with ${formatBytes(d.resumedBytes)} already on disk` : ''})`)
+          if (d.type === 'start') {
+            if (d.resumedBytes > 0) resumed.set(e.index, d.resumedBytes)
+            if (verbose && !silent) write(`downloading ${e.path} (${formatBytes(d.size)}${d.resumedBytes > 0 ? `, resuming with ${formatBytes(d.resumedBytes)} already on disk` : ''})`)
           } else if (d.type === 'progress') {
             tally.progress(e.index, d.completedBytes)
             const now = Date.now()
             meter.add(now, tally.completedBytes)
-            if (silent || !options.showProgress || now - last < interval) return
-            last = now
+            if (silent || !options.showProgress || now - lastWrite < interval) return
             write(`${tally.counter} files, ${formatBytes(tally.completedBytes)}${tally.bytes > 0 ? ` of ${formatBytes(tally.bytes)}` : ''} at ${formatSpeed(meter.measured)}`)
           } else if (d.type === 'retry' && !silent) {
             write(`${e.path}: retrying in ${(d.delayMs / 1000).toFixed(1)}s (attempt ${d.attempt}): ${d.reason}`)
@@ -133,7 +176,11 @@ function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress 
         }
         case 'file-done':
           tally.done(e.index, e.file)
-          if (!silent || e.file.status === 'failed') write(`[${tally.counter}] ${describeFileResult(e.file)}`)
+          if (shows(e.file)) write(`[${tally.counter}] ${describeFileResult(e.file, resumed.get(e.index))}`)
+          resumed.delete(e.index)
+          break
+        case 'delete-done':
+          if (shows(e.file)) write(describeFileResult(e.file))
           break
       }
     },
@@ -204,10 +251,13 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
           if (entry) multi.remove(entry.bar)
           bars.delete(e.index)
           tally.done(e.index, e.file)
-          if (e.file.status === 'failed') log(describeFileResult(e.file))
+          if (showsFileLine(e.file, { verbose: Boolean(options.verbose), quiet: false, terminal: true })) log(describeFileResult(e.file))
           drawOverall()
           break
         }
+        case 'delete-done':
+          log(describeFileResult(e.file))
+          break
       }
     },
     finish() {

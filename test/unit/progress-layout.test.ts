@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { displayWidth, drawBar, fitStart, layoutLine } from '../../src/output/line-layout.js'
 import { renderProgressLine } from '../../src/output/progress.js'
-import { describeSummary, renderFileRow, renderOverallLine } from '../../src/output/batch-progress.js'
+import { describeFileResult, describeSummary, renderFileRow, renderOverallLine, showsFileLine } from '../../src/output/batch-progress.js'
+import type { BatchFileResult, BatchSummary, FileStatus } from '../../src/batch/runner.js'
 import { describeGetResult, describeInterrupted } from '../../src/output/end-lines.js'
 import { formatBytes, formatElapsed, formatSpeed } from '../../src/output/format.js'
 
@@ -156,8 +157,48 @@ describe('end lines', () => {
     ['a stream', { bytes: 5 * MiB, size: 40 * MiB, streamed: true }, 'dtdl: interrupted after 5.0 MiB of 40.0 MiB went to stdout: a stream does not resume, run the command again to start over'],
   ])('interrupted %s', (_, kept, line) => expect(describeInterrupted(kept)).toBe(line))
 
-  it.each<[boolean, string]>([
-    [false, '2 downloaded, 1 skipped (up to date), 0 failed; 8.0 MiB in 3s'],
-    [true, '2 downloaded, 1 skipped (up to date), 0 failed so far; 8.0 MiB in 3s'],
-  ])('batch summary, so far: %s', (soFar, line) => expect(describeSummary({ summary: { downloaded: 2, skipped: 1, failed: 0, bytes: 8 * MiB, durationMs: 3000 } }, { soFar })).toBe(line))
+})
+
+describe('a batch: the summary, and which files get a line', () => {
+  const none = { downloaded: 0, replaced: 0, skipped: 0, unchanged: 0, checked: 0, checkedCalls: 0, leftAlone: 0, failed: 0, deleted: 0, bytes: 8 * MiB, durationMs: 3000 }
+  it.each<[string, Partial<BatchSummary>, boolean, string]>([
+    ['a first run', { downloaded: 300 }, false, '300 downloaded, 0 failed; 8.0 MiB in 3s'],
+    ['interrupted', { downloaded: 2 }, true, '2 downloaded, 0 failed so far; 8.0 MiB in 3s'],
+    ['a no-op re-run', { unchanged: 300, skipped: 300 }, false, '0 downloaded, 300 unchanged (no call), 0 failed; 8.0 MiB in 3s'],
+    ['probes', { checked: 5, checkedCalls: 6, skipped: 5 }, false, '0 downloaded, 5 checked (6 calls), 0 failed; 8.0 MiB in 3s'],
+    ['one probe', { checked: 1, checkedCalls: 1, skipped: 1 }, false, '0 downloaded, 1 checked (1 call), 0 failed; 8.0 MiB in 3s'],
+    ['--skip-existing', { leftAlone: 2, skipped: 2 }, false, '0 downloaded, 2 left alone (--skip-existing), 0 failed; 8.0 MiB in 3s'],
+    [
+      'everything',
+      { downloaded: 4, replaced: 2, unchanged: 10, checked: 3, checkedCalls: 3, leftAlone: 1, skipped: 14, failed: 1, deleted: 2 },
+      false,
+      '4 downloaded (2 replaced), 10 unchanged (no call), 3 checked (3 calls), 1 left alone (--skip-existing), 1 failed, 2 deleted; 8.0 MiB in 3s',
+    ],
+  ])('%s', (_, counts, soFar, line) => expect(describeSummary({ summary: { ...none, ...counts } }, { soFar })).toBe(line))
+
+  const file = { path: 'a/b.bin', spaceId: 's', dentryId: '9', bytes: 4 * MiB, exitCode: 0 } as const
+  it.each<[string, Partial<BatchFileResult>, number, string]>([
+    ['downloaded', { status: 'downloaded' }, 0, 'downloaded: a/b.bin (4.0 MiB)'],
+    ['downloaded after a resume', { status: 'downloaded' }, MiB, 'downloaded: a/b.bin (4.0 MiB, 1.0 MiB of it from an earlier run)'],
+    ['replaced', { status: 'downloaded', replaced: true }, 0, 'replaced: a/b.bin (4.0 MiB)'],
+    ['unchanged', { status: 'skipped', skip: 'unchanged' }, 0, 'unchanged (no call): a/b.bin (4.0 MiB)'],
+    ['checked', { status: 'skipped', skip: 'checked' }, 0, 'checked, up to date: a/b.bin (4.0 MiB)'],
+    ['left alone', { status: 'skipped', skip: 'left-alone', existing: true }, 0, 'exists, left alone (--skip-existing): a/b.bin (4.0 MiB)'],
+    ['deleted', { status: 'deleted' }, 0, 'deleted (gone from the remote): a/b.bin (4.0 MiB)'],
+    ['failed', { status: 'failed', error: { code: 'X', message: 'boom', hint: 'try again' } }, 0, 'failed: a/b.bin: boom (hint: try again)'],
+  ])('the line of a file %s', (_, change, resumed, line) => expect(describeFileResult({ ...file, status: 'downloaded', ...change }, resumed)).toBe(line))
+
+  // Columns: without a terminal (CI), with -v, under -q, under -q -v, on a terminal.
+  it.each<[FileStatus, boolean, boolean, boolean, boolean, boolean]>([
+    ['downloaded', true, true, false, true, false],
+    ['skipped', false, true, false, true, false],
+    ['deleted', true, true, false, true, true],
+    ['failed', true, true, true, true, true],
+  ])('a %s file has a line: CI %s, -v %s, -q %s, -q -v %s, terminal %s', (status, ci, verbose, quiet, quietVerbose, terminal) => {
+    expect(showsFileLine({ status }, { verbose: false, quiet: false, terminal: false })).toBe(ci)
+    expect(showsFileLine({ status }, { verbose: true, quiet: false, terminal: false })).toBe(verbose)
+    expect(showsFileLine({ status }, { verbose: false, quiet: true, terminal: false })).toBe(quiet)
+    expect(showsFileLine({ status }, { verbose: true, quiet: true, terminal: false })).toBe(quietVerbose)
+    expect(showsFileLine({ status }, { verbose: false, quiet: false, terminal: true })).toBe(terminal)
+  })
 })
