@@ -96,6 +96,10 @@ describe('info, ls, get -r and -i take links', () => {
     expect(r.code, r.stderr).toBe(0)
     const info = JSON.parse(r.stdout) as Record<string, unknown>
     expect(info).toMatchObject({ ok: true, spaceId: SPACE, dentryId: '42', dentryUuid: fileUuid, name: 'report.bin', type: 'FILE', size: V3.length })
+    // The text for people names the ids too: what `get <spaceId> <dentryId>` and -i lines take.
+    const text = await world.run(['info', link(fileUuid)])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout.split('\n').slice(0, 4).map((l) => l.split(/\s+/))).toEqual([['name', 'report.bin'], ['spaceId', SPACE], ['dentryId', '42'], ['dentryUuid', fileUuid]])
   })
 
   it('ls <folder link> lists that folder', async () => {
