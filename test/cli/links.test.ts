@@ -157,6 +157,13 @@ describe('versions', () => {
     expect(lines[104]).toMatch(/^v1 /)
     expect(world.emulator.stats.apiRequests.filter((q) => q.path.endsWith('/versions')).length).toBe(2)
   })
+
+  it('of a folder: exit 2, with a hint that fits versions (ls), not -r, which versions does not take', async () => {
+    const r = await world.run(['versions', link(folderUuid)])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toMatch(/operationNotSupported.*\(hint: only a file has versions: if this is a folder, `dtdl ls` lists its files/)
+    expect(r.stderr).not.toMatch(/-r\b/)
+  })
 })
 
 describe('spaces', () => {
