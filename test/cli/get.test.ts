@@ -100,7 +100,9 @@ describe('dtdl get', () => {
   })
 
   it.each([
-    ['no credentials anywhere', 3, { DINGTALK_APP_KEY: undefined, DINGTALK_APP_SECRET: undefined }, ['501'], /no DingTalk credentials/],
+    ['no credentials anywhere', 3, { DINGTALK_APP_KEY: undefined, DINGTALK_APP_SECRET: undefined }, ['501'], /no DingTalk credentials found/],
+    ['only DINGTALK_APP_KEY', 3, { DINGTALK_APP_SECRET: undefined }, ['501'], /^dtdl: no DingTalk credentials: DINGTALK_APP_SECRET is not set \(DINGTALK_APP_KEY is\) \(hint: set DINGTALK_APP_SECRET to the app's Client Secret/],
+    ['only DINGTALK_APP_SECRET', 3, { DINGTALK_APP_KEY: undefined }, ['501'], /^dtdl: no DingTalk credentials: DINGTALK_APP_KEY is not set \(DINGTALK_APP_SECRET is\)/],
     ['a bad token', 3, { DINGTALK_ACCESS_TOKEN: 'not-a-valid-token' }, ['501'], /InvalidAuthentication/],
     ['a unionId without permission', 3, { DINGTALK_UNION_ID: 'someone-else' }, ['501'], /permissionDenied.*someone-else/],
     ['no unionId', 2, { DINGTALK_UNION_ID: undefined }, ['501'], /unionId/],
