@@ -2,7 +2,7 @@
 import type { Writable } from 'node:stream'
 import type { BatchEvent, BatchFileResult, BatchResult, SkipKind } from '../batch/runner.js'
 import { formatBytes, formatDuration, formatSpeed } from './format.js'
-import { layoutLine } from './line-layout.js'
+import { displayWidth, layoutLine } from './line-layout.js'
 import { percentOf, RateMeter, type ProgressMode } from './progress.js'
 import { secrets } from '../redact.js'
 import { terminalSafe } from './terminal-text.js'
@@ -102,22 +102,44 @@ export function describeSummary(result: Pick<BatchResult, 'summary'>, options: {
   return [`${counts.join(', ')}${options.soFar ? ' so far' : ''}`, `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`].join('; ')
 }
 
-/** Pure: the overall row of a batch on a terminal; the speed goes first when narrow, then the bar. */
+/** The widest figures of the overall row: a size ("99.9 MiB") and the speed as padded ("99.9 MiB/s"). */
+const SIZE_COLUMNS = 8
+const SPEED_COLUMNS = 10
+
+/**
+ * Pure: the bar width every row of a batch shares at `width` columns, so the bars line up: what the overall
+ * row leaves at its widest (every figure at its widest; `counterColumns` for "12/300"), 10 to 24 cells, with
+ * its speed if there is room, else without; 0 when not even then (no row has a bar).
+ */
+export function batchBarWidth(width: number, counterColumns: number): number {
+  const text = counterColumns + ' files | '.length + SIZE_COLUMNS + ' of '.length + SIZE_COLUMNS
+  for (const columns of [text + ' | '.length + SPEED_COLUMNS, text]) {
+    // One leading space, and one between the bar and the text.
+    const room = width - 2 - columns
+    if (room >= 10) return Math.min(24, room)
+  }
+  return 0
+}
+
+/** Pure: the overall row of a batch on a terminal (`counter` padded to its widest); the speed goes first when narrow, then the bar. */
 export function renderOverallLine(width: number, o: { counter: string; completed: number; total: number; rate: number | undefined }): string {
+  const bar = batchBarWidth(width, displayWidth(o.counter))
   return layoutLine(width, {
-    fraction: o.total > 0 ? Math.min(1, o.completed / o.total) : 0,
+    fraction: bar > 0 ? (o.total > 0 ? Math.min(1, o.completed / o.total) : 0) : undefined,
     barDrop: 2,
-    barMax: 24,
-    parts: [{ text: `${o.counter} files` }, { text: `${formatBytes(o.completed).padStart(8)} of ${formatBytes(o.total)}` }, { text: formatSpeed(o.rate).padStart(10), drop: 1 }],
+    barMin: bar,
+    barMax: bar,
+    parts: [{ text: `${o.counter} files` }, { text: `${formatBytes(o.completed).padStart(SIZE_COLUMNS)} of ${formatBytes(o.total)}` }, { text: formatSpeed(o.rate).padStart(SPEED_COLUMNS), drop: 1 }],
   })
 }
 
-/** Pure: one active file's row on a terminal: bar, percent, and its path (shortened from the start to fit). */
-export function renderFileRow(width: number, f: { path: string; completed: number; size: number | undefined }): string {
+/** Pure: one active file's row on a terminal: a bar as wide as the overall row's (`barWidth`), percent, and its path (shortened from the start to fit). */
+export function renderFileRow(width: number, f: { path: string; completed: number; size: number | undefined }, barWidth: number): string {
   const size = f.size ?? 0
   return layoutLine(width, {
-    fraction: size > 0 ? f.completed / size : 0,
-    barMax: 24,
+    fraction: barWidth > 0 ? (size > 0 ? f.completed / size : 0) : undefined,
+    barMin: barWidth,
+    barMax: barWidth,
     parts: [{ text: `${size > 0 ? percentOf(f.completed, size) : 0}%`.padStart(4) }, { text: f.path, shrink: true }],
   })
 }
@@ -204,7 +226,9 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
     // One column spare, so a terminal that wraps at the last column never does.
     format: (_o: unknown, params: { maxWidth: number }, payload: RowPayload) => payload.render(params.maxWidth - 1),
   })
-  const overallRow: RowPayload = { render: (width) => renderOverallLine(width, { counter: tally.counter, completed: tally.completedBytes, total: tally.bytes, rate: meter.measured }) }
+  // The counter padded to its widest ("  3/300"), so the overall row's bar keeps its width as files finish.
+  const counter = () => tally.counter.padStart(`${tally.files}/${tally.files}`.length)
+  const overallRow: RowPayload = { render: (width) => renderOverallLine(width, { counter: counter(), completed: tally.completedBytes, total: tally.bytes, rate: meter.measured }) }
   const overall = multi.create(1, 0, overallRow)
   const bars = new Map<number, { bar: ReturnType<typeof multi.create>; row: { path: string; completed: number; size: number | undefined } }>()
   const drawOverall = () => {
@@ -223,7 +247,8 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
           break
         case 'file-start': {
           const row = { path: terminalSafe(e.path), completed: 0, size: e.size }
-          bars.set(e.index, { bar: multi.create(Math.max(1, e.size ?? 1), 0, { render: (width: number) => renderFileRow(width, row) } satisfies RowPayload), row })
+          const render = (width: number) => renderFileRow(width, row, batchBarWidth(width, counter().length))
+          bars.set(e.index, { bar: multi.create(Math.max(1, e.size ?? 1), 0, { render } satisfies RowPayload), row })
           break
         }
         case 'file-event': {

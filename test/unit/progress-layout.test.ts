@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { displayWidth, drawBar, fitStart, layoutLine } from '../../src/output/line-layout.js'
 import { renderProgressLine } from '../../src/output/progress.js'
-import { describeFileResult, describeSummary, renderFileRow, renderOverallLine, showsFileLine } from '../../src/output/batch-progress.js'
+import { batchBarWidth, describeFileResult, describeSummary, renderFileRow, renderOverallLine, showsFileLine } from '../../src/output/batch-progress.js'
 import type { BatchFileResult, BatchSummary, FileStatus } from '../../src/batch/runner.js'
 import { describeGetResult, describeInterrupted } from '../../src/output/end-lines.js'
 import { formatBytes, formatElapsed, formatSpeed } from '../../src/output/format.js'
@@ -65,17 +65,50 @@ describe('batch rows on a terminal', () => {
     expect(line.includes('9.5 MiB/s')).toBe(speed)
   })
 
-  it.each<[number, string, string]>([
-    [120, 'reports/2024/q1.pdf', ' 42% | reports/2024/q1.pdf'],
-    [40, 'a/very/long/path/to/some/deeply/nested/report.pdf', '| …ly/nested/report.pdf'],
-    [50, '报告/第一季度/财务报表汇总（最终版）.xlsx', '.xlsx'],
-    [20, 'reports/2024/q1.pdf', '%'],
-  ])('file row at %i columns: %s', (width, path, contains) => {
-    const line = renderFileRow(width, { path, completed: 42 * KiB, size: 100 * KiB })
+  it.each<[number, string, string, boolean]>([
+    [120, 'reports/2024/q1.pdf', ' 42% | reports/2024/q1.pdf', true],
+    [40, 'a/very/long/path/to/some/deeply/nested/report.pdf', ' 42% | …', false],
+    [60, 'a/very/long/path/to/some/deeply/nested/report.pdf', ' 42% | …', true],
+    [50, '报告/第一季度/财务报表汇总（最终版）.xlsx', '.xlsx', true],
+    [20, 'reports/2024/q1.pdf', ' 42% | …', false],
+  ])('file row at %i columns: %s', (width, path, contains, bar) => {
+    const line = renderFileRow(width, { path, completed: 42 * KiB, size: 100 * KiB }, batchBarWidth(width, '3/10'.length))
     expect(displayWidth(line)).toBeLessThanOrEqual(width)
     expect(line).toMatch(/ 42% /)
     expect(line).toContain(contains)
-    expect(BAR.test(line)).toBe(true)
+    expect(line.endsWith(path.slice(-5))).toBe(true)
+    expect(BAR.test(line)).toBe(bar)
+  })
+
+  // Where the bar starts and how wide it is, in columns; undefined when the row has none.
+  const barOf = (line: string) => {
+    const m = BAR.exec(line)
+    return m ? { at: displayWidth(line.slice(0, m.index)), width: m[0].length } : undefined
+  }
+  // "  3/300 files | 12.3 MiB of 400 MiB |  9.5 MiB/s" is 49 columns at its widest, 36 without the speed.
+  it.each<[number, number]>([
+    [200, 24],
+    [120, 24],
+    [75, 24],
+    [74, 23],
+    [61, 10],
+    [60, 22],
+    [58, 20],
+    [48, 10],
+    [47, 0],
+    [30, 0],
+  ])('at %i columns every row of a batch has a bar of %i cells, in the same place, none wider than the terminal', (width, cells) => {
+    const counter = '  3/300' // padded to its widest, as the display does
+    expect(batchBarWidth(width, counter.length)).toBe(cells)
+    const rows = [
+      renderOverallLine(width, { counter, completed: 12.3 * MiB, total: 400 * MiB, rate: 9.5 * MiB }),
+      renderOverallLine(width, { counter: '300/300', completed: 400 * MiB, total: 400 * MiB, rate: undefined }),
+      ...['a.bin', 'reports/2024/q1.pdf', 'a/very/long/path/to/some/deeply/nested/and/then/some/more/report.pdf', '报告/第一季度/财务报表汇总（最终版）.xlsx'].map((path) =>
+        renderFileRow(width, { path, completed: 42 * KiB, size: 100 * KiB }, batchBarWidth(width, counter.length)),
+      ),
+    ]
+    for (const row of rows) expect(displayWidth(row), row).toBeLessThanOrEqual(width)
+    expect(new Set(rows.map((row) => JSON.stringify(barOf(row))))).toEqual(new Set([JSON.stringify(cells > 0 ? { at: 1, width: cells } : undefined)]))
   })
 })
 
