@@ -277,6 +277,23 @@ describe('dtdl get -i', () => {
     expect((await readFile(join(w.dir, 'inbox', 'again.bin'))).equals(await w.emulator.fileContent(SPACE, '121'))).toBe(true)
   })
 
+  it('-o <dir>: a relative output lands inside it; ".." and an absolute output are followed out of it, as docs/usage.md says', async () => {
+    const root = await realpath(w.dir)
+    const absolute = join(root, 'elsewhere', 'abs.bin')
+    await writeFile(join(w.dir, 'outs.txt'), `${SPACE} 101 in/a.txt\n${SPACE} 102 ../beside.bin\n${SPACE} 121 ${absolute}\n${SPACE} 111\n${SPACE} 103 in/../up.md\n`)
+    const r = await w.run(['get', '-i', 'outs.txt', '-o', 'base', '--create-dirs', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as BatchJson
+    expect(Object.fromEntries(out.files.map((f) => [f.line, f.path]))).toEqual({
+      1: join(root, 'base', 'in', 'a.txt'),
+      2: join(root, 'beside.bin'),
+      3: absolute,
+      4: join(root, 'base', 'd1.txt'),
+      5: join(root, 'base', 'up.md'),
+    })
+    for (const [id, path] of [['102', join(root, 'beside.bin')], ['121', absolute]] as const) expect((await readFile(path)).equals(await w.emulator.fileContent(SPACE, id))).toBe(true)
+  })
+
   it('an unreadable input file is a usage error', async () => {
     const r = await w.run(['get', '-i', 'missing.txt'])
     expect(r.code).toBe(2)
