@@ -51,3 +51,19 @@ it('takes a link instead of the ids, and a userid instead of the unionId', async
   const bad = await download({ ...common(), link: 'https://alidocs.dingtalk.com/i/p/short', output: target }).catch((err: unknown) => err)
   expect(bad).toMatchObject({ exitCode: 2 })
 })
+
+it('an abort through the caller\'s signal says "aborted" (exit code 130); errors name options, not flags', async () => {
+  const controller = new AbortController()
+  controller.abort()
+  const aborted = await download({ ...common(), dentryId: '4242', output: join(tmp.dir, 'a.bin'), signal: controller.signal }).catch((err: unknown) => err)
+  expect(aborted).toMatchObject({ exitCode: 130, message: 'aborted' })
+  // A target that differs: the CLI says "pass --force ... or choose another -o"; the library, its own names.
+  const target = join(tmp.dir, 'differs.bin')
+  await download({ ...common(), dentryId: '4242', output: target })
+  const { writeFile } = await import('node:fs/promises')
+  await writeFile(target, 'not the remote file')
+  const differs = (await download({ ...common(), dentryId: '4242', output: target }).catch((err: unknown) => err)) as DtdlError
+  expect(differs.code).toBe('TARGET_DIFFERS')
+  expect(differs.hint).toMatch(/force: true/)
+  expect(`${differs.message} ${differs.hint}`).not.toMatch(/(^|\s)--?[a-z]/)
+})

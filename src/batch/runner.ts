@@ -14,7 +14,6 @@ import { DescriptorGate } from './descriptor-gate.js'
 
 /** Connections across all the files of a batch, when -c is not given. */
 export const MAX_BATCH_CONNECTIONS = 16
-export const DEFAULT_JOBS = 4
 
 /** One file to fetch. A known failure (bad input line, unsafe name, unlisted folder) rides along as `error`. */
 export interface BatchItem {
@@ -266,7 +265,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
   })
 
   // One bucket for every file in flight: the cap is on the whole batch, however many files run.
-  const limiter = options.limitRate === undefined ? undefined : new RateLimiter(options.limitRate)
+  const limiter = options.limitRate ? new RateLimiter(options.limitRate) : undefined
   const descriptors = new DescriptorGate(Math.max(1, options.jobs), () =>
     options.onNote?.('dtdl: this process ran out of open files (EMFILE): fewer files at a time from now on (raise the limit with `ulimit -n`, or lower -j or -c)'),
   )

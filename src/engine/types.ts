@@ -48,7 +48,7 @@ export interface DownloadOptions {
    * the same file when the new one is ready (else it is left alone: TARGET_CHANGED).
    */
   replace?: boolean | undefined
-  /** How long to wait for another dtdl writing the same target, in ms (default DEFAULT_LOCK_WAIT_MS); 0 = fail at once. */
+  /** How long to wait for another dtdl writing the same target, in ms (default: the declaration's lockWaitMs, config/options.ts); 0 = fail at once. */
   lockWaitMs?: number | undefined
   signal?: AbortSignal | undefined
   onEvent?: ((event: DownloadEvent) => void) | undefined
