@@ -37,7 +37,35 @@ export interface ConnectionOptions {
 /** Everything a library call reports while it runs: engine events, plus the steps and notes the CLI would print. */
 export type LibraryEvent = DownloadEvent | { type: 'phase'; text: string } | { type: 'message'; text: string }
 
-export interface DownloadOptions extends ConnectionOptions {
+/** How every file is fetched: the options download(), mirrorFolder() and downloadList() share. */
+export interface TransferOptions extends ConnectionOptions {
+  /** Ask for intranet (true) or public (false) resource URLs; unset: the server's default. */
+  preferIntranet?: boolean
+  /** Parallel connections per file, 1-16; default by size (one per 4 MiB still to fetch, at most 8; in a batch at most floor(16 / jobs)). */
+  connections?: number
+  /** Overall speed cap in bytes per second (a batch's: shared by every file in flight); 0 or absent: none. */
+  limitRate?: number
+  /** Fail with exit code 28 (`TOO_SLOW`) when a file's transfer stays below this many bytes per second for `speedTimeMs` (curl's -Y). */
+  speedLimit?: number
+  /** How long a transfer may stay below `speedLimit`, in ms (default 30 000). */
+  speedTimeMs?: number
+  /** Give up a connection attempt after this long, in ms (default 10 000; it is retried). */
+  connectTimeoutMs?: number
+  /** Replace an existing target that differs from the remote file. */
+  force?: boolean
+  /** Failures in a row of a connection or an API call before giving up (default 5). */
+  retries?: number
+  /** Abort and retry an answer silent this long (default 30 000 ms). */
+  stallTimeoutMs?: number
+  /** How long to wait for an archived file to be restored (default 600 000 ms). */
+  archiveWaitMs?: number
+  /** Create the output's missing parent directories (curl's --create-dirs); without it a missing directory is a FileSystemError. */
+  createDirs?: boolean
+  /** How long to wait for another dtdl writing the same target, in ms (default 3 600 000); 0 = fail at once with TARGET_BUSY. */
+  lockWaitMs?: number
+}
+
+export interface DownloadOptions extends TransferOptions {
   /** The file by its ids; or give `link` instead. */
   spaceId?: string
   dentryId?: string
@@ -47,32 +75,8 @@ export interface DownloadOptions extends ConnectionOptions {
   output?: string
   /** A file version (integer >= 1); default the current one. */
   version?: number
-  /** Ask for intranet (true) or public (false) resource URLs; unset: the server's default. */
-  preferIntranet?: boolean
-  /** Parallel connections, 1-16; default by size (one per 4 MiB still to fetch, at most 8). */
-  connections?: number
   /** Also check the whole file's SHA-256 (64 hex digits). */
   sha256?: string
-  /** Overall speed cap in bytes per second; 0 or absent: none. */
-  limitRate?: number
-  /** Fail with exit code 28 (`TOO_SLOW`) when the transfer stays below this many bytes per second for `speedTimeMs` (curl's -Y). */
-  speedLimit?: number
-  /** How long the transfer may stay below `speedLimit`, in ms (default 30 000). */
-  speedTimeMs?: number
-  /** Give up a connection attempt after this long, in ms (default 10 000; it is retried). */
-  connectTimeoutMs?: number
-  /** Replace an existing target that differs from the remote file. */
-  force?: boolean
-  /** Consecutive failures of one connection before giving up (default 5). */
-  retries?: number
-  /** Abort and retry a response silent this long (default 30 000 ms). */
-  stallTimeoutMs?: number
-  /** How long to wait for an archived file to be restored (default 600 000 ms). */
-  archiveWaitMs?: number
-  /** Create the output's missing parent directories (curl's --create-dirs); without it a missing directory is a FileSystemError. */
-  createDirs?: boolean
-  /** How long to wait for another dtdl writing the same target, in ms (default 3 600 000); 0 = fail at once with TARGET_BUSY. */
-  lockWaitMs?: number
   /** Leave an existing target alone, unchecked (curl's --skip-existing): no API call when `output` names the file. */
   skipExisting?: boolean
   onEvent?: (event: LibraryEvent) => void
@@ -81,28 +85,11 @@ export interface DownloadOptions extends ConnectionOptions {
 /** What a batch reports: the steps before it, then one event per file's progress. */
 export type BatchLibraryEvent = BatchEvent | { type: 'phase'; text: string } | { type: 'message'; text: string }
 
-export interface BatchOptions extends ConnectionOptions {
+export interface BatchOptions extends TransferOptions {
   /** Files at a time, 1-16 (default 4). */
   jobs?: number
-  /** Connections per file; default by size, at most floor(16 / jobs). */
-  connections?: number
-  preferIntranet?: boolean
-  /** Overall speed cap in bytes per second, shared by every file in flight; 0 or absent: none. */
-  limitRate?: number
-  /** As for download(): per file. */
-  speedLimit?: number
-  speedTimeMs?: number
-  connectTimeoutMs?: number
-  force?: boolean
-  retries?: number
-  stallTimeoutMs?: number
-  archiveWaitMs?: number
   /** SHA-256s in sha256sum's format: paths relative to the mirror (mirrorFolder) or the current directory (downloadList). */
   sha256File?: string
-  /** Create missing parent directories of `output` (the mirror's own tree is always created). */
-  createDirs?: boolean
-  /** How long to wait for another dtdl writing the same target, in ms (default 3 600 000). */
-  lockWaitMs?: number
   onEvent?: (event: BatchLibraryEvent) => void
 }
 
