@@ -62,7 +62,11 @@ export interface DownloadOptions extends ConnectionOptions {
   version?: number
   /** Ask for intranet (true) or public (false) resource URLs; unset: the server's default. */
   preferIntranet?: boolean
-  /** Parallel connections, 1-16; default by size (one per 4 MiB still to fetch, at most 8). */
+  /**
+   * Parallel connections, 1-16, fixed. Default: found while downloading: 4 to start (fewer for a small file),
+   * doubled while doubling raises the rate, up to 16 and one per 4 MiB still to fetch; `peakConnections` in
+   * the result says how far the search went, `connections` where it ended.
+   */
   connections?: number
   /** Also check the whole file's SHA-256 (64 hex digits). */
   sha256?: string
@@ -132,7 +136,7 @@ export type BatchLibraryEvent = BatchEvent | { type: 'phase'; text: string } | {
 export interface BatchOptions extends ConnectionOptions {
   /** Files at a time, 1-16 (default 4). */
   jobs?: number
-  /** Connections per file; default by size, at most floor(16 / jobs). */
+  /** Connections per file, fixed; default found per file, at most floor(16 / jobs). */
   connections?: number
   preferIntranet?: boolean
   limitRate?: number

@@ -42,13 +42,14 @@ Checksums (--sha256, --sha256-file):
   list does not name are checked by size and CRC-64 and the run says how many; "checked" in --json
   lists what was checked, file by file.
 Batches (-r, -i):
-  -j files at a time; each uses -c connections if given, else by size (up to 8) within
-  floor(16 / min(jobs, files)), the maxConnectionsPerFile of --json.
+  -j files at a time; each uses -c connections if given, else finds its count (as for one file)
+  within floor(16 / min(jobs, files)), the maxConnectionsPerFile of --json.
   --limit-rate caps the whole batch: one budget shared by every file in flight. A failed file does
   not stop the others; the exit code is the worst file's by severity: 130 > 6 > 7 > 5 > 3 > 4 > 2 >
   1 > 0. --json prints
   {ok, exitCode, dir?, jobs, connections, maxConnectionsPerFile, files: [{path, spaceId, dentryId,
-  status: downloaded|skipped|failed|deleted, bytes, existing?, line?, checked?, error?}], summary:
+  status: downloaded|skipped|failed|deleted, bytes, existing?, line?, checked?, connections?,
+  peakConnections?, error?}], summary:
   {downloaded, skipped, failed, deleted, bytes, durationMs}}; with -r each path is relative to dir,
   with -i it is the target path. With --dry-run: {dryRun: true, ok, exitCode, dir?, actions: [{action, path,
   dentryId, bytes, reason, line?, error?}], summary: {download, replace, check, skip, delete, keep,
@@ -81,7 +82,7 @@ export function declareGet(program: Command): void {
       .argument('[dentryId]', 'the file (dentry) id; with -r a folder id ("0" = the space root)'),
   )
     .option('-o, --output <path>', 'target file, or an existing directory to save into (default: the file name, here)')
-    .addOption(new Option('-c, --connections <n>', 'parallel connections, 1-16 (default: by size, up to 8)').argParser(intOption('--connections', 1, 16)))
+    .addOption(new Option('-c, --connections <n>', 'parallel connections, 1-16 (default: found while downloading, up to 16)').argParser(intOption('--connections', 1, 16)))
     .addOption(new Option('--retries <n>', 'consecutive failures of a connection before giving up').default(5).argParser(intOption('--retries', 0, 100)))
     .addOption(new Option('--stall-timeout <seconds>', 'abort and retry a response silent this long').default(30).argParser(intOption('--stall-timeout', 1, 3600)))
     .addOption(new Option('--archive-wait <seconds>', 'how long to wait for an archived file to be restored').default(600).argParser(intOption('--archive-wait', 0, 86400)))
@@ -178,6 +179,8 @@ function printGetResult(r: import('../tasks/get.js').GetResult, o: Record<string
         resumedBytes: r.resumedBytes,
         retries: r.retries,
         urlRefreshes: r.urlRefreshes,
+        connections: r.connections,
+        peakConnections: r.peakConnections,
         ...(r.existing ? { existing: true } : {}),
         ...requestsJson(r),
       }),

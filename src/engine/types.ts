@@ -13,6 +13,11 @@ export type DownloadEvent =
   | { type: 'refresh'; reason: string }
   | { type: 'note'; message: string }
   | { type: 'verify'; check: 'crc64' | 'sha256' | 'existing' }
+  /**
+   * The connection count is being found (no fixed count): the aggregate rate measured over a window at
+   * `measured.connections`, and what was done about it. `connections` is the count from now on.
+   */
+  | { type: 'connections'; action: 'add' | 'hold' | 'remove'; connections: number; measured: { connections: number; bytesPerSecond: number } }
   /** Another dtdl holds the target's claim: this one waits (see target-claim.ts). Worth a line even in a batch. */
   | { type: 'waiting'; message: string }
 
@@ -24,8 +29,10 @@ export interface DownloadOptions {
   /** The final path. The partial file and resume record live beside it until the rename. */
   target: string
   dispatcher: Dispatcher
-  /** 1..16; undefined chooses from the size (see chooseConnections). */
+  /** 1..16, fixed; undefined finds the count while downloading (see connection-count.ts). */
   connections?: number | undefined
+  /** Without `connections`: the most the found count may reach (a batch's share of its budget). Default 16. */
+  maxConnections?: number | undefined
   /** Consecutive failures of one connection before giving up; reset when bytes flow again. Default 5. */
   retries?: number | undefined
   /** Abort a response that delivers no byte for this long, then retry. Default 30 s. */
@@ -79,7 +86,10 @@ export interface DownloadResult {
   resumedBytes: number
   retries: number
   urlRefreshes: number
+  /** The connection count in effect at the end: the fixed one, or the one found (0 when nothing was fetched). */
   connections: number
+  /** The most connections open at once (equal to `connections` unless the count was found and changed). */
+  peakConnections: number
   durationMs: number
 }
 
