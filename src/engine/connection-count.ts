@@ -48,6 +48,8 @@ export function connectionLimits(remainingBytes: number, options: { requested?: 
 export interface RateSample {
   connections: number
   bytesPerSecond: number
+  /** The share of the window (0..1) the event loop was busy: every connection's bytes pass through that one thread. */
+  loopBusy: number
 }
 
 /**
@@ -64,15 +66,21 @@ export type CountDecision = { action: 'add'; to: number } | { action: 'hold' } |
 /**
  * What to do after a window at `now.connections`, given the window before the last addition (`before`, at
  * fewer connections; undefined for the first window). An addition that did not pay is handed back and the
- * search ends (remove); one that paid is doubled again up to `max` (add); at `max`, or with nothing measured,
- * the count stays (hold). The caller stops asking after a hold or a remove.
+ * search ends (remove); one that paid is doubled again up to `max` (add); at `max`, with nothing measured, or
+ * with no room on the event loop for the bytes more connections would bring, the count stays (hold). The
+ * caller stops asking after a hold or a remove.
  */
 export function decideConnections(now: RateSample, before: RateSample | undefined, max: number): CountDecision {
   // Nothing arrived (every connection waiting on a retry): no rate to judge by.
   if (now.bytesPerSecond <= 0) return { action: 'hold' }
   if (before !== undefined && before.connections < now.connections && !additionPaid(before, now)) return { action: 'remove', to: before.connections }
   if (now.connections >= max) return { action: 'hold' }
-  return { action: 'add', to: Math.min(max, now.connections * 2) }
+  const to = Math.min(max, now.connections * 2)
+  // More connections are meant to bring proportionally more bytes, and so need proportionally more of the one
+  // thread that reads, checksums and writes them: a loop busy half of a window has no room for twice the bytes
+  // (loopback and fast local networks, where the process is the bottleneck, not the path).
+  if (now.loopBusy * (to / now.connections) >= 1) return { action: 'hold' }
+  return { action: 'add', to }
 }
 
 /** Did going from `before` to `now` raise the rate by at least MIN_GAIN_SHARE of a proportional rise? */

@@ -1,5 +1,7 @@
 // Finds the connection count while a file downloads: once every connection delivers, measures the aggregate
-// rate over a window, asks decideConnections what to do, and resizes the pool, until the count holds.
+// rate (and how busy the event loop was) over a window, asks decideConnections what to do, and resizes the pool,
+// until the count holds.
+import { performance, type EventLoopUtilization } from 'node:perf_hooks'
 import { decideConnections, isSteady, type ConnectionLimits, type CountDecision, type RateSample } from './connection-count.js'
 import type { WorkerPool } from './worker-pool.js'
 
@@ -27,7 +29,7 @@ export class ConnectionTuner {
   #before: RateSample | undefined
   #changedAt = performance.now()
   /** The window being measured: from `startedAt` for `ms`, its midpoint once reached. */
-  #window: { startedAt: number; bytes: number; ms: number; middle: { at: number; bytes: number } | undefined } | undefined
+  #window: { startedAt: number; bytes: number; loop: EventLoopUtilization; ms: number; middle: { at: number; bytes: number } | undefined } | undefined
   #timer: NodeJS.Timeout | undefined
 
   /** `received()`: bytes received so far by all connections, whatever the sink. */
@@ -78,11 +80,12 @@ export class ConnectionTuner {
     const end = { at: now, bytes }
     // Still speeding up or slowing down: measure again over twice as long, so a noisy rate averages out.
     if (!isSteady(rate(start, window.middle), rate(window.middle, end))) return this.#open(now, Math.min(MAX_WINDOW_MS, window.ms * 2))
-    this.#decide({ connections: this.#target, bytesPerSecond: rate(start, end) }, now)
+    const loopBusy = performance.eventLoopUtilization(window.loop).utilization
+    this.#decide({ connections: this.#target, bytesPerSecond: rate(start, end), loopBusy }, now)
   }
 
   #open(now: number, ms: number): void {
-    this.#window = { startedAt: now, bytes: this.received(), ms, middle: undefined }
+    this.#window = { startedAt: now, bytes: this.received(), loop: performance.eventLoopUtilization(), ms, middle: undefined }
   }
 
   #decide(measured: RateSample, now: number): void {

@@ -17,7 +17,7 @@ export type DownloadEvent =
    * The connection count is being found (no fixed count): the aggregate rate measured over a window at
    * `measured.connections`, and what was done about it. `connections` is the count from now on.
    */
-  | { type: 'connections'; action: 'add' | 'hold' | 'remove'; connections: number; measured: { connections: number; bytesPerSecond: number } }
+  | { type: 'connections'; action: 'add' | 'hold' | 'remove'; connections: number; measured: { connections: number; bytesPerSecond: number; loopBusy: number } }
   /** Another dtdl holds the target's claim: this one waits (see target-claim.ts). Worth a line even in a batch. */
   | { type: 'waiting'; message: string }
 

@@ -4,8 +4,8 @@ import { connectionLimits, decideConnections, isSteady, type CountDecision, type
 import { MiB } from '../../src/engine/segments.js'
 
 const MB = 1e6
-/** A window: `connections` delivering `mbps` MB/s together. */
-const at = (connections: number, mbps: number): RateSample => ({ connections, bytesPerSecond: mbps * MB })
+/** A window: `connections` delivering `mbps` MB/s together, the event loop busy `loopBusy` of it (a long path: little). */
+const at = (connections: number, mbps: number, loopBusy = 0.1): RateSample => ({ connections, bytesPerSecond: mbps * MB, loopBusy })
 
 describe('connectionLimits', () => {
   it.each<[string, number, { requested?: number; ceiling?: number }, { start: number; max: number }]>([
@@ -59,5 +59,12 @@ describe('decideConnections: rate samples in, add / hold / remove out', () => {
     ['8 → 16 gained too little (the path filled): back to 8', at(16, 40), at(8, 36), 16, { action: 'remove', to: 8 }],
     ['4 → 6 gained too little: back to 4', at(6, 17), at(4, 16), 6, { action: 'remove', to: 4 }],
     ['nothing arrived after an addition: hold, no verdict on it', at(8, 0), at(4, 16), 16, { action: 'hold' }],
+    // The event loop reads every connection's bytes: when it is the bottleneck (loopback), more connections cannot pay.
+    ['loopback, the loop busy all the window: hold at four', at(4, 600, 1), undefined, 16, { action: 'hold' }],
+    ['the loop busy half the window: no room to double', at(4, 300, 0.5), undefined, 16, { action: 'hold' }],
+    ['the loop busy 0.49: doubling fits', at(4, 300, 0.49), undefined, 16, { action: 'add', to: 8 }],
+    ['busy 0.6, but only 4 → 6 allowed: fits (0.6 x 1.5 < 1)', at(4, 300, 0.6), undefined, 6, { action: 'add', to: 6 }],
+    ['an addition that paid, but the loop is now busy: hold there', at(8, 64, 0.7), at(4, 32, 0.35), 16, { action: 'hold' }],
+    ['an addition that did not pay is handed back, busy or not', at(8, 32, 0.9), at(4, 32, 0.5), 16, { action: 'remove', to: 4 }],
   ])('%s', (_, now, before, max, expected) => expect(decideConnections(now, before, max)).toEqual(expected))
 })
