@@ -102,7 +102,7 @@ async function runTransfer(run: SinkRun): Promise<Omit<TransferOutcome, 'resumed
   const { remote, emit, signal, segments } = run
   const state = { rangeIgnored: remote.rangeIgnored, received: 0 }
   const info = run.source.current
-  emit({ type: 'start', size: remote.size, resumedBytes: run.resumedBytes, connections: run.limits.start, etag: remote.etag, crc64: remote.crc === null ? null : remote.crc.toString(), region: info.region, hosts: resourceHosts(info) })
+  emit({ type: 'start', size: remote.size, resumedBytes: run.resumedBytes, connections: run.limits.start, ...(run.limits.max > run.limits.start ? { maxConnections: run.limits.max } : {}), etag: remote.etag, crc64: remote.crc === null ? null : remote.crc.toString(), region: info.region, hosts: resourceHosts(info) })
   if (state.rangeIgnored) emit({ type: 'note', message: 'the storage host ignores Range requests: downloading on one connection from byte 0' })
   if (remote.validator === null) emit({ type: 'note', message: 'the storage host sends no ETag, CRC-64 or Last-Modified: one connection, and an interrupted download starts over' })
   const progress = () => emit({ type: 'progress', receivedBytes: state.received, completedBytes: run.resumedBytes + state.received, size: remote.size })

@@ -7,7 +7,8 @@ import type { RequestCounter } from '../http/request-counter.js'
 import type { SignedSource } from './signed-url-source.js'
 
 export type DownloadEvent =
-  | { type: 'start'; size: number; resumedBytes: number; connections: number; etag: string | null; crc64: string | null; region: string; hosts: string[] }
+  /** `connections` to start with; `maxConnections` when more will be tried (the count is being found). */
+  | { type: 'start'; size: number; resumedBytes: number; connections: number; maxConnections?: number; etag: string | null; crc64: string | null; region: string; hosts: string[] }
   | { type: 'progress'; receivedBytes: number; completedBytes: number; size: number }
   | { type: 'retry'; reason: string; attempt: number; delayMs: number }
   | { type: 'refresh'; reason: string }
