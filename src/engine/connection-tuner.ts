@@ -8,13 +8,13 @@ import type { WorkerPool } from './worker-pool.js'
 /** How often the pool is looked at: a window ends within this much of its length. */
 const TICK_MS = 20
 /**
- * A window lasts WINDOW_PER_WAIT times as long as the new connections took to deliver their first byte (a
- * handshake and a request: one round trip or more), so on a long path it spans a few round trips; and between
- * these bounds, so a loopback window still averages over a few hundred writes. Each window is short because the
- * search costs its length: on a path that caps each connection, every window below the count it ends at runs
- * at half the speed or less.
+ * A window first lasts WINDOW_PER_WAIT times as long as the new connections took to deliver their first byte
+ * (a handshake and a request: a round trip or more), so on a long path it spans more than a round trip; and
+ * between these bounds. It starts short because the search costs its length (on a path that caps each
+ * connection, every window below the count it ends at runs at half the speed or less), and grows only when the
+ * rate is too uneven to judge (see #tick).
  */
-const WINDOW_PER_WAIT = 2
+const WINDOW_PER_WAIT = 1.5
 const MIN_WINDOW_MS = 150
 const MAX_WINDOW_MS = 2000
 
@@ -78,8 +78,14 @@ export class ConnectionTuner {
     const rate = (from: { at: number; bytes: number }, to: { at: number; bytes: number }) => ((to.bytes - from.bytes) * 1000) / (to.at - from.at)
     const start = { at: window.startedAt, bytes: window.bytes }
     const end = { at: now, bytes }
-    // Still speeding up or slowing down: measure again over twice as long, so a noisy rate averages out.
-    if (!isSteady(rate(start, window.middle), rate(window.middle, end))) return this.#open(now, Math.min(MAX_WINDOW_MS, window.ms * 2))
+    // Still speeding up or slowing down, or too noisy to tell: measure on. The window doubles, what it measured so
+    // far being its first half, so each comparison averages over more and none of the time spent is lost.
+    if (!isSteady(rate(start, window.middle), rate(window.middle, end))) {
+      if (window.ms >= MAX_WINDOW_MS) return this.#open(now, MAX_WINDOW_MS)
+      window.ms *= 2
+      window.middle = end
+      return
+    }
     const loopBusy = performance.eventLoopUtilization(window.loop).utilization
     this.#decide({ connections: this.#target, bytesPerSecond: rate(start, end), loopBusy }, now)
   }
