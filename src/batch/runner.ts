@@ -7,13 +7,13 @@ import type { SignedSource } from '../engine/signed-url-source.js'
 import type { SpeedLimit } from '../engine/resource-fetcher.js'
 import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
-import { chooseConnections } from '../engine/segments.js'
+import { MAX_CONNECTIONS, connectionLimits } from '../engine/connection-count.js'
 import type { RequestCounter } from '../http/request-counter.js'
 import { eachAtOnce } from '../each-at-once.js'
 import { DescriptorGate } from './descriptor-gate.js'
 
 /** Connections across all the files of a batch, when -c is not given. */
-export const MAX_BATCH_CONNECTIONS = 16
+export const MAX_BATCH_CONNECTIONS = MAX_CONNECTIONS
 
 /** One file to fetch. A known failure (bad input line, unsafe name, unlisted folder) rides along as `error`. */
 export interface BatchItem {
@@ -59,6 +59,9 @@ export interface BatchFileResult {
   checked?: DownloadResult['checked']
   /** --skip-existing: skipped because the target exists (not checked against the remote). */
   existing?: boolean
+  /** A downloaded file's connection count at the end (fixed, or found) and the most open at once. */
+  connections?: number
+  peakConnections?: number
   error?: { code: string; message: string; hint?: string }
   exitCode: ExitCodeValue
 }
@@ -91,7 +94,7 @@ export type BatchEvent =
 export interface BatchOptions {
   /** Files at a time, 1..16. */
   jobs: number
-  /** -c: connections per file; undefined = by size, within the shared budget (see connectionsPerFile). */
+  /** -c: connections per file; undefined = found per file, within its share of the budget (see connectionsPerFile). */
   connections?: number | undefined
   dispatcher: Dispatcher
   getDownloadInfo: (item: { spaceId: string; dentryId: string; knownFile?: boolean | undefined }) => Promise<SignedSource>
@@ -126,13 +129,14 @@ export function worstExitCode(codes: readonly ExitCodeValue[]): ExitCodeValue {
 }
 
 /**
- * Pure: connections for one file. -c wins as given; otherwise the engine's choice by size (up to 8), capped
- * so that the files running at once share 16: floor(16 / min(jobs, files)).
+ * Pure: the most connections one file may use. -c wins as given; otherwise the files running at once share
+ * 16, floor(16 / min(jobs, files)) each, and a file's size may allow fewer (one per 4 MiB): the engine finds
+ * its count within that.
  */
 export function connectionsPerFile(input: { jobs: number; files: number; requested?: number | undefined; size?: number | undefined }): number {
   if (input.requested !== undefined) return input.requested
-  const cap = Math.max(1, Math.floor(MAX_BATCH_CONNECTIONS / Math.max(1, Math.min(input.jobs, input.files))))
-  return Math.min(cap, chooseConnections(input.size ?? Number.POSITIVE_INFINITY))
+  const share = Math.max(1, Math.floor(MAX_BATCH_CONNECTIONS / Math.max(1, Math.min(input.jobs, input.files))))
+  return connectionLimits(input.size ?? Number.POSITIVE_INFINITY, { ceiling: share }).max
 }
 
 /** Pure: counts and bytes of the finished files. */
@@ -196,6 +200,7 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
       bytes: r.bytes,
       ...(item.line !== undefined ? { line: item.line } : {}),
       checked: r.checked,
+      ...(r.upToDate ? {} : { connections: r.connections, peakConnections: r.peakConnections }),
       exitCode: ExitCode.ok,
     })
   } catch (err) {
@@ -213,7 +218,7 @@ function downloadOne(run: BatchRun, item: BatchItem & { target?: string | undefi
       getDownloadInfo: () => options.getDownloadInfo(item),
       target: item.target!,
       dispatcher: options.dispatcher,
-      connections: connectionsPerFile({ jobs: options.jobs, files: runnable, requested: options.connections, size: item.size }),
+      ...(options.connections !== undefined ? { connections: options.connections } : { maxConnections: connectionsPerFile({ jobs: options.jobs, files: runnable, size: item.size }) }),
       retries: options.retries,
       stallTimeoutMs: options.stallTimeoutMs,
       limiter,

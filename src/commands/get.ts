@@ -65,6 +65,8 @@ function printGetResult(r: import('../tasks/get.js').GetResult, flags: OutputFla
         resumedBytes: r.resumedBytes,
         retries: r.retries,
         urlRefreshes: r.urlRefreshes,
+        connections: r.connections,
+        peakConnections: r.peakConnections,
         ...(r.existing ? { existing: true } : {}),
         ...requestsJson(r),
       }),

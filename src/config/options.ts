@@ -28,7 +28,7 @@ export interface OptionSpec {
   help: string
   /** The default, in the library's unit; absent: none (or `defaultText` says what happens). */
   default?: number | boolean | string
-  /** What --help says of the default when it is not one value ("by size, up to 8"). */
+  /** What --help says of the default when it is not one value ("found while downloading, up to 16"). */
   defaultText?: string
   env?: string
   config?: ConfigKey
@@ -46,7 +46,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'output', flags: '-o, --output <path>', kind: { type: 'text' }, commands: ['get'], everyday: ['get'], help: 'target file or directory (- : stdout)', defaultText: "the file's name, here" },
   { key: 'recursive', flags: '-r, --recursive', kind: { type: 'flag' }, commands: ['get', 'ls'], everyday: ['get', 'ls'], help: 'a folder and everything below it' },
   { key: 'inputFile', flags: '-i, --input-file <path>', kind: { type: 'text' }, commands: ['get'], everyday: ['get'], help: 'the files a list names, one per line (- : stdin)', cliOnly: true },
-  { key: 'connections', flags: '-c, --connections <n>', kind: { type: 'int', min: 1, max: 16 }, commands: ['get'], everyday: ['get'], help: 'connections per file', defaultText: 'by size, up to 8' },
+  { key: 'connections', flags: '-c, --connections <n>', kind: { type: 'int', min: 1, max: 16 }, commands: ['get'], everyday: ['get'], help: 'connections per file, fixed', defaultText: 'found while downloading, up to 16' },
   { key: 'jobs', flags: '-j, --jobs <n>', kind: { type: 'int', min: 1, max: 16 }, commands: ['get'], everyday: ['get'], help: 'with -r/-i: files at a time', default: 4 },
   { key: 'force', flags: '-f, --force', kind: { type: 'flag' }, commands: ['get'], everyday: ['get'], help: 'replace a target that differs from the remote' },
   { key: 'version', flags: '--version <n>', kind: { type: 'int', min: 1 }, commands: ['get', 'info'], help: 'a file version (default: the current one)' },

@@ -41,7 +41,11 @@ export type LibraryEvent = DownloadEvent | { type: 'phase'; text: string } | { t
 export interface TransferOptions extends ConnectionOptions {
   /** Ask for intranet (true) or public (false) resource URLs; unset: the server's default. */
   preferIntranet?: boolean
-  /** Parallel connections per file, 1-16; default by size (one per 4 MiB still to fetch, at most 8; in a batch at most floor(16 / jobs)). */
+  /**
+   * Parallel connections per file, 1-16, fixed. Default: found while downloading: 4 to start (fewer for a small
+   * file), doubled while doubling raises the rate, up to 16 and one per 4 MiB still to fetch (in a batch at most
+   * floor(16 / jobs)); `peakConnections` in the result says how far the search went, `connections` where it ended.
+   */
   connections?: number
   /** Overall speed cap in bytes per second (a batch's: shared by every file in flight); 0 or absent: none. */
   limitRate?: number

@@ -18,7 +18,7 @@ export interface BatchGetResult extends BatchResult, RequestCounts {
   /** -r: the mirror's directory (absolute); `files[].path` is relative to it. */
   dir?: string
   jobs: number
-  /** A number when -c was given; "auto" = by size, at most `maxConnectionsPerFile` (16 shared by the files running at once). */
+  /** A number when -c was given; "auto" = found per file, at most `maxConnectionsPerFile` (16 shared by the files running at once). */
   connections: number | 'auto'
   maxConnectionsPerFile: number
 }

@@ -119,7 +119,7 @@ async function existingResult(path: string, started: number, requests: RequestCo
   const s = await stat(path).catch(() => undefined)
   if (!s) return undefined
   const durationMs = Math.round(performance.now() - started)
-  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, version: null, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, durationMs, ...requests.snapshot() }
+  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, version: null, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, peakConnections: 0, durationMs, ...requests.snapshot() }
 }
 
 /** --speed-limit and --speed-time as the engine takes them: either one sets both (curl's defaults: 1 B/s, 30 s). */
