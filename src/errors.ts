@@ -96,11 +96,11 @@ export class FileSystemError extends DtdlError {
   }
 }
 
-/** The run was stopped by a signal; what was downloaded is kept for the next run. */
+/** The run was stopped by a signal (or a library caller's AbortSignal: "aborted"); what was downloaded is kept. */
 export class InterruptedError extends DtdlError {
   override name = 'InterruptedError'
-  constructor(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT', options: DtdlErrorOptions = {}) {
-    super('INTERRUPTED', signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted, `interrupted by ${signal}`, options)
+  constructor(signal: 'SIGINT' | 'SIGTERM' | 'abort' = 'SIGINT', options: DtdlErrorOptions = {}) {
+    super('INTERRUPTED', signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted, signal === 'abort' ? 'aborted' : `interrupted by ${signal}`, options)
   }
 }
 

@@ -1,17 +1,17 @@
 // The options, context and plan shapes of a `get -r` / `get -i` batch, shared by its planning and running.
 import type { BatchEvent, BatchFileResult, BatchItem } from './runner.js'
-import type { PathFilters } from './mirror-plan.js'
 import type { DryRunAction } from './dry-run.js'
 import type { ApiContext, ApiFlags, StepReporter } from '../dingtalk/connect.js'
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
-import type { SpeedLimit } from '../engine/resource-fetcher.js'
 
 export interface BatchGetOptions extends ApiFlags {
   /** A folder (or file) to mirror, or an input file ("-" = stdin). */
   source: { kind: 'folder'; spaceId: string; dentryId: string } | { kind: 'folder'; ref: DentryRef } | { kind: 'input'; path: string } | { kind: 'text'; text: string }
   /** -r: the directory the folder's contents go into. -i: the base directory of every line's output. */
   output?: string | undefined
-  filters: PathFilters
+  /** -r: --include / --exclude globs on each file's path in the mirror. */
+  include?: string[] | undefined
+  exclude?: string[] | undefined
   jobs?: number | undefined
   connections?: number | undefined
   unionId?: string | undefined
@@ -23,8 +23,9 @@ export interface BatchGetOptions extends ApiFlags {
   stallTimeoutMs?: number | undefined
   archiveWaitMs?: number | undefined
   limitRate?: number | undefined
-  /** --speed-limit / --speed-time, per file. */
-  speedLimit?: SpeedLimit | undefined
+  /** --speed-limit (bytes per second) and --speed-time (ms), per file. */
+  speedLimit?: number | undefined
+  speedTimeMs?: number | undefined
   force?: boolean | undefined
   /** --connect-timeout in ms (undici's default 10 s when absent). */
   connectTimeoutMs?: number | undefined

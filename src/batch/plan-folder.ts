@@ -48,9 +48,10 @@ export async function planFolder(api: DingTalkApi, unionId: string, spaceId: str
   // into must exist, unless --create-dirs.
   if (options.output !== undefined && !options.createDirs && !(await stat(options.output).then(() => true, () => false))) await checkWritableDir(dirname(resolve(options.output)))
   const { top, rootId, nodes, unlisted, reported, listNotes, dir } = await listSource(api, unionId, spaceId, dentryId, options.output, ctx)
-  const plan = planMirror(rootId, nodes, options.filters)
+  const filters: PathFilters = { include: options.include ?? [], exclude: options.exclude ?? [] }
+  const plan = planMirror(rootId, nodes, filters)
   // Unfiltered, for the sync state: a file the filters leave out is not gone from the remote.
-  const everything = isFiltered(options.filters) ? planMirror(rootId, nodes) : plan
+  const everything = isFiltered(filters) ? planMirror(rootId, nodes) : plan
   const failed: BatchItem[] = unlisted.map((u) => {
     const relPath = plan.folders.find((f) => f.id === u.id)?.relPath ?? u.names.map((n) => cleanName(n, u.id)).join('/')
     return { path: `${relPath}/`, spaceId, dentryId: u.id, error: new DtdlError(u.error.code, u.error.exitCode, `cannot list the folder: ${u.error.message}`, { hint: u.error.hint, requestId: u.error.requestId }) }
@@ -65,7 +66,7 @@ export async function planFolder(api: DingTalkApi, unionId: string, spaceId: str
     // Still on the remote, though not fetched: --delete must not remove their local copies.
     remotePaths: new Set([...everything.files.map((f) => f.relPath), ...unfetchable.map((u) => u.path!)]),
     remoteFolders: new Set(everything.folders.map((f) => f.relPath)),
-    accept: compileFilters(options.filters),
+    accept: compileFilters(filters),
     unlisted: failed.map((f) => f.path!.slice(0, -1)),
     delete: Boolean(options.delete),
   })
@@ -74,7 +75,7 @@ export async function planFolder(api: DingTalkApi, unionId: string, spaceId: str
   const kept = sync.plan.actions.filter((a) => a.kind === 'keep').length
   if (kept > 0) notes.push(`${kept} file${kept === 1 ? '' : 's'} gone from the remote kept here (${options.delete ? 'changed locally since dtdl placed them' : '--delete removes them'})`)
   if (options.dryRun) return { items: [], dir, notes, preview: [...[...failed, ...unfetchable].map((f) => fromFailedItem({ ...f, error: f.error! })), ...sync.plan.actions.map(fromSyncAction)] }
-  const items = await placeMirror(dir, spaceId, plan, sync, options.filters, notes, [...failed, ...unfetchable])
+  const items = await placeMirror(dir, spaceId, plan, sync, filters, notes, [...failed, ...unfetchable])
   return { items, dir, notes, finish: (interrupted, note) => sync.finish(interrupted, note) }
 }
 

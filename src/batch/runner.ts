@@ -7,14 +7,13 @@ import type { SignedSource } from '../engine/signed-url-source.js'
 import type { SpeedLimit } from '../engine/resource-fetcher.js'
 import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
-import { chooseConnections } from '../engine/segments.js'
+import { MAX_CONNECTIONS, connectionLimits } from '../engine/connection-count.js'
 import type { RequestCounter } from '../http/request-counter.js'
 import { eachAtOnce } from '../each-at-once.js'
 import { DescriptorGate } from './descriptor-gate.js'
 
 /** Connections across all the files of a batch, when -c is not given. */
-export const MAX_BATCH_CONNECTIONS = 16
-export const DEFAULT_JOBS = 4
+export const MAX_BATCH_CONNECTIONS = MAX_CONNECTIONS
 
 /** One file to fetch. A known failure (bad input line, unsafe name, unlisted folder) rides along as `error`. */
 export interface BatchItem {
@@ -70,6 +69,9 @@ export interface BatchFileResult {
   replaced?: boolean
   /** Download-info calls this file asked for (1, plus one per signature refresh); for files the engine ran. */
   downloadInfoCalls?: number
+  /** A downloaded file's connection count at the end (fixed, or found) and the most open at once. */
+  connections?: number
+  peakConnections?: number
   error?: { code: string; message: string; hint?: string }
   exitCode: ExitCodeValue
 }
@@ -115,7 +117,7 @@ export type BatchEvent =
 export interface BatchOptions {
   /** Files at a time, 1..16. */
   jobs: number
-  /** -c: connections per file; undefined = by size, within the shared budget (see connectionsPerFile). */
+  /** -c: connections per file; undefined = found per file, within its share of the budget (see connectionsPerFile). */
   connections?: number | undefined
   dispatcher: Dispatcher
   getDownloadInfo: (item: { spaceId: string; dentryId: string; knownFile?: boolean | undefined }) => Promise<SignedSource>
@@ -150,13 +152,14 @@ export function worstExitCode(codes: readonly ExitCodeValue[]): ExitCodeValue {
 }
 
 /**
- * Pure: connections for one file. -c wins as given; otherwise the engine's choice by size (up to 8), capped
- * so that the files running at once share 16: floor(16 / min(jobs, files)).
+ * Pure: the most connections one file may use. -c wins as given; otherwise the files running at once share
+ * 16, floor(16 / min(jobs, files)) each, and a file's size may allow fewer (one per 4 MiB): the engine finds
+ * its count within that.
  */
 export function connectionsPerFile(input: { jobs: number; files: number; requested?: number | undefined; size?: number | undefined }): number {
   if (input.requested !== undefined) return input.requested
-  const cap = Math.max(1, Math.floor(MAX_BATCH_CONNECTIONS / Math.max(1, Math.min(input.jobs, input.files))))
-  return Math.min(cap, chooseConnections(input.size ?? Number.POSITIVE_INFINITY))
+  const share = Math.max(1, Math.floor(MAX_BATCH_CONNECTIONS / Math.max(1, Math.min(input.jobs, input.files))))
+  return connectionLimits(input.size ?? Number.POSITIVE_INFINITY, { ceiling: share }).max
 }
 
 /** Pure: counts and bytes of the finished files. */
@@ -239,6 +242,7 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
       ...(item.line !== undefined ? { line: item.line } : {}),
       checked: r.checked,
       downloadInfoCalls: calls,
+      ...(r.upToDate ? {} : { connections: r.connections, peakConnections: r.peakConnections }),
       exitCode: ExitCode.ok,
     })
   } catch (err) {
@@ -256,7 +260,7 @@ function downloadOne(run: BatchRun, item: BatchItem & { getDownloadInfo: () => P
       getDownloadInfo: item.getDownloadInfo,
       target: item.target!,
       dispatcher: options.dispatcher,
-      connections: connectionsPerFile({ jobs: options.jobs, files: runnable, requested: options.connections, size: item.size }),
+      ...(options.connections !== undefined ? { connections: options.connections } : { maxConnections: connectionsPerFile({ jobs: options.jobs, files: runnable, size: item.size }) }),
       retries: options.retries,
       stallTimeoutMs: options.stallTimeoutMs,
       limiter,
@@ -308,7 +312,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
   })
 
   // One bucket for every file in flight: the cap is on the whole batch, however many files run.
-  const limiter = options.limitRate === undefined ? undefined : new RateLimiter(options.limitRate)
+  const limiter = options.limitRate ? new RateLimiter(options.limitRate) : undefined
   const descriptors = new DescriptorGate(Math.max(1, options.jobs), () =>
     options.onNote?.('dtdl: this process ran out of open files (EMFILE): fewer files at a time from now on (raise the limit with `ulimit -n`, or lower -j or -c)'),
   )

@@ -8,14 +8,6 @@ export function declareCompletion(program: Command): void {
     .command('completion')
     .description('print a shell completion script (commands, options, config keys)')
     .addArgument(new commander.Argument('<shell>', 'the shell to complete in').choices(SHELLS))
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ echo 'source <(dtdl completion bash)' >> ~/.bashrc                        bash
-  $ echo 'source <(dtdl completion zsh)' >> ~/.zshrc                          zsh
-  $ dtdl completion fish > ~/.config/fish/completions/dtdl.fish               fish`,
-    )
     .action(async (shell: string) => {
       const { completionTree, bashScript, zshScript, fishScript } = await import('./completion-scripts.js')
       const tree = completionTree(program)

@@ -2,9 +2,8 @@
 // progress display, and the one place that turns errors into output and exit codes.
 import { createRequire } from 'node:module'
 import type * as CommanderModule from 'commander'
-import { ApiBudgetError, DtdlError, ExitCode, InterruptedError, MaxTimeError, OutputClosedError, UsageError, formatError } from '../errors.js'
+import { ApiBudgetError, DtdlError, ExitCode, InterruptedError, MaxTimeError, OutputClosedError, formatError } from '../errors.js'
 import { onAbort } from '../abort-fanout.js'
-import { parseIntegerOption } from '../config/settings.js'
 import { secrets } from '../redact.js'
 import type { HttpLogEntry } from '../http/dispatcher.js'
 import type { ProgressReporter } from '../output/progress.js'
@@ -17,7 +16,6 @@ import { terminalSafe } from '../output/terminal-text.js'
 // export scan), which is most of what `dtdl --help` costs beyond Node's own start-up.
 export const commander = createRequire(import.meta.url)('commander') as typeof CommanderModule
 export type Command = CommanderModule.Command
-const { Option } = commander
 
 /**
  * Aborted when a reader closes stdout or stderr (`| head`). That is how pipelines end, not an error: the
@@ -56,8 +54,8 @@ export interface OutputFlags {
   quiet?: boolean
   progress?: boolean
   verbose?: boolean
-  /** --max-time in seconds: the whole command stops with exit 28 when it runs out. */
-  maxTime?: number
+  /** --max-time in ms: the whole command stops with exit 28 when it runs out. */
+  maxTimeMs?: number
 }
 
 /** Anything thrown that is not a DtdlError is a bug: exit 1, with the stack only under --verbose. */
@@ -110,7 +108,7 @@ export async function runWithShell(
     controller.abort(new InterruptedError(signal))
   }
   // --max-time stops everything as Ctrl-C would (records flushed, claims released), with its own exit code.
-  const maxTime = flags.maxTime === undefined ? undefined : setTimeout(() => controller.abort(new MaxTimeError(flags.maxTime!)), flags.maxTime * 1000)
+  const maxTime = flags.maxTimeMs === undefined ? undefined : setTimeout(() => controller.abort(new MaxTimeError(flags.maxTimeMs! / 1000)), flags.maxTimeMs)
   const sigint = () => onSignal('SIGINT')
   const sigterm = () => onSignal('SIGTERM')
   process.on('SIGINT', sigint)
@@ -160,7 +158,7 @@ export async function runWithShell(
     if (interrupted) {
       const { describeInterrupted } = await import('../output/end-lines.js')
       if (!flags.quiet) for (const line of interrupted.lines ?? []) say(line)
-      say(describeInterrupted(interrupted.kept, err instanceof MaxTimeError ? `--max-time ${flags.maxTime}s ran out` : err instanceof ApiBudgetError ? `--max-api-calls ${err.cap} reached` : undefined))
+      say(describeInterrupted(interrupted.kept, err instanceof MaxTimeError ? `--max-time ${flags.maxTimeMs! / 1000}s ran out` : err instanceof ApiBudgetError ? `--max-api-calls ${err.cap} reached` : undefined))
     } else if (!flags.json || !flags.quiet) {
       say(formatError(err))
     }
@@ -177,15 +175,6 @@ export async function runWithShell(
   }
 }
 
-/** A positive number of seconds (fractions allowed, as curl takes them), or a usage error. */
-export const secondsOption = (flag: string) => (value: string) => {
-  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN
-  if (!(n > 0) || n > 31_536_000) throw new UsageError(`${flag} must be a number of seconds above 0, such as 30 or 0.5, not ${JSON.stringify(value)}`, { code: 'BAD_OPTION' })
-  return n
-}
-
-export const intOption = (flag: string, min: number, max?: number) => (value: string) => parseIntegerOption(value, flag, min, max)
-
 /** The output mode from the terminal, CI and flags: one rule for single files and batches. */
 export function progressModeFor(flags: OutputFlags, choose: typeof import('../output/progress.js').chooseProgressMode) {
   return choose({
@@ -197,62 +186,6 @@ export function progressModeFor(flags: OutputFlags, choose: typeof import('../ou
   })
 }
 
-/** --limit-rate as bytes per second, or a usage error. */
-export async function parseLimitRate(value: unknown): Promise<number | undefined> {
-  if (value === undefined) return undefined
-  const { parseRate } = await import('../output/format.js')
-  const rate = parseRate(String(value))
-  if (rate === undefined) throw new UsageError(`--limit-rate must be a rate such as 500K or 10M, not ${JSON.stringify(value)}`, { code: 'BAD_OPTION' })
-  return rate
-}
-
-/** --speed-limit and --speed-time as the engine takes them: either one sets both (curl: 1 B/s, 30 s), or neither. */
-export async function parseSpeedLimit(limit: unknown, seconds: unknown): Promise<{ bytesPerSecond: number; seconds: number } | undefined> {
-  if (limit === undefined && seconds === undefined) return undefined
-  let bytesPerSecond = 1
-  if (limit !== undefined) {
-    const { parseRate } = await import('../output/format.js')
-    const rate = parseRate(String(limit))
-    if (rate === undefined || rate <= 0) throw new UsageError(`--speed-limit must be a rate above 0 such as 100K or 1M, not ${JSON.stringify(limit)}`, { code: 'BAD_OPTION' })
-    bytesPerSecond = rate
-  }
-  return { bytesPerSecond, seconds: (seconds as number | undefined) ?? 30 }
-}
-
-/** Who asks (three ways to say it) and where: every API command takes these. */
-export function addOperatorOptions(command: Command): Command {
-  return command
-    .option('-u, --union-id <id>', "the operator's unionId (or DINGTALK_UNION_ID, or config unionId)")
-    .option('--user-id <userid>', "the operator's userid, looked up once (or DINGTALK_USER_ID, or config userId)")
-    .option('--mobile <number>', "the operator's mobile number, looked up once")
-    .option('--endpoint <url>', 'API base URL (or DTDL_ENDPOINT, or config endpoint); the user lookups use it too unless DTDL_OAPI_ENDPOINT is set')
-    .addOption(apiQpsOption())
-    .addOption(new Option('--max-api-calls <n>', 'send at most n DingTalk API calls in this run, then stop with exit 8; a re-run goes on (or DTDL_MAX_API_CALLS, or config maxApiCalls)').argParser(intOption('--max-api-calls', 1)))
-}
-
-/** The operator flags' values, as the commands take them. */
-export const operatorFlags = (o: Record<string, unknown>) => ({
-  unionId: o.unionId as string | undefined,
-  userId: o.userId as string | undefined,
-  mobile: o.mobile as string | undefined,
-  endpoint: o.endpoint as string | undefined,
-  apiQps: o.apiQps as number | undefined,
-  maxApiCalls: o.maxApiCalls as number | undefined,
-})
-
-/** The API flags get and info share: who asks, where, which version, intranet or not. */
-export function addFileApiOptions(command: Command): Command {
-  return addOperatorOptions(command)
-    .addOption(new Option('--version <n>', 'file version (integer >= 1)').argParser(intOption('--version', 1)))
-    .option('--intranet', 'try the intranet resource URLs first when DingTalk offers them (option.preferIntranet = true)')
-    .option('--no-intranet', 'ask for public resource URLs (option.preferIntranet = false)')
-}
-
-/** --api-qps: the run's budget per DingTalk API (get, info, ls). */
-export function apiQpsOption(): InstanceType<typeof Option> {
-  return new Option('--api-qps <n>', 'DingTalk API calls per second per API, shared by all jobs; 0 = no pacing (or DTDL_API_QPS, or config apiQps; default 20)').argParser(intOption('--api-qps', 0, 10_000))
-}
-
 /** The end of a run, for people: its line with the request counts, then the throttling summary if any. */
 export function sayEndLine(flags: OutputFlags, line: string | undefined, counts: RequestCounts): void {
   if (flags.quiet) return
@@ -262,18 +195,6 @@ export function sayEndLine(flags: OutputFlags, line: string | undefined, counts:
 
 /** The counts as --json carries them. */
 export const requestsJson = (c: RequestCounts) => ({ apiCalls: c.apiCalls, storageRequests: c.storageRequests, apiThrottled: c.apiThrottled })
-
-/** Those flags' values, as the commands take them. */
-export const fileApiFlags = (o: Record<string, unknown>) => ({
-  ...operatorFlags(o),
-  version: o.version as number | undefined,
-  preferIntranet: o.intranet as boolean | undefined,
-})
-
-/** Commander's way to take a repeatable option: each use appends to the list. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value]
-}
 
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []

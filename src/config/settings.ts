@@ -1,17 +1,15 @@
 // One resolution order for every setting: flags > environment > config store > defaults, in one pure function.
+import { numberDefault } from './options.js'
 import { UsageError } from '../errors.js'
 
 export const DEFAULT_ENDPOINT = 'https://api.dingtalk.com'
 /** The old-style host that maps userids and mobile numbers to unionIds. */
 export const DEFAULT_OAPI_ENDPOINT = 'https://oapi.dingtalk.com'
-/** DingTalk's standard limit per app per API; see dingtalk/api-pacer.ts. */
-export const DEFAULT_API_QPS = 20
 /** A sanity bound: no DingTalk edition allows more per API. */
 export const MAX_API_QPS = 10_000
 
-/** The keys `dtdl config` accepts; anything else is a usage error. */
-export const CONFIG_KEYS = ['token', 'appKey', 'appSecret', 'unionId', 'userId', 'endpoint', 'apiQps', 'maxApiCalls'] as const
-export type ConfigKey = (typeof CONFIG_KEYS)[number]
+export { CONFIG_KEYS, type ConfigKey } from './options.js'
+import type { ConfigKey } from './options.js'
 /** Keys whose values are never printed in full. */
 export const SECRET_CONFIG_KEYS: ReadonlySet<ConfigKey> = new Set(['token', 'appSecret'])
 
@@ -108,7 +106,7 @@ function resolveApiQps(flag: number | undefined, env: SettingsInput['env'], stor
   if (qpsEnv !== undefined) return parseIntegerOption(qpsEnv, 'DTDL_API_QPS', 0, MAX_API_QPS)
   const qpsStore = nonEmpty(store.apiQps)
   if (qpsStore !== undefined) return parseIntegerOption(qpsStore, 'config key apiQps', 0, MAX_API_QPS)
-  return DEFAULT_API_QPS
+  return numberDefault('apiQps')
 }
 
 /**

@@ -1,5 +1,6 @@
 // One API call with its recovery, each failure decided by the one retry decision: the budget's slot, a stale
 // token renewed once, throttling waited out, busy/5xx/network errors backed off, archive restores waited for.
+import { numberDefault } from '../config/options.js'
 import { sleep, parseRetryAfter } from '../http/retry.js'
 import { countsAgainstRetries, decideRetry, type Failure, type RetryDecision } from '../http/retry-decision.js'
 import { headerValue } from '../http/dispatcher.js'
@@ -59,7 +60,7 @@ export class ApiRetry {
     canRenewToken: boolean,
   ) {
     this.#canRenew = canRenewToken
-    this.#archiveDeadline = Date.now() + (options.archiveWaitMs ?? 600_000)
+    this.#archiveDeadline = Date.now() + (options.archiveWaitMs ?? numberDefault('archiveWaitMs'))
   }
 
   /** Decides after a failure: waits when told to, throws `error` when giving up; else returns what to do. */
@@ -69,7 +70,7 @@ export class ApiRetry {
     if (archived) this.#archiveWaits++
     const decision = decideRetry(failure, {
       failures: this.#failures,
-      retries: this.options.retries ?? 5,
+      retries: this.options.retries ?? numberDefault('retries'),
       canRenewToken: this.#canRenew,
       archiveLeftMs: this.#archiveDeadline - Date.now(),
       archiveWaits: this.#archiveWaits,

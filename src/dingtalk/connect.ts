@@ -1,4 +1,5 @@
 // The DingTalk API as the commands and the library reach it: settings → token chain → client, plus the helpers they share.
+import { numberDefault } from '../config/options.js'
 import { createApiClient, mintAccessToken, type ApiWaitEvent, type DingTalkApi } from './client.js'
 import { createTokenProvider } from './access-token.js'
 import { openConfigStore } from '../config/store.js'
@@ -87,7 +88,8 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
     const kind = `${e.reason} ${e.code}`
     if (told.has(kind) && !ctx.log) return
     told.add(kind)
-    const retrying = e.reason === 'archived' || ctx.log ? '' : ` (retrying up to ${tuning.retries ?? 5} time${(tuning.retries ?? 5) === 1 ? '' : 's'})`
+    const retries = tuning.retries ?? numberDefault('retries')
+    const retrying = e.reason === 'archived' || ctx.log ? '' : ` (retrying up to ${retries} time${retries === 1 ? '' : 's'})`
     ctx.reporter.note(e.delayMs > 0 ? `${why} (${e.code}): waiting ${(e.delayMs / 1000).toFixed(1)}s${retrying}` : `${why}`)
   }
   const api = createApiClient({ endpoint: settings.endpoint, dispatcher, tokens, log: ctx.log, onWait, retries: tuning.retries, archiveWaitMs: tuning.archiveWaitMs, stallTimeoutMs: tuning.stallTimeoutMs, signal, pacer, counter: requests })

@@ -1,5 +1,6 @@
 // One DingTalk API request on the wire, and DingTalk's answers read: a network failure becomes a NetworkError,
 // an error body (either key case, or an HTML block page) an ApiError with what to do.
+import { numberDefault } from '../config/options.js'
 import type { Dispatcher } from 'undici'
 import { childSignal } from '../abort-fanout.js'
 import { ApiError, DtdlError, ExitCode, NetworkError } from '../errors.js'
@@ -38,7 +39,7 @@ export async function send(method: 'GET' | 'POST', url: string, headers: Record<
   // The files of a batch call the API at once on one shared signal; undici would add a listener each.
   const own = o.signal ? childSignal(o.signal) : undefined
   // A silent answer, before its headers or in its body, is a stall like a storage response's.
-  const stallMs = o.stallTimeoutMs ?? 30_000
+  const stallMs = o.stallTimeoutMs ?? numberDefault('stallTimeoutMs')
   const logLine = (status: number | string) => o.log?.({ method, url: redactUrl(url), status, durationMs: performance.now() - started, ...(o.note ? { note: o.note } : {}) })
   o.count?.()
   try {

@@ -25,6 +25,8 @@ export interface EmulatorContext {
   requestLogLimit: number
   /** Calls of each API being answered now (counted under the apiLatency fault). */
   inFlight: Partial<Record<EmulatorApiName, number>>
+  /** Object bodies being sent now. */
+  objectResponses: number
 }
 
 /** Appends to a request log, dropping the oldest entries in one go once it is a tenth over its limit. */

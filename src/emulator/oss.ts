@@ -121,7 +121,12 @@ async function sendObject(
   const started = { ...version }
   const plan = ctx.faults.planBody(end - start + 1)
   overwriteIfDue(ctx)
-  await writeBody(ctx, res, started, { start, end }, plan, log)
+  ctx.stats.maxObjectResponses = Math.max(ctx.stats.maxObjectResponses, ++ctx.objectResponses)
+  try {
+    await writeBody(ctx, res, started, { start, end }, plan, log)
+  } finally {
+    ctx.objectResponses--
+  }
 }
 
 /** The mutateAfterResponses fault: overwrites the files in place once enough responses have started. */

@@ -45,7 +45,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const file of options.files ?? DEMO_FILES) store.addFile(file)
 
   const unionIds = options.unionIds ?? [DEMO.unionId]
-  const stats: EmulatorStats = { oapiCalls: 0, tokenMints: 0, apiRequests: [], downloadInfoCalls: 0, resourceRequests: [], bytesServed: 0, maxInFlight: {} }
+  const stats: EmulatorStats = { oapiCalls: 0, tokenMints: 0, apiRequests: [], downloadInfoCalls: 0, resourceRequests: [], bytesServed: 0, maxInFlight: {}, maxObjectResponses: 0 }
   const ctx: EmulatorContext = {
     url: '',
     appKey: options.appKey ?? DEMO.appKey,
@@ -60,6 +60,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     users: options.users ?? defaultUsers(unionIds),
     requestLogLimit: options.requestLogLimit ?? Infinity,
     inFlight: {},
+    objectResponses: 0,
     timers: new Set(),
   }
 
@@ -99,6 +100,7 @@ function emulatorControls(ctx: EmulatorContext, server: Server, port: number): E
       stats.downloadInfoCalls = 0
       stats.resourceRequests.length = 0
       stats.bytesServed = 0
+      stats.maxObjectResponses = 0
       for (const api of Object.keys(stats.maxInFlight)) delete stats.maxInFlight[api as keyof typeof stats.maxInFlight]
     },
     setFaults: (faults) => ctx.faults.set(faults),

@@ -272,6 +272,8 @@ export interface EmulatorStats {
   bytesServed: number
   /** The most calls of each API that were being answered at one time. */
   maxInFlight: Partial<Record<EmulatorApiName, number>>
+  /** The most object bodies (200/206) being sent at one time: how many connections a client had at work. */
+  maxObjectResponses: number
 }
 
 export interface Emulator {

@@ -1,5 +1,6 @@
 // The engine's entry points: a file (its target claimed, then the fetch pipeline) or a stream to stdout.
-import { DEFAULT_LOCK_WAIT_MS, STALE_MS, claimTarget, describeOwner } from './target-claim.js'
+import { STALE_MS, claimTarget, describeOwner } from './target-claim.js'
+import { numberDefault } from '../config/options.js'
 import { fetchToFile, fetchToStream, type StreamOptions } from './pipeline.js'
 import type { DownloadOptions, DownloadResult } from './types.js'
 
@@ -15,7 +16,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
   const emit = options.onEvent ?? (() => {})
   const signal = options.signal ?? new AbortController().signal
   const claim = await claimTarget(options.target, {
-    waitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+    waitMs: options.lockWaitMs ?? numberDefault('lockWaitMs'),
     signal,
     onWait: (owner) => emit({ type: 'waiting', message: `waiting for ${describeOwner(owner)} downloading ${options.target}` }),
     onTakeOver: (owner, why) =>

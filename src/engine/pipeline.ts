@@ -15,12 +15,14 @@ import { transferToFile, transferToStream } from './transfer.js'
 import type { DownloadEvent, DownloadOptions, DownloadResult, RemoteObject } from './types.js'
 import { fileSha256, sha256MismatchError, wholeFileCrc, type CrcPiece } from './verify.js'
 
-export type StreamOptions = Omit<DownloadOptions, 'target' | 'connections' | 'force' | 'checkpointIntervalMs'> & { out: Writable }
+export type StreamOptions = Omit<DownloadOptions, 'target' | 'connections' | 'maxConnections' | 'force' | 'checkpointIntervalMs'> & { out: Writable }
 
 type Checked = DownloadResult['checked']
 
 /** What one run of the pipeline did, before the timings and counts are added. */
-type Fetched = Pick<DownloadResult, 'bytes' | 'etag' | 'crc64' | 'checked' | 'upToDate' | 'resumedBytes' | 'connections' | 'replaced'>
+type Fetched = Pick<DownloadResult, 'bytes' | 'etag' | 'crc64' | 'checked' | 'upToDate' | 'resumedBytes' | 'connections' | 'peakConnections' | 'replaced'>
+/** How a file was fetched, for its result. */
+type How = Pick<Fetched, 'resumedBytes' | 'connections' | 'peakConnections'>
 
 /** Downloads into `options.target` (the caller holds its claim): up to date, or fetched, verified and committed. */
 export async function fetchToFile(options: DownloadOptions, signal: AbortSignal): Promise<DownloadResult> {
@@ -35,7 +37,7 @@ export async function fetchToFile(options: DownloadOptions, signal: AbortSignal)
     if (small && 'remote' in small) {
       const checked = await verifyFile(options, small.remote, small.seen, emit, { written: small.written })
       // No record was written for it, nor could one stand beside a target seen absent: nothing to tidy.
-      if (checked) return done(await commit(options, small.remote, { kind: options.force ? 'force' : 'new' }, checked, { resumedBytes: 0, connections: 1 }, false))
+      if (checked) return done(await commit(options, small.remote, { kind: options.force ? 'force' : 'new' }, checked, ONE_GET, false))
     }
     const remote = await probeRemote(fetcher, signal)
     const plan = await planTarget(options, remote, emit)
@@ -44,7 +46,7 @@ export async function fetchToFile(options: DownloadOptions, signal: AbortSignal)
     for (let round = 1; ; round++) {
       const outcome = await transferToFile(options, fetcher, source, remote, signal)
       const checked = await verifyFile(options, remote, outcome.seen, emit, { retryOnMismatch: round === 1 && !small })
-      if (checked) return done({ ...(await commit(options, remote, plan.commit, checked, { resumedBytes: outcome.resumedBytes, connections: outcome.connections }, true)), ...(plan.replaces ? { replaced: true } : {}) })
+      if (checked) return done({ ...(await commit(options, remote, plan.commit, checked, { resumedBytes: outcome.resumedBytes, connections: outcome.connections, peakConnections: outcome.peakConnections }, true)), ...(plan.replaces ? { replaced: true } : {}) })
     }
   } finally {
     fetcher.dispose()
@@ -74,7 +76,7 @@ export async function fetchToStream(options: StreamOptions, signal: AbortSignal)
       if (actual !== options.sha256.toLowerCase()) throw sha256MismatchError(actual, options.sha256, options.sha256From, 'the output does not match')
       checked.push('sha256')
     }
-    return { path: '-', ...fetchedOf(remote, checked, { resumedBytes: 0, connections: 1 }), retries: fetcher.retries, urlRefreshes: source.refreshes, durationMs: Math.round(performance.now() - started) }
+    return { path: '-', ...fetchedOf(remote, checked, ONE_GET), retries: fetcher.retries, urlRefreshes: source.refreshes, durationMs: Math.round(performance.now() - started) }
   } finally {
     fetcher.dispose()
   }
@@ -141,7 +143,7 @@ function checkCrc(remote: RemoteObject, actual: bigint, emit: (e: DownloadEvent)
 }
 
 /** The verified partial file takes its final name (see disk/files.ts commitFile); the side files go. */
-async function commit(options: DownloadOptions, remote: RemoteObject, mode: CommitMode, checked: Checked, how: { resumedBytes: number; connections: number }, sideFiles: boolean): Promise<Fetched> {
+async function commit(options: DownloadOptions, remote: RemoteObject, mode: CommitMode, checked: Checked, how: How, sideFiles: boolean): Promise<Fetched> {
   await commitFile(partialPathFor(options.target), options.target, mode)
   if (sideFiles) await removeResumeFiles(options.target)
   return fetchedOf(remote, checked, how)
@@ -157,10 +159,13 @@ async function upToDate(options: DownloadOptions, remote: RemoteObject): Promise
     checked.push('sha256')
   }
   await removeResumeFiles(options.target)
-  return { ...fetchedOf(remote, checked, { resumedBytes: 0, connections: 0 }), upToDate: true }
+  return { ...fetchedOf(remote, checked, { resumedBytes: 0, connections: 0, peakConnections: 0 }), upToDate: true }
 }
 
-const fetchedOf = (remote: RemoteObject, checked: Checked, how: { resumedBytes: number; connections: number }): Fetched => ({
+/** A small file's one GET, or a stream: one connection throughout. */
+const ONE_GET: How = { resumedBytes: 0, connections: 1, peakConnections: 1 }
+
+const fetchedOf = (remote: RemoteObject, checked: Checked, how: How): Fetched => ({
   bytes: remote.size,
   etag: remote.etag,
   crc64: remote.crc === null ? null : remote.crc.toString(),

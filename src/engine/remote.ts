@@ -1,5 +1,6 @@
 // The remote object as the engine first meets it: the signed-URL source, the fetcher, the 1-byte probe, and what
 // proves that later responses are the same object (a strong ETag, the CRC-64, or Last-Modified with the size).
+import { numberDefault } from '../config/options.js'
 import { DtdlError, ExitCode } from '../errors.js'
 import { headerValue } from '../http/dispatcher.js'
 import { RateLimiter } from './rate-limiter.js'
@@ -18,11 +19,12 @@ export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo
   const fetcher = new ResourceFetcher({
     source,
     dispatcher: options.dispatcher,
-    retries: options.retries ?? 5,
-    stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+    retries: options.retries ?? numberDefault('retries'),
+    stallTimeoutMs: options.stallTimeoutMs ?? numberDefault('stallTimeoutMs'),
     log: options.log,
     onEvent: emit,
-    limiter: options.limiter ?? (options.limitRate !== undefined ? new RateLimiter(options.limitRate) : undefined),
+    // --limit-rate 0 (or none) is no cap.
+    limiter: options.limiter ?? (options.limitRate ? new RateLimiter(options.limitRate) : undefined),
     requests: options.requests,
     speedLimit: options.speedLimit,
   })

@@ -1,4 +1,4 @@
-// Pure planning of byte ranges: what is missing, how many connections, how to split, who takes over what.
+// Pure planning of byte ranges: what is missing, how to split it, who takes over what (the count: connection-count.ts).
 
 /** A half-open byte range [start, end). */
 export interface ByteRange {
@@ -34,15 +34,6 @@ export function missingRanges(done: readonly ByteRange[], size: number): ByteRan
 }
 
 export const totalLength = (ranges: readonly ByteRange[]): number => ranges.reduce((n, r) => n + (r.end - r.start), 0)
-
-/**
- * Connections to use when the user did not say: one per 4 MiB of what is left, at least 1, at most 8.
- * Small files gain nothing from extra TCP and TLS handshakes; past 8 most OSS hosts stop scaling.
- */
-export function chooseConnections(remainingBytes: number, requested?: number): number {
-  if (requested !== undefined) return requested
-  return Math.max(1, Math.min(8, Math.floor(remainingBytes / (4 * MiB))))
-}
 
 /**
  * Splits the missing ranges into at most `connections` segments of near-equal size, never smaller than

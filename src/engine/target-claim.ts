@@ -15,8 +15,6 @@ import { sleep } from '../http/retry.js'
 let host: string | undefined
 const thisHost = (): string => (host ??= hostname())
 
-/** How long a second writer waits for the first by default: long enough for a CI job fetching a large artefact. */
-export const DEFAULT_LOCK_WAIT_MS = 3600_000
 /** The owner touches its claim this often, so waiters on other hosts can tell it is alive. */
 export const HEARTBEAT_MS = 5_000
 /** A claim from another host whose mtime has not moved for this long (as the waiter watched it) is abandoned. */

@@ -9,17 +9,21 @@ import { discard, receive, toSegment, type Segment, type Sink } from './receive.
 import { checkSameObject } from './remote.js'
 import { RangeUnsupportedError, type ResourceFetcher } from './resource-fetcher.js'
 import { partialPathFor, readResumeRecord, recordMismatch, recordPathFor, removeResumeFiles, restorableRanges, writeResumeRecord } from './resume-record.js'
-import { checkRangeResponse, chooseConnections, mergeRanges, missingRanges, planSegments, totalLength, type ByteRange } from './segments.js'
+import { checkRangeResponse, mergeRanges, missingRanges, planSegments, totalLength, type ByteRange } from './segments.js'
+import { connectionLimits, type ConnectionLimits } from './connection-count.js'
+import { ConnectionTuner } from './connection-tuner.js'
 import { resourceHosts, type SignedUrlSource } from './signed-url-source.js'
 import { FileSink } from './sinks.js'
 import type { DownloadEvent, DownloadOptions, RemoteObject } from './types.js'
 import type { CrcPiece } from './verify.js'
-import { runWorkers } from './worker-pool.js'
+import { WorkerPool } from './worker-pool.js'
 import { createOwnFile, openOwnFile } from '../disk/files.js'
 
 export interface TransferOutcome {
   resumedBytes: number
+  /** The count in effect at the end (-c, or the one found), and the most open at once. */
   connections: number
+  peakConnections: number
   /** The ranges this run wrote, each with the CRC-64 of the bytes written. */
   seen: CrcPiece[]
 }
@@ -31,7 +35,8 @@ interface SinkRun {
   remote: RemoteObject
   sink: Sink
   segments: Segment[]
-  connections: number
+  /** Fixed (start = max) or found between them. */
+  limits: ConnectionLimits
   resumedBytes: number
   signal: AbortSignal
   emit: (e: DownloadEvent) => void
@@ -57,8 +62,8 @@ export async function transferToFile(options: DownloadOptions, fetcher: Resource
   // Without a validator nothing proves two responses are one object: the file comes from one, on one connection.
   const single = remote.rangeIgnored || !resumable
   const missing = missingRanges(done, remote.size)
-  const connections = single ? 1 : chooseConnections(totalLength(missing), options.connections)
-  const segments = (single ? [{ start: 0, end: remote.size }] : planSegments(missing, connections)).map(toSegment)
+  const limits = single ? ONE_CONNECTION : connectionLimits(totalLength(missing), { requested: options.connections, ceiling: options.maxConnections })
+  const segments = (single ? [{ start: 0, end: remote.size }] : planSegments(missing, limits.start)).map(toSegment)
   const flushedRanges = () => mergeRanges([...done, ...segments.map((s) => ({ start: s.start, end: s.flushed }))])
   const identity = { size: remote.size, etag: remote.etag, validator: remote.validator ?? undefined }
   const checkpointer = resumable ? new Checkpointer({ handle: sink.handle, recordPath: recordPathFor(options.target), request: options.request, remote: identity, flushedRanges, minIntervalMs: options.checkpointIntervalMs, claimed: done }) : undefined
@@ -71,9 +76,9 @@ export async function transferToFile(options: DownloadOptions, fetcher: Resource
   }
   let finished = false
   try {
-    const seen = await runTransfer({ fetcher, source, remote, sink, segments, connections, resumedBytes: totalLength(done), signal, emit, restart: 'rewrite', startOver })
+    const ran = await runTransfer({ fetcher, source, remote, sink, segments, limits, resumedBytes: totalLength(done), signal, emit, restart: 'rewrite', startOver })
     finished = true
-    return { resumedBytes: totalLength(done), connections, seen }
+    return { resumedBytes: totalLength(done), ...ran }
   } finally {
     checkpointer?.stop()
     // The last checkpoint keeps whatever arrived, whether we finished, failed or were interrupted.
@@ -92,16 +97,19 @@ export async function transferToFile(options: DownloadOptions, fetcher: Resource
 }
 
 /** Streams the whole object, in order, into a sink that cannot seek (stdout). */
-export async function transferToStream(run: Omit<SinkRun, 'segments' | 'connections' | 'resumedBytes' | 'restart'>): Promise<CrcPiece[]> {
-  return runTransfer({ ...run, segments: [toSegment({ start: 0, end: run.remote.size })], connections: 1, resumedBytes: 0, restart: 'skip' })
+export async function transferToStream(run: Omit<SinkRun, 'segments' | 'limits' | 'resumedBytes' | 'restart'>): Promise<CrcPiece[]> {
+  const ran = await runTransfer({ ...run, segments: [toSegment({ start: 0, end: run.remote.size })], limits: ONE_CONNECTION, resumedBytes: 0, restart: 'skip' })
+  return ran.seen
 }
 
-/** The transfer itself, whatever the sink: start event, progress, the connections, the fallback, the pieces. */
-async function runTransfer(run: SinkRun): Promise<CrcPiece[]> {
+const ONE_CONNECTION: ConnectionLimits = { start: 1, max: 1 }
+
+/** The transfer itself, whatever the sink: start event, progress, the connections and their count, the fallback, the pieces. */
+async function runTransfer(run: SinkRun): Promise<Omit<TransferOutcome, 'resumedBytes'>> {
   const { remote, emit, signal, segments } = run
   const state = { rangeIgnored: remote.rangeIgnored, received: 0 }
   const info = run.source.current
-  emit({ type: 'start', size: remote.size, resumedBytes: run.resumedBytes, connections: run.connections, etag: remote.etag, crc64: remote.crc === null ? null : remote.crc.toString(), region: info.region, hosts: resourceHosts(info) })
+  emit({ type: 'start', size: remote.size, resumedBytes: run.resumedBytes, connections: run.limits.start, ...(run.limits.max > run.limits.start ? { maxConnections: run.limits.max } : {}), etag: remote.etag, crc64: remote.crc === null ? null : remote.crc.toString(), region: info.region, hosts: resourceHosts(info) })
   if (state.rangeIgnored) emit({ type: 'note', message: 'the storage host ignores Range requests: downloading on one connection from byte 0' })
   if (remote.validator === null) emit({ type: 'note', message: 'the storage host sends no ETag, CRC-64 or Last-Modified: one connection, and an interrupted download starts over' })
   const progress = () => emit({ type: 'progress', receivedBytes: state.received, completedBytes: run.resumedBytes + state.received, size: remote.size })
@@ -113,11 +121,17 @@ async function runTransfer(run: SinkRun): Promise<CrcPiece[]> {
   const forgetUserAbort = onAbort(signal, (reason) => stop.abort(reason))
   if (signal.aborted) stop.abort(signal.reason)
   const go = (seg: Segment) => runSegment(seg, run, state, stop.signal)
+  const pool = new WorkerPool(segments, stop, go)
+  const tuner = new ConnectionTuner(pool, run.limits, () => state.received, ({ measured, decision }) =>
+    emit({ type: 'connections', connections: decision.action === 'hold' ? measured.connections : decision.to, action: decision.action, measured }),
+  )
   try {
     try {
-      await runWorkers(segments, run.connections, stop, go)
+      tuner.start()
+      await pool.run(run.limits.start)
     } catch (err) {
       if (!(err instanceof RangeUnsupportedError) || state.rangeIgnored || signal.aborted || !run.startOver) throw err
+      tuner.stop()
       // Never stitch: start again from byte 0 on one connection, whatever other segments already wrote.
       emit({ type: 'note', message: `${err.message}: falling back to one connection from byte 0` })
       state.rangeIgnored = true
@@ -127,11 +141,15 @@ async function runTransfer(run: SinkRun): Promise<CrcPiece[]> {
       await go(segments[0]!)
     }
   } finally {
+    tuner.stop()
     clearInterval(progressTimer)
     forgetUserAbort()
   }
   progress()
-  return segments.filter((s) => s.flushed > s.start).map((s) => ({ start: s.start, end: s.flushed, crc: s.crc }))
+  const seen = segments.filter((s) => s.flushed > s.start).map((s) => ({ start: s.start, end: s.flushed, crc: s.crc }))
+  // Never more than were open: a fixed count larger than the file's pieces opened only as many as there were.
+  const peakConnections = Math.max(1, pool.peak)
+  return { seen, connections: state.rangeIgnored ? 1 : Math.min(tuner.connections, peakConnections), peakConnections }
 }
 
 /** Fetches the rest of one segment, resuming from `pos` after each failure (from byte 0 where it must). */

@@ -8,12 +8,18 @@ import type { SignedSource } from './signed-url-source.js'
 import type { SpeedLimit } from './resource-fetcher.js'
 
 export type DownloadEvent =
-  | { type: 'start'; size: number; resumedBytes: number; connections: number; etag: string | null; crc64: string | null; region: string; hosts: string[] }
+  /** `connections` to start with; `maxConnections` when more will be tried (the count is being found). */
+  | { type: 'start'; size: number; resumedBytes: number; connections: number; maxConnections?: number; etag: string | null; crc64: string | null; region: string; hosts: string[] }
   | { type: 'progress'; receivedBytes: number; completedBytes: number; size: number }
   | { type: 'retry'; reason: string; attempt: number; delayMs: number }
   | { type: 'refresh'; reason: string }
   | { type: 'note'; message: string }
   | { type: 'verify'; check: 'crc64' | 'sha256' | 'existing' }
+  /**
+   * The connection count is being found (no fixed count): the aggregate rate measured over a window at
+   * `measured.connections`, and what was done about it. `connections` is the count from now on.
+   */
+  | { type: 'connections'; action: 'add' | 'hold' | 'remove'; connections: number; measured: { connections: number; bytesPerSecond: number; loopBusy: number } }
   /** Another dtdl holds the target's claim: this one waits (see target-claim.ts). Worth a line even in a batch. */
   | { type: 'waiting'; message: string }
 
@@ -25,8 +31,10 @@ export interface DownloadOptions {
   /** The final path. The partial file and resume record live beside it until the rename. */
   target: string
   dispatcher: Dispatcher
-  /** 1..16; undefined chooses from the size (see chooseConnections). */
+  /** 1..16, fixed; undefined finds the count while downloading (see connection-count.ts). */
   connections?: number | undefined
+  /** Without `connections`: the most the found count may reach (a batch's share of its budget). Default 16. */
+  maxConnections?: number | undefined
   /** Consecutive failures of one connection before giving up; reset when bytes flow again. Default 5. */
   retries?: number | undefined
   /** Abort a response that delivers no byte for this long, then retry. Default 30 s. */
@@ -48,7 +56,7 @@ export interface DownloadOptions {
    * the same file when the new one is ready (else it is left alone: TARGET_CHANGED).
    */
   replace?: boolean | undefined
-  /** How long to wait for another dtdl writing the same target, in ms (default DEFAULT_LOCK_WAIT_MS); 0 = fail at once. */
+  /** How long to wait for another dtdl writing the same target, in ms (default: the declaration's lockWaitMs, config/options.ts); 0 = fail at once. */
   lockWaitMs?: number | undefined
   signal?: AbortSignal | undefined
   onEvent?: ((event: DownloadEvent) => void) | undefined
@@ -84,7 +92,10 @@ export interface DownloadResult {
   resumedBytes: number
   retries: number
   urlRefreshes: number
+  /** The connection count in effect at the end: the fixed one, or the one found (0 when nothing was fetched). */
   connections: number
+  /** The most connections open at once (equal to `connections` unless the count was found and changed). */
+  peakConnections: number
   durationMs: number
 }
 

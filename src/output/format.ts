@@ -32,11 +32,3 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
 }
 
-/** Parses a rate such as 500K, 10M, 1.5G (bytes per second, powers of 1024); undefined when unreadable. */
-export function parseRate(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(i?b?)?(\/s)?$/i.exec(text.trim())
-  if (!m) return undefined
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
-  const v = Math.round(Number(m[1]) * mult)
-  return v > 0 ? v : undefined
-}

@@ -88,6 +88,7 @@ export function renderProgressLine(width: number, p: LiveProgress): string {
 export function describeStart(e: Extract<DownloadEvent, { type: 'start' }>): string {
   return (
     `downloading ${formatBytes(e.size)} over ${e.connections} connection${e.connections === 1 ? '' : 's'}` +
+    (e.maxConnections !== undefined ? ` (up to ${e.maxConnections} if more are faster)` : '') +
     (e.resumedBytes > 0 ? `, resuming with ${formatBytes(e.resumedBytes)} already on disk` : '')
   )
 }

@@ -1,9 +1,11 @@
 // `dtdl get -r` and `dtdl get -i`: work out the files (walk a folder, or read a list), then run them as one batch.
-import { DEFAULT_JOBS, connectionsPerFile, runBatch, type BatchResult } from '../batch/runner.js'
+import { connectionsPerFile, runBatch, type BatchResult } from '../batch/runner.js'
+import { numberDefault } from '../config/options.js'
 import { parseSha256List } from '../batch/sha256-list.js'
 import { applySha256List, readSha256File } from '../batch/sha256-apply.js'
 import { dryRunResult, type DryRunResult } from '../batch/dry-run.js'
 import { connectApi, signedDownloadInfo } from '../dingtalk/connect.js'
+import { speedLimitOf } from './get.js'
 import type { RequestCounts } from '../http/request-counter.js'
 import type { BatchGetContext, BatchGetOptions, PlannedBatch } from '../batch/batch-options.js'
 import { finishMirror, planFolder } from '../batch/plan-folder.js'
@@ -16,7 +18,7 @@ export interface BatchGetResult extends BatchResult, RequestCounts {
   /** -r: the mirror's directory (absolute); `files[].path` is relative to it. */
   dir?: string
   jobs: number
-  /** A number when -c was given; "auto" = by size, at most `maxConnectionsPerFile` (16 shared by the files running at once). */
+  /** A number when -c was given; "auto" = found per file, at most `maxConnectionsPerFile` (16 shared by the files running at once). */
   connections: number | 'auto'
   maxConnectionsPerFile: number
 }
@@ -26,7 +28,7 @@ export interface BatchGetResult extends BatchResult, RequestCounts {
 export async function runBatchGet(options: BatchGetOptions & { dryRun?: false | undefined }, ctx: BatchGetContext): Promise<BatchGetResult>
 export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult | (DryRunResult & RequestCounts)>
 export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext): Promise<BatchGetResult | (DryRunResult & RequestCounts)> {
-  const jobs = options.jobs ?? DEFAULT_JOBS
+  const jobs = options.jobs ?? numberDefault('jobs')
   // Notes from the API client (throttling waits) go to whichever drawer is current: the spinner, then the bars.
   let note = (text: string) => ctx.reporter.note(text)
   const apiCtx = { ...ctx, reporter: { ...ctx.reporter, note: (text: string) => note(text) } }
@@ -69,7 +71,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
         retries: options.retries,
         stallTimeoutMs: options.stallTimeoutMs,
         limitRate: options.limitRate,
-        speedLimit: options.speedLimit,
+        speedLimit: speedLimitOf(options),
         force: options.force,
         lockWaitMs: options.lockWaitMs,
         signal: ctx.signal,

@@ -8,6 +8,7 @@ import { connectApi, lookupRemoteName, refOf, signedDownloadInfo, type ApiContex
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
 import { UsageError } from '../errors.js'
 import type { SpeedLimit } from '../engine/resource-fetcher.js'
+import { numberDefault } from '../config/options.js'
 import type { Writable } from 'node:stream'
 import { RequestCounter, type RequestCounts } from '../http/request-counter.js'
 
@@ -29,7 +30,9 @@ export interface GetOptions extends ApiFlags {
   archiveWaitMs?: number | undefined
   sha256?: string | undefined
   limitRate?: number | undefined
-  speedLimit?: SpeedLimit | undefined
+  /** --speed-limit in bytes per second, and --speed-time in ms (see engine/resource-fetcher.ts). */
+  speedLimit?: number | undefined
+  speedTimeMs?: number | undefined
   force?: boolean | undefined
   /** --connect-timeout in ms (undici's default 10 s when absent). */
   connectTimeoutMs?: number | undefined
@@ -80,7 +83,7 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
       stallTimeoutMs: options.stallTimeoutMs,
       sha256: options.sha256,
       limitRate: options.limitRate,
-      speedLimit: options.speedLimit,
+      speedLimit: speedLimitOf(options),
       signal: connected.signal,
       onEvent: (e: DownloadEvent) => ctx.reporter.event(e),
       log: ctx.log,
@@ -116,5 +119,11 @@ async function existingResult(path: string, started: number, requests: RequestCo
   const s = await stat(path).catch(() => undefined)
   if (!s) return undefined
   const durationMs = Math.round(performance.now() - started)
-  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, version: null, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, durationMs, ...requests.snapshot() }
+  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, version: null, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, peakConnections: 0, durationMs, ...requests.snapshot() }
+}
+
+/** --speed-limit and --speed-time as the engine takes them: either one sets both (curl's defaults: 1 B/s, 30 s). */
+export function speedLimitOf(options: { speedLimit?: number | undefined; speedTimeMs?: number | undefined }): SpeedLimit | undefined {
+  if (options.speedLimit === undefined) return undefined
+  return { bytesPerSecond: options.speedLimit, seconds: (options.speedTimeMs ?? numberDefault('speedTimeMs')) / 1000 }
 }

@@ -8,6 +8,9 @@
 //   6. smallfiles: 1,000 files of 16-64 KiB in 20 nested folders, dtdl -r (first run, no-op re-run) vs
 //                  aria2c -i -j 16 from nginx: files/s, API calls and storage requests per file (smallfiles.mjs);
 //                  run first, before the big files' writes and deletes (see there)
+//   7. longpath:   256 MiB, every request 60 ms late, 4 MB/s per connection: dtdl's found count vs -c 16 vs
+//                  aria2c -x16 -s16, and -c 8's peak RSS (paths.mjs); run after section 3
+//   8. bottleneck: 256 MiB, 32 MB/s shared by all connections: dtdl's found count vs -c 4 (paths.mjs)
 // Env: BENCH_ROUNDS (default 3), BENCH_BIG_MIB (default 2048), BENCH_QUICK=1 (128 MiB / 512 MiB, 1 round),
 // BENCH_SKIP=aria2c,nginx,curl (act as if those were not installed: tests the fallbacks).
 // Tables on stdout, one JSON summary as the last line, also saved to .bench/results.json. Cached inputs
@@ -41,6 +44,7 @@ import {
 } from './lib.mjs'
 import { startNginx } from './nginx.mjs'
 import { runSmallFiles } from './smallfiles.mjs'
+import { runLongPath, runSharedBottleneck } from './paths.mjs'
 import { DEMO, startEmulator } from '../../dist/emulator/index.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -58,6 +62,7 @@ const envInt = (name) => {
 const QUICK = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? '')
 const ROUNDS = envInt('BENCH_ROUNDS') ?? (QUICK ? 1 : 3)
 const PAR_MIB = QUICK ? 128 : 512
+const PATH_MIB = QUICK ? 64 : 256 // sections 7 and 8
 const BIG_MIB = envInt('BENCH_BIG_MIB') ?? (QUICK ? 512 : 2048)
 const RATE = 40_000_000 // bytes/s per connection (section 1)
 const CONNECTIONS = 8
@@ -107,7 +112,9 @@ async function main() {
   const needBig = ['parallel', 'single', 'memory'].some(wanted)
   const par = needBig ? await ensureDataFile(BENCH_DIR, PAR_MIB) : null
   const big = !needBig ? null : BIG_MIB === PAR_MIB ? par : await ensureDataFile(BENCH_DIR, BIG_MIB)
-  for (const f of needBig ? [par, big] : []) {
+  const needPath = ['longpath', 'bottleneck'].some(wanted)
+  const pathFile = needPath ? await ensureDataFile(BENCH_DIR, PATH_MIB) : null
+  for (const f of [...(needBig ? [par, big] : []), ...(needPath ? [pathFile] : [])]) {
     if (f.generated) say(`  generated ${f.name} in ${f.seconds.toFixed(1)} s (crc64 ${f.crc})`)
     else await warmPageCache(f.path)
   }
@@ -123,6 +130,7 @@ async function main() {
             { spaceId: SPACE, dentryId: 'big', name: big.name, path: big.path, crc64: big.crc },
           ]
         : []),
+      ...(needPath ? [{ spaceId: SPACE, dentryId: 'path', name: pathFile.name, path: pathFile.path, crc64: pathFile.crc }] : []),
     ],
   })
   const emu = state.emulator
@@ -152,13 +160,14 @@ async function main() {
     DINGTALK_UNION_ID: DEMO.unionId,
   }
 
-  /** One dtdl download, measured; the output is removed before and after. */
+  /** One dtdl download, measured; the output is removed before and after. `connections` undefined: found by dtdl. */
   async function runDtdl(dentryId, size, connections, label) {
     const output = join(OUT_DIR, `${label}.bin`)
     removeOutput(output)
     syncDisks()
     const cpu0 = process.cpuUsage()
-    const r = await measure(meter, process.execPath, [DTDL, 'get', SPACE, dentryId, '-o', output, '-c', String(connections), '--json'], { env: dtdlEnv, cwd: ROOT })
+    const count = connections === undefined ? [] : ['-c', String(connections)]
+    const r = await measure(meter, process.execPath, [DTDL, 'get', SPACE, dentryId, '-o', output, ...count, '--json'], { env: dtdlEnv, cwd: ROOT })
     r.benchCpuS = cpuSeconds(process.cpuUsage(cpu0))
     removeOutput(output)
     const json = lastJson(r.stdout)
@@ -185,13 +194,13 @@ async function main() {
     return { url: body.headerSignatureInfo.resourceUrls[0], headers: body.headerSignatureInfo.headers }
   }
 
-  async function runAria2(dentryId, size, label) {
+  async function runAria2(dentryId, size, label, connections = 8) {
     const output = join(OUT_DIR, `${label}.bin`)
     removeOutput(output)
     syncDisks()
     const info = await downloadInfo(dentryId)
     const headerArgs = Object.entries(info.headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`])
-    const args = ['-x8', '-s8', '-k1M', '--file-allocation=none', '--allow-overwrite=true', '-q', ...headerArgs, '-d', dirname(output), '-o', basename(output), info.url]
+    const args = [`-x${connections}`, `-s${connections}`, '-k1M', '--file-allocation=none', '--allow-overwrite=true', '-q', ...headerArgs, '-d', dirname(output), '-o', basename(output), info.url]
     const cpu0 = process.cpuUsage()
     const r = await measure(meter, tools.aria2c, args, { env: childEnv })
     r.benchCpuS = cpuSeconds(process.cpuUsage(cpu0))
@@ -262,6 +271,8 @@ async function main() {
     startup: null,
     crc64: null,
     smallfiles: null,
+    longpath: null,
+    bottleneck: null,
     goals: {},
   }
 
@@ -415,6 +426,27 @@ async function main() {
     Object.assign(summary.goals, { memoryFlat: verdict(flat), memoryBounded: verdict(bounded) })
   })
 
+  // ---- 7. and 8. The paths where the connection count is found (paths.mjs) -------------------------------
+  const pathCtx = { say, note, emu, file: { dentryId: 'path', size: pathFile?.size }, rounds: ROUNDS, aria2c: Boolean(tools.aria2c), runDtdl, runAria2, stats, logRound }
+  if (wanted('longpath')) {
+    say()
+    say(`== 7. Long path: ${PATH_MIB} MiB, every request 60 ms late, each connection capped at 4 MB/s; dtdl's default vs -c 16 vs aria2c -x16 -s16 ==`)
+  }
+  await section('longpath', summary, async () => {
+    const r = await runLongPath(pathCtx)
+    summary.longpath = r.summary
+    Object.assign(summary.goals, r.goals)
+  })
+  if (wanted('bottleneck')) {
+    say()
+    say(`== 8. Shared bottleneck: ${PATH_MIB} MiB, 32 MB/s for all connections together; dtdl's default vs -c 4 ==`)
+  }
+  await section('bottleneck', summary, async () => {
+    const r = await runSharedBottleneck(pathCtx)
+    summary.bottleneck = r.summary
+    Object.assign(summary.goals, r.goals)
+  })
+
   // ---- 4. Start-up ---------------------------------------------------------------------------------------
   say()
   say(`== 4. Start-up: median of ${STARTUP_RUNS} runs (wall ms, spawn to exit) ==`)
@@ -498,7 +530,7 @@ async function main() {
   say(JSON.stringify(summary))
 }
 
-/** BENCH_ONLY=parallel,single runs just those sections (names: parallel, single, memory, startup, crc64, smallfiles). */
+/** BENCH_ONLY=parallel,single runs just those sections (names: parallel, single, memory, startup, crc64, smallfiles, longpath, bottleneck). */
 function wanted(name) {
   const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   return only.length === 0 || only.includes(name)

@@ -1,6 +1,7 @@
 // Human-readable numbers and progress decisions: sizes, durations, --limit-rate parsing, mode choice, speed.
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatDuration, formatRate, parseRate } from '../../src/output/format.js'
+import { formatBytes, formatDuration, formatRate } from '../../src/output/format.js'
+import { parseRate } from '../../src/config/option-values.js'
 import { chooseProgressMode, RateMeter, type ProgressMode } from '../../src/output/progress.js'
 
 const KiB = 1024
@@ -72,9 +73,10 @@ describe('parseRate', () => {
     ['0.5K', 512],
     ['0.6', 1],
     ['abc', undefined],
-    ['0', undefined],
-    ['0K', undefined],
-    ['0.1', undefined],
+    // Zero reads as zero: --limit-rate 0 is "no cap"; --speed-limit refuses it (its declared minimum is 1).
+    ['0', 0],
+    ['0K', 0],
+    ['0.1', 0],
     ['', undefined],
     ['-1M', undefined],
     ['10T', undefined],

@@ -13,6 +13,8 @@ const LAYERS: Record<string, number> = {
   'cli.ts': 9,
   'index.ts': 9,
   commands: 8,
+  // The library's calls sit beside the shell: both hand the same options to the tasks.
+  library: 8,
   output: 7,
   tasks: 6,
   batch: 5,

@@ -1,7 +1,7 @@
 // Live progress lines laid out for a terminal width, and the end lines people read: pure functions, tables.
 import { describe, expect, it } from 'vitest'
 import { displayWidth, drawBar, fitStart, layoutLine } from '../../src/output/line-layout.js'
-import { renderProgressLine } from '../../src/output/progress.js'
+import { describeStart, renderProgressLine } from '../../src/output/progress.js'
 import { batchBarWidth, describeFileResult, describeSummary, renderFileRow, renderOverallLine, showsFileLine } from '../../src/output/batch-progress.js'
 import type { BatchFileResult, BatchSummary, FileStatus } from '../../src/batch/runner.js'
 import { describeGetResult, describeInterrupted } from '../../src/output/end-lines.js'
@@ -167,6 +167,16 @@ describe('sizes and speeds: one format', () => {
     [59_960, '1m00s'],
     [125_000, '2m05s'],
   ])('formatElapsed(%d) = %s', (ms, out) => expect(formatElapsed(ms)).toBe(out))
+})
+
+describe('the start line', () => {
+  const start = { type: 'start' as const, etag: null, crc64: null, region: 'zjk', hosts: [] }
+  it.each<[string, Parameters<typeof describeStart>[0], string]>([
+    ['one connection', { ...start, size: 3 * MiB, resumedBytes: 0, connections: 1 }, 'downloading 3.0 MiB over 1 connection'],
+    ['a fixed count', { ...start, size: 256 * MiB, resumedBytes: 0, connections: 8 }, 'downloading 256 MiB over 8 connections'],
+    ['a count to be found', { ...start, size: 256 * MiB, resumedBytes: 0, connections: 4, maxConnections: 16 }, 'downloading 256 MiB over 4 connections (up to 16 if more are faster)'],
+    ['a resume', { ...start, size: 40 * MiB, resumedBytes: 12.3 * MiB, connections: 4, maxConnections: 6 }, 'downloading 40.0 MiB over 4 connections (up to 6 if more are faster), resuming with 12.3 MiB already on disk'],
+  ])('%s', (_, e, line) => expect(describeStart(e)).toBe(line))
 })
 
 describe('end lines', () => {

@@ -1,9 +1,8 @@
-// Byte-range planning: merging, gaps, connection count, segment plans, work stealing, Range answers.
+// Byte-range planning: merging, gaps, segment plans, work stealing, Range answers (the count: connection-count.test.ts).
 import { describe, expect, it } from 'vitest'
 import {
   MiB,
   checkRangeResponse,
-  chooseConnections,
   chooseSplit,
   mergeRanges,
   missingRanges,
@@ -70,24 +69,6 @@ describe('totalLength', () => {
     [[[0, 10], [20, 25]], 15],
     [[[5, 5]], 0],
   ])('%j → %d', (ranges, expected) => expect(totalLength(R(ranges))).toBe(expected))
-})
-
-describe('chooseConnections', () => {
-  it.each<[string, number, number | undefined, number]>([
-    ['nothing left', 0, undefined, 1],
-    ['1 byte', 1, undefined, 1],
-    ['just under 4 MiB', 4 * MiB - 1, undefined, 1],
-    ['4 MiB', 4 * MiB, undefined, 1],
-    ['just under 8 MiB', 8 * MiB - 1, undefined, 1],
-    ['8 MiB', 8 * MiB, undefined, 2],
-    ['12 MiB', 12 * MiB, undefined, 3],
-    ['31 MiB', 31 * MiB, undefined, 7],
-    ['32 MiB', 32 * MiB, undefined, 8],
-    ['1 GiB caps at 8', 1024 * MiB, undefined, 8],
-    ['explicit wins on a tiny file', 10, 16, 16],
-    ['explicit wins on a huge file', 1024 * MiB, 1, 1],
-    ['explicit 3', 100 * MiB, 3, 3],
-  ])('%s', (_, remaining, requested, expected) => expect(chooseConnections(remaining, requested)).toBe(expected))
 })
 
 /** The invariants every plan must keep, checked for one input. */
