@@ -1,6 +1,7 @@
-// npm's install step: builds the optional native CRC-64 addon quietly, and says in one line what came of it.
-// node-gyp's own output (dozens of "gyp info" lines, compiler lines) is kept back; a failed build is not a
-// failed install: dtdl falls back to WebAssembly. `npx node-gyp rebuild --directory src/crc64/native` shows it all.
+// `npm run build:native`: builds the optional native CRC-64 addon quietly, and says in one line what came of it.
+// An explicit step, not an install script (npm 11 warns about those and may skip them): without the addon dtdl
+// uses WebAssembly, same results. node-gyp's own output (dozens of "gyp info" lines, compiler lines) is kept
+// back, and a failed build exits 0, changing nothing. `npx node-gyp rebuild --directory src/crc64/native` shows it all.
 'use strict'
 const { spawnSync } = require('node:child_process')
 const { join } = require('node:path')

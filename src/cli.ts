@@ -3,13 +3,19 @@
 import { ExitCode, UsageError, formatError } from './errors.js'
 import { formatParseError, helpCommandFor } from './commands/parse-errors.js'
 import { commander, say, toDtdlError, watchOutputs } from './commands/shell.js'
-import { buildProgram } from './commands/program.js'
+import { buildProgram, packageVersion } from './commands/program.js'
 import { showFullHelp } from './commands/help.js'
 import { tuneV8ForTheCli } from './http/dispatcher.js'
+import { isVerboseVersion } from './output/version.js'
 
 const { CommanderError } = commander
 
 export async function main(argv: string[]): Promise<void> {
+  if (isVerboseVersion(argv.slice(2))) {
+    const { versionLines } = await import('./output/version.js')
+    for (const line of await versionLines(packageVersion())) process.stdout.write(`${line}\n`)
+    return
+  }
   tuneV8ForTheCli()
   // A reader that goes away (`dtdl ls ... | head`, `dtdl get -r ... 2>&1 | head`) is not an error.
   watchOutputs()

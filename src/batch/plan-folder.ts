@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises'
 import { makeDirectory } from '../disk/make-dir.js'
 import { dirname, posix, resolve } from 'node:path'
-import { summarize, worstExitCode, type BatchItem, type BatchResult } from './runner.js'
+import { summarize, worstExitCode, type BatchEvent, type BatchItem, type BatchResult } from './runner.js'
 import type { DingTalkApi, Dentry } from '../dingtalk/client.js'
 import { DtdlError, ExitCode, UsageError, toFileSystemError } from '../errors.js'
 import { dentryKind, dentryName, isFolder, missingFields, walkFolder } from '../dingtalk/folder-walk.js'
@@ -15,7 +15,7 @@ import { isOnlineDocument, onlineDocumentError } from '../dingtalk/online-docume
 import type { BatchGetContext, BatchGetOptions, PlannedBatch } from './batch-options.js'
 
 /** Runs the mirror's after-work (also when interrupted, so the files placed so far are remembered) and merges its results. */
-export async function finishMirror(ran: Promise<BatchResult>, finish: NonNullable<PlannedBatch['finish']>, note: (text: string) => void): Promise<BatchResult> {
+export async function finishMirror(ran: Promise<BatchResult>, finish: NonNullable<PlannedBatch['finish']>, note: (text: string) => void, emit: (e: BatchEvent) => void = () => {}): Promise<BatchResult> {
   const settle = async (interrupted: boolean) =>
     finish(interrupted, note).catch((err: unknown) => {
       // A state that cannot be saved costs the next run a full check, not this run's downloads.
@@ -30,6 +30,7 @@ export async function finishMirror(ran: Promise<BatchResult>, finish: NonNullabl
     throw err
   }
   const deleted = await settle(false)
+  for (const file of deleted) emit({ type: 'delete-done', file })
   if (deleted.length === 0) return result
   const files = [...result.files, ...deleted]
   const exitCode = worstExitCode(files.map((f) => f.exitCode))

@@ -46,6 +46,7 @@ export interface BatchItem {
 }
 
 export type FileStatus = 'downloaded' | 'skipped' | 'failed' | 'deleted'
+export type SkipKind = 'unchanged' | 'checked' | 'left-alone'
 
 export interface BatchFileResult {
   path: string | null
@@ -59,6 +60,15 @@ export interface BatchFileResult {
   checked?: DownloadResult['checked']
   /** --skip-existing: skipped because the target exists (not checked against the remote). */
   existing?: boolean
+  /**
+   * Why a file was skipped: `unchanged` (the sync state shows it unchanged: no call at all), `checked` (found
+   * identical to the remote by a probe, at the cost of `downloadInfoCalls`), `left-alone` (--skip-existing: not checked).
+   */
+  skip?: SkipKind
+  /** A downloaded file that replaced the one at its target (changed remotely or locally, or --force). */
+  replaced?: boolean
+  /** Download-info calls this file asked for (1, plus one per signature refresh); for files the engine ran. */
+  downloadInfoCalls?: number
   /** A downloaded file's connection count at the end (fixed, or found) and the most open at once. */
   connections?: number
   peakConnections?: number
@@ -67,8 +77,19 @@ export interface BatchFileResult {
 }
 
 export interface BatchSummary {
+  /** Every file downloaded, `replaced` ones included. */
   downloaded: number
+  /** Of `downloaded`, the files that replaced one at their target. */
+  replaced: number
+  /** Every file skipped: `unchanged` + `checked` + `leftAlone`. */
   skipped: number
+  /** Skipped with no call at all: the sync state shows them unchanged. */
+  unchanged: number
+  /** Found identical to the remote by a probe (size and CRC-64), which cost `checkedCalls` download-info calls. */
+  checked: number
+  checkedCalls: number
+  /** --skip-existing left them alone, unchecked. */
+  leftAlone: number
   failed: number
   /** --delete: files removed because they are gone from the remote. */
   deleted: number
@@ -90,6 +111,8 @@ export type BatchEvent =
   | { type: 'file-start'; index: number; path: string; size: number | undefined }
   | { type: 'file-event'; index: number; path: string; event: DownloadEvent }
   | { type: 'file-done'; index: number; file: BatchFileResult }
+  /** --delete, after the downloads: a file removed (status `deleted`) or that could not be (`failed`). */
+  | { type: 'delete-done'; file: BatchFileResult }
 
 export interface BatchOptions {
   /** Files at a time, 1..16. */
@@ -142,8 +165,22 @@ export function connectionsPerFile(input: { jobs: number; files: number; request
 /** Pure: counts and bytes of the finished files. */
 export function summarize(files: readonly BatchFileResult[], durationMs: number): BatchSummary {
   const count = (s: FileStatus) => files.filter((f) => f.status === s).length
+  const skipped = (k: SkipKind) => files.filter((f) => f.status === 'skipped' && f.skip === k)
   const bytes = files.filter((f) => f.status === 'downloaded').reduce((n, f) => n + f.bytes, 0)
-  return { downloaded: count('downloaded'), skipped: count('skipped'), failed: count('failed'), deleted: count('deleted'), bytes, durationMs }
+  const checked = skipped('checked')
+  return {
+    downloaded: count('downloaded'),
+    replaced: files.filter((f) => f.status === 'downloaded' && f.replaced).length,
+    skipped: count('skipped'),
+    unchanged: skipped('unchanged').length,
+    checked: checked.length,
+    checkedCalls: checked.reduce((n, f) => n + (f.downloadInfoCalls ?? 0), 0),
+    leftAlone: skipped('left-alone').length,
+    failed: count('failed'),
+    deleted: count('deleted'),
+    bytes,
+    durationMs,
+  }
 }
 
 /** Anything thrown that is not a DtdlError is a bug: the file fails with exit 1, the batch goes on. */
@@ -180,8 +217,9 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
   const { options, emit, finish, fail } = run
   const label = item.path ?? item.dentryId
   if (item.skip) {
+    const skip = item.skip === 'exists' ? ({ existing: true, skip: 'left-alone' } as const) : ({ skip: 'unchanged' } as const)
     await skipItem(item).then(
-      (checked) => finish(index, { path: item.path, spaceId: item.spaceId, dentryId: item.dentryId, status: 'skipped', bytes: item.size ?? 0, ...(item.skip === 'exists' ? { existing: true } : {}), ...(item.line !== undefined ? { line: item.line } : {}), ...(checked ? { checked } : {}), exitCode: ExitCode.ok }),
+      (checked) => finish(index, { path: item.path, spaceId: item.spaceId, dentryId: item.dentryId, status: 'skipped', bytes: item.size ?? 0, ...skip, ...(item.line !== undefined ? { line: item.line } : {}), ...(checked ? { checked } : {}), exitCode: ExitCode.ok }),
       (err: unknown) => fail(index, item, asDtdlError(err), item.size ?? 0),
     )
     return
@@ -190,16 +228,20 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
     if (item.target === undefined) throw new DtdlError('UNEXPECTED', ExitCode.unexpected, `no target for ${label}`)
     await item.prepare?.()
     emit({ type: 'file-start', index, path: label, size: item.size })
-    const r = await run.descriptors.run(() => downloadOne(run, item, index, label))
+    let calls = 0
+    const counted = { ...item, getDownloadInfo: () => (calls++, options.getDownloadInfo(item)) }
+    const r = await run.descriptors.run(() => downloadOne(run, counted, index, label))
     await item.onDone?.(r)
     finish(index, {
       path: item.path,
       spaceId: item.spaceId,
       dentryId: item.dentryId,
       status: r.upToDate ? 'skipped' : 'downloaded',
+      ...(r.upToDate ? { skip: 'checked' as const } : r.replaced ? { replaced: true } : {}),
       bytes: r.bytes,
       ...(item.line !== undefined ? { line: item.line } : {}),
       checked: r.checked,
+      downloadInfoCalls: calls,
       ...(r.upToDate ? {} : { connections: r.connections, peakConnections: r.peakConnections }),
       exitCode: ExitCode.ok,
     })
@@ -211,11 +253,11 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
 }
 
 /** One file through the engine, with the batch's shares: connections, rate, counters. */
-function downloadOne(run: BatchRun, item: BatchItem & { target?: string | undefined }, index: number, label: string) {
+function downloadOne(run: BatchRun, item: BatchItem & { getDownloadInfo: () => Promise<SignedSource> }, index: number, label: string) {
   const { options, limiter, runnable, emit } = run
   return downloadFile({
       request: { spaceId: item.spaceId, dentryId: item.dentryId, version: null },
-      getDownloadInfo: () => options.getDownloadInfo(item),
+      getDownloadInfo: item.getDownloadInfo,
       target: item.target!,
       dispatcher: options.dispatcher,
       ...(options.connections !== undefined ? { connections: options.connections } : { maxConnections: connectionsPerFile({ jobs: options.jobs, files: runnable, size: item.size }) }),

@@ -102,7 +102,7 @@ async function runBatchGetCommand(spaceId: string | undefined, dentryId: string 
   // The batch's events, kept for the summary of an interrupted run (which returns no result).
   const soFar = new BatchSoFar()
   const openProgress = async () => {
-    const progress = await createBatchProgress({ mode, showProgress: flags.progress !== false, stream: process.stderr })
+    const progress = await createBatchProgress({ mode, showProgress: flags.progress !== false, verbose: Boolean(flags.verbose), stream: process.stderr })
     return { ...progress, event: (e: import('../batch/runner.js').BatchEvent) => (soFar.event(e), progress.event(e)) }
   }
   const dryRunOutput = values.dryRun ? await import('../output/dry-run.js') : undefined

@@ -16,7 +16,7 @@ import { declareCompletion } from './completion.js'
 import { formatHelp } from './help.js'
 
 /** dtdl's package.json, found upward from this file: dist/commands/ for the library, dist/ for the CLI's bundle. */
-function packageVersion(): string {
+export function packageVersion(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }

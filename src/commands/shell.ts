@@ -133,8 +133,10 @@ export async function runWithShell(
     note: (t) => open() && reporter.note(secrets.redact(t)),
     finish: (l) => reporter.finish(l === undefined ? undefined : secrets.redact(l)),
   }
+  // -q -v (curl's -sv): -q drops progress and the end line, not the request lines -v asked for.
+  const logLine = flags.quiet ? (t: string) => open() && say(t) : wrapped.note
   const log = flags.verbose
-    ? (e: HttpLogEntry) => wrapped.note(`${e.method} ${e.url} → ${e.status} in ${Math.round(e.durationMs)} ms${e.note ? ` (${e.note})` : ''}`)
+    ? (e: HttpLogEntry) => logLine(`${e.method} ${e.url} → ${e.status} in ${Math.round(e.durationMs)} ms${e.note ? ` (${e.note})` : ''}`)
     : undefined
   try {
     const result = await body({ signal: controller.signal, reporter: wrapped, log })

@@ -3,6 +3,7 @@ import { assertConfigKey, describeConfig, openConfigStore } from './store.js'
 import { MAX_API_QPS, parseEndpoint, parseIntegerOption, SECRET_CONFIG_KEYS } from './settings.js'
 import { UsageError } from '../errors.js'
 import { maskSecret } from '../redact.js'
+import { describeEnvSettings } from './env-settings.js'
 
 export interface ConfigIo {
   env: Record<string, string | undefined>
@@ -18,9 +19,12 @@ export async function runConfig(action: 'set' | 'get' | 'unset' | 'list' | 'path
     case 'path':
       io.stdout(store.path)
       return
-    case 'list':
-      for (const line of describeConfig(store.read())) io.stdout(line)
+    case 'list': {
+      // The store's keys as `key=value`, then what the environment gives, marked (it wins over the store).
+      const stored = store.read()
+      for (const line of [...describeConfig(stored), ...describeEnvSettings(io.env, stored)]) io.stdout(line)
       return
+    }
     case 'get': {
       const key = assertConfigKey(args[0] ?? '')
       const value = store.read()[key]

@@ -1,5 +1,5 @@
-// The optional native CRC-64 (src/crc64/native/crc64.c, PCLMULQDQ folding, ~6x the WebAssembly loop). `npm install`
-// builds it with node-gyp when a compiler is present; without it dtdl uses WebAssembly, same results.
+// The optional native CRC-64 (src/crc64/native/crc64.c, PCLMULQDQ folding, ~6x the WebAssembly loop), built on
+// request by `npm run build:native` (node-gyp, a C compiler); without it dtdl uses WebAssembly, same results.
 import { createRequire } from 'node:module'
 import type { Crc64Fn } from './wasm.js'
 

@@ -1,6 +1,7 @@
 // Where the access token comes from: env, config, or minted from app credentials and cached until near expiry.
 import { DtdlError, ExitCode } from '../errors.js'
 import type { CredentialSource } from '../config/settings.js'
+import { describeMissingCredentials, type CredentialGap } from '../config/credential-gaps.js'
 import { isSameScope, tokenScope, type CachedToken, type TokenScope } from '../config/token-cache.js'
 
 /** DingTalk asks clients to refresh about ten minutes before a token expires. */
@@ -33,6 +34,8 @@ export interface TokenProviderDeps {
   cache?: TokenCache | undefined
   onToken?: ((token: string) => void) | undefined
   now?: () => number
+  /** What the error says when there are no credentials (half a key + secret pair is named; see credential-gaps.ts). */
+  noCredentials?: CredentialGap | undefined
 }
 
 /** Pure: is a cached token usable for this endpoint, app and secret right now? */
@@ -88,9 +91,8 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
         return current
       }
       if (creds.kind === 'none') {
-        throw new DtdlError('NO_CREDENTIALS', ExitCode.auth, 'no DingTalk credentials found', {
-          hint: 'set DINGTALK_APP_KEY and DINGTALK_APP_SECRET (or DINGTALK_ACCESS_TOKEN), or run `dtdl config set appKey ...` and `dtdl config set appSecret ...`',
-        })
+        const gap = deps.noCredentials ?? describeMissingCredentials({}, {})
+        throw new DtdlError('NO_CREDENTIALS', ExitCode.auth, gap.message, { hint: gap.hint })
       }
       return once(async () => {
         const scope = tokenScope(deps.endpoint, creds.appKey, creds.appSecret)

@@ -72,6 +72,8 @@ function describeApiError(status: number, code: string, context: ApiErrorContext
     case 'dentryNotExist':
       return { exitCode: ExitCode.notFound, hint: 'check the dentryId (the second argument) and --version' }
     case 'operationNotSupported':
+      // `versions` has no -r: only a file has versions, and a folder's files are listed by `ls`.
+      if (context.what === 'listing versions') return { exitCode: ExitCode.usage, hint: "only a file has versions: if this is a folder, `dtdl ls` lists its files and `dtdl versions` takes one of them; an online DingTalk document's history is in DingTalk" }
       return { exitCode: ExitCode.usage, hint: 'this entry cannot be downloaded as a file: if it is a folder, add -r; an online DingTalk document must be exported in DingTalk' }
     case 'dentryDownloadProtocolNotSupport':
       return { exitCode: ExitCode.remote, hint: 'DingTalk offers no download protocol dtdl supports for this file' }

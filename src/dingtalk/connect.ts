@@ -3,6 +3,7 @@ import { numberDefault } from '../config/options.js'
 import { createApiClient, mintAccessToken, type ApiWaitEvent, type DingTalkApi } from './client.js'
 import { createTokenProvider } from './access-token.js'
 import { openConfigStore } from '../config/store.js'
+import { describeMissingCredentials } from '../config/credential-gaps.js'
 import { createDispatcher, type HttpLogger } from '../http/dispatcher.js'
 import { resolveSettings } from '../config/settings.js'
 import { ApiError, UsageError } from '../errors.js'
@@ -66,6 +67,7 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
   const pacer = new ApiPacer(settings.apiQps)
   const tokens = createTokenProvider({
     credentials: settings.credentials,
+    noCredentials: settings.credentials.kind === 'none' ? describeMissingCredentials(ctx.env, store.read()) : undefined,
     endpoint: settings.endpoint,
     mint: (appKey, appSecret) => mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, { log: ctx.log, signal, retries: tuning.retries, stallTimeoutMs: tuning.stallTimeoutMs, onWait, counter: requests }),
     cache: { get: (scope) => store.getCachedToken(scope), set: (t) => store.setCachedToken(t), prepare: () => store.prepareWrite() },

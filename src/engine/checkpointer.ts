@@ -23,8 +23,17 @@ export class Checkpointer {
   #lastSyncMs = 0
   #timer: NodeJS.Timeout | undefined
   #running = false
+  /** The ranges the last record written claims (the one written before the first byte, until a checkpoint succeeds). */
+  #claimed: ByteRange[]
 
-  constructor(private readonly options: CheckpointerOptions) {}
+  constructor(private readonly options: CheckpointerOptions & { claimed: ByteRange[] }) {
+    this.#claimed = options.claimed
+  }
+
+  /** What the resume record on disk claims now: what the next run resumes from. */
+  get claimed(): readonly ByteRange[] {
+    return this.#claimed
+  }
 
   /** One checkpoint now, after any in flight (two never interleave; a failed one does not block the next). */
   checkpoint(): Promise<void> {
@@ -36,6 +45,7 @@ export class Checkpointer {
         await this.options.handle.datasync()
         this.#lastSyncMs = performance.now() - t0
         await writeResumeRecord(this.options.recordPath, { format: 1, request: this.options.request, remote: this.options.remote, done: claimed })
+        this.#claimed = claimed
       })
     return this.#chain
   }

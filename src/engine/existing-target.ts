@@ -22,8 +22,11 @@ export async function checkUpToDateSha256(target: string, expected: string, from
   })
 }
 
-/** What a download does about its target: it is already identical, or the new file takes its place this way. */
-export type TargetPlan = { kind: 'same' } | { kind: 'fetch'; commit: CommitMode }
+/**
+ * What a download does about its target: it is already identical, or the new file takes its place this way
+ * (`replaces`: a file is there now, which the new one replaces).
+ */
+export type TargetPlan = { kind: 'same' } | { kind: 'fetch'; commit: CommitMode; replaces: boolean }
 
 /**
  * Looks at the target before anything is fetched. Absent: the new file must find it still absent. There and
@@ -32,9 +35,9 @@ export type TargetPlan = { kind: 'same' } | { kind: 'fetch'; commit: CommitMode 
  * A symlink is compared through, never written through: replacing one needs --force, and replaces the link.
  */
 export async function planTarget(options: DownloadOptions, remote: RemoteObject, emit: (e: DownloadEvent) => void): Promise<TargetPlan> {
-  const force: TargetPlan = { kind: 'fetch', commit: { kind: 'force' } }
   const link = await lstat(options.target).catch(() => undefined)
-  if (!link) return options.force ? force : { kind: 'fetch', commit: { kind: 'new' } }
+  const force: TargetPlan = { kind: 'fetch', commit: { kind: 'force' }, replaces: link !== undefined }
+  if (!link) return options.force ? force : { kind: 'fetch', commit: { kind: 'new' }, replaces: false }
   const local = link.isSymbolicLink() ? await stat(options.target).catch(() => undefined) : link
   if (local && !local.isFile()) throw new FileSystemError(options.target, `${options.target} exists and is not a file`, { code: 'FS_EEXIST', hint: 'pass another -o' })
   // --force replaces a target that differs; one proven identical is up to date even so (nothing to gain
@@ -51,7 +54,7 @@ export async function planTarget(options: DownloadOptions, remote: RemoteObject,
     return force
   }
   if (link.isSymbolicLink()) throw notOursError(options.target, 'a symbolic link')
-  if (options.replace) return { kind: 'fetch', commit: { kind: 'replace', expect: identityOf(link) } }
+  if (options.replace) return { kind: 'fetch', commit: { kind: 'replace', expect: identityOf(link) }, replaces: true }
   throw new FileSystemError(options.target, `${options.target} exists and differs from the remote file`, {
     code: 'TARGET_DIFFERS',
     hint: 'pass --force to replace it (the old file stays until the new one is verified), or choose another -o',

@@ -20,7 +20,7 @@ export type StreamOptions = Omit<DownloadOptions, 'target' | 'connections' | 'ma
 type Checked = DownloadResult['checked']
 
 /** What one run of the pipeline did, before the timings and counts are added. */
-type Fetched = Pick<DownloadResult, 'bytes' | 'etag' | 'crc64' | 'checked' | 'upToDate' | 'resumedBytes' | 'connections' | 'peakConnections'>
+type Fetched = Pick<DownloadResult, 'bytes' | 'etag' | 'crc64' | 'checked' | 'upToDate' | 'resumedBytes' | 'connections' | 'peakConnections' | 'replaced'>
 /** How a file was fetched, for its result. */
 type How = Pick<Fetched, 'resumedBytes' | 'connections' | 'peakConnections'>
 
@@ -46,7 +46,7 @@ export async function fetchToFile(options: DownloadOptions, signal: AbortSignal)
     for (let round = 1; ; round++) {
       const outcome = await transferToFile(options, fetcher, source, remote, signal)
       const checked = await verifyFile(options, remote, outcome.seen, emit, { retryOnMismatch: round === 1 && !small })
-      if (checked) return done(await commit(options, remote, plan.commit, checked, { resumedBytes: outcome.resumedBytes, connections: outcome.connections, peakConnections: outcome.peakConnections }, true))
+      if (checked) return done({ ...(await commit(options, remote, plan.commit, checked, { resumedBytes: outcome.resumedBytes, connections: outcome.connections, peakConnections: outcome.peakConnections }, true)), ...(plan.replaces ? { replaced: true } : {}) })
     }
   } finally {
     fetcher.dispose()

@@ -110,7 +110,9 @@ export async function fetchSmallFile(options: DownloadOptions, fetcher: Resource
     await sink!.sync()
     return { remote: remote!, seen: seg.flushed > 0 ? [{ start: 0, end: seg.flushed, crc: seg.crc }] : [], written: seg.flushed }
   } catch (err) {
-    await keepForResume(options, sink, remote, seg.flushed).catch(() => removeResumeFiles(options.target).catch(() => {}))
+    const kept = await keepForResume(options, sink, remote, seg.flushed).catch(() => removeResumeFiles(options.target).then(() => 0, () => 0))
+    // What the record claims, which the next run resumes from: the interrupted line reports this, not what arrived.
+    if (sink) emit({ type: 'progress', receivedBytes: kept, completedBytes: kept, size: seg.end })
     throw err
   } finally {
     await sink?.handle.close().catch(() => {})
@@ -137,10 +139,10 @@ function progress(fetcher: ResourceFetcher, signal: AbortSignal, seg: { pos: num
   }
 }
 
-/** After a failure: the bytes that arrived made durable and claimed by a record, or nothing at all. */
-async function keepForResume(options: DownloadOptions, sink: FileSink | undefined, remote: RemoteObject | undefined, written: number): Promise<void> {
+/** After a failure: the bytes that arrived made durable and claimed by a record, or nothing at all; returns the bytes claimed. */
+async function keepForResume(options: DownloadOptions, sink: FileSink | undefined, remote: RemoteObject | undefined, written: number): Promise<number> {
   // Without a validator a resume could not tell a changed file: start over instead.
-  if (!sink || !remote || written === 0 || remote.validator === null) return removeResumeFiles(options.target)
+  if (!sink || !remote || written === 0 || remote.validator === null) return removeResumeFiles(options.target).then(() => 0)
   await sink.sync()
   await writeResumeRecord(recordPathFor(options.target), {
     format: 1,
@@ -148,4 +150,5 @@ async function keepForResume(options: DownloadOptions, sink: FileSink | undefine
     remote: { size: remote.size, etag: remote.etag, validator: remote.validator },
     done: [{ start: 0, end: written }],
   })
+  return written
 }

@@ -66,7 +66,7 @@ export async function transferToFile(options: DownloadOptions, fetcher: Resource
   const segments = (single ? [{ start: 0, end: remote.size }] : planSegments(missing, limits.start)).map(toSegment)
   const flushedRanges = () => mergeRanges([...done, ...segments.map((s) => ({ start: s.start, end: s.flushed }))])
   const identity = { size: remote.size, etag: remote.etag, validator: remote.validator ?? undefined }
-  const checkpointer = resumable ? new Checkpointer({ handle: sink.handle, recordPath: recordPathFor(options.target), request: options.request, remote: identity, flushedRanges, minIntervalMs: options.checkpointIntervalMs }) : undefined
+  const checkpointer = resumable ? new Checkpointer({ handle: sink.handle, recordPath: recordPathFor(options.target), request: options.request, remote: identity, flushedRanges, minIntervalMs: options.checkpointIntervalMs, claimed: done }) : undefined
   checkpointer?.start()
   const startOver = async () => {
     await checkpointer?.settled()
@@ -85,7 +85,14 @@ export async function transferToFile(options: DownloadOptions, fetcher: Resource
     await checkpointer?.checkpoint().catch(() => {})
     await sink.handle.close().catch(() => {})
     // Nothing to resume from (no byte reached the disk, or nothing could prove a resume right): no side file stays.
-    if (!finished && (!resumable || flushedRanges().length === 0)) await removeResumeFiles(options.target).catch(() => {})
+    const nothingKept = !resumable || flushedRanges().length === 0
+    if (!finished && nothingKept) await removeResumeFiles(options.target).catch(() => {})
+    // The last word on what is kept is the record's, written after the last progress event: the interrupted
+    // line (and --json keptBytes) must say what the next run resumes from, not what had arrived.
+    if (!finished) {
+      const kept = nothingKept ? 0 : totalLength(checkpointer?.claimed ?? [])
+      emit({ type: 'progress', receivedBytes: Math.max(0, kept - totalLength(done)), completedBytes: kept, size: remote.size })
+    }
   }
 }
 

@@ -87,6 +87,8 @@ export interface DownloadResult {
   checked: ('size' | 'crc64' | 'sha256')[]
   /** True when the target was already complete and identical: nothing was downloaded. */
   upToDate: boolean
+  /** Present (true) when the new file replaced one that was at the target (a changed file, or --force). */
+  replaced?: boolean
   resumedBytes: number
   retries: number
   urlRefreshes: number

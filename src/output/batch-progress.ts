@@ -1,8 +1,8 @@
 // Drawing a batch's progress on stderr: an overall bar plus one per active file on a terminal, plain lines elsewhere.
 import type { Writable } from 'node:stream'
-import type { BatchEvent, BatchFileResult, BatchResult } from '../batch/runner.js'
+import type { BatchEvent, BatchFileResult, BatchResult, SkipKind } from '../batch/runner.js'
 import { formatBytes, formatDuration, formatSpeed } from './format.js'
-import { layoutLine } from './line-layout.js'
+import { displayWidth, layoutLine } from './line-layout.js'
 import { percentOf, RateMeter, type ProgressMode } from './progress.js'
 import { secrets } from '../redact.js'
 import { terminalSafe } from './terminal-text.js'
@@ -12,6 +12,8 @@ export interface BatchProgressOptions {
   stream: Writable
   /** --no-progress: keep the per-file lines, drop the bars and the periodic overall lines. */
   showProgress: boolean
+  /** -v: every file gets its line, unchanged ones too (also under -q). */
+  verbose?: boolean | undefined
   plainIntervalMs?: number | undefined
 }
 
@@ -53,38 +55,91 @@ class Tally {
   }
 }
 
-/** Pure: the one line a finished file gets. */
-export function describeFileResult(file: BatchFileResult): string {
+const SKIPPED_AS: Record<SkipKind, string> = { unchanged: 'unchanged (no call)', checked: 'checked, up to date', 'left-alone': 'exists, left alone (--skip-existing)' }
+
+/** Pure: the one line a finished file gets; `resumedBytes`: what an earlier run had fetched of it. */
+export function describeFileResult(file: BatchFileResult, resumedBytes = 0): string {
   // An input line's failure already says "line N: ..." in its message.
   const where = file.path ?? (file.line === undefined ? file.dentryId : undefined)
   if (file.status === 'failed') return `failed: ${where === undefined ? '' : `${where}: `}${file.error?.message ?? 'unknown error'}${file.error?.hint ? ` (hint: ${file.error.hint})` : ''}`
-  const what = file.existing ? 'exists, left alone (--skip-existing)' : { skipped: 'up to date', downloaded: 'downloaded', deleted: 'deleted (gone from the remote)' }[file.status]
-  return `${what}: ${where ?? `line ${file.line}`} (${formatBytes(file.bytes)})`
+  const what =
+    file.status === 'skipped'
+      ? SKIPPED_AS[file.skip ?? (file.existing ? 'left-alone' : 'checked')]
+      : file.status === 'deleted'
+        ? 'deleted (gone from the remote)'
+        : file.replaced
+          ? 'replaced'
+          : 'downloaded'
+  const details = [formatBytes(file.bytes), ...(file.status === 'downloaded' && resumedBytes > 0 ? [`${formatBytes(resumedBytes)} of it from an earlier run`] : [])]
+  return `${what}: ${where ?? `line ${file.line}`} (${details.join(', ')})`
 }
 
-/** Pure: the end-of-batch line, built from its parts; `soFar` for a batch that was interrupted. */
+/**
+ * Pure: whether a finished file gets its line. What changed always does (downloaded, replaced, deleted,
+ * failed); on a terminal the bars show the downloads, so only failures and deletions. Unchanged files
+ * (sync state, found identical, --skip-existing) only with -v. -q keeps failures, and with -v every file.
+ */
+export function showsFileLine(file: Pick<BatchFileResult, 'status'>, o: { verbose: boolean; quiet: boolean; terminal: boolean }): boolean {
+  if (o.verbose || file.status === 'failed') return true
+  if (o.quiet) return false
+  return o.terminal ? file.status === 'deleted' : file.status !== 'skipped'
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`
+
+/**
+ * Pure: the end-of-batch line, built from its parts; `soFar` for a batch that was interrupted. Skipped files
+ * are told apart by what they cost: the sync state's (no call), a probe's (its calls), --skip-existing's (unchecked).
+ */
 export function describeSummary(result: Pick<BatchResult, 'summary'>, options: { soFar?: boolean } = {}): string {
   const s = result.summary
-  const parts = [`${s.downloaded} downloaded, ${s.skipped} skipped (up to date), ${s.failed} failed${s.deleted > 0 ? `, ${s.deleted} deleted` : ''}${options.soFar ? ' so far' : ''}`, `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`]
-  return parts.join('; ')
+  const counts = [`${s.downloaded} downloaded${s.replaced > 0 ? ` (${s.replaced} replaced)` : ''}`]
+  if (s.unchanged > 0) counts.push(`${s.unchanged} unchanged (no call)`)
+  if (s.checked > 0) counts.push(`${s.checked} checked (${plural(s.checkedCalls, 'call')})`)
+  if (s.leftAlone > 0) counts.push(`${s.leftAlone} left alone (--skip-existing)`)
+  counts.push(`${s.failed} failed`)
+  if (s.deleted > 0) counts.push(`${s.deleted} deleted`)
+  return [`${counts.join(', ')}${options.soFar ? ' so far' : ''}`, `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`].join('; ')
 }
 
-/** Pure: the overall row of a batch on a terminal; the speed goes first when narrow, then the bar. */
+/** The widest figures of the overall row: a size ("99.9 MiB") and the speed as padded ("99.9 MiB/s"). */
+const SIZE_COLUMNS = 8
+const SPEED_COLUMNS = 10
+
+/**
+ * Pure: the bar width every row of a batch shares at `width` columns, so the bars line up: what the overall
+ * row leaves at its widest (every figure at its widest; `counterColumns` for "12/300"), 10 to 24 cells, with
+ * its speed if there is room, else without; 0 when not even then (no row has a bar).
+ */
+export function batchBarWidth(width: number, counterColumns: number): number {
+  const text = counterColumns + ' files | '.length + SIZE_COLUMNS + ' of '.length + SIZE_COLUMNS
+  for (const columns of [text + ' | '.length + SPEED_COLUMNS, text]) {
+    // One leading space, and one between the bar and the text.
+    const room = width - 2 - columns
+    if (room >= 10) return Math.min(24, room)
+  }
+  return 0
+}
+
+/** Pure: the overall row of a batch on a terminal (`counter` padded to its widest); the speed goes first when narrow, then the bar. */
 export function renderOverallLine(width: number, o: { counter: string; completed: number; total: number; rate: number | undefined }): string {
+  const bar = batchBarWidth(width, displayWidth(o.counter))
   return layoutLine(width, {
-    fraction: o.total > 0 ? Math.min(1, o.completed / o.total) : 0,
+    fraction: bar > 0 ? (o.total > 0 ? Math.min(1, o.completed / o.total) : 0) : undefined,
     barDrop: 2,
-    barMax: 24,
-    parts: [{ text: `${o.counter} files` }, { text: `${formatBytes(o.completed).padStart(8)} of ${formatBytes(o.total)}` }, { text: formatSpeed(o.rate).padStart(10), drop: 1 }],
+    barMin: bar,
+    barMax: bar,
+    parts: [{ text: `${o.counter} files` }, { text: `${formatBytes(o.completed).padStart(SIZE_COLUMNS)} of ${formatBytes(o.total)}` }, { text: formatSpeed(o.rate).padStart(SPEED_COLUMNS), drop: 1 }],
   })
 }
 
-/** Pure: one active file's row on a terminal: bar, percent, and its path (shortened from the start to fit). */
-export function renderFileRow(width: number, f: { path: string; completed: number; size: number | undefined }): string {
+/** Pure: one active file's row on a terminal: a bar as wide as the overall row's (`barWidth`), percent, and its path (shortened from the start to fit). */
+export function renderFileRow(width: number, f: { path: string; completed: number; size: number | undefined }, barWidth: number): string {
   const size = f.size ?? 0
   return layoutLine(width, {
-    fraction: size > 0 ? f.completed / size : 0,
-    barMax: 24,
+    fraction: barWidth > 0 ? (size > 0 ? f.completed / size : 0) : undefined,
+    barMin: barWidth,
+    barMax: barWidth,
     parts: [{ text: `${size > 0 ? percentOf(f.completed, size) : 0}%`.padStart(4) }, { text: f.path, shrink: true }],
   })
 }
@@ -93,15 +148,25 @@ export async function createBatchProgress(options: BatchProgressOptions): Promis
   return options.mode === 'tty' && options.showProgress ? createTtyBatchProgress(options) : createPlainBatchProgress(options)
 }
 
-/** CI and pipes: a line per file start and end, an overall line at most every few seconds; --quiet: failures only. */
+/**
+ * CI and pipes: a line per file that changed (or failed), and an overall line when nothing else was said for a
+ * few seconds (a large file in flight); -v: every file, and a line as each starts. --quiet: failures only.
+ */
 function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress {
   const silent = options.mode === 'silent'
+  const verbose = Boolean(options.verbose)
   const interval = options.plainIntervalMs ?? 5000
   const tally = new Tally()
   const meter = new RateMeter()
-  let last = Date.now()
+  /** What an earlier run had fetched of each file in flight, for its end line. */
+  const resumed = new Map<number, number>()
+  let lastWrite = Date.now()
   // Error messages can quote what a server said: mask any secret before it reaches the terminal.
-  const write = (line: string) => options.stream.write(`${terminalSafe(secrets.redact(line))}\n`)
+  const write = (line: string) => {
+    lastWrite = Date.now()
+    options.stream.write(`${terminalSafe(secrets.redact(line))}\n`)
+  }
+  const shows = (file: BatchFileResult) => showsFileLine(file, { verbose, quiet: silent, terminal: false })
   return {
     note: (text) => {
       if (!silent) write(text)
@@ -115,14 +180,14 @@ function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress 
           break
         case 'file-event': {
           const d = e.event
-          if (d.type === 'start' && !silent) {
-            write(`downloading ${e.path} (${formatBytes(d.size)}${d.resumedBytes > 0 ? `, resuming with ${formatBytes(d.resumedBytes)} already on disk` : ''})`)
+          if (d.type === 'start') {
+            if (d.resumedBytes > 0) resumed.set(e.index, d.resumedBytes)
+            if (verbose && !silent) write(`downloading ${e.path} (${formatBytes(d.size)}${d.resumedBytes > 0 ? `, resuming with ${formatBytes(d.resumedBytes)} already on disk` : ''})`)
           } else if (d.type === 'progress') {
             tally.progress(e.index, d.completedBytes)
             const now = Date.now()
             meter.add(now, tally.completedBytes)
-            if (silent || !options.showProgress || now - last < interval) return
-            last = now
+            if (silent || !options.showProgress || now - lastWrite < interval) return
             write(`${tally.counter} files, ${formatBytes(tally.completedBytes)}${tally.bytes > 0 ? ` of ${formatBytes(tally.bytes)}` : ''} at ${formatSpeed(meter.measured)}`)
           } else if (d.type === 'retry' && !silent) {
             write(`${e.path}: retrying in ${(d.delayMs / 1000).toFixed(1)}s (attempt ${d.attempt}): ${d.reason}`)
@@ -133,7 +198,11 @@ function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress 
         }
         case 'file-done':
           tally.done(e.index, e.file)
-          if (!silent || e.file.status === 'failed') write(`[${tally.counter}] ${describeFileResult(e.file)}`)
+          if (shows(e.file)) write(`[${tally.counter}] ${describeFileResult(e.file, resumed.get(e.index))}`)
+          resumed.delete(e.index)
+          break
+        case 'delete-done':
+          if (shows(e.file)) write(describeFileResult(e.file))
           break
       }
     },
@@ -157,7 +226,9 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
     // One column spare, so a terminal that wraps at the last column never does.
     format: (_o: unknown, params: { maxWidth: number }, payload: RowPayload) => payload.render(params.maxWidth - 1),
   })
-  const overallRow: RowPayload = { render: (width) => renderOverallLine(width, { counter: tally.counter, completed: tally.completedBytes, total: tally.bytes, rate: meter.measured }) }
+  // The counter padded to its widest ("  3/300"), so the overall row's bar keeps its width as files finish.
+  const counter = () => tally.counter.padStart(`${tally.files}/${tally.files}`.length)
+  const overallRow: RowPayload = { render: (width) => renderOverallLine(width, { counter: counter(), completed: tally.completedBytes, total: tally.bytes, rate: meter.measured }) }
   const overall = multi.create(1, 0, overallRow)
   const bars = new Map<number, { bar: ReturnType<typeof multi.create>; row: { path: string; completed: number; size: number | undefined } }>()
   const drawOverall = () => {
@@ -176,7 +247,8 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
           break
         case 'file-start': {
           const row = { path: terminalSafe(e.path), completed: 0, size: e.size }
-          bars.set(e.index, { bar: multi.create(Math.max(1, e.size ?? 1), 0, { render: (width: number) => renderFileRow(width, row) } satisfies RowPayload), row })
+          const render = (width: number) => renderFileRow(width, row, batchBarWidth(width, counter().length))
+          bars.set(e.index, { bar: multi.create(Math.max(1, e.size ?? 1), 0, { render } satisfies RowPayload), row })
           break
         }
         case 'file-event': {
@@ -204,10 +276,13 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
           if (entry) multi.remove(entry.bar)
           bars.delete(e.index)
           tally.done(e.index, e.file)
-          if (e.file.status === 'failed') log(describeFileResult(e.file))
+          if (showsFileLine(e.file, { verbose: Boolean(options.verbose), quiet: false, terminal: true })) log(describeFileResult(e.file))
           drawOverall()
           break
         }
+        case 'delete-done':
+          log(describeFileResult(e.file))
+          break
       }
     },
     finish() {

@@ -19,6 +19,10 @@ export function formatLs(entries: readonly LsEntry[]): string[] {
 export function formatInfo(info: FileInfo): string[] {
   const rows: [string, string][] = [
     ['name', info.name],
+    // The ids a link stands for: what `get <spaceId> <dentryId>`, `-i` lines and scripts take.
+    ['spaceId', info.spaceId],
+    ['dentryId', info.dentryId],
+    ['dentryUuid', info.dentryUuid ?? '-'],
     ['type', info.storageDriver?.toUpperCase() === 'ALIDOC' ? 'online document (not downloadable)' : (info.type ?? '- (not given by the server)')],
     ['size', info.size === null ? '-' : `${info.size} bytes`],
     ['version', info.version === null ? '-' : String(info.version)],

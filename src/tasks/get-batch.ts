@@ -80,7 +80,7 @@ export async function runBatchGet(options: BatchGetOptions, ctx: BatchGetContext
         log: ctx.log,
         requests,
       })
-      const result = planned.finish ? await finishMirror(ran, planned.finish, note) : await ran
+      const result = planned.finish ? await finishMirror(ran, planned.finish, note, (e) => progress.event(e)) : await ran
       return {
         ...result,
         ...requests.snapshot(),

@@ -195,3 +195,31 @@ describe('a config folder that cannot be created', () => {
     expect(await readFile(join(w.dir, 'x'), 'utf8')).toBe('hello, two endpoints')
   })
 })
+
+describe('config list', () => {
+  let w: World
+  beforeEach(async () => {
+    w = await setupWorld({ files: FILES })
+  })
+  afterEach(async () => w.close())
+
+  it('shows the settings the environment gives, named by their variables and marked, secrets masked, after the store', async () => {
+    // setupWorld's environment: DTDL_ENDPOINT, DINGTALK_APP_KEY, DINGTALK_APP_SECRET, DINGTALK_UNION_ID; an empty store.
+    const fromEnv = await w.run(['config', 'list'])
+    expect(fromEnv.code, fromEnv.stderr).toBe(0)
+    expect(fromEnv.stdout.trim().split('\n')).toEqual([
+      `DINGTALK_APP_KEY=${DEMO.appKey} (environment: appKey)`,
+      expect.stringMatching(/^DINGTALK_APP_SECRET=\S+\*\*\*\*\(\d+ chars\) \(environment: appSecret\)$/),
+      `DINGTALK_UNION_ID=${DEMO.unionId} (environment: unionId)`,
+      `DTDL_ENDPOINT=${w.emulator.url} (environment: endpoint)`,
+    ])
+    expect(fromEnv.stdout).not.toContain(DEMO.appSecret)
+    expect((await w.run(['config', 'set', 'unionId', 'stored-user'])).code).toBe(0)
+    const both = await w.run(['config', 'list'])
+    expect(both.stdout.trim().split('\n')).toContain('unionId=stored-user')
+    expect(both.stdout).toContain(`DINGTALK_UNION_ID=${DEMO.unionId} (environment: unionId; wins over the config store's unionId)`)
+    // Without the environment, only the store: as before.
+    const storeOnly = await w.run(['config', 'list'], { DTDL_ENDPOINT: undefined, DINGTALK_APP_KEY: undefined, DINGTALK_APP_SECRET: undefined, DINGTALK_UNION_ID: undefined })
+    expect(storeOnly.stdout).toBe('unionId=stored-user\n')
+  })
+})

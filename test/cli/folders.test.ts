@@ -113,7 +113,7 @@ describe('dtdl get -r', () => {
     expect(second.files.every((f) => f.status === 'skipped')).toBe(true)
     // Only the 1-byte size probes: nothing was downloaded again.
     expect(w.emulator.stats.bytesServed).toBeLessThanOrEqual(12)
-    expect(again.stderr).toMatch(/0 downloaded, 12 skipped/)
+    expect(again.stderr).toMatch(/0 downloaded, 12 unchanged \(no call\), 0 failed/)
   })
 
   it('mirrors into ./<folder name> without -o, and a file id with -r lands in the directory', async () => {
@@ -186,7 +186,7 @@ describe('dtdl get -r: interrupted', () => {
 
       const r = await w.run(['get', SPACE, '300', '-r', '-o', 'big', '-c', '2'])
       expect(r.code, r.stderr).toBe(0)
-      expect(r.stderr).toMatch(/resuming with/)
+      expect(r.stderr).toMatch(/^\[\d\/3\] downloaded: part30\d\.bin \(6\.0 MiB, [\d.]+ [KM]iB of it from an earlier run\)$/m)
       for (const id of ['301', '302', '303']) expect((await readFile(join(w.dir, 'big', `part${id}.bin`))).equals(await w.emulator.fileContent(SPACE, id))).toBe(true)
       expect(await walk(join(w.dir, 'big'))).toEqual(['part301.bin', 'part302.bin', 'part303.bin'])
       // Most of what the first run fetched was not fetched again (bytes served after the last checkpoint,
@@ -275,6 +275,23 @@ describe('dtdl get -i', () => {
     expect(res.code).toBe(4)
     expect(out.summary).toMatchObject({ downloaded: 3, failed: 3 })
     expect((await readFile(join(w.dir, 'inbox', 'again.bin'))).equals(await w.emulator.fileContent(SPACE, '121'))).toBe(true)
+  })
+
+  it('-o <dir>: a relative output lands inside it; ".." and an absolute output are followed out of it, as docs/usage.md says', async () => {
+    const root = await realpath(w.dir)
+    const absolute = join(root, 'elsewhere', 'abs.bin')
+    await writeFile(join(w.dir, 'outs.txt'), `${SPACE} 101 in/a.txt\n${SPACE} 102 ../beside.bin\n${SPACE} 121 ${absolute}\n${SPACE} 111\n${SPACE} 103 in/../up.md\n`)
+    const r = await w.run(['get', '-i', 'outs.txt', '-o', 'base', '--create-dirs', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout) as BatchJson
+    expect(Object.fromEntries(out.files.map((f) => [f.line, f.path]))).toEqual({
+      1: join(root, 'base', 'in', 'a.txt'),
+      2: join(root, 'beside.bin'),
+      3: absolute,
+      4: join(root, 'base', 'd1.txt'),
+      5: join(root, 'base', 'up.md'),
+    })
+    for (const [id, path] of [['102', join(root, 'beside.bin')], ['121', absolute]] as const) expect((await readFile(path)).equals(await w.emulator.fileContent(SPACE, id))).toBe(true)
   })
 
   it('an unreadable input file is a usage error', async () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { readFile, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DEMO, randomBytes, setupWorld, spawnCli, waitFor } from '../helpers.js'
+import { DEMO, ROOT, randomBytes, setupWorld, spawnCli, waitFor } from '../helpers.js'
 
 type World = Awaited<ReturnType<typeof setupWorld>>
 const SPACE = DEMO.spaceId
@@ -100,7 +100,9 @@ describe('dtdl get', () => {
   })
 
   it.each([
-    ['no credentials anywhere', 3, { DINGTALK_APP_KEY: undefined, DINGTALK_APP_SECRET: undefined }, ['501'], /no DingTalk credentials/],
+    ['no credentials anywhere', 3, { DINGTALK_APP_KEY: undefined, DINGTALK_APP_SECRET: undefined }, ['501'], /no DingTalk credentials found/],
+    ['only DINGTALK_APP_KEY', 3, { DINGTALK_APP_SECRET: undefined }, ['501'], /^dtdl: no DingTalk credentials: DINGTALK_APP_SECRET is not set \(DINGTALK_APP_KEY is\) \(hint: set DINGTALK_APP_SECRET to the app's Client Secret/],
+    ['only DINGTALK_APP_SECRET', 3, { DINGTALK_APP_KEY: undefined }, ['501'], /^dtdl: no DingTalk credentials: DINGTALK_APP_KEY is not set \(DINGTALK_APP_SECRET is\)/],
     ['a bad token', 3, { DINGTALK_ACCESS_TOKEN: 'not-a-valid-token' }, ['501'], /InvalidAuthentication/],
     ['a unionId without permission', 3, { DINGTALK_UNION_ID: 'someone-else' }, ['501'], /permissionDenied.*someone-else/],
     ['no unionId', 2, { DINGTALK_UNION_ID: undefined }, ['501'], /unionId/],
@@ -166,6 +168,18 @@ describe('dtdl get', () => {
     expect(fallback.code, fallback.stderr).toBe(0)
     expect(fallback.stderr).toContain('CRC-64: WebAssembly')
     expect((await readFile(join(w.dir, 'y'))).equals(content)).toBe(true)
+  })
+
+  it('dtdl --version --verbose names the CRC-64 implementation; --version alone prints the version only', async () => {
+    const { crc64Implementation } = await import('../../src/crc64/crc64.js')
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+    const verbose = await w.run(['--version', '--verbose'])
+    expect([verbose.code, verbose.stderr]).toEqual([0, ''])
+    const lines = verbose.stdout.trim().split('\n')
+    expect(lines[0]).toBe(version)
+    expect(lines).toContain(`CRC-64: ${crc64Implementation === 'native' ? 'native addon (carry-less multiplication)' : 'WebAssembly (`npm run build:native` builds the faster native addon)'}`)
+    expect((await w.run(['-v', '-V'], { DTDL_NATIVE: '0' })).stdout).toMatch(/^CRC-64: WebAssembly \(DTDL_NATIVE=0 skips the native addon\)$/m)
+    expect((await w.run(['--version'])).stdout).toBe(`${version}\n`)
   })
 })
 

@@ -96,6 +96,10 @@ describe('info, ls, get -r and -i take links', () => {
     expect(r.code, r.stderr).toBe(0)
     const info = JSON.parse(r.stdout) as Record<string, unknown>
     expect(info).toMatchObject({ ok: true, spaceId: SPACE, dentryId: '42', dentryUuid: fileUuid, name: 'report.bin', type: 'FILE', size: V3.length })
+    // The text for people names the ids too: what `get <spaceId> <dentryId>` and -i lines take.
+    const text = await world.run(['info', link(fileUuid)])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout.split('\n').slice(0, 4).map((l) => l.split(/\s+/))).toEqual([['name', 'report.bin'], ['spaceId', SPACE], ['dentryId', '42'], ['dentryUuid', fileUuid]])
   })
 
   it('ls <folder link> lists that folder', async () => {
@@ -152,6 +156,13 @@ describe('versions', () => {
     expect(lines[0]).toMatch(/^v105 /)
     expect(lines[104]).toMatch(/^v1 /)
     expect(world.emulator.stats.apiRequests.filter((q) => q.path.endsWith('/versions')).length).toBe(2)
+  })
+
+  it('of a folder: exit 2, with a hint that fits versions (ls), not -r, which versions does not take', async () => {
+    const r = await world.run(['versions', link(folderUuid)])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toMatch(/operationNotSupported.*\(hint: only a file has versions: if this is a folder, `dtdl ls` lists its files/)
+    expect(r.stderr).not.toMatch(/-r\b/)
   })
 })
 

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BIN, DEMO, setupWorld, spawnCli, waitFor } from '../helpers.js'
+import { formatBytes } from '../../src/output/format.js'
 
 type World = Awaited<ReturnType<typeof setupWorld>>
 const SPACE = DEMO.spaceId
@@ -145,7 +146,7 @@ describe('interrupted', () => {
     expect(Math.abs(Number(resumed![1]) - Number(m![1]))).toBeLessThan(2)
   })
 
-  it('one file, --json: one object with the bytes kept', async () => {
+  it('one file, --json: one object with the bytes kept, exactly what the next run resumes with, as the line says', async () => {
     const target = join(w.dir, 'big.bin')
     const child = spawnCli(['get', SPACE, '521', '-o', target, '-c', '2', '--json'], { env: w.env(), cwd: w.dir })
     const r = await interruptUnderWay(child)
@@ -154,6 +155,12 @@ describe('interrupted', () => {
     expect(out).toMatchObject({ ok: false, exitCode: 130, size: SIZE, error: { code: 'INTERRUPTED' } })
     expect(out.keptBytes).toBeGreaterThan(0)
     expect(out.keptBytes).toBeLessThan(SIZE)
+    // The amount comes from the last checkpoint (written after the abort), not from the last progress event.
+    expect(r.stderr).toContain(`dtdl: interrupted; ${formatBytes(out.keptBytes)} of 24.0 MiB kept`)
+    w.emulator.setFaults({})
+    const next = await w.run(['get', SPACE, '521', '-o', target, '--json'])
+    expect(next.code, next.stderr).toBe(0)
+    expect(JSON.parse(next.stdout)).toMatchObject({ ok: true, bytes: SIZE, resumedBytes: out.keptBytes })
   })
 
   it.each([false, true])('a batch (--json %s): the summary so far, then what was kept; --json one object', async (json) => {
@@ -163,7 +170,7 @@ describe('interrupted', () => {
     const r = await interruptUnderWay(child)
     expect(r.code, r.stderr).toBe(130)
     const lines = r.stderr.trim().split('\n')
-    expect(lines.at(-2)).toMatch(/^1 downloaded, 0 skipped \(up to date\), 0 failed so far; 64\.0 KiB in \d+s$/)
+    expect(lines.at(-2)).toMatch(/^1 downloaded, 0 failed so far; 64\.0 KiB in \d+s$/)
     expect(lines.at(-1)).toMatch(/^dtdl: interrupted; [\d.]+ MiB of 24\.1 MiB kept: run the same command again to resume$/)
     if (json) {
       expect(r.stdout.trim().split('\n')).toHaveLength(1)

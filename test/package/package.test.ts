@@ -1,28 +1,53 @@
-// The published package, as a user gets it: `npm pack`, installed into a fresh project, used from Node and npx.
+// The published package, as a user gets it: `npm run tarball`, installed into a fresh project, used from Node and npx.
 import { execFile } from 'node:child_process'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { ROOT, makeTempDir } from '../helpers.js'
+import { DEMO, ROOT, makeTempDir, setupWorld } from '../helpers.js'
 
 const run = promisify(execFile)
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 
 let tmp: { dir: string; cleanup: () => Promise<void> }
 let project: string
+/** What `npm install <tarball>` printed on stderr. */
+let installStderr: string
 
 beforeAll(async () => {
   tmp = await makeTempDir()
-  // The suite has built dist/ already: pack it as it stands (prepare would only rebuild the same files).
-  const { stdout } = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp.dir], { cwd: ROOT })
-  const tarball = join(tmp.dir, (JSON.parse(stdout) as { filename: string }[])[0]!.filename)
+  // The suite has built dist/ already: `npm run tarball` is `npm run build` and then this script.
+  const { stdout } = await run(process.execPath, [join(ROOT, 'scripts', 'pack.cjs'), '--dest', tmp.dir], { cwd: ROOT })
+  const tarball = stdout.trim()
   project = join(tmp.dir, 'consumer')
   await mkdir(project)
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
-  // The dependencies come from npm's cache where `npm ci` left them; the install script builds the native CRC.
-  await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project, timeout: 240_000 })
+  // The dependencies come from npm's cache where `npm ci` left them. No script runs: the native CRC is opt-in.
+  installStderr = (await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project, timeout: 240_000 })).stderr
 }, 300_000)
+
+it('installs without a word on stderr: no install script to warn about (npm 11 warns about prepare too)', async () => {
+  expect(installStderr).not.toMatch(/warn|install-scripts/i)
+  expect(installStderr).toBe('')
+  const manifest = JSON.parse(await readFile(join(project, 'node_modules', 'dtdl', 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  expect(manifest.scripts).toEqual({ 'build:native': 'node scripts/build-native.cjs' })
+})
+
+it('works without a compiler: the installed CLI uses WebAssembly, and downloads a file with its CRC-64 checked', async () => {
+  const bin = join(project, 'node_modules', '.bin', 'dtdl')
+  const version = await run(bin, ['--version', '--verbose'], { cwd: project })
+  expect(version.stdout).toMatch(/^CRC-64: WebAssembly/m)
+  const w = await setupWorld({ files: [{ spaceId: DEMO.spaceId, dentryId: '601', name: 'cli.bin', size: 5 * 1024 * 1024 }] })
+  try {
+    const r = await run(bin, ['get', DEMO.spaceId, '601', '-o', join(w.dir, 'cli.bin'), '--json'], { cwd: w.dir, env: w.env() })
+    const out = JSON.parse(r.stdout) as { ok: boolean; bytes: number; checked: string[] }
+    expect(out).toMatchObject({ ok: true, bytes: 5 * 1024 * 1024 })
+    expect(out.checked).toContain('crc64')
+    expect((await readFile(join(w.dir, 'cli.bin'))).equals(await w.emulator.fileContent(DEMO.spaceId, '601'))).toBe(true)
+  } finally {
+    await w.close()
+  }
+})
 
 afterAll(async () => {
   await tmp?.cleanup()

@@ -58,6 +58,7 @@ describe('classifyApiError: the codes in dingtalk-api.md', () => {
     ['file details: reading, not a download', 'permissionDenied', { what: 'getting file details' }, ['may not read this file'], ['download']],
     ['download info: a download', 'permissionDenied', { what: 'getting download info' }, ['may not download this file', 'share the file'], []],
     ['folder hint', 'operationNotSupported', {}, ['-r'], []],
+    ['versions of a folder: no -r, which versions does not have', 'operationNotSupported', { what: 'listing versions' }, ['only a file has versions', '`dtdl ls` lists its files'], ['-r']],
     ['archive hint', 'fileArchived', {}, ['--archive-wait'], []],
   ])('hint: %s', (_, code, context, contains, lacks) => {
     const hint = classifyApiError(403, code, context).hint ?? ''

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { displayWidth, drawBar, fitStart, layoutLine } from '../../src/output/line-layout.js'
 import { describeStart, renderProgressLine } from '../../src/output/progress.js'
-import { describeSummary, renderFileRow, renderOverallLine } from '../../src/output/batch-progress.js'
+import { batchBarWidth, describeFileResult, describeSummary, renderFileRow, renderOverallLine, showsFileLine } from '../../src/output/batch-progress.js'
+import type { BatchFileResult, BatchSummary, FileStatus } from '../../src/batch/runner.js'
 import { describeGetResult, describeInterrupted } from '../../src/output/end-lines.js'
 import { formatBytes, formatElapsed, formatSpeed } from '../../src/output/format.js'
 
@@ -64,17 +65,50 @@ describe('batch rows on a terminal', () => {
     expect(line.includes('9.5 MiB/s')).toBe(speed)
   })
 
-  it.each<[number, string, string]>([
-    [120, 'reports/2024/q1.pdf', ' 42% | reports/2024/q1.pdf'],
-    [40, 'a/very/long/path/to/some/deeply/nested/report.pdf', '| …ly/nested/report.pdf'],
-    [50, '报告/第一季度/财务报表汇总（最终版）.xlsx', '.xlsx'],
-    [20, 'reports/2024/q1.pdf', '%'],
-  ])('file row at %i columns: %s', (width, path, contains) => {
-    const line = renderFileRow(width, { path, completed: 42 * KiB, size: 100 * KiB })
+  it.each<[number, string, string, boolean]>([
+    [120, 'reports/2024/q1.pdf', ' 42% | reports/2024/q1.pdf', true],
+    [40, 'a/very/long/path/to/some/deeply/nested/report.pdf', ' 42% | …', false],
+    [60, 'a/very/long/path/to/some/deeply/nested/report.pdf', ' 42% | …', true],
+    [50, '报告/第一季度/财务报表汇总（最终版）.xlsx', '.xlsx', true],
+    [20, 'reports/2024/q1.pdf', ' 42% | …', false],
+  ])('file row at %i columns: %s', (width, path, contains, bar) => {
+    const line = renderFileRow(width, { path, completed: 42 * KiB, size: 100 * KiB }, batchBarWidth(width, '3/10'.length))
     expect(displayWidth(line)).toBeLessThanOrEqual(width)
     expect(line).toMatch(/ 42% /)
     expect(line).toContain(contains)
-    expect(BAR.test(line)).toBe(true)
+    expect(line.endsWith(path.slice(-5))).toBe(true)
+    expect(BAR.test(line)).toBe(bar)
+  })
+
+  // Where the bar starts and how wide it is, in columns; undefined when the row has none.
+  const barOf = (line: string) => {
+    const m = BAR.exec(line)
+    return m ? { at: displayWidth(line.slice(0, m.index)), width: m[0].length } : undefined
+  }
+  // "  3/300 files | 12.3 MiB of 400 MiB |  9.5 MiB/s" is 49 columns at its widest, 36 without the speed.
+  it.each<[number, number]>([
+    [200, 24],
+    [120, 24],
+    [75, 24],
+    [74, 23],
+    [61, 10],
+    [60, 22],
+    [58, 20],
+    [48, 10],
+    [47, 0],
+    [30, 0],
+  ])('at %i columns every row of a batch has a bar of %i cells, in the same place, none wider than the terminal', (width, cells) => {
+    const counter = '  3/300' // padded to its widest, as the display does
+    expect(batchBarWidth(width, counter.length)).toBe(cells)
+    const rows = [
+      renderOverallLine(width, { counter, completed: 12.3 * MiB, total: 400 * MiB, rate: 9.5 * MiB }),
+      renderOverallLine(width, { counter: '300/300', completed: 400 * MiB, total: 400 * MiB, rate: undefined }),
+      ...['a.bin', 'reports/2024/q1.pdf', 'a/very/long/path/to/some/deeply/nested/and/then/some/more/report.pdf', '报告/第一季度/财务报表汇总（最终版）.xlsx'].map((path) =>
+        renderFileRow(width, { path, completed: 42 * KiB, size: 100 * KiB }, batchBarWidth(width, counter.length)),
+      ),
+    ]
+    for (const row of rows) expect(displayWidth(row), row).toBeLessThanOrEqual(width)
+    expect(new Set(rows.map((row) => JSON.stringify(barOf(row))))).toEqual(new Set([JSON.stringify(cells > 0 ? { at: 1, width: cells } : undefined)]))
   })
 })
 
@@ -166,8 +200,48 @@ describe('end lines', () => {
     ['a stream', { bytes: 5 * MiB, size: 40 * MiB, streamed: true }, 'dtdl: interrupted after 5.0 MiB of 40.0 MiB went to stdout: a stream does not resume, run the command again to start over'],
   ])('interrupted %s', (_, kept, line) => expect(describeInterrupted(kept)).toBe(line))
 
-  it.each<[boolean, string]>([
-    [false, '2 downloaded, 1 skipped (up to date), 0 failed; 8.0 MiB in 3s'],
-    [true, '2 downloaded, 1 skipped (up to date), 0 failed so far; 8.0 MiB in 3s'],
-  ])('batch summary, so far: %s', (soFar, line) => expect(describeSummary({ summary: { downloaded: 2, skipped: 1, failed: 0, bytes: 8 * MiB, durationMs: 3000 } }, { soFar })).toBe(line))
+})
+
+describe('a batch: the summary, and which files get a line', () => {
+  const none = { downloaded: 0, replaced: 0, skipped: 0, unchanged: 0, checked: 0, checkedCalls: 0, leftAlone: 0, failed: 0, deleted: 0, bytes: 8 * MiB, durationMs: 3000 }
+  it.each<[string, Partial<BatchSummary>, boolean, string]>([
+    ['a first run', { downloaded: 300 }, false, '300 downloaded, 0 failed; 8.0 MiB in 3s'],
+    ['interrupted', { downloaded: 2 }, true, '2 downloaded, 0 failed so far; 8.0 MiB in 3s'],
+    ['a no-op re-run', { unchanged: 300, skipped: 300 }, false, '0 downloaded, 300 unchanged (no call), 0 failed; 8.0 MiB in 3s'],
+    ['probes', { checked: 5, checkedCalls: 6, skipped: 5 }, false, '0 downloaded, 5 checked (6 calls), 0 failed; 8.0 MiB in 3s'],
+    ['one probe', { checked: 1, checkedCalls: 1, skipped: 1 }, false, '0 downloaded, 1 checked (1 call), 0 failed; 8.0 MiB in 3s'],
+    ['--skip-existing', { leftAlone: 2, skipped: 2 }, false, '0 downloaded, 2 left alone (--skip-existing), 0 failed; 8.0 MiB in 3s'],
+    [
+      'everything',
+      { downloaded: 4, replaced: 2, unchanged: 10, checked: 3, checkedCalls: 3, leftAlone: 1, skipped: 14, failed: 1, deleted: 2 },
+      false,
+      '4 downloaded (2 replaced), 10 unchanged (no call), 3 checked (3 calls), 1 left alone (--skip-existing), 1 failed, 2 deleted; 8.0 MiB in 3s',
+    ],
+  ])('%s', (_, counts, soFar, line) => expect(describeSummary({ summary: { ...none, ...counts } }, { soFar })).toBe(line))
+
+  const file = { path: 'a/b.bin', spaceId: 's', dentryId: '9', bytes: 4 * MiB, exitCode: 0 } as const
+  it.each<[string, Partial<BatchFileResult>, number, string]>([
+    ['downloaded', { status: 'downloaded' }, 0, 'downloaded: a/b.bin (4.0 MiB)'],
+    ['downloaded after a resume', { status: 'downloaded' }, MiB, 'downloaded: a/b.bin (4.0 MiB, 1.0 MiB of it from an earlier run)'],
+    ['replaced', { status: 'downloaded', replaced: true }, 0, 'replaced: a/b.bin (4.0 MiB)'],
+    ['unchanged', { status: 'skipped', skip: 'unchanged' }, 0, 'unchanged (no call): a/b.bin (4.0 MiB)'],
+    ['checked', { status: 'skipped', skip: 'checked' }, 0, 'checked, up to date: a/b.bin (4.0 MiB)'],
+    ['left alone', { status: 'skipped', skip: 'left-alone', existing: true }, 0, 'exists, left alone (--skip-existing): a/b.bin (4.0 MiB)'],
+    ['deleted', { status: 'deleted' }, 0, 'deleted (gone from the remote): a/b.bin (4.0 MiB)'],
+    ['failed', { status: 'failed', error: { code: 'X', message: 'boom', hint: 'try again' } }, 0, 'failed: a/b.bin: boom (hint: try again)'],
+  ])('the line of a file %s', (_, change, resumed, line) => expect(describeFileResult({ ...file, status: 'downloaded', ...change }, resumed)).toBe(line))
+
+  // Columns: without a terminal (CI), with -v, under -q, under -q -v, on a terminal.
+  it.each<[FileStatus, boolean, boolean, boolean, boolean, boolean]>([
+    ['downloaded', true, true, false, true, false],
+    ['skipped', false, true, false, true, false],
+    ['deleted', true, true, false, true, true],
+    ['failed', true, true, true, true, true],
+  ])('a %s file has a line: CI %s, -v %s, -q %s, -q -v %s, terminal %s', (status, ci, verbose, quiet, quietVerbose, terminal) => {
+    expect(showsFileLine({ status }, { verbose: false, quiet: false, terminal: false })).toBe(ci)
+    expect(showsFileLine({ status }, { verbose: true, quiet: false, terminal: false })).toBe(verbose)
+    expect(showsFileLine({ status }, { verbose: false, quiet: true, terminal: false })).toBe(quiet)
+    expect(showsFileLine({ status }, { verbose: true, quiet: true, terminal: false })).toBe(quietVerbose)
+    expect(showsFileLine({ status }, { verbose: false, quiet: false, terminal: true })).toBe(terminal)
+  })
 })
