@@ -67,6 +67,7 @@ function printGetResult(r: import('../tasks/get.js').GetResult, flags: OutputFla
         urlRefreshes: r.urlRefreshes,
         connections: r.connections,
         peakConnections: r.peakConnections,
+        ...(r.replaced ? { replaced: true } : {}),
         ...(r.existing ? { existing: true } : {}),
         ...requestsJson(r),
       }),

@@ -23,7 +23,7 @@ const GET_DETAILS = [
   '',
   'Checksums: every file is checked by size and the CRC-64 the server sends (said so when it sends none). --sha256 (one file) and --sha256-file (a batch, sha256sum\'s format) are checked on every path, also on a file already up to date.',
   '',
-  'Batches: -j files at a time; each uses -c connections if given, else finds its count within 16 shared by the files running at once. --limit-rate caps the whole batch. A failed file does not stop the others; the exit code is the worst file\'s.',
+  'Batches: -j files at a time; each uses -c connections if given, else finds its count within 16 shared by the files running at once. --limit-rate caps the whole batch. A failed file does not stop the others; the exit code is the worst file\'s. Without a terminal, a line per file downloaded, replaced, deleted or failed, then the summary; -v names every file, unchanged ones too.',
   '',
   'API budget: calls to each DingTalk API are paced to --api-qps per second; --max-api-calls caps the run\'s calls (exit 8, the next run goes on). The end line and --json say what the run cost.',
   '',

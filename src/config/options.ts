@@ -78,7 +78,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'maxApiCalls', flags: '--max-api-calls <n>', kind: { type: 'int', min: 1 }, commands: API, everyday: ['get'], help: 'at most n API calls, then exit 8; a re-run goes on', env: 'DTDL_MAX_API_CALLS', config: 'maxApiCalls', defaultText: 'no cap' },
   { key: 'showSecrets', flags: '--show-secrets', kind: { type: 'flag' }, commands: ['info'], help: 'print the signed URLs and headers in full (they grant access for a while)' },
   { key: 'json', flags: '--json', kind: { type: 'flag' }, commands: ALL_API_OUTPUT, everyday: ALL_API_OUTPUT, help: 'one JSON object on stdout at the end', cliOnly: true },
-  { key: 'quiet', flags: '-q, --quiet', kind: { type: 'flag' }, commands: ['get'], everyday: ['get'], help: 'print only errors', cliOnly: true },
+  { key: 'quiet', flags: '-q, --quiet', kind: { type: 'flag' }, commands: ['get'], everyday: ['get'], help: 'print only errors (with -v, also what -v adds)', cliOnly: true },
   { key: 'progress', flags: '--no-progress', kind: { type: 'negatable' }, commands: ['get'], help: 'no progress bar or periodic progress lines', cliOnly: true },
   { key: 'verbose', flags: '-v, --verbose', kind: { type: 'flag' }, commands: ALL_API_OUTPUT, everyday: ALL_API_OUTPUT, help: 'a line per HTTP request on stderr', cliOnly: true },
   { key: 'port', flags: '--port <n>', kind: { type: 'int', min: 0, max: 65_535 }, commands: ['emulator'], everyday: ['emulator'], help: 'port to listen on', default: 0, defaultText: 'a free one', cliOnly: true },

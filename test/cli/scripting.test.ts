@@ -124,7 +124,7 @@ describe('scripts and CI', () => {
     expect((await readFile(join(w.dir, 'tty.tar'))).equals(await expected())).toBe(true)
   })
 
-  it('a re-run on a complete file fetches nothing; a different file exits 7 unless --force', async () => {
+  it('a re-run on a complete file fetches nothing; a different file exits 7 unless --force, and --json says it was replaced', async () => {
     expect((await w.run(['get', SPACE, '301', '-o', 'c.tar'])).code).toBe(0)
     const served = w.emulator.stats.bytesServed
     const again = await w.run(['get', SPACE, '301', '-o', 'c.tar', '--json'])
@@ -136,8 +136,10 @@ describe('scripts and CI', () => {
     expect(differs.code).toBe(7)
     expect(differs.stderr).toMatch(/differs.*--force/)
     expect(await readFile(join(w.dir, 'c.tar'), 'utf8')).toBe('something else')
-    const forced = await w.run(['get', SPACE, '301', '-o', 'c.tar', '--force'])
+    const forced = await w.run(['get', SPACE, '301', '-o', 'c.tar', '--force', '--json'])
     expect(forced.code, forced.stderr).toBe(0)
+    expect(JSON.parse(forced.stdout)).toMatchObject({ ok: true, upToDate: false, replaced: true })
+    expect(JSON.parse(again.stdout).replaced).toBeUndefined()
     expect((await readFile(join(w.dir, 'c.tar'))).equals(await expected())).toBe(true)
   })
 
