@@ -6,4 +6,7 @@ const { buildProgram } = await import('../dist/commands/program.js')
 const { manPage } = await import('../dist/commands/man-page.js')
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 const when = process.env.SOURCE_DATE_EPOCH ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000) : new Date()
-writeFileSync(new URL('../dist/dtdl.1', import.meta.url), manPage(buildProgram(), pkg.version, when.toISOString().slice(0, 10)))
+writeFileSync(
+  new URL('../dist/dtdl.1', import.meta.url),
+  manPage(buildProgram(), pkg.version, when.toISOString().slice(0, 10)),
+)

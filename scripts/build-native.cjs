@@ -24,6 +24,11 @@ if (run.status === 0) {
 } else {
   const output = `${run.stdout ?? ''}\n${run.stderr ?? ''}`
   // The first line that says what went wrong, if node-gyp or the compiler gave one.
-  const why = run.error ? run.error.message : (output.split('\n').map((l) => l.trim()).find((l) => /not found|error|cannot|No such/i.test(l)) ?? `node-gyp exited with ${run.status}`)
+  const why = run.error
+    ? run.error.message
+    : (output
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => /not found|error|cannot|No such/i.test(l)) ?? `node-gyp exited with ${run.status}`)
   console.log(`dtdl: the native CRC-64 addon was not built (${why.slice(0, 160)}); ${fallback}`)
 }

@@ -1,6 +1,6 @@
-// `npm run tarball`: the release tarball, whose package.json has no lifecycle script, so installing it prints no warning.
-// npm 11 warns about every install-time script of a package installed from a file or a URL, `prepare` included;
-// the repository keeps `prepare` (a git URL install builds dist/ with it), the tarball does not need it.
+// `npm run tarball`: the release tarball, whose package.json has no lifecycle script, so installing it prints no
+// warning. npm 11 warns about every install-time script of a package installed from a file or a URL, `prepare`
+// included; the repository keeps `prepare` (a git URL install builds dist/ with it), the tarball does not need it.
 'use strict'
 const { execFileSync } = require('node:child_process')
 const { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs')
@@ -29,7 +29,9 @@ try {
   // Under npm, the npm that runs this script; else the one on PATH.
   const npm = process.env.npm_execpath
   const args = ['pack', '--ignore-scripts', '--json', '--pack-destination', dest]
-  const out = npm ? execFileSync(process.execPath, [npm, ...args], { cwd: stage, encoding: 'utf8' }) : execFileSync('npm', args, { cwd: stage, encoding: 'utf8', shell: process.platform === 'win32' })
+  const out = npm
+    ? execFileSync(process.execPath, [npm, ...args], { cwd: stage, encoding: 'utf8' })
+    : execFileSync('npm', args, { cwd: stage, encoding: 'utf8', shell: process.platform === 'win32' })
   console.log(join(dest, JSON.parse(out)[0].filename))
 } finally {
   rmSync(stage, { recursive: true, force: true })

@@ -25,7 +25,10 @@ export async function main(argv: string[]): Promise<void> {
     // `dtdl help nonexist` would print the main help and succeed: a typo there is an error like any other.
     const [first, second] = argv.slice(2)
     if (first === 'help' && second !== undefined && !commands.has(second)) {
-      throw new UsageError(`unknown command ${second}`, { code: 'UNKNOWN_COMMAND', hint: `the commands are ${[...commands.keys()].join(', ')}` })
+      throw new UsageError(`unknown command ${second}`, {
+        code: 'UNKNOWN_COMMAND',
+        hint: `the commands are ${[...commands.keys()].join(', ')}`,
+      })
     }
     // `dtdl get --help` shows the everyday options; `dtdl help get` every option and the notes.
     if (first === 'help') showFullHelp()
@@ -33,7 +36,11 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version end with exit 0; every parse error (unknown flag, missing argument) is a usage error.
-      const ok = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+      const ok =
+        err.exitCode === 0 ||
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
       if (!ok) say(formatParseError(err.message, helpCommandFor(argv.slice(2), commands)))
       process.exitCode = ok ? 0 : ExitCode.usage
       return

@@ -5,7 +5,12 @@
  * Runs `work` on each item, at most `limit` at once, taking items in list order. Once `signal` aborts, no
  * new item is taken (those running finish); a rejection of `work` rejects the whole, as Promise.all does.
  */
-export async function eachAtOnce<T>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
+export async function eachAtOnce<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0
   const worker = async () => {
     while (next < items.length && !signal?.aborted) {

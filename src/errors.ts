@@ -10,9 +10,15 @@ export const ExitCode = {
   remote: 5,
   integrity: 6,
   fileSystem: 7,
-  /** --max-api-calls was reached (rclone's number for its --max-transfer): what was finished is kept, the next run goes on. */
+  /**
+   * --max-api-calls was reached (rclone's number for its --max-transfer): what was finished is kept, the next run goes
+   * on.
+   */
   apiBudget: 8,
-  /** --max-time ran out, or the transfer stayed below --speed-limit (curl's number for both); what was downloaded is kept. */
+  /**
+   * --max-time ran out, or the transfer stayed below --speed-limit (curl's number for both); what was downloaded is
+   * kept.
+   */
   timeout: 28,
   interrupted: 130,
   /** The reader of stdout or stderr went away (`| head`): what a process ended by SIGPIPE reports (128 + 13). */
@@ -100,11 +106,18 @@ export class FileSystemError extends DtdlError {
 export class InterruptedError extends DtdlError {
   override name = 'InterruptedError'
   constructor(signal: 'SIGINT' | 'SIGTERM' | 'abort' = 'SIGINT', options: DtdlErrorOptions = {}) {
-    super('INTERRUPTED', signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted, signal === 'abort' ? 'aborted' : `interrupted by ${signal}`, options)
+    super(
+      'INTERRUPTED',
+      signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted,
+      signal === 'abort' ? 'aborted' : `interrupted by ${signal}`,
+      options,
+    )
   }
 }
 
-/** A reader closed the pipe dtdl writes to (`dtdl ... | head`): a normal end, not a failure; nothing more is printed. */
+/**
+ * A reader closed the pipe dtdl writes to (`dtdl ... | head`): a normal end, not a failure; nothing more is printed.
+ */
 export class OutputClosedError extends DtdlError {
   override name = 'OutputClosedError'
   constructor(stream: 'stdout' | 'stderr', options: DtdlErrorOptions = {}) {
@@ -116,7 +129,9 @@ export class OutputClosedError extends DtdlError {
 export class MaxTimeError extends DtdlError {
   override name = 'MaxTimeError'
   constructor(seconds: number) {
-    super('MAX_TIME', ExitCode.timeout, `--max-time ${seconds}s ran out; what was downloaded is kept`, { hint: 'run the same command again to resume, or raise --max-time' })
+    super('MAX_TIME', ExitCode.timeout, `--max-time ${seconds}s ran out; what was downloaded is kept`, {
+      hint: 'run the same command again to resume, or raise --max-time',
+    })
   }
 }
 
@@ -127,9 +142,14 @@ export class MaxTimeError extends DtdlError {
 export class ApiBudgetError extends DtdlError {
   override name = 'ApiBudgetError'
   constructor(readonly cap: number) {
-    super('MAX_API_CALLS', ExitCode.apiBudget, `--max-api-calls ${cap} reached: the run stopped before call ${cap + 1}; what was finished is kept`, {
-      hint: 'run the same command again to go on (a re-run spends nothing on what is done), or raise --max-api-calls',
-    })
+    super(
+      'MAX_API_CALLS',
+      ExitCode.apiBudget,
+      `--max-api-calls ${cap} reached: the run stopped before call ${cap + 1}; what was finished is kept`,
+      {
+        hint: 'run the same command again to go on (a re-run spends nothing on what is done), or raise --max-api-calls',
+      },
+    )
   }
 }
 
@@ -148,10 +168,15 @@ export function toFileSystemError(err: unknown, path: string, doing: string): Dt
     EFBIG: 'the file is larger than this file system or `ulimit -f` allows: raise the limit or pick another disk',
     EISDIR: 'the path is a directory: pass a file name with -o',
     ENAMETOOLONG: 'a name in the path is longer than the file system holds (255 bytes per name): pass a shorter -o',
-    EMFILE: 'this process may open no more files: lower -j (files at a time) or -c (connections), or raise the limit with `ulimit -n`; the other files go on',
+    EMFILE:
+      'this process may open no more files: lower -j (files at a time) or -c (connections), or raise the limit with `ulimit -n`; the other files go on',
     ENFILE: 'the system may open no more files: lower -j or -c, or close other programs; the other files go on',
   }
-  return new FileSystemError(path, `cannot ${doing} ${path}: ${code}`, { code: `FS_${code}`, hint: hints[code], cause: err })
+  return new FileSystemError(path, `cannot ${doing} ${path}: ${code}`, {
+    code: `FS_${code}`,
+    hint: hints[code],
+    cause: err,
+  })
 }
 
 /** The one line a failure prints: message, request id, what to do; never a stack trace. */

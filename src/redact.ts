@@ -7,7 +7,8 @@ export function maskSecret(value: string): string {
 }
 
 // Query parameters that carry signatures or credentials on signed URLs (OSS, STS, S3-style, DingTalk).
-const SECRET_QUERY = /^(signature|x-oss-signature|x-oss-credential|x-oss-security-token|ossaccesskeyid|security-token|x-amz-signature|x-amz-credential|x-amz-security-token|access_token|accesstoken|token|sign|auth_key|expires|x-oss-expires)$/i
+const SECRET_QUERY =
+  /^(signature|x-oss-signature|x-oss-credential|x-oss-security-token|ossaccesskeyid|security-token|x-amz-signature|x-amz-credential|x-amz-security-token|access_token|accesstoken|token|sign|auth_key|expires|x-oss-expires)$/i
 
 /** A URL fit for logs: the query values that sign or authorize the request are replaced by "***". */
 export function redactUrl(url: string): string {
@@ -57,7 +58,7 @@ export class SecretRedactor {
     const n = SecretRedactor.PREFIX
     let out = ''
     let last = 0
-    for (let i = 0; i + n <= text.length; ) {
+    for (let i = 0; i + n <= text.length;) {
       const found = this.#byPrefix.get(text.slice(i, i + n))?.find((s) => text.startsWith(s, i))
       if (found === undefined) {
         i++

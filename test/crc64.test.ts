@@ -33,7 +33,7 @@ function referenceCombine(crcA: bigint, crcB: bigint, lengthB: number): bigint {
   square(even, odd)
   square(odd, even)
   let crc = crcA
-  for (let len = BigInt(lengthB); len; ) {
+  for (let len = BigInt(lengthB); len;) {
     square(even, odd)
     if (len & 1n) crc = times(even, crc)
     len >>= 1n
@@ -67,17 +67,24 @@ const impls: [string, Crc64Fn | undefined][] = [
 
 // Where the addon was built on x86-64, the CPU has PCLMULQDQ (every x86-64 CPU since 2010), so the addon must
 // be the one in use.
-const addonBuilt = existsSync(fileURLToPath(new URL('../src/crc64/native/build/Release/dtdl_crc64.node', import.meta.url)))
+const addonBuilt = existsSync(
+  fileURLToPath(new URL('../src/crc64/native/build/Release/dtdl_crc64.node', import.meta.url)),
+)
 
 it('uses the native addon where it was built, else WebAssembly', () => {
   expect(wasmRequired).toBeTypeOf('function')
-  expect(crc64Implementation).toBe(addonBuilt && process.arch === 'x64' && process.env.DTDL_NATIVE !== '0' ? 'native' : 'wasm')
+  expect(crc64Implementation).toBe(
+    addonBuilt && process.arch === 'x64' && process.env.DTDL_NATIVE !== '0' ? 'native' : 'wasm',
+  )
 })
 
 it('falls back to WebAssembly with DTDL_NATIVE=0 (as without the addon), same result, in the built module', () => {
   const dist = new URL('../dist/crc64/crc64.js', import.meta.url).href
   const script = `import(${JSON.stringify(dist)}).then((m) => console.log(m.crc64Implementation, m.crc64(new TextEncoder().encode('123456789'.repeat(40))).toString(16)))`
-  const run = (env: Record<string, string>) => spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim().split(' ')
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' })
+      .stdout.trim()
+      .split(' ')
   const expected = crc64Js(ascii('123456789'.repeat(40))).toString(16)
   expect(run({ DTDL_NATIVE: '0' })).toEqual(['wasm', expected])
   expect(run({})).toEqual([crc64Implementation, expected])
@@ -107,10 +114,13 @@ describe.each(impls)('%s', (_name, maybe) => {
     }
   })
 
-  check.each([63, 64, 65, 127, 128, 129, 255, 256, 257, 1000, 4099, 65536 + 13])('length %i at odd offset 3', (length) => {
-    const data = random.subarray(3, 3 + length)
-    expect(fn(data)).toBe(reference(data))
-  })
+  check.each([63, 64, 65, 127, 128, 129, 255, 256, 257, 1000, 4099, 65536 + 13])(
+    'length %i at odd offset 3',
+    (length) => {
+      const data = random.subarray(3, 3 + length)
+      expect(fn(data)).toBe(reference(data))
+    },
+  )
 
   check.each([0, 1, 7, 8, 15, 16, 17, 100, 4096, 65537, 150_000])('continues after a split at %i', (split) => {
     const whole = random.subarray(1, 200_001)
@@ -160,14 +170,22 @@ describe('crc64Combine', () => {
     expect(crc).toBe(whole)
   })
 
-  it.each([1, 1000, 65_536, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 5e9, 2 ** 45 + 12_345, Number.MAX_SAFE_INTEGER])(
-    'matches the matrix reference for lengthB %d',
-    (lengthB) => {
-      const a = 0x0123456789abcdefn
-      const b = 0xfedcba9876543210n
-      expect(crc64Combine(a, b, lengthB)).toBe(referenceCombine(a, b, lengthB))
-    },
-  )
+  it.each([
+    1,
+    1000,
+    65_536,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 32 + 1,
+    5e9,
+    2 ** 45 + 12_345,
+    Number.MAX_SAFE_INTEGER,
+  ])('matches the matrix reference for lengthB %d', (lengthB) => {
+    const a = 0x0123456789abcdefn
+    const b = 0xfedcba9876543210n
+    expect(crc64Combine(a, b, lengthB)).toBe(referenceCombine(a, b, lengthB))
+  })
 
   it('is associative over large lengths', () => {
     const [a, b, c] = [0x1111222233334444n, 0x5555666677778888n, 0x99990000aaaabbbbn]

@@ -1,4 +1,5 @@
-// The emulator's hostile-server switches, checked with plain undici requests: each misbehaviour must really be on the wire.
+// The emulator's hostile-server switches, checked with plain undici requests: each misbehaviour must really be on the
+// wire.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -27,27 +28,52 @@ async function start(options: EmulatorOptions = {}): Promise<Emulator> {
   return emu
 }
 
-const bytes = (n: number, seed = 1): Buffer => Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff))
+const bytes = (n: number, seed = 1): Buffer =>
+  Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff))
 
 /** One API call with the demo token; `body` is sent as JSON. */
-function callApi(e: Emulator, method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<Reply> {
+function callApi(
+  e: Emulator,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<Reply> {
   const headers: Record<string, string> = { 'x-acs-dingtalk-access-token': DEMO.accessToken }
   if (body !== undefined) headers['content-type'] = 'application/json'
-  return request(`${e.url}${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body), signal: signal ?? null })
+  return request(`${e.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? null : JSON.stringify(body),
+    signal: signal ?? null,
+  })
 }
 
-const downloadInfoPath = (dentryId: string, spaceId = DEMO.spaceId) => `/v1.0/storage/spaces/${spaceId}/dentries/${dentryId}/downloadInfos/query?unionId=${DEMO.unionId}`
-const listPath = (parentId: string, spaceId = DEMO.spaceId, extra = '') => `/v1.0/storage/spaces/${spaceId}/dentries?parentId=${parentId}&unionId=${DEMO.unionId}${extra}`
-const versionsPath = (dentryId: string, spaceId = DEMO.spaceId, extra = '') => `/v1.0/storage/spaces/${spaceId}/dentries/${dentryId}/versions?unionId=${DEMO.unionId}${extra}`
+const downloadInfoPath = (dentryId: string, spaceId = DEMO.spaceId) =>
+  `/v1.0/storage/spaces/${spaceId}/dentries/${dentryId}/downloadInfos/query?unionId=${DEMO.unionId}`
+const listPath = (parentId: string, spaceId = DEMO.spaceId, extra = '') =>
+  `/v1.0/storage/spaces/${spaceId}/dentries?parentId=${parentId}&unionId=${DEMO.unionId}${extra}`
+const versionsPath = (dentryId: string, spaceId = DEMO.spaceId, extra = '') =>
+  `/v1.0/storage/spaces/${spaceId}/dentries/${dentryId}/versions?unionId=${DEMO.unionId}${extra}`
 const tokenBody = { appKey: DEMO.appKey, appSecret: DEMO.appSecret }
 
-async function signatureInfo(e: Emulator, dentryId = '10001', spaceId = DEMO.spaceId, body: unknown = {}): Promise<SignatureInfo> {
+async function signatureInfo(
+  e: Emulator,
+  dentryId = '10001',
+  spaceId = DEMO.spaceId,
+  body: unknown = {},
+): Promise<SignatureInfo> {
   const res = await callApi(e, 'POST', downloadInfoPath(dentryId, spaceId), body)
   expect(res.statusCode).toBe(200)
   return ((await res.body.json()) as { headerSignatureInfo: SignatureInfo }).headerSignatureInfo
 }
 
-function getObject(url: string, info: SignatureInfo, extra: Record<string, string> = {}, signal?: AbortSignal): Promise<Reply> {
+function getObject(
+  url: string,
+  info: SignatureInfo,
+  extra: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Reply> {
   return request(url, { headers: { ...info.headers, ...extra }, signal: signal ?? null })
 }
 
@@ -147,7 +173,9 @@ describe('intranet: refusing', () => {
     expect(pub.statusCode).toBe(206)
     expect((await readAll(pub)).length).toBe(100)
     // Only an explicit preferIntranet: false leaves the internal URLs out.
-    expect((await signatureInfo(e, '10001', DEMO.spaceId, { option: { preferIntranet: false } })).internalResourceUrls).toEqual([])
+    expect(
+      (await signatureInfo(e, '10001', DEMO.spaceId, { option: { preferIntranet: false } })).internalResourceUrls,
+    ).toEqual([])
   })
 })
 
@@ -161,8 +189,14 @@ describe('silentAfterBytes, times always', () => {
       expect(await bytesWithin(res, 250)).toEqual({ received: 1000, ended: false })
     }
     e.setFaults({ silentAfterBytes: { afterBytes: 1000, times: Infinity } })
-    expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 250)).toEqual({ received: 1000, ended: false })
-    expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 250)).toEqual({ received: 1000, ended: false })
+    expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 250)).toEqual({
+      received: 1000,
+      ended: false,
+    })
+    expect(await bytesWithin(await getObject(info.resourceUrls[0]!, info), 250)).toEqual({
+      received: 1000,
+      ended: false,
+    })
   })
 })
 
@@ -193,13 +227,20 @@ describe('mutateAfterResponses', () => {
     expect(third.headers.etag).not.toBe(first.headers.etag)
     expect(third.headers['x-oss-hash-crc64ecma']).toBe(crc64(now).toString())
     expect(third.headers['x-oss-hash-crc64ecma']).not.toBe(first.headers['x-oss-hash-crc64ecma'])
-    expect(Date.parse(third.headers['last-modified'] as string)).toBeGreaterThan(Date.parse(first.headers['last-modified'] as string))
+    expect(Date.parse(third.headers['last-modified'] as string)).toBeGreaterThan(
+      Date.parse(first.headers['last-modified'] as string),
+    )
     expect((await readAll(third)).equals(now)).toBe(true)
     // A resume that checks the old ETag is refused; the version number did not move.
-    const resumed = await getObject(info.resourceUrls[0]!, info, { range: 'bytes=100-199', 'if-match': first.headers.etag as string })
+    const resumed = await getObject(info.resourceUrls[0]!, info, {
+      range: 'bytes=100-199',
+      'if-match': first.headers.etag as string,
+    })
     expect(resumed.statusCode).toBe(412)
     await resumed.body.dump()
-    const dentry = (await (await callApi(e, 'POST', `/v1.0/storage/spaces/s/dentries/1/query?unionId=${DEMO.unionId}`)).body.json()) as { dentry: { version: number; size: number } }
+    const dentry = (await (
+      await callApi(e, 'POST', `/v1.0/storage/spaces/s/dentries/1/query?unionId=${DEMO.unionId}`)
+    ).body.json()) as { dentry: { version: number; size: number } }
     expect(dentry.dentry).toMatchObject({ version: 1, size: old.length })
     // Once: further responses serve the same new bytes; the other file never changed.
     const fourth = await getObject(info.resourceUrls[0]!, info)
@@ -242,16 +283,25 @@ describe('mutateAfterResponses', () => {
 
 describe('bandwidth and latency', () => {
   /** Two ranged GETs at once; how long they took together and how many bytes came. */
-  async function twoAtOnce(e: Emulator, info: SignatureInfo, each: number): Promise<{ elapsed: number; total: number }> {
+  async function twoAtOnce(
+    e: Emulator,
+    info: SignatureInfo,
+    each: number,
+  ): Promise<{ elapsed: number; total: number }> {
     const startedAt = performance.now()
     const bodies = await Promise.all(
-      [0, 1].map(async (i) => readAll(await getObject(info.resourceUrls[i]!, info, { range: `bytes=${i * each}-${(i + 1) * each - 1}` }))),
+      [0, 1].map(async (i) =>
+        readAll(await getObject(info.resourceUrls[i]!, info, { range: `bytes=${i * each}-${(i + 1) * each - 1}` })),
+      ),
     )
     return { elapsed: (performance.now() - startedAt) / 1000, total: bodies.reduce((n, b) => n + b.length, 0) }
   }
 
   it('bytesPerSecondTotal holds all object responses together to one rate', async () => {
-    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 2_000_000 }], faults: { bytesPerSecondTotal: 1_000_000 } })
+    const e = await start({
+      files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 2_000_000 }],
+      faults: { bytesPerSecondTotal: 1_000_000 },
+    })
     const info = await signatureInfo(e, '1', 's')
     const { elapsed, total } = await twoAtOnce(e, info, 500_000)
     expect(total).toBe(1_000_000)
@@ -261,7 +311,10 @@ describe('bandwidth and latency', () => {
   })
 
   it('with bytesPerSecondPerConnection too, each response is held to both caps', async () => {
-    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 2_000_000 }], faults: { bytesPerSecondTotal: 2_000_000, bytesPerSecondPerConnection: 300_000 } })
+    const e = await start({
+      files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 2_000_000 }],
+      faults: { bytesPerSecondTotal: 2_000_000, bytesPerSecondPerConnection: 300_000 },
+    })
     const info = await signatureInfo(e, '1', 's')
     const { elapsed, total } = await twoAtOnce(e, info, 300_000)
     expect(total).toBe(600_000)
@@ -284,8 +337,17 @@ describe('bandwidth and latency', () => {
     }
     expect(await timed(() => callApi(e, 'POST', downloadInfoPath('10001'), {}))).toBeGreaterThanOrEqual(145)
     expect(await timed(() => callApi(e, 'POST', '/v1.0/oauth2/accessToken', tokenBody))).toBeGreaterThanOrEqual(145)
-    expect(await timed(() => getObject(info.resourceUrls[0]!, info, { range: 'bytes=0-0' }))).toBeGreaterThanOrEqual(145)
-    expect(await timed(() => request(`${e.url}/topapi/v2/user/get?access_token=${DEMO.accessToken}`, { method: 'POST', body: JSON.stringify({ userid: 'x' }) }))).toBeGreaterThanOrEqual(145)
+    expect(await timed(() => getObject(info.resourceUrls[0]!, info, { range: 'bytes=0-0' }))).toBeGreaterThanOrEqual(
+      145,
+    )
+    expect(
+      await timed(() =>
+        request(`${e.url}/topapi/v2/user/get?access_token=${DEMO.accessToken}`, {
+          method: 'POST',
+          body: JSON.stringify({ userid: 'x' }),
+        }),
+      ),
+    ).toBeGreaterThanOrEqual(145)
     e.setFaults({ latencyMs: 150, apiLatency: { ms: 100, api: 'list' } })
     expect(await timed(() => callApi(e, 'GET', listPath('0')))).toBeGreaterThanOrEqual(245)
     e.setFaults({})
@@ -308,19 +370,29 @@ describe('apiStall', () => {
 
   it("'no-headers' never answers, for every call of the named API when 'always'; close() still returns", async () => {
     const e = await start({ faults: { apiStall: { mode: 'no-headers', times: 'always', api: 'list' } } })
-    for (let i = 0; i < 2; i++) await expect(callApi(e, 'GET', listPath('0'), undefined, AbortSignal.timeout(300))).rejects.toThrow()
+    for (let i = 0; i < 2; i++)
+      await expect(callApi(e, 'GET', listPath('0'), undefined, AbortSignal.timeout(300))).rejects.toThrow()
     const info = await callApi(e, 'POST', downloadInfoPath('10001'), {})
     expect(info.statusCode).toBe(200)
     await info.body.dump()
     e.setFaults({ apiStall: { mode: 'no-headers', api: 'userGet' } })
-    await expect(request(`${e.url}/topapi/v2/user/get?access_token=${DEMO.accessToken}`, { method: 'POST', body: '{"userid":"x"}', signal: AbortSignal.timeout(300) })).rejects.toThrow()
+    await expect(
+      request(`${e.url}/topapi/v2/user/get?access_token=${DEMO.accessToken}`, {
+        method: 'POST',
+        body: '{"userid":"x"}',
+        signal: AbortSignal.timeout(300),
+      }),
+    ).rejects.toThrow()
     // Calls left hanging (the client never gives up) must not hold close() open.
     e.setFaults({ apiStall: { mode: 'no-headers', times: 'always' } })
     const hanging = [callApi(e, 'GET', listPath('0')), callApi(e, 'POST', '/v1.0/oauth2/accessToken', tokenBody)]
     for (const h of hanging) h.catch(() => undefined)
     await expect(waitUntil(() => e.stats.apiRequests.length >= 6, 5000)).resolves.toBe(true)
     let closed = false
-    await Promise.race([e.close().then(() => (closed = true)), new Promise((r) => AbortSignal.timeout(5000).addEventListener('abort', r))])
+    await Promise.race([
+      e.close().then(() => (closed = true)),
+      new Promise((r) => AbortSignal.timeout(5000).addEventListener('abort', r)),
+    ])
     expect(closed).toBe(true)
     emu = undefined
     await Promise.allSettled(hanging)
@@ -347,17 +419,39 @@ describe('endlessPages', () => {
   it('list, versions and listAll answer an empty page with a fresh nextToken, for ever', async () => {
     const e = await start({ faults: { endlessPages: true } })
     const tokens = [
-      ...(await follow(e, (t) => callApi(e, 'GET', listPath('0', DEMO.spaceId, t ? `&nextToken=${encodeURIComponent(t)}` : '')), 20)),
-      ...(await follow(e, (t) => callApi(e, 'GET', versionsPath('10001', DEMO.spaceId, t ? `&nextToken=${encodeURIComponent(t)}` : '')), 5)),
-      ...(await follow(e, (t) => callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/listAll?unionId=${DEMO.unionId}`, { option: t ? { nextToken: t } : {} }), 5)),
+      ...(await follow(
+        e,
+        (t) => callApi(e, 'GET', listPath('0', DEMO.spaceId, t ? `&nextToken=${encodeURIComponent(t)}` : '')),
+        20,
+      )),
+      ...(await follow(
+        e,
+        (t) => callApi(e, 'GET', versionsPath('10001', DEMO.spaceId, t ? `&nextToken=${encodeURIComponent(t)}` : '')),
+        5,
+      )),
+      ...(await follow(
+        e,
+        (t) =>
+          callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/listAll?unionId=${DEMO.unionId}`, {
+            option: t ? { nextToken: t } : {},
+          }),
+        5,
+      )),
     ]
     expect(new Set(tokens).size).toBe(tokens.length)
   })
 
   it('{ api } makes only that listing endless', async () => {
     const e = await start({ faults: { endlessPages: { api: 'versions' } } })
-    await follow(e, (t) => callApi(e, 'GET', versionsPath('10001', DEMO.spaceId, t ? `&nextToken=${encodeURIComponent(t)}` : '')), 3)
-    const list = (await (await callApi(e, 'GET', listPath('0'))).body.json()) as { dentries: unknown[]; nextToken?: string }
+    await follow(
+      e,
+      (t) => callApi(e, 'GET', versionsPath('10001', DEMO.spaceId, t ? `&nextToken=${encodeURIComponent(t)}` : '')),
+      3,
+    )
+    const list = (await (await callApi(e, 'GET', listPath('0'))).body.json()) as {
+      dentries: unknown[]
+      nextToken?: string
+    }
     expect(list.dentries.length).toBeGreaterThan(0)
     expect(list.nextToken).toBeUndefined()
   })
@@ -380,12 +474,22 @@ describe('garbage', () => {
     expect(html.headers['content-type']).toMatch(/^text\/html/)
     expect(await html.body.text()).toMatch(/^<!DOCTYPE html>/)
     // Once by default: the next call is answered as usual.
-    expect(await (await callApi(e, 'POST', downloadInfoPath('10001'), {})).body.json()).toHaveProperty('headerSignatureInfo')
+    expect(await (await callApi(e, 'POST', downloadInfoPath('10001'), {})).body.json()).toHaveProperty(
+      'headerSignatureInfo',
+    )
     e.setFaults({ garbage: { kind: 'null', api: 'dentry' } })
     const list = await callApi(e, 'GET', listPath('0'))
     expect(await list.body.json()).toHaveProperty('dentries')
-    const nul = await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/query?unionId=${DEMO.unionId}`)
-    expect([nul.statusCode, nul.headers['content-type'], await nul.body.text()]).toEqual([200, 'application/json;charset=utf-8', 'null'])
+    const nul = await callApi(
+      e,
+      'POST',
+      `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/query?unionId=${DEMO.unionId}`,
+    )
+    expect([nul.statusCode, nul.headers['content-type'], await nul.body.text()]).toEqual([
+      200,
+      'application/json;charset=utf-8',
+      'null',
+    ])
     e.setFaults({ garbage: { kind: 'not-object', times: 'always' } })
     for (let i = 0; i < 3; i++) {
       const res = await callApi(e, 'GET', listPath('0'))
@@ -396,18 +500,24 @@ describe('garbage', () => {
 
   it('dentries-not-array and name-number spoil listings (and the dentry), skipping answers they do not fit', async () => {
     const e = await start({ faults: { garbage: { kind: 'dentries-not-array' } } })
-    expect(await (await callApi(e, 'POST', downloadInfoPath('10001'), {})).body.json()).toHaveProperty('headerSignatureInfo')
+    expect(await (await callApi(e, 'POST', downloadInfoPath('10001'), {})).body.json()).toHaveProperty(
+      'headerSignatureInfo',
+    )
     const spoilt = (await (await callApi(e, 'GET', listPath('0'))).body.json()) as { dentries: unknown }
     expect(Array.isArray(spoilt.dentries)).toBe(false)
     expect(typeof spoilt.dentries).toBe('object')
     expect(Object.values(spoilt.dentries as object).length).toBeGreaterThan(0)
-    expect(Array.isArray(((await (await callApi(e, 'GET', listPath('0'))).body.json()) as { dentries: unknown }).dentries)).toBe(true)
+    expect(
+      Array.isArray(((await (await callApi(e, 'GET', listPath('0'))).body.json()) as { dentries: unknown }).dentries),
+    ).toBe(true)
 
     e.setFaults({ garbage: { kind: 'name-number', times: 2 } })
     const listed = (await (await callApi(e, 'GET', listPath('0'))).body.json()) as { dentries: { name: unknown }[] }
     expect(listed.dentries.length).toBeGreaterThan(0)
     for (const d of listed.dentries) expect(typeof d.name).toBe('number')
-    const one = (await (await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/query?unionId=${DEMO.unionId}`)).body.json()) as { dentry: { name: unknown } }
+    const one = (await (
+      await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/query?unionId=${DEMO.unionId}`)
+    ).body.json()) as { dentry: { name: unknown } }
     expect(typeof one.dentry.name).toBe('number')
   })
 
@@ -446,7 +556,9 @@ describe('hugeBody', () => {
     expect(body.dentries.map((d) => d.name).sort()).toEqual(['demo.bin', 'reports'])
     expect(body.pad).toMatch(/^x+$/)
     // Only the named API, and errors stay as they are.
-    expect(((await (await callApi(e, 'POST', downloadInfoPath('10001'), {})).body.json()) as Record<string, unknown>).pad).toBeUndefined()
+    expect(
+      ((await (await callApi(e, 'POST', downloadInfoPath('10001'), {})).body.json()) as Record<string, unknown>).pad,
+    ).toBeUndefined()
     expect((await callApi(e, 'GET', listPath('nope'))).headers['content-length']).not.toBe('300000')
   })
 
@@ -482,7 +594,8 @@ describe('hugeBody', () => {
     expect(nonPad).toBe(0)
     const prefix = head.subarray(0, padStart).toString()
     expect(JSON.parse(`${prefix}"}`)).toHaveProperty('headerSignatureInfo.resourceUrls')
-    // Reading costs some tens of MB of RSS at most, whatever the size; a body built whole costs 200 MB+ (measured: 650 MB).
+    // Reading costs some tens of MB of RSS at most, whatever the size; a body built whole costs 200 MB+ (measured: 650
+    // MB).
     expect(peak - rssBefore).toBeLessThan(140 << 20)
   })
 })
@@ -500,11 +613,19 @@ describe('escapes', () => {
       expect(body.message).toContain(p)
     }
     expect(body.code.startsWith('dentryNotExist')).toBe(true)
-    const oapi = (await (await request(`${e.url}/topapi/v2/user/get?access_token=${DEMO.accessToken}`, { method: 'POST', body: '{"userid":"nobody"}' })).body.json()) as { errcode: number; errmsg: string }
+    const oapi = (await (
+      await request(`${e.url}/topapi/v2/user/get?access_token=${DEMO.accessToken}`, {
+        method: 'POST',
+        body: '{"userid":"nobody"}',
+      })
+    ).body.json()) as { errcode: number; errmsg: string }
     expect(oapi.errcode).toBe(60121)
     for (const p of pieces) expect(oapi.errmsg).toContain(p)
     const info = await signatureInfo(e)
-    const forged = await getObject(info.resourceUrls[0]!, { ...info, headers: { ...info.headers, Authorization: `${info.headers.Authorization}x` } })
+    const forged = await getObject(info.resourceUrls[0]!, {
+      ...info,
+      headers: { ...info.headers, Authorization: `${info.headers.Authorization}x` },
+    })
     expect(forged.statusCode).toBe(403)
     const xml = await forged.body.text()
     const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1] ?? ''
@@ -518,9 +639,20 @@ describe('escapes', () => {
   })
 
   it('file names with escapes (no switch needed) round-trip through listing JSON unchanged', async () => {
-    const names = ['\u001b]0;pwned\u0007.txt', 'clear\u001b[2J.bin', 'cr\rname.pdf', 'evil\u202etxt.exe', 'nl\nname', 'tab\tand\u0000nul']
-    const e = await start({ files: names.map((name, i) => ({ spaceId: 's', dentryId: String(i + 1), name, content: bytes(4) })) })
-    const page = (await (await callApi(e, 'GET', listPath('0', 's'))).body.json()) as { dentries: { id: string; name: string; path: string }[] }
+    const names = [
+      '\u001b]0;pwned\u0007.txt',
+      'clear\u001b[2J.bin',
+      'cr\rname.pdf',
+      'evil\u202etxt.exe',
+      'nl\nname',
+      'tab\tand\u0000nul',
+    ]
+    const e = await start({
+      files: names.map((name, i) => ({ spaceId: 's', dentryId: String(i + 1), name, content: bytes(4) })),
+    })
+    const page = (await (await callApi(e, 'GET', listPath('0', 's'))).body.json()) as {
+      dentries: { id: string; name: string; path: string }[]
+    }
     expect(page.dentries.map((d) => d.name).sort()).toEqual([...names].sort())
     for (const d of page.dentries) expect(d.path).toBe(`/${names[Number(d.id) - 1]}`)
   })
@@ -532,7 +664,13 @@ describe('large pages', () => {
   it('serves a folder page of 50 long Chinese names (over 64 KiB) whole', async () => {
     const e = await start({
       folders: [{ spaceId: 's', dentryId: 'f', name: '归档'.repeat(30) }],
-      files: Array.from({ length: 50 }, (_, i) => ({ spaceId: 's', dentryId: String(100 + i), name: longName(i), parentId: 'f', content: bytes(3) })),
+      files: Array.from({ length: 50 }, (_, i) => ({
+        spaceId: 's',
+        dentryId: String(100 + i),
+        name: longName(i),
+        parentId: 'f',
+        content: bytes(3),
+      })),
     })
     const res = await callApi(e, 'GET', listPath('f', 's', '&maxResults=50'))
     const raw = await readAll(res)
@@ -542,17 +680,25 @@ describe('large pages', () => {
     expect(page.dentries.map((d) => d.name).sort()).toEqual(Array.from({ length: 50 }, (_, i) => longName(i)).sort())
     expect(page.nextToken).toBeUndefined()
     e.setFaults({ listPageSize: 20 })
-    const first = (await (await callApi(e, 'GET', listPath('f', 's', '&maxResults=50'))).body.json()) as { dentries: unknown[]; nextToken?: string }
+    const first = (await (await callApi(e, 'GET', listPath('f', 's', '&maxResults=50'))).body.json()) as {
+      dentries: unknown[]
+      nextToken?: string
+    }
     expect([first.dentries.length, typeof first.nextToken]).toEqual([20, 'string'])
   })
 
   it('serves a versions page of 100 versions (over 64 KiB) whole', async () => {
     const versions = Array.from({ length: 99 }, (_, i) => ({ version: i + 1, content: bytes(i + 1) }))
-    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: longName(0), content: bytes(200), version: 100, versions }] })
+    const e = await start({
+      files: [{ spaceId: 's', dentryId: '1', name: longName(0), content: bytes(200), version: 100, versions }],
+    })
     const res = await callApi(e, 'GET', versionsPath('1', 's', '&maxResults=100'))
     const raw = await readAll(res)
     expect(raw.length).toBeGreaterThan(64 << 10)
-    const page = JSON.parse(raw.toString('utf8')) as { dentries: { version: number; size: number; name: string }[]; nextToken?: string }
+    const page = JSON.parse(raw.toString('utf8')) as {
+      dentries: { version: number; size: number; name: string }[]
+      nextToken?: string
+    }
     expect(page.dentries.map((d) => d.version)).toEqual(Array.from({ length: 100 }, (_, i) => 100 - i))
     expect(page.dentries[99]).toMatchObject({ version: 1, size: 1, name: longName(0) })
     expect(page.nextToken).toBeUndefined()
@@ -563,9 +709,14 @@ describe('listAll', () => {
   it('lists a whole space flat, paged by option.maxResults and option.nextToken in the body', async () => {
     const e = await start()
     const path = `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/listAll?unionId=${DEMO.unionId}`
-    const first = (await (await callApi(e, 'POST', path, { option: { maxResults: 2 } })).body.json()) as { dentries: { path: string }[]; nextToken: string }
+    const first = (await (await callApi(e, 'POST', path, { option: { maxResults: 2 } })).body.json()) as {
+      dentries: { path: string }[]
+      nextToken: string
+    }
     expect(first.dentries.map((d) => d.path)).toEqual(['/demo.bin', '/reports'])
-    const rest = (await (await callApi(e, 'POST', path, { option: { maxResults: 2, nextToken: first.nextToken } })).body.json()) as { dentries: { path: string }[]; nextToken?: string }
+    const rest = (await (
+      await callApi(e, 'POST', path, { option: { maxResults: 2, nextToken: first.nextToken } })
+    ).body.json()) as { dentries: { path: string }[]; nextToken?: string }
     expect(rest.dentries.map((d) => d.path)).toEqual(['/reports/q1.pdf'])
     expect(rest.nextToken).toBeUndefined()
     expect((await callApi(e, 'POST', path, { option: { maxResults: 51 } })).statusCode).toBe(400)

@@ -42,19 +42,41 @@ function callApi(
   return fetch(`${e.url}${path}`, body === undefined ? { method, headers } : { method, headers, body })
 }
 
-function queryDownloadInfo(e: Emulator, dentryId = '10001', body: unknown = {}, options: { spaceId?: string; unionId?: string | null } = {}): Promise<Response> {
+function queryDownloadInfo(
+  e: Emulator,
+  dentryId = '10001',
+  body: unknown = {},
+  options: { spaceId?: string; unionId?: string | null } = {},
+): Promise<Response> {
   const union = options.unionId === null ? '' : `?unionId=${options.unionId ?? DEMO.unionId}`
-  return callApi(e, 'POST', `/v1.0/storage/spaces/${options.spaceId ?? DEMO.spaceId}/dentries/${dentryId}/downloadInfos/query${union}`, { body })
+  return callApi(
+    e,
+    'POST',
+    `/v1.0/storage/spaces/${options.spaceId ?? DEMO.spaceId}/dentries/${dentryId}/downloadInfos/query${union}`,
+    { body },
+  )
 }
 
-async function getSignatureInfo(e: Emulator, dentryId = '10001', body: unknown = {}, spaceId = DEMO.spaceId): Promise<SignatureInfo> {
+async function getSignatureInfo(
+  e: Emulator,
+  dentryId = '10001',
+  body: unknown = {},
+  spaceId = DEMO.spaceId,
+): Promise<SignatureInfo> {
   const res = await queryDownloadInfo(e, dentryId, body, { spaceId })
   expect(res.status).toBe(200)
   return ((await res.json()) as { headerSignatureInfo: SignatureInfo }).headerSignatureInfo
 }
 
-function getResource(info: SignatureInfo, extra: Record<string, string> = {}, options: { urlIndex?: number; method?: string } = {}): Promise<Response> {
-  return fetch(info.resourceUrls[options.urlIndex ?? 0]!, { method: options.method ?? 'GET', headers: { ...info.headers, ...extra } })
+function getResource(
+  info: SignatureInfo,
+  extra: Record<string, string> = {},
+  options: { urlIndex?: number; method?: string } = {},
+): Promise<Response> {
+  return fetch(info.resourceUrls[options.urlIndex ?? 0]!, {
+    method: options.method ?? 'GET',
+    headers: { ...info.headers, ...extra },
+  })
 }
 
 async function expectApiError(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
@@ -84,7 +106,8 @@ const bytes = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }
 describe('access token', () => {
   it('mints a token, reuses it while valid, rejects wrong credentials and form bodies', async () => {
     const e = await start()
-    const mint = (appSecret: string) => callApi(e, 'POST', '/v1.0/oauth2/accessToken', { token: null, body: { appKey: DEMO.appKey, appSecret } })
+    const mint = (appSecret: string) =>
+      callApi(e, 'POST', '/v1.0/oauth2/accessToken', { token: null, body: { appKey: DEMO.appKey, appSecret } })
     const first = (await (await mint(DEMO.appSecret)).json()) as { accessToken: string; expireIn: number }
     expect(first.accessToken).toMatch(/^[0-9a-f]{32}$/)
     expect(first.expireIn).toBeGreaterThan(7190)
@@ -100,9 +123,23 @@ describe('access token', () => {
     expect((await expectApiError(form, 400, 'MissingBody')).message).toBe('body is mandatory')
     expect(e.stats.tokenMints).toBe(2)
 
-    expect((await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/downloadInfos/query?unionId=${DEMO.unionId}`, { token: first.accessToken })).status).toBe(200)
+    expect(
+      (
+        await callApi(
+          e,
+          'POST',
+          `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/downloadInfos/query?unionId=${DEMO.unionId}`,
+          { token: first.accessToken },
+        )
+      ).status,
+    ).toBe(200)
     e.revokeTokens()
-    const revoked = await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/downloadInfos/query?unionId=${DEMO.unionId}`, { token: first.accessToken })
+    const revoked = await callApi(
+      e,
+      'POST',
+      `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/downloadInfos/query?unionId=${DEMO.unionId}`,
+      { token: first.accessToken },
+    )
     await expectApiError(revoked, 400, 'InvalidAuthentication')
     const third = (await (await mint(DEMO.appSecret)).json()) as { accessToken: string }
     expect(third.accessToken).not.toBe(first.accessToken)
@@ -113,8 +150,17 @@ describe('access token', () => {
     const path = `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/10001/query?unionId=${DEMO.unionId}`
     await expectApiError(await callApi(e, 'POST', path, { token: null }), 400, 'InvalidAuthentication')
     await expectApiError(await callApi(e, 'POST', path, { token: 'nope' }), 400, 'InvalidAuthentication')
-    await expectApiError(await callApi(e, 'POST', path, { token: JSON.stringify(DEMO.accessToken) }), 400, 'InvalidAuthentication')
-    const minted = (await (await callApi(e, 'POST', '/v1.0/oauth2/accessToken', { token: null, body: { appKey: DEMO.appKey, appSecret: DEMO.appSecret } })).json()) as {
+    await expectApiError(
+      await callApi(e, 'POST', path, { token: JSON.stringify(DEMO.accessToken) }),
+      400,
+      'InvalidAuthentication',
+    )
+    const minted = (await (
+      await callApi(e, 'POST', '/v1.0/oauth2/accessToken', {
+        token: null,
+        body: { appKey: DEMO.appKey, appSecret: DEMO.appSecret },
+      })
+    ).json()) as {
       accessToken: string
       expireIn: number
     }
@@ -143,7 +189,12 @@ describe('download info', () => {
     expect(info.region).toBe('ZHANGJIAKOU')
     expect(info.internalResourceUrls).toEqual([])
     expect(e.stats.downloadInfoCalls).toBe(1)
-    expect(e.stats.apiRequests[0]).toMatchObject({ method: 'POST', body: { option: { preferIntranet: false } }, status: 200, query: { unionId: DEMO.unionId } })
+    expect(e.stats.apiRequests[0]).toMatchObject({
+      method: 'POST',
+      body: { option: { preferIntranet: false } },
+      status: 200,
+      query: { unionId: DEMO.unionId },
+    })
   })
 
   it('answers each documented error code', async () => {
@@ -156,19 +207,34 @@ describe('download info', () => {
       folders: [{ spaceId: 's', dentryId: '9', name: 'dir' }],
     })
     await expectApiError(await queryDownloadInfo(e, '1', {}, { spaceId: 's', unionId: null }), 400, 'paramError')
-    await expectApiError(await queryDownloadInfo(e, '1', {}, { spaceId: 's', unionId: 'stranger' }), 403, 'permissionDenied')
+    await expectApiError(
+      await queryDownloadInfo(e, '1', {}, { spaceId: 's', unionId: 'stranger' }),
+      403,
+      'permissionDenied',
+    )
     await expectApiError(await queryDownloadInfo(e, '1', {}, { spaceId: 'nope' }), 404, 'spaceNotExist')
     await expectApiError(await queryDownloadInfo(e, '404', {}, { spaceId: 's' }), 404, 'dentryNotExist')
     await expectApiError(await queryDownloadInfo(e, '3', {}, { spaceId: 's' }), 404, 'dentryNotExist')
     await expectApiError(await queryDownloadInfo(e, '9', {}, { spaceId: 's' }), 400, 'operationNotSupported')
     await expectApiError(await queryDownloadInfo(e, '2', {}, { spaceId: 's' }), 400, 'fileArchived')
-    await expectApiError(await queryDownloadInfo(e, '1', { option: { version: 7 } }, { spaceId: 's' }), 404, 'dentryNotExist')
-    await expectApiError(await queryDownloadInfo(e, '1', { option: { version: 'x' } }, { spaceId: 's' }), 400, 'paramError')
+    await expectApiError(
+      await queryDownloadInfo(e, '1', { option: { version: 7 } }, { spaceId: 's' }),
+      404,
+      'dentryNotExist',
+    )
+    await expectApiError(
+      await queryDownloadInfo(e, '1', { option: { version: 'x' } }, { spaceId: 's' }),
+      400,
+      'paramError',
+    )
     expect((await queryDownloadInfo(e, '1', { option: { version: 1 } }, { spaceId: 's' })).status).toBe(200)
   })
 
   it('restores an archived file after archivedTimes tries', async () => {
-    const e = await start({ files: [{ spaceId: 's', dentryId: '2', name: 'cold.bin', content: bytes(10), archived: true }], faults: { archivedTimes: 2 } })
+    const e = await start({
+      files: [{ spaceId: 's', dentryId: '2', name: 'cold.bin', content: bytes(10), archived: true }],
+      faults: { archivedTimes: 2 },
+    })
     await expectApiError(await queryDownloadInfo(e, '2', {}, { spaceId: 's' }), 400, 'fileArchived')
     await expectApiError(await queryDownloadInfo(e, '2', {}, { spaceId: 's' }), 400, 'fileArchived')
     expect((await queryDownloadInfo(e, '2', {}, { spaceId: 's' })).status).toBe(200)
@@ -177,7 +243,18 @@ describe('download info', () => {
   it('serves older versions, and updateFile makes a new version with a new ETag', async () => {
     const v1 = bytes(100, 1)
     const v2 = bytes(120, 2)
-    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', content: v2, version: 2, versions: [{ version: 1, content: v1 }] }] })
+    const e = await start({
+      files: [
+        {
+          spaceId: 's',
+          dentryId: '1',
+          name: 'a.bin',
+          content: v2,
+          version: 2,
+          versions: [{ version: 1, content: v1 }],
+        },
+      ],
+    })
     const old = await getResource(await getSignatureInfo(e, '1', { option: { version: 1 } }, 's'))
     expect(Buffer.from(await old.arrayBuffer())).toEqual(Buffer.from(v1))
     const currentInfo = await getSignatureInfo(e, '1', {}, 's')
@@ -191,8 +268,14 @@ describe('download info', () => {
     expect(next.headers.get('x-oss-hash-crc64ecma')).toBe(crc64(v3).toString())
     expect(Buffer.from(await next.arrayBuffer())).toEqual(Buffer.from(v3))
     // An If-Match with the old ETag now fails against the new version: how clients detect a changed file.
-    await expectXmlError(await getResource(await getSignatureInfo(e, '1', {}, 's'), { 'If-Match': current.headers.get('etag')! }), 412, 'PreconditionFailed')
-    const dentry = (await (await callApi(e, 'POST', `/v1.0/storage/spaces/s/dentries/1/query?unionId=${DEMO.unionId}`)).json()) as { dentry: Record<string, unknown> }
+    await expectXmlError(
+      await getResource(await getSignatureInfo(e, '1', {}, 's'), { 'If-Match': current.headers.get('etag')! }),
+      412,
+      'PreconditionFailed',
+    )
+    const dentry = (await (
+      await callApi(e, 'POST', `/v1.0/storage/spaces/s/dentries/1/query?unionId=${DEMO.unionId}`)
+    ).json()) as { dentry: Record<string, unknown> }
     expect(dentry.dentry).toMatchObject({ id: '1', version: 3, size: 50, type: 'FILE' })
   })
 
@@ -208,7 +291,14 @@ describe('download info', () => {
 
     e.setFaults({ apiError: { code: 'Forbidden.AccessDenied.QpsLimitForApi', status: 403, times: 1, api: 'token' } })
     expect((await queryDownloadInfo(e)).status).toBe(200)
-    await expectApiError(await callApi(e, 'POST', '/v1.0/oauth2/accessToken', { token: null, body: { appKey: DEMO.appKey, appSecret: DEMO.appSecret } }), 403, 'Forbidden.AccessDenied.QpsLimitForApi')
+    await expectApiError(
+      await callApi(e, 'POST', '/v1.0/oauth2/accessToken', {
+        token: null,
+        body: { appKey: DEMO.appKey, appSecret: DEMO.appSecret },
+      }),
+      403,
+      'Forbidden.AccessDenied.QpsLimitForApi',
+    )
 
     e.setFaults({ htmlBlock: true })
     const blocked = await queryDownloadInfo(e)
@@ -221,18 +311,42 @@ describe('download info', () => {
 describe('other API routes', () => {
   it('gets a dentry, denies it without the scope, and resolves a dentryUuid', async () => {
     const e = await start()
-    const res = await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/20002/query?unionId=${DEMO.unionId}`, { body: { option: { withThumbnail: false } } })
+    const res = await callApi(
+      e,
+      'POST',
+      `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/20002/query?unionId=${DEMO.unionId}`,
+      { body: { option: { withThumbnail: false } } },
+    )
     const { dentry } = (await res.json()) as { dentry: Record<string, unknown> }
-    expect(dentry).toMatchObject({ id: '20002', spaceId: DEMO.spaceId, parentId: '20001', type: 'FILE', name: 'q1.pdf', size: 300 << 10, path: '/reports/q1.pdf', version: 1, status: 'NORMAL', extension: 'pdf' })
-    const folder = (await (await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/20001/query?unionId=${DEMO.unionId}`)).json()) as { dentry: Record<string, unknown> }
+    expect(dentry).toMatchObject({
+      id: '20002',
+      spaceId: DEMO.spaceId,
+      parentId: '20001',
+      type: 'FILE',
+      name: 'q1.pdf',
+      size: 300 << 10,
+      path: '/reports/q1.pdf',
+      version: 1,
+      status: 'NORMAL',
+      extension: 'pdf',
+    })
+    const folder = (await (
+      await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/20001/query?unionId=${DEMO.unionId}`)
+    ).json()) as { dentry: Record<string, unknown> }
     expect(folder.dentry.type).toBe('FOLDER')
     expect(folder.dentry.size).toBeUndefined()
 
-    const ids = (await (await callApi(e, 'GET', `/v2.0/doc/dentries/${dentry.uuid as string}/queryDentryId?operatorId=${DEMO.unionId}`)).json()) as Record<string, unknown>
+    const ids = (await (
+      await callApi(e, 'GET', `/v2.0/doc/dentries/${dentry.uuid as string}/queryDentryId?operatorId=${DEMO.unionId}`)
+    ).json()) as Record<string, unknown>
     expect(ids).toEqual({ dentryUuid: dentry.uuid, dentryId: '20002', spaceId: DEMO.spaceId })
 
     e.setFaults({ denyDentryQuery: true })
-    const denied = await expectApiError(await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/20002/query?unionId=${DEMO.unionId}`), 403, 'Forbidden.AccessDenied.AccessTokenPermissionDenied')
+    const denied = await expectApiError(
+      await callApi(e, 'POST', `/v1.0/storage/spaces/${DEMO.spaceId}/dentries/20002/query?unionId=${DEMO.unionId}`),
+      403,
+      'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+    )
     expect(denied.accessdenieddetail).toEqual({ requiredScopes: ['Storage.File.Read'] })
     await expectApiError(await callApi(e, 'GET', '/v1.0/nothing/here'), 404, 'resourceNotFound')
   })
@@ -241,7 +355,13 @@ describe('other API routes', () => {
     const names = ['../x', '/etc/x', 'a\u0001b', 'CON', 'same?', 'same*', 'z.txt']
     const e = await start({
       folders: [{ spaceId: 's', dentryId: 'f', name: 'dir' }],
-      files: names.map((name, i) => ({ spaceId: 's', dentryId: String(i), name, parentId: 'f', content: bytes(i + 1) })),
+      files: names.map((name, i) => ({
+        spaceId: 's',
+        dentryId: String(i),
+        name,
+        parentId: 'f',
+        content: bytes(i + 1),
+      })),
       faults: { listPageSize: 3 },
     })
     const seen: Record<string, unknown>[] = []
@@ -249,7 +369,11 @@ describe('other API routes', () => {
     let pages = 0
     do {
       const token: string = nextToken === undefined ? '' : `&nextToken=${encodeURIComponent(nextToken)}`
-      const res = await callApi(e, 'GET', `/v1.0/storage/spaces/s/dentries?parentId=f&unionId=${DEMO.unionId}&maxResults=50${token}`)
+      const res = await callApi(
+        e,
+        'GET',
+        `/v1.0/storage/spaces/s/dentries?parentId=f&unionId=${DEMO.unionId}&maxResults=50${token}`,
+      )
       const page = (await res.json()) as { dentries: Record<string, unknown>[]; nextToken?: string }
       expect(page.dentries.length).toBeLessThanOrEqual(3)
       seen.push(...page.dentries)
@@ -259,19 +383,56 @@ describe('other API routes', () => {
     expect(pages).toBe(3)
     expect(seen.map((d) => d.name).sort()).toEqual([...names].sort())
     expect(seen.find((d) => d.name === '../x')?.path).toBe('/dir/../x')
-    await expectApiError(await callApi(e, 'GET', `/v1.0/storage/spaces/s/dentries?parentId=f&unionId=${DEMO.unionId}&maxResults=51`), 400, 'paramError')
-    await expectApiError(await callApi(e, 'GET', `/v1.0/storage/spaces/s/dentries?parentId=f&unionId=${DEMO.unionId}&nextToken=bogus`), 400, 'paramError')
-    const root = (await (await callApi(e, 'GET', `/v1.0/storage/spaces/s/dentries?parentId=0&unionId=${DEMO.unionId}`)).json()) as { dentries: unknown[]; nextToken?: string }
+    await expectApiError(
+      await callApi(e, 'GET', `/v1.0/storage/spaces/s/dentries?parentId=f&unionId=${DEMO.unionId}&maxResults=51`),
+      400,
+      'paramError',
+    )
+    await expectApiError(
+      await callApi(e, 'GET', `/v1.0/storage/spaces/s/dentries?parentId=f&unionId=${DEMO.unionId}&nextToken=bogus`),
+      400,
+      'paramError',
+    )
+    const root = (await (
+      await callApi(e, 'GET', `/v1.0/storage/spaces/s/dentries?parentId=0&unionId=${DEMO.unionId}`)
+    ).json()) as { dentries: unknown[]; nextToken?: string }
     expect(root.dentries).toHaveLength(1)
     expect(root.nextToken).toBeUndefined()
   })
 
   it('lists versions newest first', async () => {
-    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', content: bytes(30), version: 3, versions: [{ version: 1, content: bytes(10) }, { version: 2, content: bytes(20) }] }] })
-    const res = await callApi(e, 'GET', `/v1.0/storage/spaces/s/dentries/1/versions?unionId=${DEMO.unionId}&maxResults=2`)
+    const e = await start({
+      files: [
+        {
+          spaceId: 's',
+          dentryId: '1',
+          name: 'a.bin',
+          content: bytes(30),
+          version: 3,
+          versions: [
+            { version: 1, content: bytes(10) },
+            { version: 2, content: bytes(20) },
+          ],
+        },
+      ],
+    })
+    const res = await callApi(
+      e,
+      'GET',
+      `/v1.0/storage/spaces/s/dentries/1/versions?unionId=${DEMO.unionId}&maxResults=2`,
+    )
     const page = (await res.json()) as { dentries: { version: number; size: number }[]; nextToken?: string }
-    expect(page.dentries.map((d) => [d.version, d.size])).toEqual([[3, 30], [2, 20]])
-    const rest = (await (await callApi(e, 'GET', `/v1.0/storage/spaces/s/dentries/1/versions?unionId=${DEMO.unionId}&maxResults=2&nextToken=${page.nextToken!}`)).json()) as {
+    expect(page.dentries.map((d) => [d.version, d.size])).toEqual([
+      [3, 30],
+      [2, 20],
+    ])
+    const rest = (await (
+      await callApi(
+        e,
+        'GET',
+        `/v1.0/storage/spaces/s/dentries/1/versions?unionId=${DEMO.unionId}&maxResults=2&nextToken=${page.nextToken!}`,
+      )
+    ).json()) as {
       dentries: { version: number }[]
       nextToken?: string
     }
@@ -301,7 +462,9 @@ describe('resource URLs', () => {
     expect(part.headers.get('x-oss-hash-crc64ecma')).toBe(crc64(content).toString())
     expect(Buffer.from(await part.arrayBuffer()).equals(content.subarray(100, 200))).toBe(true)
     const suffix = await getResource(info, { Range: 'bytes=-10' })
-    expect(suffix.headers.get('content-range')).toBe(`bytes ${content.length - 10}-${content.length - 1}/${content.length}`)
+    expect(suffix.headers.get('content-range')).toBe(
+      `bytes ${content.length - 10}-${content.length - 1}/${content.length}`,
+    )
     expect(Buffer.from(await suffix.arrayBuffer()).equals(content.subarray(-10))).toBe(true)
     const open = await getResource(info, { Range: `bytes=${content.length - 5}-` })
     expect(open.status).toBe(206)
@@ -339,7 +502,11 @@ describe('resource URLs', () => {
   it('rejects Content-Type, HEAD, and missing or forged signatures', async () => {
     const e = await start()
     const info = await getSignatureInfo(e)
-    await expectXmlError(await getResource(info, { 'Content-Type': 'application/octet-stream' }), 403, 'SignatureDoesNotMatch')
+    await expectXmlError(
+      await getResource(info, { 'Content-Type': 'application/octet-stream' }),
+      403,
+      'SignatureDoesNotMatch',
+    )
     await expectXmlError(await getResource(info, {}, { method: 'HEAD' }), 403, 'SignatureDoesNotMatch')
     await expectXmlError(await fetch(info.resourceUrls[0]!), 403, 'SignatureDoesNotMatch')
     const forged = info.headers.Authorization!.replace(/:(.)/, (_, c: string) => `:${c === 'A' ? 'B' : 'A'}`)
@@ -348,7 +515,16 @@ describe('resource URLs', () => {
     const other = await getSignatureInfo(e, '20002')
     await expectXmlError(await fetch(other.resourceUrls[0]!, { headers: info.headers }), 403, 'SignatureDoesNotMatch')
     // Transport headers and the documented extras are fine.
-    expect((await getResource(info, { Range: 'bytes=0-0', 'x-oss-range-behavior': 'standard', 'User-Agent': 'dtdl/test', Accept: '*/*' })).status).toBe(206)
+    expect(
+      (
+        await getResource(info, {
+          Range: 'bytes=0-0',
+          'x-oss-range-behavior': 'standard',
+          'User-Agent': 'dtdl/test',
+          Accept: '*/*',
+        })
+      ).status,
+    ).toBe(206)
   })
 
   it('expires signatures for new requests after signatureTtlSeconds', async () => {
@@ -363,7 +539,10 @@ describe('resource URLs', () => {
   })
 
   it('lets a response that started in time finish after the signature expires', async () => {
-    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 1_200_000 }], faults: { signatureTtlSeconds: 1, bytesPerSecondPerConnection: 1_000_000 } })
+    const e = await start({
+      files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 1_200_000 }],
+      faults: { signatureTtlSeconds: 1, bytesPerSecondPerConnection: 1_000_000 },
+    })
     const res = await getResource(await getSignatureInfo(e, '1', {}, 's'))
     expect(res.status).toBe(200)
     expect((await res.arrayBuffer()).byteLength).toBe(1_200_000)
@@ -373,12 +552,23 @@ describe('resource URLs', () => {
     const content = Buffer.from(bytes(1000))
     const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', content }] })
     const info = await getSignatureInfo(e, '1', {}, 's')
-    for (const range of ['bytes=1000-1010', 'bytes=500-2000', 'bytes=9-3', 'bytes=0-1,5-6', 'items=0-1', 'bytes=-2000']) {
+    for (const range of [
+      'bytes=1000-1010',
+      'bytes=500-2000',
+      'bytes=9-3',
+      'bytes=0-1,5-6',
+      'items=0-1',
+      'bytes=-2000',
+    ]) {
       const res = await getResource(info, { Range: range })
       expect([range, res.status]).toEqual([range, 200])
       expect((await res.arrayBuffer()).byteLength).toBe(1000)
     }
-    await expectXmlError(await getResource(info, { Range: 'bytes=1000-1010', 'x-oss-range-behavior': 'standard' }), 416, 'InvalidRange')
+    await expectXmlError(
+      await getResource(info, { Range: 'bytes=1000-1010', 'x-oss-range-behavior': 'standard' }),
+      416,
+      'InvalidRange',
+    )
     const clipped = await getResource(info, { Range: 'bytes=990-2000', 'x-oss-range-behavior': 'standard' })
     expect(clipped.status).toBe(206)
     expect(clipped.headers.get('content-range')).toBe('bytes 990-999/1000')
@@ -464,7 +654,10 @@ describe('resource faults', () => {
   })
 
   it('bytesPerSecondPerConnection caps the speed of each response', async () => {
-    const e = await start({ files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 2_000_000 }], faults: { bytesPerSecondPerConnection: 4_000_000 } })
+    const e = await start({
+      files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 2_000_000 }],
+      faults: { bytesPerSecondPerConnection: 4_000_000 },
+    })
     const info = await getSignatureInfo(e, '1', {}, 's')
     const startedAt = performance.now()
     const body = await (await getResource(info)).arrayBuffer()

@@ -26,18 +26,30 @@ export function cleanEnv(extra: Record<string, string | undefined>): Record<stri
 }
 
 /** Starts the CLI; the caller decides when to wait, signal or kill it. */
-export function spawnCli(args: string[], options: { env: Record<string, string>; cwd?: string; stdin?: string }): ChildProcess & { result: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: options.env, cwd: options.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+export function spawnCli(
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string; stdin?: string },
+): ChildProcess & { result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: options.env,
+    cwd: options.cwd ?? ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d))
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
   child.stdin!.end(options.stdin ?? '')
-  const result = new Promise<CliResult>((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr })))
+  const result = new Promise<CliResult>((done) =>
+    child.on('close', (code, signal) => done({ code, signal, stdout, stderr })),
+  )
   return Object.assign(child, { result })
 }
 
-export function runCli(args: string[], options: { env: Record<string, string>; cwd?: string; stdin?: string }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string; stdin?: string },
+): Promise<CliResult> {
   return spawnCli(args, options).result
 }
 
@@ -54,7 +66,11 @@ export function runShell(command: string, options: { env: Record<string, string>
 }
 
 /** Polls a condition (an observable fact, not a guess about time) until it holds or the deadline passes. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -84,7 +100,8 @@ export async function setupWorld(options: EmulatorOptions = {}) {
     emulator,
     dir: tmp.dir,
     env,
-    run: (args: string[], extra: Record<string, string | undefined> = {}, cwd?: string) => runCli(args, { env: env(extra), cwd: cwd ?? tmp.dir }),
+    run: (args: string[], extra: Record<string, string | undefined> = {}, cwd?: string) =>
+      runCli(args, { env: env(extra), cwd: cwd ?? tmp.dir }),
     close: async () => {
       await emulator.close()
       await tmp.cleanup()
@@ -107,7 +124,9 @@ export function randomBytes(size: number, seed = 1): Buffer {
 
 export { DEMO }
 
-/** Can this process mount a tmpfs (root, or a container that allows it)? Decided once, before the tests are declared. */
+/**
+ * Can this process mount a tmpfs (root, or a container that allows it)? Decided once, before the tests are declared.
+ */
 export const canMountTmpfs = (() => {
   const dir = mkdtempSync(join(tmpdir(), 'dtdl-tmpfs-probe-'))
   try {

@@ -31,7 +31,15 @@ beforeAll(async () => {
     quiet: true,
     folders: [{ spaceId: SPACE, dentryId: '20', name: 'docs' }],
     files: [
-      { spaceId: SPACE, dentryId: '21', name: 'a.pdf', parentId: '20', content: Buffer.from('version two'), version: 2, versions: [{ version: 1, content: Buffer.from('v1') }] },
+      {
+        spaceId: SPACE,
+        dentryId: '21',
+        name: 'a.pdf',
+        parentId: '20',
+        content: Buffer.from('version two'),
+        version: 2,
+        versions: [{ version: 1, content: Buffer.from('v1') }],
+      },
       { spaceId: SPACE, dentryId: '22', name: 'b.txt', parentId: '20', content: Buffer.from('bee') },
     ],
     workspaces: [
@@ -47,7 +55,12 @@ beforeAll(async () => {
   sdk.wiki = new Wiki.default(config())
   dispatcher = await createDispatcher()
   token = (await mintAccessToken(emu.url, dispatcher, DEMO.appKey, DEMO.appSecret)).accessToken
-  ours = createApiClient({ endpoint: emu.url, dispatcher, tokens: { get: async () => token, renew: async () => token, canRenew: false, origin: 'env' }, retries: 0 })
+  ours = createApiClient({
+    endpoint: emu.url,
+    dispatcher,
+    tokens: { get: async () => token, renew: async () => token, canRenew: false, origin: 'env' },
+    retries: 0,
+  })
 })
 afterAll(async () => {
   await dispatcher.destroy()
@@ -55,7 +68,9 @@ afterAll(async () => {
 })
 
 /** Runs an SDK call and returns the thrown error, or fails if it did not throw. */
-async function sdkError(call: () => Promise<unknown>): Promise<{ code: string; statusCode: number; message: string; data: Record<string, unknown> }> {
+async function sdkError(
+  call: () => Promise<unknown>,
+): Promise<{ code: string; statusCode: number; message: string; data: Record<string, unknown> }> {
   try {
     await call()
   } catch (err) {
@@ -66,20 +81,33 @@ async function sdkError(call: () => Promise<unknown>): Promise<{ code: string; s
 
 describe('the official SDK against the emulator, route by route, with dtdl reading the same answers', () => {
   it('oauth2_1_0 getAccessToken', async () => {
-    const res = await sdk.oauth.getAccessToken(new OAuth.GetAccessTokenRequest({ appKey: DEMO.appKey, appSecret: DEMO.appSecret }))
+    const res = await sdk.oauth.getAccessToken(
+      new OAuth.GetAccessTokenRequest({ appKey: DEMO.appKey, appSecret: DEMO.appSecret }),
+    )
     expect(res.statusCode).toBe(200)
     expect(res.body.accessToken).toBe(token)
     expect(res.body.expireIn).toBeGreaterThan(0)
-    const bad = await sdkError(() => sdk.oauth.getAccessToken(new OAuth.GetAccessTokenRequest({ appKey: DEMO.appKey, appSecret: 'wrong' })))
+    const bad = await sdkError(() =>
+      sdk.oauth.getAccessToken(new OAuth.GetAccessTokenRequest({ appKey: DEMO.appKey, appSecret: 'wrong' })),
+    )
     expect(bad.code).toBe('invalidClientIdOrSecret')
   })
 
   it('storage_1_0 getFileDownloadInfo (with version and preferIntranet)', async () => {
     emu.setFaults({ intranet: 'working' })
     const headers = new Storage.GetFileDownloadInfoHeaders({ xAcsDingtalkAccessToken: token })
-    const request = new Storage.GetFileDownloadInfoRequest({ unionId: DEMO.unionId, option: new Storage.GetFileDownloadInfoRequestOption({ version: 1, preferIntranet: true }) })
+    const request = new Storage.GetFileDownloadInfoRequest({
+      unionId: DEMO.unionId,
+      option: new Storage.GetFileDownloadInfoRequestOption({ version: 1, preferIntranet: true }),
+    })
     const res = await sdk.storage.getFileDownloadInfoWithOptions(SPACE, '21', request, headers, runtime())
-    const mine = await ours.getDownloadInfo({ spaceId: SPACE, dentryId: '21', unionId: DEMO.unionId, version: 1, preferIntranet: true })
+    const mine = await ours.getDownloadInfo({
+      spaceId: SPACE,
+      dentryId: '21',
+      unionId: DEMO.unionId,
+      version: 1,
+      preferIntranet: true,
+    })
     emu.setFaults({})
     const info = res.body.headerSignatureInfo
     expect(res.body.protocol).toBe('HEADER_SIGNATURE')
@@ -94,19 +122,65 @@ describe('the official SDK against the emulator, route by route, with dtdl readi
   })
 
   it('storage_1_0 getDentry', async () => {
-    const res = await sdk.storage.getDentryWithOptions(SPACE, '21', new Storage.GetDentryRequest({ unionId: DEMO.unionId, option: new Storage.GetDentryRequestOption({ withThumbnail: false }) }), new Storage.GetDentryHeaders({ xAcsDingtalkAccessToken: token }), runtime())
+    const res = await sdk.storage.getDentryWithOptions(
+      SPACE,
+      '21',
+      new Storage.GetDentryRequest({
+        unionId: DEMO.unionId,
+        option: new Storage.GetDentryRequestOption({ withThumbnail: false }),
+      }),
+      new Storage.GetDentryHeaders({ xAcsDingtalkAccessToken: token }),
+      runtime(),
+    )
     const d = res.body.dentry
-    expect(d).toMatchObject({ id: '21', spaceId: SPACE, parentId: '20', type: 'FILE', name: 'a.pdf', size: 11, version: 2, status: 'NORMAL', extension: 'pdf' })
+    expect(d).toMatchObject({
+      id: '21',
+      spaceId: SPACE,
+      parentId: '20',
+      type: 'FILE',
+      name: 'a.pdf',
+      size: 11,
+      version: 2,
+      status: 'NORMAL',
+      extension: 'pdf',
+    })
     expect(typeof d.uuid).toBe('string')
     const mine = await ours.getDentry(SPACE, '21', DEMO.unionId)
-    for (const key of ['id', 'spaceId', 'parentId', 'type', 'name', 'size', 'version', 'modifiedTime', 'uuid', 'storageDriver'] as const) expect(mine[key]).toEqual(d[key])
+    for (const key of [
+      'id',
+      'spaceId',
+      'parentId',
+      'type',
+      'name',
+      'size',
+      'version',
+      'modifiedTime',
+      'uuid',
+      'storageDriver',
+    ] as const)
+      expect(mine[key]).toEqual(d[key])
   })
 
   it('storage_1_0 listDentries, paged', async () => {
     emu.setFaults({ listPageSize: 1 })
     const headers = new Storage.ListDentriesHeaders({ xAcsDingtalkAccessToken: token })
-    const first = await sdk.storage.listDentriesWithOptions(SPACE, new Storage.ListDentriesRequest({ parentId: '20', unionId: DEMO.unionId, maxResults: 50 }), headers, runtime())
-    const second = await sdk.storage.listDentriesWithOptions(SPACE, new Storage.ListDentriesRequest({ parentId: '20', unionId: DEMO.unionId, maxResults: 50, nextToken: first.body.nextToken }), headers, runtime())
+    const first = await sdk.storage.listDentriesWithOptions(
+      SPACE,
+      new Storage.ListDentriesRequest({ parentId: '20', unionId: DEMO.unionId, maxResults: 50 }),
+      headers,
+      runtime(),
+    )
+    const second = await sdk.storage.listDentriesWithOptions(
+      SPACE,
+      new Storage.ListDentriesRequest({
+        parentId: '20',
+        unionId: DEMO.unionId,
+        maxResults: 50,
+        nextToken: first.body.nextToken,
+      }),
+      headers,
+      runtime(),
+    )
     const mine = await ours.listDentries(SPACE, '20', DEMO.unionId)
     emu.setFaults({})
     expect(first.body.dentries.map((d: { name: string }) => d.name)).toEqual(['a.pdf'])
@@ -118,30 +192,73 @@ describe('the official SDK against the emulator, route by route, with dtdl readi
   })
 
   it('storage_1_0 listDentryVersions', async () => {
-    const res = await sdk.storage.listDentryVersionsWithOptions(SPACE, '21', new Storage.ListDentryVersionsRequest({ unionId: DEMO.unionId, maxResults: 100 }), new Storage.ListDentryVersionsHeaders({ xAcsDingtalkAccessToken: token }), runtime())
-    expect(res.body.dentries.map((d: { version: number; size: number }) => [d.version, d.size])).toEqual([[2, 11], [1, 2]])
+    const res = await sdk.storage.listDentryVersionsWithOptions(
+      SPACE,
+      '21',
+      new Storage.ListDentryVersionsRequest({ unionId: DEMO.unionId, maxResults: 100 }),
+      new Storage.ListDentryVersionsHeaders({ xAcsDingtalkAccessToken: token }),
+      runtime(),
+    )
+    expect(res.body.dentries.map((d: { version: number; size: number }) => [d.version, d.size])).toEqual([
+      [2, 11],
+      [1, 2],
+    ])
     const mine = await ours.listVersions(SPACE, '21', DEMO.unionId)
-    expect(mine.dentries.map((d) => [d.version, d.size])).toEqual([[2, 11], [1, 2]])
+    expect(mine.dentries.map((d) => [d.version, d.size])).toEqual([
+      [2, 11],
+      [1, 2],
+    ])
   })
 
   it('doc_2_0 getDentryIdByUuid (queryDentryId) and getUuidByDentryId (the reverse)', async () => {
     const uuid = emu.uuidOf(SPACE, '21')
-    const res = await sdk.doc.getDentryIdByUuidWithOptions(uuid, new Doc.GetDentryIdByUuidRequest({ operatorId: DEMO.unionId }), new Doc.GetDentryIdByUuidHeaders({ xAcsDingtalkAccessToken: token }), runtime())
+    const res = await sdk.doc.getDentryIdByUuidWithOptions(
+      uuid,
+      new Doc.GetDentryIdByUuidRequest({ operatorId: DEMO.unionId }),
+      new Doc.GetDentryIdByUuidHeaders({ xAcsDingtalkAccessToken: token }),
+      runtime(),
+    )
     expect(res.body).toMatchObject({ dentryUuid: uuid, dentryId: '21', spaceId: SPACE })
     expect(await ours.queryDentryId(uuid, DEMO.unionId)).toEqual({ spaceId: SPACE, dentryId: '21' })
-    const back = await sdk.doc.getUuidByDentryIdWithOptions('21', new Doc.GetUuidByDentryIdRequest({ spaceId: SPACE, operatorId: DEMO.unionId }), new Doc.GetUuidByDentryIdHeaders({ xAcsDingtalkAccessToken: token }), runtime())
+    const back = await sdk.doc.getUuidByDentryIdWithOptions(
+      '21',
+      new Doc.GetUuidByDentryIdRequest({ spaceId: SPACE, operatorId: DEMO.unionId }),
+      new Doc.GetUuidByDentryIdHeaders({ xAcsDingtalkAccessToken: token }),
+      runtime(),
+    )
     expect(back.body.dentryUuid).toBe(uuid)
-    const missing = await sdkError(() => sdk.doc.getDentryIdByUuidWithOptions('X'.repeat(32), new Doc.GetDentryIdByUuidRequest({ operatorId: DEMO.unionId }), new Doc.GetDentryIdByUuidHeaders({ xAcsDingtalkAccessToken: token }), runtime()))
+    const missing = await sdkError(() =>
+      sdk.doc.getDentryIdByUuidWithOptions(
+        'X'.repeat(32),
+        new Doc.GetDentryIdByUuidRequest({ operatorId: DEMO.unionId }),
+        new Doc.GetDentryIdByUuidHeaders({ xAcsDingtalkAccessToken: token }),
+        runtime(),
+      ),
+    )
     expect(missing).toMatchObject({ code: 'documentNotExist', statusCode: 404 })
   })
 
   it('wiki_2_0 listWorkspaces and getMineWorkspace', async () => {
-    const res = await sdk.wiki.listWorkspacesWithOptions(new Wiki.ListWorkspacesRequest({ operatorId: DEMO.unionId, maxResults: 30 }), new Wiki.ListWorkspacesHeaders({ xAcsDingtalkAccessToken: token }), runtime())
-    expect(res.body.workspaces.map((w: { workspaceId: string; name: string; rootNodeId: string }) => [w.workspaceId, w.name, w.rootNodeId])).toEqual([
+    const res = await sdk.wiki.listWorkspacesWithOptions(
+      new Wiki.ListWorkspacesRequest({ operatorId: DEMO.unionId, maxResults: 30 }),
+      new Wiki.ListWorkspacesHeaders({ xAcsDingtalkAccessToken: token }),
+      runtime(),
+    )
+    expect(
+      res.body.workspaces.map((w: { workspaceId: string; name: string; rootNodeId: string }) => [
+        w.workspaceId,
+        w.name,
+        w.rootNodeId,
+      ]),
+    ).toEqual([
       ['ws1', 'Team', emu.uuidOf(SPACE, '20')],
       ['ws2', 'Mine', emu.uuidOf(SPACE, '20')],
     ])
-    const mine = await sdk.wiki.getMineWorkspaceWithOptions(new Wiki.GetMineWorkspaceRequest({ operatorId: DEMO.unionId }), new Wiki.GetMineWorkspaceHeaders({ xAcsDingtalkAccessToken: token }), runtime())
+    const mine = await sdk.wiki.getMineWorkspaceWithOptions(
+      new Wiki.GetMineWorkspaceRequest({ operatorId: DEMO.unionId }),
+      new Wiki.GetMineWorkspaceHeaders({ xAcsDingtalkAccessToken: token }),
+      runtime(),
+    )
     expect(mine.body.workspace).toMatchObject({ workspaceId: 'ws2', type: 'PERSONAL' })
     expect((await ours.listWorkspaces(DEMO.unionId)).workspaces.map((w) => w.workspaceId)).toEqual(['ws1', 'ws2'])
     expect((await ours.getMineWorkspace(DEMO.unionId))?.workspaceId).toBe('ws2')
@@ -154,8 +271,19 @@ describe('errors read the same by the SDK and by dtdl, in either case of keys', 
     ['capitalised keys', { capitalErrorKeys: true }],
   ])('%s', async (_what, faults) => {
     emu.setFaults({ ...faults, denyDentryQuery: true })
-    const err = await sdkError(() => sdk.storage.getDentryWithOptions(SPACE, '21', new Storage.GetDentryRequest({ unionId: DEMO.unionId }), new Storage.GetDentryHeaders({ xAcsDingtalkAccessToken: token }), runtime()))
-    const mine = await ours.getDentry(SPACE, '21', DEMO.unionId).then(() => undefined, (e: unknown) => e as { code: string; requestId?: string; hint?: string })
+    const err = await sdkError(() =>
+      sdk.storage.getDentryWithOptions(
+        SPACE,
+        '21',
+        new Storage.GetDentryRequest({ unionId: DEMO.unionId }),
+        new Storage.GetDentryHeaders({ xAcsDingtalkAccessToken: token }),
+        runtime(),
+      ),
+    )
+    const mine = await ours.getDentry(SPACE, '21', DEMO.unionId).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; requestId?: string; hint?: string },
+    )
     emu.setFaults({})
     expect(err.code).toBe('Forbidden.AccessDenied.AccessTokenPermissionDenied')
     expect(err.statusCode).toBe(403)

@@ -1,12 +1,17 @@
 // The options, context and plan shapes of a `get -r` / `get -i` batch, shared by its planning and running.
-import type { BatchEvent, BatchFileResult, BatchItem } from './runner.js'
+import type { BatchItem } from './runner.js'
+import type { BatchEvent, BatchFileResult } from './results.js'
 import type { DryRunAction } from './dry-run.js'
 import type { ApiContext, ApiFlags, StepReporter } from '../dingtalk/connect.js'
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
 
 export interface BatchGetOptions extends ApiFlags {
   /** A folder (or file) to mirror, or an input file ("-" = stdin). */
-  source: { kind: 'folder'; spaceId: string; dentryId: string } | { kind: 'folder'; ref: DentryRef } | { kind: 'input'; path: string } | { kind: 'text'; text: string }
+  source:
+    | { kind: 'folder'; spaceId: string; dentryId: string }
+    | { kind: 'folder'; ref: DentryRef }
+    | { kind: 'input'; path: string }
+    | { kind: 'text'; text: string }
   /** -r: the directory the folder's contents go into. -i: the base directory of every line's output. */
   output?: string | undefined
   /** -r: --include / --exclude globs on each file's path in the mirror. */

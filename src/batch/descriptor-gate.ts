@@ -13,7 +13,8 @@ const TRIES = 6
 const BACKOFF_MS = 500
 
 /** Pure: does this error say the process (or the system) may open no more files? */
-export const isDescriptorExhaustion = (err: unknown): boolean => EXHAUSTED.test((err as { code?: unknown } | undefined)?.code?.toString() ?? '')
+export const isDescriptorExhaustion = (err: unknown): boolean =>
+  EXHAUSTED.test((err as { code?: unknown } | undefined)?.code?.toString() ?? '')
 
 /**
  * How many files may run at once: `jobs`, lowered by one (to at least one) each time a file meets EMFILE.

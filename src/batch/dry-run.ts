@@ -1,6 +1,7 @@
 // --dry-run for `get -r` and `get -i`: what a run would do, per file, planned from listings alone.
 import { ExitCode, type DtdlError, type ExitCodeValue } from '../errors.js'
-import { worstExitCode, type BatchItem } from './runner.js'
+import { type BatchItem } from './runner.js'
+import { worstExitCode } from './results.js'
 import type { SyncAction, SyncActionKind } from './sync-plan.js'
 
 export type DryRunKind = SyncActionKind | 'fail'
@@ -28,7 +29,13 @@ export interface DryRunResult {
 }
 
 /** Pure: a sync action as a dry-run line. */
-export const fromSyncAction = (a: SyncAction): DryRunAction => ({ action: a.kind, path: a.relPath, dentryId: a.dentryId, bytes: a.size ?? null, reason: a.reason })
+export const fromSyncAction = (a: SyncAction): DryRunAction => ({
+  action: a.kind,
+  path: a.relPath,
+  dentryId: a.dentryId,
+  bytes: a.size ?? null,
+  reason: a.reason,
+})
 
 /** Pure: a batch item known to fail (bad line, unlisted folder, unsafe name) as a dry-run line. */
 export function fromFailedItem(item: BatchItem & { error: DtdlError }): DryRunAction {
@@ -51,5 +58,12 @@ export function dryRunResult(actions: DryRunAction[], dir: string | undefined): 
     if (a.action === 'download' || a.action === 'replace' || a.action === 'check') summary.bytes += a.bytes ?? 0
   }
   const exitCode = worstExitCode(actions.map((a) => a.error?.exitCode ?? ExitCode.ok))
-  return { dryRun: true, ok: exitCode === ExitCode.ok, exitCode, ...(dir !== undefined ? { dir } : {}), actions, summary }
+  return {
+    dryRun: true,
+    ok: exitCode === ExitCode.ok,
+    exitCode,
+    ...(dir !== undefined ? { dir } : {}),
+    actions,
+    summary,
+  }
 }

@@ -1,4 +1,5 @@
-// Pure parsing of `get -i` input: one `<spaceId> <dentryId> [output]` or `<link-or-dentryUuid> [output]` per line (plus indented options); bad lines reported, not fatal.
+// Pure parsing of `get -i` input: one `<spaceId> <dentryId> [output]` or `<link-or-dentryUuid> [output]` per line (plus
+// indented options); bad lines reported, not fatal.
 import { parseDentryLink } from '../dingtalk/dentry-ref.js'
 import { DtdlError } from '../errors.js'
 
@@ -58,7 +59,8 @@ export function parseInputFile(text: string): ParsedInput {
   // The entry option lines attach to: the last entry line above them; null after a bad line.
   let current: InputEntry | null | undefined
   for (const [i, raw] of lines.entries()) {
-    if (entries.length === 0 && errors.length >= INVALID_LINES_BEFORE_GIVING_UP) return { entries, errors, gaveUp: true }
+    if (entries.length === 0 && errors.length >= INVALID_LINES_BEFORE_GIVING_UP)
+      return { entries, errors, gaveUp: true }
     const line = i + 1
     const trimmed = raw.replace(/^[ \t]+|[ \t]+$/g, '')
     if (trimmed === '' || trimmed.startsWith('#')) continue
@@ -66,9 +68,15 @@ export function parseInputFile(text: string): ParsedInput {
     if (option) {
       // Options of a line that already failed fail with it.
       if (current === null) continue
-      const problem = current === undefined ? 'an indented key=value line must come below the entry it belongs to' : applyOption(current, option[1]!, option[2]!, line)
+      const problem =
+        current === undefined
+          ? 'an indented key=value line must come below the entry it belongs to'
+          : applyOption(current, option[1]!, option[2]!, line)
       if (problem === undefined) continue
-      errors.push({ line, message: current === undefined ? problem : `${problem}; the file on line ${current.line} is not fetched` })
+      errors.push({
+        line,
+        message: current === undefined ? problem : `${problem}; the file on line ${current.line} is not fetched`,
+      })
       if (current) entries.splice(entries.indexOf(current), 1)
       current = null
       continue
@@ -115,7 +123,8 @@ function parseLine(text: string): Omit<InputEntry, 'line'> | string {
     return 'error' in output ? output.error : { spaceId: '', dentryId: '', dentryUuid, output: output.output }
   }
   const m = /^(\S+)(?:[ \t]+(\S+)(?:[ \t]+(.*))?)?$/.exec(text)
-  if (!m || m[2] === undefined) return `expected "<spaceId> <dentryId> [output]" or "<link> [output]", got one field ${JSON.stringify(text)}`
+  if (!m || m[2] === undefined)
+    return `expected "<spaceId> <dentryId> [output]" or "<link> [output]", got one field ${JSON.stringify(text)}`
   const [, spaceId, dentryId, rest] = m as unknown as [string, string, string, string | undefined]
   if (rest === undefined) return { spaceId, dentryId }
   const output = parseOutput(rest)

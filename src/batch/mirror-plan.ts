@@ -61,7 +61,9 @@ export function cleanName(name: string, id: string): string {
   return isSideFileName(clean) || isSyncStateName(clean) ? `${clean}_` : clean
 }
 
-/** Pure: "report.txt", 2 → "report (2).txt"; the suffix goes before the extension, within MAX_NAME_BYTES UTF-8 bytes. */
+/**
+ * Pure: "report.txt", 2 → "report (2).txt"; the suffix goes before the extension, within MAX_NAME_BYTES UTF-8 bytes.
+ */
 export function withCounter(name: string, n: number): string {
   const dot = name.lastIndexOf('.')
   // ".bashrc" has no extension; neither has a name ending in a dot (sanitised names never do).
@@ -107,7 +109,8 @@ export function settleSiblingNames(siblings: readonly { id: string; name: string
  * rsync and .gitignore); a leading "/" anchors it at the top; a trailing "/" means "everything under it".
  */
 export function globToRegExp(pattern: string): RegExp {
-  if (pattern.trim() === '') throw new UsageError('an empty --include/--exclude pattern matches nothing', { code: 'BAD_OPTION' })
+  if (pattern.trim() === '')
+    throw new UsageError('an empty --include/--exclude pattern matches nothing', { code: 'BAD_OPTION' })
   let p = pattern
   if (p.endsWith('/')) p += '**'
   if (p.startsWith('/')) p = p.slice(1)
@@ -147,7 +150,11 @@ export function compileFilters(filters: PathFilters): (relPath: string) => boole
  * Pure: turns a walked tree into the mirror's files and folders. Names are settled per folder (files and
  * folders share one namespace), so the same remote tree always gives the same local paths.
  */
-export function planMirror(rootId: string, nodes: readonly RemoteNode[], filters: PathFilters = { include: [], exclude: [] }): MirrorPlan {
+export function planMirror(
+  rootId: string,
+  nodes: readonly RemoteNode[],
+  filters: PathFilters = { include: [], exclude: [] },
+): MirrorPlan {
   const accept = compileFilters(filters)
   const children = new Map<string, RemoteNode[]>()
   for (const n of nodes) {
@@ -163,7 +170,8 @@ export function planMirror(rootId: string, nodes: readonly RemoteNode[], filters
     const sorted = [...kids].sort((a, b) => (names.get(a.id)! < names.get(b.id)! ? -1 : 1))
     for (const kid of sorted.filter((k) => !k.isFolder)) {
       const relPath = prefix + names.get(kid.id)!
-      if (accept(relPath)) plan.files.push({ id: kid.id, relPath, size: kid.size, version: kid.version, modifiedTime: kid.modifiedTime })
+      if (accept(relPath))
+        plan.files.push({ id: kid.id, relPath, size: kid.size, version: kid.version, modifiedTime: kid.modifiedTime })
       else plan.excluded++
     }
     for (const kid of sorted.filter((k) => k.isFolder && !seen.has(k.id))) {

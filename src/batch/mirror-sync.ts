@@ -1,14 +1,30 @@
 // The I/O around sync planning for `get -r`: stat the local side, remember what was placed, --delete, save the state.
 import { lstat, readdir } from 'node:fs/promises'
 import { posix } from 'node:path'
-import { makeFolders, removeEmptyFolder, removePlacedFile } from '../disk/files.js'
+import { makeFolders, removeEmptyFolder, removePlacedFile } from '../disk/below-root.js'
 import type { DownloadResult } from '../engine/download.js'
 import { joinInside } from '../disk/paths.js'
 import { eachAtOnce } from '../each-at-once.js'
 import { DtdlError, toFileSystemError } from '../errors.js'
-import type { BatchFileResult } from './runner.js'
-import { localMatches, planSync, type ListedFile, type LocalStat, type SyncAction, type SyncPlan, type SyncPlanInput } from './sync-plan.js'
-import { emptySyncState, readSyncState, syncStatePath, writeSyncState, type SyncEntry, type SyncOwner, type SyncState } from './sync-state.js'
+import type { BatchFileResult } from './results.js'
+import {
+  localMatches,
+  planSync,
+  type ListedFile,
+  type LocalStat,
+  type SyncAction,
+  type SyncPlan,
+  type SyncPlanInput,
+} from './sync-plan.js'
+import {
+  emptySyncState,
+  readSyncState,
+  syncStatePath,
+  writeSyncState,
+  type SyncEntry,
+  type SyncOwner,
+  type SyncState,
+} from './sync-state.js'
 
 export interface MirrorSyncOptions extends Omit<SyncPlanInput, 'state' | 'local'> {
   dir: string
@@ -39,7 +55,10 @@ const STATS_AT_ONCE = 16
  * folder with anything in it is stat'ed name by name, which also finds a file whose name differs only in
  * case or Unicode form on a file system that folds them.
  */
-async function statLocal(dir: string, relPaths: Iterable<string>): Promise<{ stats: Map<string, LocalStat>; inBareFolder: Set<string> }> {
+async function statLocal(
+  dir: string,
+  relPaths: Iterable<string>,
+): Promise<{ stats: Map<string, LocalStat>; inBareFolder: Set<string> }> {
   const byFolder = new Map<string, string[]>()
   for (const relPath of new Set(relPaths)) {
     const folder = posix.dirname(relPath)
@@ -83,7 +102,10 @@ async function listFolder(dir: string, folder: string): Promise<'bare' | 'look'>
 export async function openMirrorSync(options: MirrorSyncOptions): Promise<MirrorSync> {
   const statePath = syncStatePath(options.dir, options.spaceId, options.folderId)
   const state = await readSyncState(statePath, options.spaceId, options.folderId)
-  const { stats: local, inBareFolder } = await statLocal(options.dir, [...options.files.map((f) => f.relPath), ...Object.keys(state?.files ?? {})])
+  const { stats: local, inBareFolder } = await statLocal(options.dir, [
+    ...options.files.map((f) => f.relPath),
+    ...Object.keys(state?.files ?? {}),
+  ])
   const plan = planSync({ ...options, state, local })
   const entries: Record<string, SyncEntry> = { ...plan.carry }
   const created = new Set(state?.createdFolders ?? [])
@@ -101,8 +123,18 @@ export async function openMirrorSync(options: MirrorSyncOptions): Promise<Mirror
       if (!s?.isFile()) return
       const before = state?.files[file.relPath]
       // Written now: placed. Found identical: the owner it had (a placed file whose listing changed), else adopted.
-      const owner: SyncOwner = !result.upToDate || (before?.owner === 'placed' && before.dentryId === file.id) ? 'placed' : 'adopted'
-      entries[file.relPath] = { owner, dentryId: file.id, version: file.version, size: file.size, modifiedTime: file.modifiedTime, crc64: result.crc64, localSize: s.size, localMtimeMs: s.mtimeMs }
+      const owner: SyncOwner =
+        !result.upToDate || (before?.owner === 'placed' && before.dentryId === file.id) ? 'placed' : 'adopted'
+      entries[file.relPath] = {
+        owner,
+        dentryId: file.id,
+        version: file.version,
+        size: file.size,
+        modifiedTime: file.modifiedTime,
+        crc64: result.crc64,
+        localSize: s.size,
+        localMtimeMs: s.mtimeMs,
+      }
     },
     async makeFolder(relPath) {
       for (const level of await makeFolders(options.dir, relPath, checkedFolders)) created.add(level)
@@ -119,7 +151,11 @@ export async function openMirrorSync(options: MirrorSyncOptions): Promise<Mirror
           if (await removeEmptyFolder(options.dir, f).catch(() => false)) created.delete(f)
         }
       }
-      const next: SyncState = { ...emptySyncState(options.spaceId, options.folderId), files: entries, createdFolders: [...created].sort() }
+      const next: SyncState = {
+        ...emptySyncState(options.spaceId, options.folderId),
+        files: entries,
+        createdFolders: [...created].sort(),
+      }
       await writeSyncState(statePath, next)
       return results
     },
@@ -130,14 +166,28 @@ export async function openMirrorSync(options: MirrorSyncOptions): Promise<Mirror
  * --delete of one file dtdl placed: removed only if it is still the file dtdl recorded (size and mtime, looked
  * at again now) and no folder on its way is a link. A file changed since the plan is kept, and said so.
  */
-async function deleteFile(options: MirrorSyncOptions, action: SyncAction, entry: SyncEntry, note: (text: string) => void): Promise<BatchFileResult[]> {
+async function deleteFile(
+  options: MirrorSyncOptions,
+  action: SyncAction,
+  entry: SyncEntry,
+  note: (text: string) => void,
+): Promise<BatchFileResult[]> {
   const base = { path: action.relPath, spaceId: options.spaceId, dentryId: action.dentryId, bytes: action.size ?? 0 }
   try {
-    const outcome = await removePlacedFile(options.dir, action.relPath, (s) => localMatches({ isFile: true, size: s.size, mtimeMs: s.mtimeMs }, entry))
+    const outcome = await removePlacedFile(options.dir, action.relPath, (s) =>
+      localMatches({ isFile: true, size: s.size, mtimeMs: s.mtimeMs }, entry),
+    )
     if (outcome === 'changed') note(`dtdl: kept ${action.relPath}: it changed since the run began`)
     return outcome === 'removed' ? [{ ...base, status: 'deleted', exitCode: 0 }] : []
   } catch (err) {
     const e: DtdlError = toFileSystemError(err, action.relPath, 'delete')
-    return [{ ...base, status: 'failed', error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, exitCode: e.exitCode }]
+    return [
+      {
+        ...base,
+        status: 'failed',
+        error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) },
+        exitCode: e.exitCode,
+      },
+    ]
   }
 }

@@ -35,13 +35,17 @@ export async function planInputFile(
     spaceId: '',
     dentryId: '',
     line: e.line,
-    error: new UsageError(`line ${e.line}: ${e.message}`, { code: 'BAD_INPUT_LINE', hint: e.hint ?? 'each line is: <spaceId> <dentryId> [output], or <link-or-dentryUuid> [output]' }),
+    error: new UsageError(`line ${e.line}: ${e.message}`, {
+      code: 'BAD_INPUT_LINE',
+      hint: e.hint ?? 'each line is: <spaceId> <dentryId> [output], or <link-or-dentryUuid> [output]',
+    }),
   }))
   const notes: string[] = []
   if (parsed.entries.length === 0 && parsed.errors.length === 0) notes.push('the input file lists no files')
 
   const base = options.output
-  const inputName = options.source.kind === 'input' ? (options.source.path === '-' ? 'stdin' : options.source.path) : 'the list'
+  const inputName =
+    options.source.kind === 'input' ? (options.source.path === '-' ? 'stdin' : options.source.path) : 'the list'
   const dirs: DirPolicy = { createDirs: options.createDirs, dryRun: options.dryRun }
   // -o must exist unless --create-dirs; --dry-run creates nothing: a missing -o directory it would make
   // stands in for the one a real run would create.
@@ -52,7 +56,9 @@ export async function planInputFile(
     parsed.entries,
     jobs,
     async (entry, index) => {
-      resolved[index] = (await resolveExisting(entry, base, options)) ?? (await resolveLine(api, unionId, entry, base, inputName, resolveRef, baseMissing, dirs))
+      resolved[index] =
+        (await resolveExisting(entry, base, options)) ??
+        (await resolveLine(api, unionId, entry, base, inputName, resolveRef, baseMissing, dirs))
     },
     ctx.signal,
   )
@@ -63,7 +69,11 @@ export async function planInputFile(
   for (const item of resolved) {
     if (item.target === undefined || item.error) continue
     const first = claimed.get(item.target)
-    if (first !== undefined) item.error = new UsageError(`line ${item.line}: same target as line ${first} (${item.target})`, { code: 'DUPLICATE_TARGET', hint: 'give one of the lines its own output' })
+    if (first !== undefined)
+      item.error = new UsageError(`line ${item.line}: same target as line ${first} (${item.target})`, {
+        code: 'DUPLICATE_TARGET',
+        hint: 'give one of the lines its own output',
+      })
     else claimed.set(item.target, item.line)
   }
   items.push(...resolved)
@@ -80,12 +90,26 @@ export async function planInputFile(
 type InputItem = BatchItem & { line: number; exists?: boolean }
 
 /** --skip-existing: a line whose output names an existing file is left alone before any API call. */
-async function resolveExisting(entry: InputEntry, base: string | undefined, options: BatchGetOptions): Promise<InputItem | undefined> {
+async function resolveExisting(
+  entry: InputEntry,
+  base: string | undefined,
+  options: BatchGetOptions,
+): Promise<InputItem | undefined> {
   if (!options.skipExisting || entry.output === undefined) return undefined
-  const target = await namedTarget(base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output))
+  const target = await namedTarget(
+    base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output),
+  )
   const local = target === undefined ? undefined : await stat(target).catch(() => undefined)
   if (!local) return undefined
-  return { path: target!, target, spaceId: entry.spaceId, dentryId: entry.dentryId, line: entry.line, size: local.size, skip: 'exists' }
+  return {
+    path: target!,
+    target,
+    spaceId: entry.spaceId,
+    dentryId: entry.dentryId,
+    line: entry.line,
+    size: local.size,
+    skip: 'exists',
+  }
 }
 
 /** One input line → its batch item: target worked out, or the reason it cannot be fetched. */
@@ -99,9 +123,19 @@ async function resolveLine(
   baseMissing: boolean,
   dirs: DirPolicy,
 ): Promise<BatchItem & { line: number }> {
-  const item: BatchItem & { line: number } = { path: null, spaceId: entry.spaceId, dentryId: entry.dentryId, line: entry.line }
+  const item: BatchItem & { line: number } = {
+    path: null,
+    spaceId: entry.spaceId,
+    dentryId: entry.dentryId,
+    line: entry.line,
+  }
   try {
-    const output = entry.output === undefined ? base : base === undefined || isAbsolute(entry.output) ? entry.output : join(base, entry.output)
+    const output =
+      entry.output === undefined
+        ? base
+        : base === undefined || isAbsolute(entry.output)
+          ? entry.output
+          : join(base, entry.output)
     // Before the lookup: a line that cannot be written costs no API call.
     await checkOutput(output, dirs)
     if (entry.dentryUuid !== undefined) {
@@ -117,7 +151,10 @@ async function resolveLine(
     }
     const name = dentry && dentryName({ id: item.dentryId, ...dentry })
     if (dentry && isFolder(dentry)) {
-      throw new UsageError(`${JSON.stringify(name)} is a folder`, { code: 'IS_FOLDER', hint: `fetch it on its own: dtdl get ${entry.dentryUuid ?? `${item.spaceId} ${item.dentryId}`} -r` })
+      throw new UsageError(`${JSON.stringify(name)} is a folder`, {
+        code: 'IS_FOLDER',
+        hint: `fetch it on its own: dtdl get ${entry.dentryUuid ?? `${item.spaceId} ${item.dentryId}`} -r`,
+      })
     }
     if (dentry && isOnlineDocument(dentry)) throw onlineDocumentError(name)
     item.knownFile = dentry !== undefined && dentryKind(dentry) === 'FILE'
@@ -129,10 +166,15 @@ async function resolveLine(
     item.target = target.path
     item.path = target.path
     item.size = dentry?.size
-    if (entry.sha256 !== undefined) Object.assign(item, { sha256: entry.sha256, sha256From: `from line ${entry.sha256Line} of ${inputName}` })
+    if (entry.sha256 !== undefined)
+      Object.assign(item, { sha256: entry.sha256, sha256From: `from line ${entry.sha256Line} of ${inputName}` })
   } catch (err) {
     if (!(err instanceof DtdlError)) throw err
-    item.error = new DtdlError(err.code, err.exitCode, `line ${entry.line}: ${err.message}`, { hint: err.hint, requestId: err.requestId, status: err.status })
+    item.error = new DtdlError(err.code, err.exitCode, `line ${entry.line}: ${err.message}`, {
+      hint: err.hint,
+      requestId: err.requestId,
+      status: err.status,
+    })
   }
   return item
 }
@@ -144,7 +186,9 @@ function previewItems(items: readonly InputItem[]): DryRunAction[] {
     const line = item.line !== undefined ? { line: item.line } : {}
     const base = { path: item.path, dentryId: item.dentryId, bytes: item.size ?? null, ...line }
     if (item.skip) return { ...base, action: 'skip' as const, reason: 'exists (--skip-existing)' }
-    return item.exists ? { ...base, action: 'check' as const, reason: 'exists: compared by CRC-64' } : { ...base, action: 'download' as const, reason: 'new' }
+    return item.exists
+      ? { ...base, action: 'check' as const, reason: 'exists: compared by CRC-64' }
+      : { ...base, action: 'download' as const, reason: 'new' }
   })
 }
 
@@ -156,10 +200,13 @@ export function parseInputList(text: string, name: string): ParsedInput {
   const parsed = parseInputFile(text)
   if (!parsed.gaveUp) return parsed
   const first = parsed.errors[0]!
-  throw new UsageError(`the input file ${name} is not a list of files: its first ${INVALID_LINES_BEFORE_GIVING_UP} lines are all invalid (line ${first.line}: ${first.message})`, {
-    code: 'INPUT_NOT_A_LIST',
-    hint: 'give -i a text file with one "<spaceId> <dentryId> [output]" or "<link> [output]" per line',
-  })
+  throw new UsageError(
+    `the input file ${name} is not a list of files: its first ${INVALID_LINES_BEFORE_GIVING_UP} lines are all invalid (line ${first.line}: ${first.message})`,
+    {
+      code: 'INPUT_NOT_A_LIST',
+      hint: 'give -i a text file with one "<spaceId> <dentryId> [output]" or "<link> [output]" per line',
+    },
+  )
 }
 
 /** The input file's text, read before any request; a file that is not UTF-8 text is refused (checkInputText). */
@@ -170,7 +217,10 @@ export async function readInput(path: string, ctx: BatchGetContext): Promise<str
     bytes = await readFile(path)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO'
-    throw new UsageError(`cannot read the input file ${path}: ${code}`, { code: 'INPUT_FILE', hint: 'pass an existing file to -i, or - for stdin' })
+    throw new UsageError(`cannot read the input file ${path}: ${code}`, {
+      code: 'INPUT_FILE',
+      hint: 'pass an existing file to -i, or - for stdin',
+    })
   }
   let text: string
   try {
@@ -193,5 +243,8 @@ export function checkInputText(text: string, name: string): string {
 }
 
 function notTextError(name: string, why: string): UsageError {
-  return new UsageError(`the input file ${name} is not a list of files: ${why}`, { code: 'INPUT_NOT_TEXT', hint: 'give -i a text file with one "<spaceId> <dentryId> [output]" or "<link> [output]" per line' })
+  return new UsageError(`the input file ${name} is not a list of files: ${why}`, {
+    code: 'INPUT_NOT_TEXT',
+    hint: 'give -i a text file with one "<spaceId> <dentryId> [output]" or "<link> [output]" per line',
+  })
 }

@@ -1,16 +1,18 @@
 // Running many downloads as one batch: N files at a time through the one engine, failures collected, not fatal.
 import type { Dispatcher } from 'undici'
-import { downloadFile, type DownloadEvent, type DownloadResult } from '../engine/download.js'
+import { downloadFile, type DownloadResult } from '../engine/download.js'
 import { RateLimiter } from '../engine/rate-limiter.js'
 import { checkUpToDateSha256 } from '../engine/existing-target.js'
 import type { SignedSource } from '../engine/signed-url-source.js'
 import type { SpeedLimit } from '../engine/resource-fetcher.js'
-import { DtdlError, ExitCode, type ExitCodeValue } from '../errors.js'
+import { DtdlError, ExitCode } from '../errors.js'
 import type { HttpLogger } from '../http/dispatcher.js'
 import { MAX_CONNECTIONS, connectionLimits } from '../engine/connection-count.js'
 import type { RequestCounter } from '../http/request-counter.js'
 import { eachAtOnce } from '../each-at-once.js'
 import { DescriptorGate } from './descriptor-gate.js'
+
+import { summarize, worstExitCode, type BatchEvent, type BatchFileResult, type BatchResult } from './results.js'
 
 /** Connections across all the files of a batch, when -c is not given. */
 export const MAX_BATCH_CONNECTIONS = MAX_CONNECTIONS
@@ -45,82 +47,17 @@ export interface BatchItem {
   seenAbsent?: boolean | undefined
 }
 
-export type FileStatus = 'downloaded' | 'skipped' | 'failed' | 'deleted'
-export type SkipKind = 'unchanged' | 'checked' | 'left-alone'
-
-export interface BatchFileResult {
-  path: string | null
-  spaceId: string
-  dentryId: string
-  status: FileStatus
-  /** The file's size (downloaded or already there); 0 when it failed before the size was known. */
-  bytes: number
-  line?: number
-  /** What was verified, for downloaded and skipped files: size, crc64 when the server sent one, sha256 when given. */
-  checked?: DownloadResult['checked']
-  /** --skip-existing: skipped because the target exists (not checked against the remote). */
-  existing?: boolean
-  /**
-   * Why a file was skipped: `unchanged` (the sync state shows it unchanged: no call at all), `checked` (found
-   * identical to the remote by a probe, at the cost of `downloadInfoCalls`), `left-alone` (--skip-existing: not checked).
-   */
-  skip?: SkipKind
-  /** A downloaded file that replaced the one at its target (changed remotely or locally, or --force). */
-  replaced?: boolean
-  /** Download-info calls this file asked for (1, plus one per signature refresh); for files the engine ran. */
-  downloadInfoCalls?: number
-  /** A downloaded file's connection count at the end (fixed, or found) and the most open at once. */
-  connections?: number
-  peakConnections?: number
-  error?: { code: string; message: string; hint?: string }
-  exitCode: ExitCodeValue
-}
-
-export interface BatchSummary {
-  /** Every file downloaded, `replaced` ones included. */
-  downloaded: number
-  /** Of `downloaded`, the files that replaced one at their target. */
-  replaced: number
-  /** Every file skipped: `unchanged` + `checked` + `leftAlone`. */
-  skipped: number
-  /** Skipped with no call at all: the sync state shows them unchanged. */
-  unchanged: number
-  /** Found identical to the remote by a probe (size and CRC-64), which cost `checkedCalls` download-info calls. */
-  checked: number
-  checkedCalls: number
-  /** --skip-existing left them alone, unchecked. */
-  leftAlone: number
-  failed: number
-  /** --delete: files removed because they are gone from the remote. */
-  deleted: number
-  /** Bytes of the files downloaded this run (skipped files not counted). */
-  bytes: number
-  durationMs: number
-}
-
-export interface BatchResult {
-  ok: boolean
-  exitCode: ExitCodeValue
-  files: BatchFileResult[]
-  summary: BatchSummary
-}
-
-/** Plain data for whoever draws progress (see batch-progress.ts). */
-export type BatchEvent =
-  | { type: 'plan'; files: number; bytes: number }
-  | { type: 'file-start'; index: number; path: string; size: number | undefined }
-  | { type: 'file-event'; index: number; path: string; event: DownloadEvent }
-  | { type: 'file-done'; index: number; file: BatchFileResult }
-  /** --delete, after the downloads: a file removed (status `deleted`) or that could not be (`failed`). */
-  | { type: 'delete-done'; file: BatchFileResult }
-
 export interface BatchOptions {
   /** Files at a time, 1..16. */
   jobs: number
   /** -c: connections per file; undefined = found per file, within its share of the budget (see connectionsPerFile). */
   connections?: number | undefined
   dispatcher: Dispatcher
-  getDownloadInfo: (item: { spaceId: string; dentryId: string; knownFile?: boolean | undefined }) => Promise<SignedSource>
+  getDownloadInfo: (item: {
+    spaceId: string
+    dentryId: string
+    knownFile?: boolean | undefined
+  }) => Promise<SignedSource>
   retries?: number | undefined
   stallTimeoutMs?: number | undefined
   /** Overall cap in bytes per second, split evenly between the jobs. */
@@ -139,48 +76,19 @@ export interface BatchOptions {
 }
 
 /**
- * The batch's exit code is its worst file's, by this severity (not by number): an interruption, then
- * corrupted data (6), the local disk (7), the network or server (5), permission (3), not found (4), bad
- * input (2), a bug (1). The first things on the list are the ones a script most needs to react to.
- */
-const SEVERITY: readonly number[] = [ExitCode.interrupted, ExitCode.terminated, ExitCode.integrity, ExitCode.fileSystem, ExitCode.remote, ExitCode.auth, ExitCode.notFound, ExitCode.usage, ExitCode.unexpected]
-
-/** Pure: the exit code of a batch from its files' exit codes (0 when all went well). */
-export function worstExitCode(codes: readonly ExitCodeValue[]): ExitCodeValue {
-  for (const code of SEVERITY) if (codes.includes(code as ExitCodeValue)) return code as ExitCodeValue
-  return ExitCode.ok
-}
-
-/**
  * Pure: the most connections one file may use. -c wins as given; otherwise the files running at once share
  * 16, floor(16 / min(jobs, files)) each, and a file's size may allow fewer (one per 4 MiB): the engine finds
  * its count within that.
  */
-export function connectionsPerFile(input: { jobs: number; files: number; requested?: number | undefined; size?: number | undefined }): number {
+export function connectionsPerFile(input: {
+  jobs: number
+  files: number
+  requested?: number | undefined
+  size?: number | undefined
+}): number {
   if (input.requested !== undefined) return input.requested
   const share = Math.max(1, Math.floor(MAX_BATCH_CONNECTIONS / Math.max(1, Math.min(input.jobs, input.files))))
   return connectionLimits(input.size ?? Number.POSITIVE_INFINITY, { ceiling: share }).max
-}
-
-/** Pure: counts and bytes of the finished files. */
-export function summarize(files: readonly BatchFileResult[], durationMs: number): BatchSummary {
-  const count = (s: FileStatus) => files.filter((f) => f.status === s).length
-  const skipped = (k: SkipKind) => files.filter((f) => f.status === 'skipped' && f.skip === k)
-  const bytes = files.filter((f) => f.status === 'downloaded').reduce((n, f) => n + f.bytes, 0)
-  const checked = skipped('checked')
-  return {
-    downloaded: count('downloaded'),
-    replaced: files.filter((f) => f.status === 'downloaded' && f.replaced).length,
-    skipped: count('skipped'),
-    unchanged: skipped('unchanged').length,
-    checked: checked.length,
-    checkedCalls: checked.reduce((n, f) => n + (f.downloadInfoCalls ?? 0), 0),
-    leftAlone: skipped('left-alone').length,
-    failed: count('failed'),
-    deleted: count('deleted'),
-    bytes,
-    durationMs,
-  }
 }
 
 /** Anything thrown that is not a DtdlError is a bug: the file fails with exit 1, the batch goes on. */
@@ -217,9 +125,21 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
   const { options, emit, finish, fail } = run
   const label = item.path ?? item.dentryId
   if (item.skip) {
-    const skip = item.skip === 'exists' ? ({ existing: true, skip: 'left-alone' } as const) : ({ skip: 'unchanged' } as const)
+    const skip =
+      item.skip === 'exists' ? ({ existing: true, skip: 'left-alone' } as const) : ({ skip: 'unchanged' } as const)
     await skipItem(item).then(
-      (checked) => finish(index, { path: item.path, spaceId: item.spaceId, dentryId: item.dentryId, status: 'skipped', bytes: item.size ?? 0, ...skip, ...(item.line !== undefined ? { line: item.line } : {}), ...(checked ? { checked } : {}), exitCode: ExitCode.ok }),
+      (checked) =>
+        finish(index, {
+          path: item.path,
+          spaceId: item.spaceId,
+          dentryId: item.dentryId,
+          status: 'skipped',
+          bytes: item.size ?? 0,
+          ...skip,
+          ...(item.line !== undefined ? { line: item.line } : {}),
+          ...(checked ? { checked } : {}),
+          exitCode: ExitCode.ok,
+        }),
       (err: unknown) => fail(index, item, asDtdlError(err), item.size ?? 0),
     )
     return
@@ -253,30 +173,37 @@ async function runItem(run: BatchRun, item: BatchItem, index: number): Promise<v
 }
 
 /** One file through the engine, with the batch's shares: connections, rate, counters. */
-function downloadOne(run: BatchRun, item: BatchItem & { getDownloadInfo: () => Promise<SignedSource> }, index: number, label: string) {
+function downloadOne(
+  run: BatchRun,
+  item: BatchItem & { getDownloadInfo: () => Promise<SignedSource> },
+  index: number,
+  label: string,
+) {
   const { options, limiter, runnable, emit } = run
   return downloadFile({
-      request: { spaceId: item.spaceId, dentryId: item.dentryId, version: null },
-      getDownloadInfo: item.getDownloadInfo,
-      target: item.target!,
-      dispatcher: options.dispatcher,
-      ...(options.connections !== undefined ? { connections: options.connections } : { maxConnections: connectionsPerFile({ jobs: options.jobs, files: runnable, size: item.size }) }),
-      retries: options.retries,
-      stallTimeoutMs: options.stallTimeoutMs,
-      limiter,
-      speedLimit: options.speedLimit,
-      force: options.force,
-      replace: item.replace,
-      lockWaitMs: options.lockWaitMs,
-      sha256: item.sha256,
-      sha256From: item.sha256From,
-      signal: options.signal,
-      onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
-      log: options.log,
-      expectedSize: item.size,
-      seenAbsent: item.seenAbsent,
-      requests: options.requests,
-    })
+    request: { spaceId: item.spaceId, dentryId: item.dentryId, version: null },
+    getDownloadInfo: item.getDownloadInfo,
+    target: item.target!,
+    dispatcher: options.dispatcher,
+    ...(options.connections !== undefined
+      ? { connections: options.connections }
+      : { maxConnections: connectionsPerFile({ jobs: options.jobs, files: runnable, size: item.size }) }),
+    retries: options.retries,
+    stallTimeoutMs: options.stallTimeoutMs,
+    limiter,
+    speedLimit: options.speedLimit,
+    force: options.force,
+    replace: item.replace,
+    lockWaitMs: options.lockWaitMs,
+    sha256: item.sha256,
+    sha256From: item.sha256From,
+    signal: options.signal,
+    onEvent: (event) => emit({ type: 'file-event', index, path: label, event }),
+    log: options.log,
+    expectedSize: item.size,
+    seenAbsent: item.seenAbsent,
+    requests: options.requests,
+  })
 }
 
 /**
@@ -314,13 +241,25 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
   // One bucket for every file in flight: the cap is on the whole batch, however many files run.
   const limiter = options.limitRate ? new RateLimiter(options.limitRate) : undefined
   const descriptors = new DescriptorGate(Math.max(1, options.jobs), () =>
-    options.onNote?.('dtdl: this process ran out of open files (EMFILE): fewer files at a time from now on (raise the limit with `ulimit -n`, or lower -j or -c)'),
+    options.onNote?.(
+      'dtdl: this process ran out of open files (EMFILE): fewer files at a time from now on (raise the limit with `ulimit -n`, or lower -j or -c)',
+    ),
   )
   const run: BatchRun = { options, limiter, runnable, emit, finish, fail, descriptors }
-  await eachAtOnce(items, Math.max(1, options.jobs), async (item, index) => (item.error ? undefined : runItem(run, item, index)), options.signal)
+  await eachAtOnce(
+    items,
+    Math.max(1, options.jobs),
+    async (item, index) => (item.error ? undefined : runItem(run, item, index)),
+    options.signal,
+  )
   if (options.signal.aborted) throw options.signal.reason
 
   const files = results.filter((r): r is BatchFileResult => r !== undefined)
   const exitCode = worstExitCode(files.map((f) => f.exitCode))
-  return { ok: exitCode === ExitCode.ok, exitCode, files, summary: summarize(files, Math.round(performance.now() - started)) }
+  return {
+    ok: exitCode === ExitCode.ok,
+    exitCode,
+    files,
+    summary: summarize(files, Math.round(performance.now() - started)),
+  }
 }

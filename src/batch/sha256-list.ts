@@ -19,22 +19,31 @@ export interface Sha256ListEntry {
  */
 export function parseSha256List(text: string, name: string): Sha256ListEntry[] {
   const entries = new Map<string, Sha256ListEntry>()
-  text.replace(/^\uFEFF/, '').split(/\r?\n/).forEach((raw, i) => {
-    const line = i + 1
-    if (raw.trim() === '' || raw.trimStart().startsWith('#')) return
-    const entry = parseSha256Line(raw, line)
-    if (!entry) {
-      throw new UsageError(`line ${line} of the --sha256-file ${name} is not "<sha256>  <path>": ${JSON.stringify(raw.slice(0, 80))}`, {
-        code: 'BAD_SHA256_FILE',
-        hint: 'give the output of sha256sum (run it inside the mirror for -r)',
-      })
-    }
-    const seen = entries.get(entry.path)
-    if (seen && seen.hex !== entry.hex) {
-      throw new UsageError(`the --sha256-file ${name} gives ${entry.path} two SHA-256s (lines ${seen.line} and ${line})`, { code: 'BAD_SHA256_FILE', hint: 'keep one line per file' })
-    }
-    if (!seen) entries.set(entry.path, entry)
-  })
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      const line = i + 1
+      if (raw.trim() === '' || raw.trimStart().startsWith('#')) return
+      const entry = parseSha256Line(raw, line)
+      if (!entry) {
+        throw new UsageError(
+          `line ${line} of the --sha256-file ${name} is not "<sha256>  <path>": ${JSON.stringify(raw.slice(0, 80))}`,
+          {
+            code: 'BAD_SHA256_FILE',
+            hint: 'give the output of sha256sum (run it inside the mirror for -r)',
+          },
+        )
+      }
+      const seen = entries.get(entry.path)
+      if (seen && seen.hex !== entry.hex) {
+        throw new UsageError(
+          `the --sha256-file ${name} gives ${entry.path} two SHA-256s (lines ${seen.line} and ${line})`,
+          { code: 'BAD_SHA256_FILE', hint: 'keep one line per file' },
+        )
+      }
+      if (!seen) entries.set(entry.path, entry)
+    })
   return [...entries.values()]
 }
 
@@ -43,7 +52,10 @@ function parseSha256Line(raw: string, line: number): Sha256ListEntry | undefined
   if (bsd) return { hex: bsd[2]!.toLowerCase(), path: bsd[1]!, line }
   const gnu = /^(\\?)([0-9a-fA-F]{64}) [ *](.+)$/.exec(raw)
   if (!gnu) return undefined
-  const path = gnu[1] === '\\' ? gnu[3]!.replace(/\\(\\|n|r)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : '\\')) : gnu[3]!
+  const path =
+    gnu[1] === '\\'
+      ? gnu[3]!.replace(/\\(\\|n|r)/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : '\\'))
+      : gnu[3]!
   return { hex: gnu[2]!.toLowerCase(), path, line }
 }
 
@@ -60,7 +72,11 @@ export interface Sha256Match {
  * for -r, the current directory for -i: what `cd <base> && sha256sum -c` would check), and says which
  * entries name none of `targets`.
  */
-export function matchSha256List(entries: readonly Sha256ListEntry[], base: string, targets: readonly string[]): Sha256Match {
+export function matchSha256List(
+  entries: readonly Sha256ListEntry[],
+  base: string,
+  targets: readonly string[],
+): Sha256Match {
   const wanted = new Set(targets)
   const byTarget = new Map<string, Sha256ListEntry>()
   const unmatched: Sha256ListEntry[] = []

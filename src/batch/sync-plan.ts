@@ -1,4 +1,5 @@
-// Pure sync planning for `get -r`: sync state + listing + local stat → download / replace / check / skip / delete / keep.
+// Pure sync planning for `get -r`: sync state + listing + local stat → download / replace / check / skip / delete /
+// keep.
 import type { SyncEntry, SyncState } from './sync-state.js'
 
 /** A selected remote file as the listing describes it. */
@@ -101,13 +102,16 @@ export function planSync(input: SyncPlanInput): SyncPlan {
     selected.add(f.relPath)
     const local = input.local.get(f.relPath) ?? null
     const entry = Object.hasOwn(files, f.relPath) ? files[f.relPath] : undefined
-    const act = (kind: SyncActionKind, reason: string) => actions.push({ kind, relPath: f.relPath, dentryId: f.id, size: f.size, reason })
+    const act = (kind: SyncActionKind, reason: string) =>
+      actions.push({ kind, relPath: f.relPath, dentryId: f.id, size: f.size, reason })
     // Only a file dtdl placed is replaced on the state's word; one it adopted is the user's, checked as such.
     const change = entry?.owner === 'placed' ? 'replace' : 'check'
     if (!local) act('download', entry ? 'removed locally' : 'new')
     else if (!entry) act('check', 'not in the sync state')
-    else if (!localMatches(local, entry)) act(change, change === 'replace' ? 'changed locally' : 'changed locally; dtdl did not place it')
-    else if (!remoteMatches(f, entry)) act(change, change === 'replace' ? 'changed remotely' : 'changed remotely; dtdl did not place the local copy')
+    else if (!localMatches(local, entry))
+      act(change, change === 'replace' ? 'changed locally' : 'changed locally; dtdl did not place it')
+    else if (!remoteMatches(f, entry))
+      act(change, change === 'replace' ? 'changed remotely' : 'changed remotely; dtdl did not place the local copy')
     else {
       act('skip', 'up to date')
       carry[f.relPath] = entry
@@ -123,7 +127,8 @@ export function planSync(input: SyncPlanInput): SyncPlan {
     const local = input.local.get(relPath) ?? null
     // Already gone here too: nothing to do, and nothing to remember.
     if (!local) continue
-    const act = (kind: SyncActionKind, reason: string) => gone.push({ kind, relPath, dentryId: entry.dentryId, size: local.size, reason })
+    const act = (kind: SyncActionKind, reason: string) =>
+      gone.push({ kind, relPath, dentryId: entry.dentryId, size: local.size, reason })
     if (entry.owner !== 'placed') act('keep', 'gone remotely; dtdl did not place the local copy')
     else if (!localMatches(local, entry)) act('keep', 'gone remotely, but changed locally since dtdl placed it')
     else if (input.delete) act('delete', 'gone remotely')

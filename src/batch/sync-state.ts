@@ -40,13 +40,22 @@ const STATE_NAME = /^\.dtdl-sync-[0-9a-f]{16}\.json(\.(\d+-)?[0-9a-f]+\.tmp)?$/i
 /** Pure: is `name` a sync state file (or its temporary twin)? A remote file must never take such a name. */
 export const isSyncStateName = (name: string): boolean => STATE_NAME.test(name)
 
-/** Pure: the state file of the mirror of spaceId/folderId in `dir`; one per source, so mirrors into one directory do not clash. */
+/**
+ * Pure: the state file of the mirror of spaceId/folderId in `dir`; one per source, so mirrors into one directory do not
+ * clash.
+ */
 export function syncStatePath(dir: string, spaceId: string, folderId: string): string {
   const digest = createHash('sha256').update(`${spaceId}\u0000${folderId}`).digest('hex').slice(0, 16)
   return join(dir, `.dtdl-sync-${digest}.json`)
 }
 
-export const emptySyncState = (spaceId: string, folderId: string): SyncState => ({ format: 1, spaceId, folderId, files: {}, createdFolders: [] })
+export const emptySyncState = (spaceId: string, folderId: string): SyncState => ({
+  format: 1,
+  spaceId,
+  folderId,
+  files: {},
+  createdFolders: [],
+})
 
 /**
  * Reads the state; a missing, torn, foreign or malformed file (or a link at its name) reads as undefined: that
@@ -61,10 +70,18 @@ export async function readSyncState(path: string, spaceId: string, folderId: str
   } catch {
     return undefined
   }
-  if (!isRecord(raw) || raw.format !== 1 || raw.spaceId !== spaceId || raw.folderId !== folderId || !isRecord(raw.files)) return undefined
+  if (
+    !isRecord(raw) ||
+    raw.format !== 1 ||
+    raw.spaceId !== spaceId ||
+    raw.folderId !== folderId ||
+    !isRecord(raw.files)
+  )
+    return undefined
   const state = emptySyncState(spaceId, folderId)
   for (const [relPath, e] of Object.entries(raw.files)) if (isEntry(e)) state.files[relPath] = e
-  if (Array.isArray(raw.createdFolders)) state.createdFolders = raw.createdFolders.filter((f): f is string => typeof f === 'string' && f !== '')
+  if (Array.isArray(raw.createdFolders))
+    state.createdFolders = raw.createdFolders.filter((f): f is string => typeof f === 'string' && f !== '')
   return state
 }
 

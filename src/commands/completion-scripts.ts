@@ -83,19 +83,29 @@ const fishQuote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'
 
 /** fish: one `complete` line per subcommand and flag, each guarded by the command path it belongs to. */
 export function fishScript(nodes: CompletionNode[]): string {
-  const lines = ['# dtdl completion for fish; install: dtdl completion fish > ~/.config/fish/completions/dtdl.fish', 'complete -c dtdl -f']
+  const lines = [
+    '# dtdl completion for fish; install: dtdl completion fish > ~/.config/fish/completions/dtdl.fish',
+    'complete -c dtdl -f',
+  ]
   for (const n of nodes) {
     const subs = n.subcommands
-    const here = n.path.length === 0 ? '__fish_use_subcommand' : `__fish_seen_subcommand_from ${n.path[n.path.length - 1]}${subs.length ? `; and not __fish_seen_subcommand_from ${words(subs)}` : ''}`
+    const here =
+      n.path.length === 0
+        ? '__fish_use_subcommand'
+        : `__fish_seen_subcommand_from ${n.path[n.path.length - 1]}${subs.length ? `; and not __fish_seen_subcommand_from ${words(subs)}` : ''}`
     const guard = `-n ${fishQuote(here)}`
     for (const s of subs) {
       const child = nodes.find((c) => c.path.join('/') === [...n.path, s].join('/'))
-      lines.push(`complete -c dtdl ${guard} -a ${s} -d ${fishQuote(child?.description.split(/[;:(]/)[0]!.trim() ?? '')}`)
+      lines.push(
+        `complete -c dtdl ${guard} -a ${s} -d ${fishQuote(child?.description.split(/[;:(]/)[0]!.trim() ?? '')}`,
+      )
     }
     if (n.argChoices.length) lines.push(`complete -c dtdl ${guard} -a ${fishQuote(words(n.argChoices))}`)
     for (const o of n.options) {
       const parts = o.flags.map((f) => (f.startsWith('--') ? `-l ${f.slice(2)}` : `-s ${f.slice(1)}`))
-      lines.push(`complete -c dtdl ${guard} ${parts.join(' ')}${o.takesValue ? ' -r -F' : ''} -d ${fishQuote(o.description)}`)
+      lines.push(
+        `complete -c dtdl ${guard} ${parts.join(' ')}${o.takesValue ? ' -r -F' : ''} -d ${fishQuote(o.description)}`,
+      )
     }
   }
   return `${lines.join('\n')}\n`

@@ -11,6 +11,8 @@ export function declareCompletion(program: Command): void {
     .action(async (shell: string) => {
       const { completionTree, bashScript, zshScript, fishScript } = await import('./completion-scripts.js')
       const tree = completionTree(program)
-      process.stdout.write({ bash: bashScript, zsh: zshScript, fish: fishScript }[shell as (typeof SHELLS)[number]](tree))
+      process.stdout.write(
+        { bash: bashScript, zsh: zshScript, fish: fishScript }[shell as (typeof SHELLS)[number]](tree),
+      )
     })
 }

@@ -14,11 +14,13 @@ const takesValue = (spec: OptionSpec) => /[<[]/.test(spec.flags)
 export function addDeclaredOptions(command: Command, name: CommandName): Command {
   for (const spec of optionsOf(name)) {
     const option = new Option(spec.flags, spec.help)
-    if (spec.kind.type === 'list') option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    if (spec.kind.type === 'list')
+      option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
     else if (takesValue(spec)) option.argParser((value: string) => parseCliValue(spec, value))
     command.addOption(option)
     // A negatable option has both forms: --intranet and --no-intranet (--no-progress alone is declared as such).
-    if (spec.kind.type === 'negatable' && !spec.flags.startsWith('--no-')) command.addOption(new Option(`--no-${spec.flags.slice(2)}`, `the opposite of ${spec.flags}`).hideHelp())
+    if (spec.kind.type === 'negatable' && !spec.flags.startsWith('--no-'))
+      command.addOption(new Option(`--no-${spec.flags.slice(2)}`, `the opposite of ${spec.flags}`).hideHelp())
   }
   return command
 }

@@ -15,17 +15,17 @@ export const EXIT_CODES_LINE =
   'Exit codes: 0 ok, 1 unexpected, 2 usage, 3 auth or permission, 4 not found, 5 remote or network, 6 integrity, 7 local file system, 8 --max-api-calls reached, 28 --max-time or --speed-limit, 130 interrupted (143 on SIGTERM), 141 output pipe closed.'
 
 const GET_DETAILS = [
-  'Folders (-r): the folde r\'s contents go into -o <dir> (made if missing; the directory it is in must exist, unless --create-dirs); without -o, into ./<folder name>. Names from the server are made safe and nothing is written outside the directory. A sync state (<dir>/.dtdl-sync-<hex>.json) remembers what dtdl placed: a re-run skips unchanged files without any download call, fetches changed ones again, and with --delete removes files it placed that are gone from the remote. A file dtdl did not write is never replaced or removed without --force.',
+  "Folders (-r): the folde r's contents go into -o <dir> (made if missing; the directory it is in must exist, unless --create-dirs); without -o, into ./<folder name>. Names from the server are made safe and nothing is written outside the directory. A sync state (<dir>/.dtdl-sync-<hex>.json) remembers what dtdl placed: a re-run skips unchanged files without any download call, fetches changed ones again, and with --delete removes files it placed that are gone from the remote. A file dtdl did not write is never replaced or removed without --force.",
   '',
-  'Filters: --include/--exclude match each file\'s path in the mirror: * within a name, ** across folders, ? one character; a pattern without / matches at any depth. A file is taken if it matches any --include (or none is given) and no --exclude.',
+  "Filters: --include/--exclude match each file's path in the mirror: * within a name, ** across folders, ? one character; a pattern without / matches at any depth. A file is taken if it matches any --include (or none is given) and no --exclude.",
   '',
   'Lists (-i): one "<spaceId> <dentryId> [output]" or "<link-or-dentryUuid> [output]" per line; blank lines and # comments are skipped. An indented "  sha256=<hex>" line below an entry gives its SHA-256. With -o <dir>, relative outputs are taken inside <dir>. A bad line is reported and the others still run.',
   '',
-  'Checksums: every file is checked by size and the CRC-64 the server sends (said so when it sends none). --sha256 (one file) and --sha256-file (a batch, sha256sum\'s format) are checked on every path, also on a file already up to date.',
+  "Checksums: every file is checked by size and the CRC-64 the server sends (said so when it sends none). --sha256 (one file) and --sha256-file (a batch, sha256sum's format) are checked on every path, also on a file already up to date.",
   '',
-  'Batches: -j files at a time; each uses -c connections if given, else finds its count within 16 shared by the files running at once. --limit-rate caps the whole batch. A failed file does not stop the others; the exit code is the worst file\'s. Without a terminal, a line per file downloaded, replaced, deleted or failed, then the summary; -v names every file, unchanged ones too.',
+  "Batches: -j files at a time; each uses -c connections if given, else finds its count within 16 shared by the files running at once. --limit-rate caps the whole batch. A failed file does not stop the others; the exit code is the worst file's. Without a terminal, a line per file downloaded, replaced, deleted or failed, then the summary; -v names every file, unchanged ones too.",
   '',
-  'API budget: calls to each DingTalk API are paced to --api-qps per second; --max-api-calls caps the run\'s calls (exit 8, the next run goes on). The end line and --json say what the run cost.',
+  "API budget: calls to each DingTalk API are paced to --api-qps per second; --max-api-calls caps the run's calls (exit 8, the next run goes on). The end line and --json say what the run cost.",
   '',
   'Interrupted? Run the same command again: it resumes. The user guide has the details: docs/usage.md.',
 ]
@@ -40,7 +40,11 @@ export const HELP_TEXT: Record<string, HelpText> = {
       ['dtdl spaces', 'knowledge bases, with the rootNodeId to ls or get -r'],
       ['dtdl emulator', 'try it offline against a local emulator'],
     ],
-    footer: ['Credentials: DINGTALK_APP_KEY and DINGTALK_APP_SECRET (or DINGTALK_ACCESS_TOKEN), the operator with -u or DINGTALK_UNION_ID.', '', EXIT_CODES_LINE],
+    footer: [
+      'Credentials: DINGTALK_APP_KEY and DINGTALK_APP_SECRET (or DINGTALK_ACCESS_TOKEN), the operator with -u or DINGTALK_UNION_ID.',
+      '',
+      EXIT_CODES_LINE,
+    ],
   },
   get: {
     examples: [
@@ -57,9 +61,14 @@ export const HELP_TEXT: Record<string, HelpText> = {
     examples: [
       ['dtdl ls 123456', 'the space root'],
       ['dtdl ls 123456 4455 -r', "a folder's whole tree"],
-      ["dtdl ls 123456 4455 -r --json | jq -r '.entries[] | select(.type == \"FILE\") | .path'", 'the paths of its files'],
+      [
+        'dtdl ls 123456 4455 -r --json | jq -r \'.entries[] | select(.type == "FILE") | .path\'',
+        'the paths of its files',
+      ],
     ],
-    details: ['Paths are relative to the listed folder, names as the server has them (control characters shown as \\xNN; in --json, verbatim). Sizes are in bytes in --json, null for folders.'],
+    details: [
+      'Paths are relative to the listed folder, names as the server has them (control characters shown as \\xNN; in --json, verbatim). Sizes are in bytes in --json, null for folders.',
+    ],
   },
   info: {
     examples: [
@@ -98,7 +107,9 @@ export const HELP_TEXT: Record<string, HelpText> = {
       ['dtdl config list', 'all of them, secrets masked'],
       ['dtdl config path', 'where the store is'],
     ],
-    footer: ['The store lives in DTDL_CONFIG_DIR when set. Secrets (token, appSecret) are given as - only: a value on the command line is seen by other users (ps).'],
+    footer: [
+      'The store lives in DTDL_CONFIG_DIR when set. Secrets (token, appSecret) are given as - only: a value on the command line is seen by other users (ps).',
+    ],
   },
   'config set': {
     examples: [
@@ -123,7 +134,9 @@ export const HELP_TEXT: Record<string, HelpText> = {
       ['dtdl get demo-space 10001', 'then fetch its demo file'],
       ['kill $DTDL_EMULATOR_PID', 'and stop it'],
     ],
-    footer: ["Each --file's dentryId (30000-99999) comes from a hash of its file name: the same from run to run, whatever the order of the --file options."],
+    footer: [
+      "Each --file's dentryId (30000-99999) comes from a hash of its file name: the same from run to run, whatever the order of the --file options.",
+    ],
   },
   completion: {
     examples: [

@@ -46,7 +46,10 @@ export function formatRows(rows: readonly [string, string][], width: number, max
     } else if (4 + term.length + description.length <= width) {
       out.push(`  ${term}  ${description}`)
     } else {
-      out.push(...wrap(term, width - 2, 4).map((l) => `  ${l}`), ...(description ? wrap(description, width - 6).map((l) => `      ${l}`) : []))
+      out.push(
+        ...wrap(term, width - 2, 4).map((l) => `  ${l}`),
+        ...(description ? wrap(description, width - 6).map((l) => `      ${l}`) : []),
+      )
     }
   }
   return out
@@ -75,32 +78,65 @@ export function shownOptions(name: CommandName, full: boolean): OptionSpec[] {
 }
 
 /** Pure: the flags column of an option (a negatable one shows both forms). */
-const flagsOf = (spec: OptionSpec) => (spec.kind.type === 'negatable' && !spec.flags.startsWith('--no-') ? `${spec.flags}, --no-${spec.flags.slice(2)}` : spec.flags)
+const flagsOf = (spec: OptionSpec) =>
+  spec.kind.type === 'negatable' && !spec.flags.startsWith('--no-')
+    ? `${spec.flags}, --no-${spec.flags.slice(2)}`
+    : spec.flags
 
 /** The whole help of a command (or of the program), as commander asks for it. */
 export function formatHelp(cmd: Command, helper: Help): string {
   const width = helpWidth()
   const isRoot = cmd.parent === null
   const name = (isRoot ? '' : cmd.name()) as CommandName
-  const text: HelpText = HELP_TEXT[isRoot ? 'dtdl' : cmd.parent?.parent ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name()] ?? { examples: [] }
-  const usage = helper.commandUsage(cmd).split('\n').map((l) => l.trim())
-  const out: string[] = [`Usage: ${usage[0]}`, ...usage.slice(1).map((l) => `       ${l}`), '', ...wrap(helper.commandDescription(cmd), width), '']
+  const text: HelpText = HELP_TEXT[
+    isRoot ? 'dtdl' : cmd.parent?.parent ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name()
+  ] ?? { examples: [] }
+  const usage = helper
+    .commandUsage(cmd)
+    .split('\n')
+    .map((l) => l.trim())
+  const out: string[] = [
+    `Usage: ${usage[0]}`,
+    ...usage.slice(1).map((l) => `       ${l}`),
+    '',
+    ...wrap(helper.commandDescription(cmd), width),
+    '',
+  ]
   // The usage names the arguments; what they may be is for the full help (and a command without options).
-  const args = helper.visibleArguments(cmd).map((a) => [helper.argumentTerm(a), helper.argumentDescription(a)] as [string, string])
+  const args = helper
+    .visibleArguments(cmd)
+    .map((a) => [helper.argumentTerm(a), helper.argumentDescription(a)] as [string, string])
   const isDeclared = !isRoot && optionsOf(name).length > 0
   if (args.length > 0 && (fullHelp || !isDeclared)) out.push('Arguments:', ...formatRows(args, width), '')
   const declared = isDeclared ? shownOptions(name, fullHelp) : []
   const options: [string, string][] = isDeclared
     ? [...declared.map((o): [string, string] => [flagsOf(o), describeOption(o, fullHelp)]), ['-h, --help', 'this help']]
-    : helper.visibleOptions(cmd).map((o) => [helper.optionTerm(o), o.long === '--help' && isRoot ? 'this help; dtdl help <command> for a command' : helper.optionDescription(o)])
+    : helper
+        .visibleOptions(cmd)
+        .map((o) => [
+          helper.optionTerm(o),
+          o.long === '--help' && isRoot ? 'this help; dtdl help <command> for a command' : helper.optionDescription(o),
+        ])
   out.push('Options:', ...formatRows(options, width))
   const hidden = isDeclared ? optionsOf(name).length - declared.length : 0
-  if (hidden > 0) out.push(...wrap(`${hidden} more options and the details: dtdl help ${cmd.name()}`, width - 2).map((l) => `  ${l}`))
+  if (hidden > 0)
+    out.push(...wrap(`${hidden} more options and the details: dtdl help ${cmd.name()}`, width - 2).map((l) => `  ${l}`))
   out.push('')
-  const commands = helper.visibleCommands(cmd).map((c) => [helper.subcommandTerm(c), helper.subcommandDescription(c)] as [string, string])
+  const commands = helper
+    .visibleCommands(cmd)
+    .map((c) => [helper.subcommandTerm(c), helper.subcommandDescription(c)] as [string, string])
   if (commands.length > 0) out.push('Commands:', ...formatRows(commands, width), '')
   if (fullHelp && text.details) out.push(...text.details.flatMap((p) => (p === '' ? [''] : wrap(p, width))), '')
-  if (text.examples.length > 0) out.push('Examples:', ...formatRows(text.examples.map(([c, d]) => [`$ ${c}`, d]), width, 46), '')
+  if (text.examples.length > 0)
+    out.push(
+      'Examples:',
+      ...formatRows(
+        text.examples.map(([c, d]) => [`$ ${c}`, d]),
+        width,
+        46,
+      ),
+      '',
+    )
   for (const line of text.footer ?? []) out.push(...wrap(line, width))
   return `${out.join('\n').replace(/\n+$/, '')}\n`
 }

@@ -8,7 +8,9 @@ export function declareLs(program: Command): void {
   addDeclaredOptions(
     program
       .command('ls')
-      .description("list a folder's entries (the space root when no folder is given): type, size, modified time, id, path")
+      .description(
+        "list a folder's entries (the space root when no folder is given): type, size, modified time, id, path",
+      )
       .usage('[options] <spaceId> [folderDentryId]\n       dtdl ls [options] <link-or-dentryUuid>')
       .argument('<spaceId>', "the storage space id, or a folder's link or dentryUuid (a knowledge base's rootNodeId)")
       .argument('[folderDentryId]', 'the folder (dentry) id (default: the space root)'),
@@ -17,12 +19,21 @@ export function declareLs(program: Command): void {
     const values = declaredValues('ls', o)
     const flags = values as OutputFlags
     const target = parseListArgs(spaceId, folderId)
-    const where = target.kind === 'space' ? { spaceId: target.spaceId } : target.kind === 'ids' ? { spaceId: target.spaceId, folderId: target.dentryId } : { ref: target }
+    const where =
+      target.kind === 'space'
+        ? { spaceId: target.spaceId }
+        : target.kind === 'ids'
+          ? { spaceId: target.spaceId, folderId: target.dentryId }
+          : { ref: target }
     const { runLs } = await import('../tasks/ls.js')
     const { formatLs } = await import('../output/listing.js')
     await runWithShell(
       flags,
-      (ctx) => runLs({ ...resolveOptions('ls', values, 'cli'), ...where, recursive: Boolean(values.recursive) }, { env: process.env, ...ctx }),
+      (ctx) =>
+        runLs(
+          { ...resolveOptions('ls', values, 'cli'), ...where, recursive: Boolean(values.recursive) },
+          { env: process.env, ...ctx },
+        ),
       (result) => {
         const r = result as import('../tasks/ls.js').LsResult
         if (flags.json) print(JSON.stringify({ ok: true, entries: r.entries, ...requestsJson(r) }))

@@ -6,8 +6,14 @@ const REWRITES: [RegExp, (...m: string[]) => string][] = [
   [/^unknown command '([^']*)'/, (_, c) => `unknown command ${c}`],
   [/^missing required argument '([^']*)'/, (_, a) => `missing argument <${a}>`],
   [/^option '([^']*)' argument missing/, (_, f) => `option ${f} needs a value`],
-  [/^command-argument value '([^']*)' is invalid for argument '([^']*)'\. Allowed choices are (.*)\.$/, (_, v, a, list) => `${JSON.stringify(v)} is not a valid <${a}>: choose one of ${list}`],
-  [/^too many arguments(?: for '([^']*)')?\. Expected (\d+) arguments? but got (\d+)\./, (_, c, n, got) => `too many arguments${c ? ` for ${c}` : ''}: expected at most ${n}, got ${got}`],
+  [
+    /^command-argument value '([^']*)' is invalid for argument '([^']*)'\. Allowed choices are (.*)\.$/,
+    (_, v, a, list) => `${JSON.stringify(v)} is not a valid <${a}>: choose one of ${list}`,
+  ],
+  [
+    /^too many arguments(?: for '([^']*)')?\. Expected (\d+) arguments? but got (\d+)\./,
+    (_, c, n, got) => `too many arguments${c ? ` for ${c}` : ''}: expected at most ${n}, got ${got}`,
+  ],
 ]
 
 /**
@@ -15,7 +21,11 @@ const REWRITES: [RegExp, (...m: string[]) => string][] = [
  * lower-case; without one, the hint names the help of the command the user was typing.
  */
 export function formatParseError(message: string, helpCommand: string): string {
-  const lines = message.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '')
+  const lines = message
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
   let head = (lines[0] ?? 'bad command line').replace(/^error:\s*/, '')
   for (const [pattern, rewrite] of REWRITES) {
     const m = pattern.exec(head)

@@ -39,7 +39,11 @@ export function buildProgram(): Command {
     .exitOverride()
     // Parse errors are printed once, as one `dtdl: ...` line, by main(): commander's own two or three lines
     // (message, suggestion, "run with --help") are kept quiet. Subcommands inherit this, and the help's layout.
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s), outputError: () => {} })
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+      outputError: () => {},
+    })
     .configureHelp({ formatHelp })
   declareGet(program)
   declareLs(program)

@@ -2,7 +2,11 @@
 import { InterruptedError } from '../errors.js'
 
 /** Reads one line from a TTY in raw mode, so the typed characters are never shown; Ctrl-C cancels. */
-export function promptHidden(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
+export function promptHidden(
+  question: string,
+  input: NodeJS.ReadStream = process.stdin,
+  output: NodeJS.WriteStream = process.stderr,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let value = ''
     const finish = (err?: Error) => {

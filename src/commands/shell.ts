@@ -2,7 +2,15 @@
 // progress display, and the one place that turns errors into output and exit codes.
 import { createRequire } from 'node:module'
 import type * as CommanderModule from 'commander'
-import { ApiBudgetError, DtdlError, ExitCode, InterruptedError, MaxTimeError, OutputClosedError, formatError } from '../errors.js'
+import {
+  ApiBudgetError,
+  DtdlError,
+  ExitCode,
+  InterruptedError,
+  MaxTimeError,
+  OutputClosedError,
+  formatError,
+} from '../errors.js'
 import { onAbort } from '../abort-fanout.js'
 import { secrets } from '../redact.js'
 import type { HttpLogEntry } from '../http/dispatcher.js'
@@ -35,9 +43,14 @@ export const print = (line: string) => {
 /** Data for people on stdout (ls, info tables): as `say`, control characters shown. */
 export const printText = (line: string) => print(terminalSafe(line))
 
-/** Called once at start-up: EPIPE on stdout or stderr ends the run quietly with 141; other write errors stay crashes. */
+/**
+ * Called once at start-up: EPIPE on stdout or stderr ends the run quietly with 141; other write errors stay crashes.
+ */
 export function watchOutputs(): void {
-  for (const [stream, name] of [[process.stdout, 'stdout'], [process.stderr, 'stderr']] as const) {
+  for (const [stream, name] of [
+    [process.stdout, 'stdout'],
+    [process.stderr, 'stderr'],
+  ] as const) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err
       if (!outputClosed.signal.aborted) outputClosed.abort(new OutputClosedError(name, { cause: err }))
@@ -94,31 +107,26 @@ export interface InterruptReport {
  */
 export async function runWithShell(
   flags: OutputFlags,
-  body: (ctx: { signal: AbortSignal; reporter: ProgressReporter; log: ((e: HttpLogEntry) => void) | undefined }) => Promise<unknown>,
+  body: (ctx: {
+    signal: AbortSignal
+    reporter: ProgressReporter
+    log: ((e: HttpLogEntry) => void) | undefined
+  }) => Promise<unknown>,
   onSuccess: (result: unknown) => void,
   // Given what the engine's last events say is on disk; without it that amount is the report.
   onInterrupted: (kept: Kept | undefined) => InterruptReport = (kept) => ({ kept }),
 ): Promise<void> {
   const controller = new AbortController()
-  let interrupts = 0
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-    interrupts++
-    // A second Ctrl-C means "now": the record from the last checkpoint still allows resuming.
-    if (interrupts > 1) process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted)
-    controller.abort(new InterruptedError(signal))
-  }
-  // --max-time stops everything as Ctrl-C would (records flushed, claims released), with its own exit code.
-  const maxTime = flags.maxTimeMs === undefined ? undefined : setTimeout(() => controller.abort(new MaxTimeError(flags.maxTimeMs! / 1000)), flags.maxTimeMs)
-  const sigint = () => onSignal('SIGINT')
-  const sigterm = () => onSignal('SIGTERM')
-  process.on('SIGINT', sigint)
-  process.on('SIGTERM', sigterm)
-  const forgetOutput = onAbort(outputClosed.signal, (reason) => controller.abort(reason))
-  if (outputClosed.signal.aborted) controller.abort(outputClosed.signal.reason)
+  const releaseStops = stopOn(controller, flags)
 
   const { chooseProgressMode, createProgressReporter } = await import('../output/progress.js')
   const mode = progressModeFor(flags, chooseProgressMode)
-  const reporter = await createProgressReporter({ mode, stream: process.stderr, showProgress: flags.progress !== false, noColor: Boolean(process.env.NO_COLOR) })
+  const reporter = await createProgressReporter({
+    mode,
+    stream: process.stderr,
+    showProgress: flags.progress !== false,
+    noColor: Boolean(process.env.NO_COLOR),
+  })
   // Once a reader has gone, nothing more is drawn (the engine is stopping; its last events are noise).
   const open = () => !outputClosed.signal.aborted
   // The last start/progress event says how much is on disk, for the interrupted line.
@@ -136,7 +144,8 @@ export async function runWithShell(
   // -q -v (curl's -sv): -q drops progress and the end line, not the request lines -v asked for.
   const logLine = flags.quiet ? (t: string) => open() && say(t) : wrapped.note
   const log = flags.verbose
-    ? (e: HttpLogEntry) => logLine(`${e.method} ${e.url} → ${e.status} in ${Math.round(e.durationMs)} ms${e.note ? ` (${e.note})` : ''}`)
+    ? (e: HttpLogEntry) =>
+        logLine(`${e.method} ${e.url} → ${e.status} in ${Math.round(e.durationMs)} ms${e.note ? ` (${e.note})` : ''}`)
     : undefined
   try {
     const result = await body({ signal: controller.signal, reporter: wrapped, log })
@@ -144,35 +153,105 @@ export async function runWithShell(
     onSuccess(result)
   } catch (raw) {
     reporter.finish()
-    const err = toDtdlError(controller.signal.aborted && !(raw instanceof DtdlError && raw.exitCode !== ExitCode.interrupted) ? controller.signal.reason : raw)
+    const err = toDtdlError(
+      controller.signal.aborted && !(raw instanceof DtdlError && raw.exitCode !== ExitCode.interrupted)
+        ? controller.signal.reason
+        : raw,
+    )
     if (err instanceof OutputClosedError || outputClosed.signal.aborted) {
       // Nobody is reading any more: no error line, no JSON; exit as a process ended by SIGPIPE.
       process.exitCode = ExitCode.outputClosed
       return
     }
-    // --max-time and --max-api-calls stop a run as Ctrl-C does, and report it the same way (what was kept), under their own names.
-    const interrupted = err instanceof InterruptedError || err instanceof MaxTimeError || err instanceof ApiBudgetError ? onInterrupted(kept) : undefined
-    if (flags.json) {
-      print(JSON.stringify({ ok: false, exitCode: err.exitCode, ...interrupted?.json, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) } }))
-    }
-    if (interrupted) {
-      const { describeInterrupted } = await import('../output/end-lines.js')
-      if (!flags.quiet) for (const line of interrupted.lines ?? []) say(line)
-      say(describeInterrupted(interrupted.kept, err instanceof MaxTimeError ? `--max-time ${flags.maxTimeMs! / 1000}s ran out` : err instanceof ApiBudgetError ? `--max-api-calls ${err.cap} reached` : undefined))
-    } else if (!flags.json || !flags.quiet) {
-      say(formatError(err))
-    }
-    if (flags.verbose) {
-      for (const line of describeCauses(err)) say(line)
-      if (err.exitCode === ExitCode.unexpected && err.cause instanceof Error && err.cause.stack) say(err.cause.stack)
-    }
-    process.exitCode = err.exitCode
+    await reportFailure(err, flags, () => onInterrupted(kept))
   } finally {
+    releaseStops()
+  }
+}
+
+/**
+ * What stops a run: SIGINT / SIGTERM (a second one exits at once), --max-time, and a reader gone from stdout or
+ * stderr. Each aborts `controller` with its own reason; the returned function stops listening.
+ */
+function stopOn(controller: AbortController, flags: OutputFlags): () => void {
+  let interrupts = 0
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    interrupts++
+    // A second Ctrl-C means "now": the record from the last checkpoint still allows resuming.
+    if (interrupts > 1) process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted)
+    controller.abort(new InterruptedError(signal))
+  }
+  // --max-time stops everything as Ctrl-C would (records flushed, claims released), with its own exit code.
+  const maxTime =
+    flags.maxTimeMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new MaxTimeError(flags.maxTimeMs! / 1000)), flags.maxTimeMs)
+  const sigint = () => onSignal('SIGINT')
+  const sigterm = () => onSignal('SIGTERM')
+  process.on('SIGINT', sigint)
+  process.on('SIGTERM', sigterm)
+  const forgetOutput = onAbort(outputClosed.signal, (reason) => controller.abort(reason))
+  if (outputClosed.signal.aborted) controller.abort(outputClosed.signal.reason)
+  return () => {
     clearTimeout(maxTime)
     process.off('SIGINT', sigint)
     process.off('SIGTERM', sigterm)
     forgetOutput()
   }
+}
+
+/**
+ * A failed run's output: the --json object, the interrupted line (with what was kept) or the error, and its exit code.
+ */
+async function reportFailure(
+  err: DtdlError,
+  flags: OutputFlags,
+  interruptReport: () => InterruptReport,
+): Promise<void> {
+  // --max-time and --max-api-calls stop a run as Ctrl-C does, and report it the same way (what was kept), under their
+  // own names.
+  const interrupted =
+    err instanceof InterruptedError || err instanceof MaxTimeError || err instanceof ApiBudgetError
+      ? interruptReport()
+      : undefined
+  if (flags.json) {
+    print(
+      JSON.stringify({
+        ok: false,
+        exitCode: err.exitCode,
+        ...interrupted?.json,
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.hint ? { hint: err.hint } : {}),
+          ...(err.requestId ? { requestId: err.requestId } : {}),
+        },
+      }),
+    )
+  }
+  if (interrupted) {
+    const { describeInterrupted } = await import('../output/end-lines.js')
+    if (!flags.quiet) for (const line of interrupted.lines ?? []) say(line)
+    say(
+      describeInterrupted(
+        interrupted.kept,
+        err instanceof MaxTimeError
+          ? `--max-time ${flags.maxTimeMs! / 1000}s ran out`
+          : err instanceof ApiBudgetError
+            ? `--max-api-calls ${err.cap} reached`
+            : undefined,
+      ),
+    )
+  } else if (!flags.json || !flags.quiet) {
+    say(formatError(err))
+  }
+  if (flags.verbose) {
+    for (const line of describeCauses(err)) say(line)
+    if (err.exitCode === ExitCode.unexpected && err.cause instanceof Error && err.cause.stack) {
+      for (const line of err.cause.stack.split('\n')) say(line)
+    }
+  }
+  process.exitCode = err.exitCode
 }
 
 /** The output mode from the terminal, CI and flags: one rule for single files and batches. */
@@ -194,11 +273,14 @@ export function sayEndLine(flags: OutputFlags, line: string | undefined, counts:
 }
 
 /** The counts as --json carries them. */
-export const requestsJson = (c: RequestCounts) => ({ apiCalls: c.apiCalls, storageRequests: c.storageRequests, apiThrottled: c.apiThrottled })
+export const requestsJson = (c: RequestCounts) => ({
+  apiCalls: c.apiCalls,
+  storageRequests: c.storageRequests,
+  apiThrottled: c.apiThrottled,
+})
 
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const c of process.stdin) chunks.push(c as Buffer)
   return Buffer.concat(chunks).toString('utf8')
 }
-

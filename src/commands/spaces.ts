@@ -4,7 +4,12 @@ import { print, printText, runWithShell, type Command, type OutputFlags } from '
 import { addDeclaredOptions, declaredValues } from './declared.js'
 
 export function declareSpaces(program: Command): void {
-  addDeclaredOptions(program.command('spaces').description('list the knowledge bases (wiki workspaces) the operator can see: type, rootNodeId, name'), 'spaces').action(async (o: Record<string, unknown>) => {
+  addDeclaredOptions(
+    program
+      .command('spaces')
+      .description('list the knowledge bases (wiki workspaces) the operator can see: type, rootNodeId, name'),
+    'spaces',
+  ).action(async (o: Record<string, unknown>) => {
     const values = declaredValues('spaces', o)
     const flags = values as OutputFlags
     const { runSpaces } = await import('../tasks/spaces.js')

@@ -35,8 +35,10 @@ export function describeEnvSettings(env: Record<string, string | undefined>, sto
     const storedOperator = (['unionId', 'userId'] as const).filter((k) => store[k] !== undefined)
     if (pair !== undefined && value(env[pair]) === undefined) notes.push(`not used without ${pair}`)
     else if (pair !== undefined && tokenSet) notes.push('not used: a token is set, and comes first')
-    else if (key === 'userId' && value(env.DINGTALK_UNION_ID) !== undefined) notes.push('not used: DINGTALK_UNION_ID is set, and comes first')
-    else if (operator && storedOperator.length > 0) notes.push(`wins over the config store's ${storedOperator.join(' and ')}`)
+    else if (key === 'userId' && value(env.DINGTALK_UNION_ID) !== undefined)
+      notes.push('not used: DINGTALK_UNION_ID is set, and comes first')
+    else if (operator && storedOperator.length > 0)
+      notes.push(`wins over the config store's ${storedOperator.join(' and ')}`)
     else if (!operator && store[key] !== undefined) notes.push(`wins over the config store's ${key}`)
     lines.push(`${name}=${SECRET_CONFIG_KEYS.has(key) ? maskSecret(v) : v} (${notes.join('; ')})`)
   }

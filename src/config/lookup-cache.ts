@@ -35,8 +35,14 @@ export function withEntry<T>(section: Section<T>, key: string, value: T, max = M
  * Pure: the key a user lookup is cached under. Userids are unique only within an organisation, so the key
  * carries the host and the app; a mobile number is kept only as a digest (it is personal data).
  */
-export function userCacheKey(scope: { oapiEndpoint: string; appKey: string | undefined }, who: { kind: 'userId' | 'mobile'; value: string }): string {
-  const id = who.kind === 'mobile' ? `mobile:${createHash('sha256').update(who.value).digest('hex').slice(0, 32)}` : `userid:${who.value}`
+export function userCacheKey(
+  scope: { oapiEndpoint: string; appKey: string | undefined },
+  who: { kind: 'userId' | 'mobile'; value: string },
+): string {
+  const id =
+    who.kind === 'mobile'
+      ? `mobile:${createHash('sha256').update(who.value).digest('hex').slice(0, 32)}`
+      : `userid:${who.value}`
   return `${scope.oapiEndpoint} ${scope.appKey ?? '-'} ${id}`
 }
 
@@ -49,8 +55,12 @@ function readSection<T>(store: ConfigStore, name: string, valid: (v: unknown) =>
 }
 
 const isIds = (v: unknown): v is CachedDentryIds =>
-  typeof v === 'object' && v !== null && typeof (v as CachedDentryIds).spaceId === 'string' && typeof (v as CachedDentryIds).dentryId === 'string'
-const isUser = (v: unknown): v is CachedUser => typeof v === 'object' && v !== null && typeof (v as CachedUser).userId === 'string'
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as CachedDentryIds).spaceId === 'string' &&
+  typeof (v as CachedDentryIds).dentryId === 'string'
+const isUser = (v: unknown): v is CachedUser =>
+  typeof v === 'object' && v !== null && typeof (v as CachedUser).userId === 'string'
 
 export interface LookupCache {
   getDentryIds(dentryUuid: string): CachedDentryIds | undefined
@@ -64,7 +74,11 @@ export function lookupCache(store: ConfigStore): LookupCache {
   const save = (name: string, value: unknown) => store.writeSection(name, value).catch(() => {})
   return {
     getDentryIds: (uuid) => readSection(store, DENTRY_SECTION, isIds)[uuid],
-    setDentryIds: (uuid, ids) => save(DENTRY_SECTION, withEntry(readSection(store, DENTRY_SECTION, isIds), uuid, { spaceId: ids.spaceId, dentryId: ids.dentryId })),
+    setDentryIds: (uuid, ids) =>
+      save(
+        DENTRY_SECTION,
+        withEntry(readSection(store, DENTRY_SECTION, isIds), uuid, { spaceId: ids.spaceId, dentryId: ids.dentryId }),
+      ),
     getUser: (key) => readSection(store, USER_SECTION, isUser)[key],
     setUser: (key, user) => save(USER_SECTION, withEntry(readSection(store, USER_SECTION, isUser), key, user)),
   }

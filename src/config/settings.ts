@@ -15,8 +15,19 @@ export const SECRET_CONFIG_KEYS: ReadonlySet<ConfigKey> = new Set(['token', 'app
 
 export type StoredConfig = Partial<Record<ConfigKey, string>>
 
+/** The settings every API command takes: who asks (one of three ways), where, and at what pace. */
+export interface ApiFlags {
+  unionId?: string | undefined
+  userId?: string | undefined
+  mobile?: string | undefined
+  endpoint?: string | undefined
+  apiQps?: number | undefined
+  /** The most API calls the run may send (see RequestCounter); the rest of the run stops at it. */
+  maxApiCalls?: number | undefined
+}
+
 export interface SettingsInput {
-  flags: { unionId?: string | undefined; userId?: string | undefined; mobile?: string | undefined; endpoint?: string | undefined; apiQps?: number | undefined; maxApiCalls?: number | undefined }
+  flags: ApiFlags
   env: Record<string, string | undefined>
   store: StoredConfig
 }
@@ -28,7 +39,8 @@ export type CredentialSource =
   | { kind: 'none' }
 
 /** Who the operator is, as the user named them: a unionId is used as it is, the others are looked up. */
-export type OperatorRef = { kind: 'unionId'; value: string } | { kind: 'userId'; value: string } | { kind: 'mobile'; value: string }
+export type OperatorRef =
+  { kind: 'unionId'; value: string } | { kind: 'userId'; value: string } | { kind: 'mobile'; value: string }
 
 export interface Settings {
   endpoint: string
@@ -44,7 +56,8 @@ export interface Settings {
   maxApiCalls: number | undefined
 }
 
-const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim())
+const nonEmpty = (v: string | undefined): string | undefined =>
+  v === undefined || v.trim() === '' ? undefined : v.trim()
 
 /** Validates an API base URL; throws a UsageError that says which source held the bad value. */
 export function parseEndpoint(value: string, source: string): string {
@@ -77,7 +90,8 @@ export function resolveSettings({ flags, env, store }: SettingsInput): Settings 
           : undefined
   const oapiEnv = nonEmpty(env.DTDL_OAPI_ENDPOINT)
   // One --endpoint points both hosts at one place (an emulator, a proxy), unless DTDL_OAPI_ENDPOINT says otherwise.
-  const oapiEndpoint = oapiEnv !== undefined ? parseEndpoint(oapiEnv, 'DTDL_OAPI_ENDPOINT') : (explicitEndpoint ?? DEFAULT_OAPI_ENDPOINT)
+  const oapiEndpoint =
+    oapiEnv !== undefined ? parseEndpoint(oapiEnv, 'DTDL_OAPI_ENDPOINT') : (explicitEndpoint ?? DEFAULT_OAPI_ENDPOINT)
   const operator = resolveOperator(flags, env, store)
   return {
     endpoint: explicitEndpoint ?? DEFAULT_ENDPOINT,
@@ -91,7 +105,11 @@ export function resolveSettings({ flags, env, store }: SettingsInput): Settings 
 }
 
 /** --max-api-calls > DTDL_MAX_API_CALLS > config maxApiCalls > no cap; a bad value names its source. */
-function resolveMaxApiCalls(flag: number | undefined, env: SettingsInput['env'], store: StoredConfig): number | undefined {
+function resolveMaxApiCalls(
+  flag: number | undefined,
+  env: SettingsInput['env'],
+  store: StoredConfig,
+): number | undefined {
   if (flag !== undefined) return flag
   const fromEnv = nonEmpty(env.DTDL_MAX_API_CALLS)
   if (fromEnv !== undefined) return parseIntegerOption(fromEnv, 'DTDL_MAX_API_CALLS', 1)
@@ -113,7 +131,11 @@ function resolveApiQps(flag: number | undefined, env: SettingsInput['env'], stor
  * The operator from the first level that names one (flags > env > config). Within a level a unionId wins,
  * as it needs no lookup; two flags at once are a usage error, since they could name different people.
  */
-export function resolveOperator(flags: SettingsInput['flags'], env: SettingsInput['env'], store: StoredConfig): OperatorRef | undefined {
+export function resolveOperator(
+  flags: SettingsInput['flags'],
+  env: SettingsInput['env'],
+  store: StoredConfig,
+): OperatorRef | undefined {
   const given = (
     [
       ['unionId', nonEmpty(flags.unionId), '-u'],
@@ -122,7 +144,9 @@ export function resolveOperator(flags: SettingsInput['flags'], env: SettingsInpu
     ] as const
   ).filter(([, v]) => v !== undefined)
   if (given.length > 1) {
-    throw new UsageError(`${given.map(([, , f]) => f).join(' and ')} both name the operator: give one`, { code: 'BAD_OPTION' })
+    throw new UsageError(`${given.map(([, , f]) => f).join(' and ')} both name the operator: give one`, {
+      code: 'BAD_OPTION',
+    })
   }
   const [flag] = given
   if (flag) return { kind: flag[0], value: flag[1]! }
@@ -140,12 +164,15 @@ export function resolveOperator(flags: SettingsInput['flags'], env: SettingsInpu
 /** The first source that is set wins: env token, config token, env app credentials, config app credentials. */
 export function resolveCredentials(env: SettingsInput['env'], store: StoredConfig): CredentialSource {
   const envToken = nonEmpty(env.DINGTALK_ACCESS_TOKEN)
-  if (envToken !== undefined) return { kind: 'token', token: checkToken(envToken, 'DINGTALK_ACCESS_TOKEN'), from: 'env' }
+  if (envToken !== undefined)
+    return { kind: 'token', token: checkToken(envToken, 'DINGTALK_ACCESS_TOKEN'), from: 'env' }
   const storeToken = nonEmpty(store.token)
-  if (storeToken !== undefined) return { kind: 'token', token: checkToken(storeToken, 'config key token'), from: 'config' }
+  if (storeToken !== undefined)
+    return { kind: 'token', token: checkToken(storeToken, 'config key token'), from: 'config' }
   const envKey = nonEmpty(env.DINGTALK_APP_KEY)
   const envSecret = nonEmpty(env.DINGTALK_APP_SECRET)
-  if (envKey !== undefined && envSecret !== undefined) return { kind: 'app', appKey: envKey, appSecret: envSecret, from: 'env' }
+  if (envKey !== undefined && envSecret !== undefined)
+    return { kind: 'app', appKey: envKey, appSecret: envSecret, from: 'env' }
   const storeKey = nonEmpty(store.appKey)
   const storeSecret = nonEmpty(store.appSecret)
   if (storeKey !== undefined && storeSecret !== undefined) {
@@ -157,7 +184,10 @@ export function resolveCredentials(env: SettingsInput['env'], store: StoredConfi
 /** A token is sent in a header as it is: one holding a space or a control character could never work. */
 function checkToken(token: string, source: string): string {
   if (/^[\x21-\x7e]+$/.test(token)) return token
-  throw new UsageError(`${source} holds a space, a line break or a control character, so it cannot be an access token`, { code: 'BAD_TOKEN', hint: 'set the token alone, as DingTalk gave it' })
+  throw new UsageError(
+    `${source} holds a space, a line break or a control character, so it cannot be an access token`,
+    { code: 'BAD_TOKEN', hint: 'set the token alone, as DingTalk gave it' },
+  )
 }
 
 /** Parses an integer flag within bounds, or throws a UsageError naming the flag. */

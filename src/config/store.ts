@@ -54,7 +54,11 @@ const FIX_HINT = 'fix it or remove it (`dtdl config path` shows it)'
  * Pure: where conf keeps the file. DTDL_CONFIG_DIR when set, else the OS config folder as conf's
  * env-paths computes it (a test checks the two agree).
  */
-export function configFilePath(env: Record<string, string | undefined>, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function configFilePath(
+  env: Record<string, string | undefined>,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
   if (env.DTDL_CONFIG_DIR) return resolve(env.DTDL_CONFIG_DIR, 'config.json')
   const dir =
     platform === 'darwin'
@@ -170,12 +174,28 @@ async function loadConfigFile(path: string): Promise<{ data: Record<string, unkn
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO'
     // Nothing there yet (ENOTDIR: a parent is a file; the first write says so): as conf does, start empty.
     if (code === 'ENOENT' || code === 'ENOTDIR') return { data: {} }
-    const hint = code === 'EISDIR' ? 'it is a directory: remove it, or point DTDL_CONFIG_DIR at another folder' : 'fix its permissions, or point DTDL_CONFIG_DIR at another folder'
-    return { data: {}, problem: new FileSystemError(path, `cannot read the config file ${path}: ${code}`, { code: 'CONFIG_UNREADABLE', hint, cause: err }) }
+    const hint =
+      code === 'EISDIR'
+        ? 'it is a directory: remove it, or point DTDL_CONFIG_DIR at another folder'
+        : 'fix its permissions, or point DTDL_CONFIG_DIR at another folder'
+    return {
+      data: {},
+      problem: new FileSystemError(path, `cannot read the config file ${path}: ${code}`, {
+        code: 'CONFIG_UNREADABLE',
+        hint,
+        cause: err,
+      }),
+    }
   }
   const parsed = parseConfigText(text)
   if ('data' in parsed) return { data: parsed.data }
-  return { data: {}, problem: new FileSystemError(path, `the config file ${path} ${parsed.problem}`, { code: 'CONFIG_INVALID', hint: FIX_HINT }) }
+  return {
+    data: {},
+    problem: new FileSystemError(path, `the config file ${path} ${parsed.problem}`, {
+      code: 'CONFIG_INVALID',
+      hint: FIX_HINT,
+    }),
+  }
 }
 
 /** Creates the folder one level at a time (never Node's recursive mkdir, see make-dir.ts), then loads conf. */
@@ -186,7 +206,12 @@ async function openConfWriter(path: string): Promise<import('conf').default<Reco
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     const code = e.code ?? 'EIO'
-    const at = e.path !== undefined && e.path !== dir ? ` (at ${e.path})` : code === 'ENOTDIR' ? ' (a part of the path is a file)' : ''
+    const at =
+      e.path !== undefined && e.path !== dir
+        ? ` (at ${e.path})`
+        : code === 'ENOTDIR'
+          ? ' (a part of the path is a file)'
+          : ''
     throw new FileSystemError(dir, `cannot create the config folder ${dir}: ${code}${at}`, {
       code: 'CONFIG_DIR',
       hint: 'point DTDL_CONFIG_DIR at a folder that can be created and written, e.g. DTDL_CONFIG_DIR=$HOME/.config/dtdl',
@@ -197,7 +222,13 @@ async function openConfWriter(path: string): Promise<import('conf').default<Reco
   try {
     // An empty file reads as an empty store, as it does for dtdl's own reads.
     const deserialize = (text: string) => (text.trim() === '' ? {} : (JSON.parse(text) as Record<string, unknown>))
-    return new Conf<Record<string, unknown>>({ projectName: 'dtdl', projectSuffix: '', configFileMode: 0o600, cwd: dir, deserialize })
+    return new Conf<Record<string, unknown>>({
+      projectName: 'dtdl',
+      projectSuffix: '',
+      configFileMode: 0o600,
+      cwd: dir,
+      deserialize,
+    })
   } catch (err) {
     throw await configWriteError(err, path)
   }
@@ -216,7 +247,25 @@ async function configWriteError(err: unknown, path: string): Promise<DtdlError> 
   })
 }
 
-const HOOKED_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGALRM', 'SIGABRT', 'SIGVTALRM', 'SIGXCPU', 'SIGXFSZ', 'SIGUSR2', 'SIGTRAP', 'SIGSYS', 'SIGQUIT', 'SIGIOT', 'SIGIO', 'SIGPOLL', 'SIGPWR', 'SIGSTKFLT'] as const
+const HOOKED_SIGNALS = [
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGALRM',
+  'SIGABRT',
+  'SIGVTALRM',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGUSR2',
+  'SIGTRAP',
+  'SIGSYS',
+  'SIGQUIT',
+  'SIGIOT',
+  'SIGIO',
+  'SIGPOLL',
+  'SIGPWR',
+  'SIGSTKFLT',
+] as const
 
 /**
  * Imports conf, then takes back the signal handlers its dependency `when-exit` installs on load: on
@@ -224,14 +273,21 @@ const HOOKED_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGALRM', 'SIGABRT', 'SI
  * resume record, and on SIGXFSZ it would turn a file-size limit into a crash instead of exit 7.
  */
 async function importConfWithoutSignalHooks(): Promise<typeof import('conf').default> {
-  const listening = (sig: string) => { try { return process.listeners(sig as NodeJS.Signals) } catch { return [] } }
+  const listening = (sig: string) => {
+    try {
+      return process.listeners(sig as NodeJS.Signals)
+    } catch {
+      return []
+    }
+  }
   const before = new Map(HOOKED_SIGNALS.map((sig) => [sig, new Set(listening(sig))]))
   const { default: Conf } = await import('conf')
   // Node ignores SIGXFSZ so a write past the limit fails with EFBIG; keep it ignored once hooks come and go.
   if (!listening('SIGXFSZ').includes(ignoreSignal)) process.on('SIGXFSZ', ignoreSignal)
   for (const sig of HOOKED_SIGNALS) {
     for (const listener of listening(sig)) {
-      if (listener !== ignoreSignal && !before.get(sig)!.has(listener)) process.removeListener(sig, listener as () => void)
+      if (listener !== ignoreSignal && !before.get(sig)!.has(listener))
+        process.removeListener(sig, listener as () => void)
     }
   }
   return Conf

@@ -1,4 +1,5 @@
-// The token cache's keys and bookkeeping: a cached token is reused only for the endpoint, app and secret it was minted with.
+// The token cache's keys and bookkeeping: a cached token is reused only for the endpoint, app and secret it was minted
+// with.
 import { createHash } from 'node:crypto'
 
 /** What a token was minted for. A token is only ever sent back to the same endpoint. */
@@ -20,7 +21,9 @@ export interface CachedToken extends TokenScope {
 /** Enough entries for a few endpoints and apps; the oldest beyond that are dropped. */
 export const MAX_CACHED_TOKENS = 16
 
-/** Pure: the base URL as the cache compares it (scheme and host lower-cased, default port and trailing slashes gone). */
+/**
+ * Pure: the base URL as the cache compares it (scheme and host lower-cased, default port and trailing slashes gone).
+ */
 export function normaliseEndpoint(endpoint: string): string {
   try {
     return new URL(endpoint).href.replace(/\/+$/, '')
@@ -49,8 +52,21 @@ export function isSameScope(a: TokenScope, b: TokenScope): boolean {
 export function parseCachedTokens(value: unknown): CachedToken[] {
   if (!Array.isArray(value)) return []
   return value.flatMap((v: Partial<CachedToken> | null) =>
-    v && typeof v.endpoint === 'string' && typeof v.appKey === 'string' && typeof v.secretDigest === 'string' && typeof v.accessToken === 'string' && typeof v.expiresAt === 'number'
-      ? [{ endpoint: v.endpoint, appKey: v.appKey, secretDigest: v.secretDigest, accessToken: v.accessToken, expiresAt: v.expiresAt }]
+    v &&
+    typeof v.endpoint === 'string' &&
+    typeof v.appKey === 'string' &&
+    typeof v.secretDigest === 'string' &&
+    typeof v.accessToken === 'string' &&
+    typeof v.expiresAt === 'number'
+      ? [
+          {
+            endpoint: v.endpoint,
+            appKey: v.appKey,
+            secretDigest: v.secretDigest,
+            accessToken: v.accessToken,
+            expiresAt: v.expiresAt,
+          },
+        ]
       : [],
   )
 }

@@ -5,7 +5,11 @@ import type { Crc64Fn } from './wasm.js'
 
 // node-gyp's output, seen from dist/ (the CLI's bundle, dist/cli.bundle.js: first, a miss costs a lookup and
 // a throw), from dist/crc64/ (the library) and from src/crc64/ (tests run the TypeScript).
-const ADDON_PATHS = ['../src/crc64/native/build/Release/dtdl_crc64.node', '../../src/crc64/native/build/Release/dtdl_crc64.node', './native/build/Release/dtdl_crc64.node']
+const ADDON_PATHS = [
+  '../src/crc64/native/build/Release/dtdl_crc64.node',
+  '../../src/crc64/native/build/Release/dtdl_crc64.node',
+  './native/build/Release/dtdl_crc64.node',
+]
 
 /**
  * The native CRC-64, or undefined when the addon was not built, fails to load, or the CPU lacks carry-less

@@ -15,13 +15,28 @@ export interface WasmCrc64Options {
 
 // Opcodes used below (WebAssembly core spec, binary format).
 const enum Op {
-  Block = 0x02, Loop = 0x03, End = 0x0b, Br = 0x0c, BrIf = 0x0d,
-  LocalGet = 0x20, LocalSet = 0x21, LocalTee = 0x22,
-  I64Load = 0x29, I32Load8U = 0x2d, I64Load8U = 0x31,
-  I32Const = 0x41, I64Const = 0x42,
-  I32LtU = 0x49, I32Eqz = 0x45,
-  I32Add = 0x6a, I32Sub = 0x6b, I32And = 0x71, I32Shl = 0x74,
-  I64Xor = 0x85, I64ShrU = 0x88, I32WrapI64 = 0xa7,
+  Block = 0x02,
+  Loop = 0x03,
+  End = 0x0b,
+  Br = 0x0c,
+  BrIf = 0x0d,
+  LocalGet = 0x20,
+  LocalSet = 0x21,
+  LocalTee = 0x22,
+  I64Load = 0x29,
+  I32Load8U = 0x2d,
+  I64Load8U = 0x31,
+  I32Const = 0x41,
+  I64Const = 0x42,
+  I32LtU = 0x49,
+  I32Eqz = 0x45,
+  I32Add = 0x6a,
+  I32Sub = 0x6b,
+  I32And = 0x71,
+  I32Shl = 0x74,
+  I64Xor = 0x85,
+  I64ShrU = 0x88,
+  I32WrapI64 = 0xa7,
 }
 const VOID = 0x40
 const I32 = 0x7f
@@ -62,7 +77,10 @@ function name(s: string): number[] {
  */
 export function assembleCrc64Wasm(slices: number, pages: number): Uint8Array<ArrayBuffer> {
   // Locals: 0 crc, 1 ptr, 2 len (params), 3 an i64 temporary for the tail loop.
-  const CRC = 0, PTR = 1, LEN = 2, TMP = 3
+  const CRC = 0,
+    PTR = 1,
+    LEN = 2,
+    TMP = 3
   const code: number[] = []
   const emit = (...bytes: number[]): void => {
     code.push(...bytes)
@@ -113,11 +131,24 @@ export function assembleCrc64Wasm(slices: number, pages: number): Uint8Array<Arr
   const locals = vec([[1, I64]])
   const body = [...locals, ...code]
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([[0x60, ...vec([[I64], [I32], [I32]]), ...vec([[I64]])]])), // type: (i64 i32 i32) -> i64
     ...section(3, vec([[0]])), // function 0 has type 0
     ...section(5, vec([[0x00, ...uleb(pages)]])), // memory: min pages, no max
-    ...section(7, vec([[...name('mem'), 0x02, 0], [...name('crc'), 0x00, 0]])),
+    ...section(
+      7,
+      vec([
+        [...name('mem'), 0x02, 0],
+        [...name('crc'), 0x00, 0],
+      ]),
+    ),
     ...section(10, vec([[...uleb(body.length), ...body]])),
   ])
 }

@@ -39,7 +39,11 @@ export interface TokenProviderDeps {
 }
 
 /** Pure: is a cached token usable for this endpoint, app and secret right now? */
-export function isCachedTokenUsable(cached: CachedToken | undefined, scope: TokenScope, now: number): cached is CachedToken {
+export function isCachedTokenUsable(
+  cached: CachedToken | undefined,
+  scope: TokenScope,
+  now: number,
+): cached is CachedToken {
   return cached !== undefined && isSameScope(cached, scope) && cached.expiresAt - TOKEN_REFRESH_MARGIN_MS > now
 }
 
@@ -55,7 +59,11 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
     await deps.cache?.prepare?.()
     const { accessToken, expireIn } = await deps.mint(appKey, appSecret)
     deps.onToken?.(accessToken)
-    await deps.cache?.set({ ...tokenScope(deps.endpoint, appKey, appSecret), accessToken, expiresAt: now() + expireIn * 1000 })
+    await deps.cache?.set({
+      ...tokenScope(deps.endpoint, appKey, appSecret),
+      accessToken,
+      expiresAt: now() + expireIn * 1000,
+    })
     origin = 'minted'
     return accessToken
   }
@@ -106,7 +114,8 @@ export function createTokenProvider(deps: TokenProviderDeps): TokenProvider {
       })
     },
     async renew(rejected) {
-      if (creds.kind !== 'app') throw new DtdlError('CANNOT_RENEW', ExitCode.auth, 'the access token was refused and cannot be renewed')
+      if (creds.kind !== 'app')
+        throw new DtdlError('CANNOT_RENEW', ExitCode.auth, 'the access token was refused and cannot be renewed')
       // A caller that saw the old token rejected after another already renewed it just takes the new one.
       if (pending) return pending
       if (current !== undefined && current !== rejected) return current

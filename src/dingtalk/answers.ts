@@ -5,12 +5,29 @@ import { badResponse } from './transport.js'
 import type { Dentry, DownloadInfo, Workspace } from './types.js'
 
 /** The string fields of a dentry; ids may come as numbers and are read as their digits. */
-const DENTRY_STRINGS = ['type', 'name', 'path', 'status', 'modifiedTime', 'modifierId', 'creatorId', 'uuid', 'storageDriver'] as const
+const DENTRY_STRINGS = [
+  'type',
+  'name',
+  'path',
+  'status',
+  'modifiedTime',
+  'modifierId',
+  'creatorId',
+  'uuid',
+  'storageDriver',
+] as const
 const DENTRY_IDS = ['id', 'spaceId', 'parentId'] as const
 const DENTRY_COUNTS = ['size', 'version'] as const
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'string' ? `the text ${JSON.stringify(v.slice(0, 30))}` : `a ${typeof v}`)
+const describe = (v: unknown) =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'a list'
+      : typeof v === 'string'
+        ? `the text ${JSON.stringify(v.slice(0, 30))}`
+        : `a ${typeof v}`
 
 /** Pure: one dentry of an answer, its fields checked; `at` names where it was ("dentries[3]"). */
 export function readDentry(raw: unknown, what: string, at: string): Dentry {
@@ -32,7 +49,8 @@ export function readDentry(raw: unknown, what: string, at: string): Dentry {
   for (const key of DENTRY_COUNTS) {
     const v = raw[key]
     if (v === undefined || v === null) continue
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw badResponse(what, `${at}.${key} is ${describe(v)}, not a whole number`)
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      throw badResponse(what, `${at}.${key} is ${describe(v)}, not a whole number`)
     out[key] = v
   }
   return out as Dentry
@@ -46,7 +64,10 @@ export function readDentryPage(raw: Record<string, unknown>, what: string): { de
 }
 
 /** Pure: a page of knowledge bases. */
-export function readWorkspacePage(raw: Record<string, unknown>, what: string): { workspaces: Workspace[]; nextToken?: string } {
+export function readWorkspacePage(
+  raw: Record<string, unknown>,
+  what: string,
+): { workspaces: Workspace[]; nextToken?: string } {
   const list = raw.workspaces ?? []
   if (!Array.isArray(list)) throw badResponse(what, `"workspaces" is ${describe(list)}, not a list`)
   return { workspaces: list.map((w, i) => readWorkspace(w, what, `workspaces[${i}]`)), ...readNextToken(raw, what) }
@@ -56,7 +77,8 @@ export function readWorkspace(raw: unknown, what: string, at: string): Workspace
   if (!isObject(raw)) throw badResponse(what, `${at} is ${describe(raw)}, not an object`)
   for (const key of ['workspaceId', 'name', 'type', 'rootNodeId', 'url']) {
     const v = raw[key]
-    if (v !== undefined && v !== null && typeof v !== 'string') throw badResponse(what, `${at}.${key} is ${describe(v)}, not text`)
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      throw badResponse(what, `${at}.${key} is ${describe(v)}, not text`)
   }
   return raw as Workspace
 }
@@ -76,9 +98,14 @@ export function parseDownloadInfo(raw: Record<string, unknown>, now = Date.now()
   const what = 'getting download info'
   if (raw.protocol !== 'HEADER_SIGNATURE' || !isObject(raw.headerSignatureInfo)) {
     const protocol = typeof raw.protocol === 'string' ? raw.protocol : '(none)'
-    throw new DtdlError('UNSUPPORTED_PROTOCOL', ExitCode.remote, `DingTalk offered the download protocol ${JSON.stringify(protocol)}, and dtdl supports only HEADER_SIGNATURE`, {
-      hint: 'please report this with the file type; the file cannot be fetched this way yet',
-    })
+    throw new DtdlError(
+      'UNSUPPORTED_PROTOCOL',
+      ExitCode.remote,
+      `DingTalk offered the download protocol ${JSON.stringify(protocol)}, and dtdl supports only HEADER_SIGNATURE`,
+      {
+        hint: 'please report this with the file type; the file cannot be fetched this way yet',
+      },
+    )
   }
   const info = raw.headerSignatureInfo
   const urls = (key: string): string[] => {
@@ -95,7 +122,8 @@ export function parseDownloadInfo(raw: Record<string, unknown>, now = Date.now()
       if (v === undefined || v === null) continue
       const value = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined
       // A header dtdl would send as it is: no line breaks or control characters (they would split the request).
-      if (value === undefined || !/^[\t\x20-\x7e\x80-\xff]*$/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw badResponse(what, `the signed header ${JSON.stringify(k.slice(0, 40))} cannot be sent`)
+      if (value === undefined || !/^[\t\x20-\x7e\x80-\xff]*$/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k))
+        throw badResponse(what, `the signed header ${JSON.stringify(k.slice(0, 40))} cannot be sent`)
       headers[k] = value
     }
   }
@@ -103,7 +131,8 @@ export function parseDownloadInfo(raw: Record<string, unknown>, now = Date.now()
     resourceUrls,
     internalResourceUrls: urls('internalResourceUrls'),
     headers,
-    expirationSeconds: typeof info.expirationSeconds === 'number' && info.expirationSeconds > 0 ? info.expirationSeconds : 900,
+    expirationSeconds:
+      typeof info.expirationSeconds === 'number' && info.expirationSeconds > 0 ? info.expirationSeconds : 900,
     region: typeof info.region === 'string' ? info.region : 'UNKNOWN',
     issuedAt: now,
   }
@@ -118,6 +147,7 @@ export function checkResourceUrl(raw: unknown, what: string, at: string): string
   } catch {
     throw badResponse(what, `${at} is not a URL (${JSON.stringify(raw.slice(0, 40))})`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badResponse(what, `${at} is a ${url.protocol} URL; dtdl fetches only http and https URLs`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw badResponse(what, `${at} is a ${url.protocol} URL; dtdl fetches only http and https URLs`)
   return raw
 }

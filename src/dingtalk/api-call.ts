@@ -14,7 +14,16 @@ import { gaveUp, parseAnswer, send, toApiError, type RawResponse } from './trans
  * One API call with the recovery the docs ask for: renew a stale minted token once, wait out throttling
  * (the penalty lasts about a second), back off on busy/5xx/network errors, and wait for archive restores.
  */
-export async function callApi(options: ApiClientOptions, kind: ApiKind, method: 'GET' | 'POST', path: string, query: Record<string, string | undefined>, body: unknown, what: string, unionId?: string): Promise<Record<string, unknown>> {
+export async function callApi(
+  options: ApiClientOptions,
+  kind: ApiKind,
+  method: 'GET' | 'POST',
+  path: string,
+  query: Record<string, string | undefined>,
+  body: unknown,
+  what: string,
+  unionId?: string,
+): Promise<Record<string, unknown>> {
   const url = new URL(options.endpoint + path)
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v)
   const retry = new ApiRetry(options, options.tokens.canRenew)
@@ -26,7 +35,10 @@ export async function callApi(options: ApiClientOptions, kind: ApiKind, method: 
     // Waiting for this API's slot is silent: it is the budget working, not a problem.
     await options.pacer?.take(kind, options.signal)
     try {
-      res = await send(method, url.href, headers, body === undefined ? undefined : JSON.stringify(body), what, { ...options, count: () => options.counter?.api(kind) })
+      res = await send(method, url.href, headers, body === undefined ? undefined : JSON.stringify(body), what, {
+        ...options,
+        count: () => options.counter?.api(kind),
+      })
     } catch (err) {
       if (!(err instanceof NetworkError)) throw err
       await retry.after({ kind: 'network', code: err.code }, err)
@@ -37,13 +49,23 @@ export async function callApi(options: ApiClientOptions, kind: ApiKind, method: 
     options.pacer?.report(kind, throttled)
     if (throttled) options.counter?.throttled(error.code)
     if (error === undefined) return parseAnswer(res.text, what)
-    const decision = await retry.after({ kind: 'api', status: res.status, code: error.code, retryAfterMs: parseRetryAfter(headerValue(res.headers, 'retry-after')) }, error)
+    const decision = await retry.after(
+      {
+        kind: 'api',
+        status: res.status,
+        code: error.code,
+        retryAfterMs: parseRetryAfter(headerValue(res.headers, 'retry-after')),
+      },
+      error,
+    )
     if (decision.action === 'renew-token') await options.tokens.renew(token)
   }
 }
 
 /** The waits before an API call's retries */
-type WaitOptions = Pick<ApiClientOptions, 'retries' | 'archiveWaitMs' | 'signal'> & { onWait?: ((event: ApiWaitEvent) => void) | undefined }
+type WaitOptions = Pick<ApiClientOptions, 'retries' | 'archiveWaitMs' | 'signal'> & {
+  onWait?: ((event: ApiWaitEvent) => void) | undefined
+}
 
 /**
  * The state of one call's retries, and what each failure leads to: the decision (decideRetry), the wait it
@@ -81,7 +103,12 @@ export class ApiRetry {
       this.#canRenew = false
       this.options.onWait?.({ type: 'api-wait', reason: 'token-renewed', code, delayMs: 0 })
     } else if (decision.action === 'wait') {
-      this.options.onWait?.({ type: 'api-wait', reason: decision.reason === 'stalled' ? 'network' : decision.reason, code, delayMs: decision.ms })
+      this.options.onWait?.({
+        type: 'api-wait',
+        reason: decision.reason === 'stalled' ? 'network' : decision.reason,
+        code,
+        delayMs: decision.ms,
+      })
       await sleep(decision.ms, this.options.signal)
     }
     return decision

@@ -29,7 +29,10 @@ export interface PaceState {
   ceiling: number
   /** Calls per window right now (<= ceiling). */
   rate: number
-  /** Start times of the latest calls (at most `ceiling`), ascending; a reserved call holds its planned time until it starts. */
+  /**
+   * Start times of the latest calls (at most `ceiling`), ascending; a reserved call holds its planned time until it
+   * starts.
+   */
   starts: number[]
   /** When a throttled answer last lowered the rate. */
   loweredAt: number
@@ -62,7 +65,9 @@ export function markStarted(state: PaceState, planned: number, now: number): Pac
   return { ...state, starts }
 }
 
-/** Pure: a throttled answer lowers the rate (multiplicative decrease); a burst of refusals in one window is one signal. */
+/**
+ * Pure: a throttled answer lowers the rate (multiplicative decrease); a burst of refusals in one window is one signal.
+ */
 export function afterThrottled(state: PaceState, now: number): PaceState {
   if (now - state.loweredAt < PENALTY_MS) return state
   return { ...state, rate: Math.max(MIN_RATE, state.rate * DECREASE_FACTOR), loweredAt: now, climbedAt: now }
@@ -137,5 +142,10 @@ export class ApiPacer {
 
 /** Pure: does this answer say "too many calls" (the pace must slow down), rather than some other failure? */
 export function isThrottleAnswer(status: number, code: string): boolean {
-  return status === 429 || code === 'systemBusy' || code === 'system.busy' || /^Forbidden\.AccessDenied\.(Qps|Qpm)Limit/.test(code)
+  return (
+    status === 429 ||
+    code === 'systemBusy' ||
+    code === 'system.busy' ||
+    /^Forbidden\.AccessDenied\.(Qps|Qpm)Limit/.test(code)
+  )
 }

@@ -1,11 +1,12 @@
-// The DingTalk API as the commands and the library reach it: settings → token chain → client, plus the helpers they share.
+// The DingTalk API as the commands and the library reach it: settings → token chain → client, plus the helpers they
+// share.
 import { numberDefault } from '../config/options.js'
 import { createApiClient, mintAccessToken, type ApiWaitEvent, type DingTalkApi } from './client.js'
 import { createTokenProvider } from './access-token.js'
 import { openConfigStore } from '../config/store.js'
 import { describeMissingCredentials } from '../config/credential-gaps.js'
 import { createDispatcher, type HttpLogger } from '../http/dispatcher.js'
-import { resolveSettings } from '../config/settings.js'
+import { resolveSettings, type ApiFlags } from '../config/settings.js'
 import { ApiError, UsageError } from '../errors.js'
 import { secrets } from '../redact.js'
 import { lookupCache } from '../config/lookup-cache.js'
@@ -37,23 +38,23 @@ export interface ApiContext {
 /** Signed-header names whose values are credentials: they are masked in every line dtdl prints. */
 const SECRET_HEADER = /authorization|signature|token|credential|security/i
 
-/** The flags every API command shares: who asks (one of three ways), where, and at what pace. */
-export interface ApiFlags {
-  unionId?: string | undefined
-  userId?: string | undefined
-  mobile?: string | undefined
-  endpoint?: string | undefined
-  apiQps?: number | undefined
-  /** The most API calls the run may send (see RequestCounter); the rest of the run stops at it. */
-  maxApiCalls?: number | undefined
-}
+export type { ApiFlags } from '../config/settings.js'
 
 /**
  * Builds the API client with the token chain the README documents; shared by every API command. `unionId()`
  * names the operator (looked up once and cached when given as a userid or mobile number) and `resolve()`
  * turns a link or dentryUuid into storage ids (cached too). `requests` counts what the run sends.
  */
-export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { retries?: number | undefined; archiveWaitMs?: number | undefined; connectTimeoutMs?: number | undefined; stallTimeoutMs?: number | undefined } = {}) {
+export async function connectApi(
+  ctx: ApiContext,
+  flags: ApiFlags,
+  tuning: {
+    retries?: number | undefined
+    archiveWaitMs?: number | undefined
+    connectTimeoutMs?: number | undefined
+    stallTimeoutMs?: number | undefined
+  } = {},
+) {
   const store = await openConfigStore(ctx.env)
   const settings = resolveSettings({ flags, env: ctx.env, store: store.read() })
   if (settings.credentials.kind === 'app') secrets.add(settings.credentials.appSecret)
@@ -69,14 +70,68 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
     credentials: settings.credentials,
     noCredentials: settings.credentials.kind === 'none' ? describeMissingCredentials(ctx.env, store.read()) : undefined,
     endpoint: settings.endpoint,
-    mint: (appKey, appSecret) => mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, { log: ctx.log, signal, retries: tuning.retries, stallTimeoutMs: tuning.stallTimeoutMs, onWait, counter: requests }),
-    cache: { get: (scope) => store.getCachedToken(scope), set: (t) => store.setCachedToken(t), prepare: () => store.prepareWrite() },
+    mint: (appKey, appSecret) =>
+      mintAccessToken(settings.endpoint, dispatcher, appKey, appSecret, {
+        log: ctx.log,
+        signal,
+        retries: tuning.retries,
+        stallTimeoutMs: tuning.stallTimeoutMs,
+        onWait,
+        counter: requests,
+      }),
+    cache: {
+      get: (scope) => store.getCachedToken(scope),
+      set: (t) => store.setCachedToken(t),
+      prepare: () => store.prepareWrite(),
+    },
     onToken: (t) => secrets.add(t),
   })
-  // One line per kind of wait, not one per attempt: five "waiting 0.2s" lines before an error told
-  // nothing the first did not. --verbose (which logs every request anyway) shows each one.
+  const onWait = waitNotes(ctx, tuning.retries)
+  const api = createApiClient({
+    endpoint: settings.endpoint,
+    dispatcher,
+    tokens,
+    log: ctx.log,
+    onWait,
+    retries: tuning.retries,
+    archiveWaitMs: tuning.archiveWaitMs,
+    stallTimeoutMs: tuning.stallTimeoutMs,
+    signal,
+    pacer,
+    counter: requests,
+  })
+  const cache = lookupCache(store)
+  const operatorDeps = {
+    oapi: createOapiUserClient({
+      endpoint: settings.oapiEndpoint,
+      dispatcher,
+      tokens,
+      log: ctx.log,
+      signal,
+      counter: requests,
+      retries: tuning.retries,
+      stallTimeoutMs: tuning.stallTimeoutMs,
+      onWait,
+    }),
+    cache,
+    scope: {
+      oapiEndpoint: settings.oapiEndpoint,
+      appKey: settings.credentials.kind === 'app' ? settings.credentials.appKey : undefined,
+    },
+  }
+  let unionId: Promise<string> | undefined
+  const getUnionId = () => (unionId ??= resolveUnionId(settings.operator, operatorDeps))
+  const resolve = async (ref: DentryRef) => resolveDentryRef(ref, { api, unionId: await getUnionId(), cache })
+  return { api, dispatcher, settings, store, unionId: getUnionId, resolve, operatorDeps, requests, signal }
+}
+
+/**
+ * What an API wait says on stderr: one line per kind of wait, not one per attempt (five "waiting 0.2s" lines
+ * before an error told nothing the first did not). --verbose (which logs every request anyway) shows each one.
+ */
+function waitNotes(ctx: ApiContext, retries = numberDefault('retries')): (e: ApiWaitEvent) => void {
   const told = new Set<string>()
-  const onWait = (e: ApiWaitEvent) => {
+  return (e) => {
     // Throttling is summed up once at the end (see output/request-costs.ts), not one line per call.
     if (e.reason === 'throttled') return
     const why = {
@@ -88,32 +143,39 @@ export async function connectApi(ctx: ApiContext, flags: ApiFlags, tuning: { ret
     const kind = `${e.reason} ${e.code}`
     if (told.has(kind) && !ctx.log) return
     told.add(kind)
-    const retries = tuning.retries ?? numberDefault('retries')
-    const retrying = e.reason === 'archived' || ctx.log ? '' : ` (retrying up to ${retries} time${retries === 1 ? '' : 's'})`
-    ctx.reporter.note(e.delayMs > 0 ? `${why} (${e.code}): waiting ${(e.delayMs / 1000).toFixed(1)}s${retrying}` : `${why}`)
+    const retrying =
+      e.reason === 'archived' || ctx.log ? '' : ` (retrying up to ${retries} time${retries === 1 ? '' : 's'})`
+    ctx.reporter.note(
+      e.delayMs > 0 ? `${why} (${e.code}): waiting ${(e.delayMs / 1000).toFixed(1)}s${retrying}` : `${why}`,
+    )
   }
-  const api = createApiClient({ endpoint: settings.endpoint, dispatcher, tokens, log: ctx.log, onWait, retries: tuning.retries, archiveWaitMs: tuning.archiveWaitMs, stallTimeoutMs: tuning.stallTimeoutMs, signal, pacer, counter: requests })
-  const cache = lookupCache(store)
-  const operatorDeps = {
-    oapi: createOapiUserClient({ endpoint: settings.oapiEndpoint, dispatcher, tokens, log: ctx.log, signal, counter: requests, retries: tuning.retries, stallTimeoutMs: tuning.stallTimeoutMs, onWait }),
-    cache,
-    scope: { oapiEndpoint: settings.oapiEndpoint, appKey: settings.credentials.kind === 'app' ? settings.credentials.appKey : undefined },
-  }
-  let unionId: Promise<string> | undefined
-  const getUnionId = () => (unionId ??= resolveUnionId(settings.operator, operatorDeps))
-  const resolve = async (ref: DentryRef) => resolveDentryRef(ref, { api, unionId: await getUnionId(), cache })
-  return { api, dispatcher, settings, store, unionId: getUnionId, resolve, operatorDeps, requests, signal }
 }
 
 /**
  * Download info with the signed header values registered as secrets, so no printed line shows them. An
  * entry known to be a file (`knownFile`) that is refused as operationNotSupported is an online document.
  */
-export function signedDownloadInfo(api: DingTalkApi, unionId: string, preferIntranet: boolean | undefined, version?: number | undefined) {
-  return async (file: { spaceId: string; dentryId: string; knownFile?: boolean | undefined; name?: string | undefined }) => {
+export function signedDownloadInfo(
+  api: DingTalkApi,
+  unionId: string,
+  preferIntranet: boolean | undefined,
+  version?: number | undefined,
+) {
+  return async (file: {
+    spaceId: string
+    dentryId: string
+    knownFile?: boolean | undefined
+    name?: string | undefined
+  }) => {
     let info
     try {
-      info = await api.getDownloadInfo({ spaceId: file.spaceId, dentryId: file.dentryId, unionId, preferIntranet, version })
+      info = await api.getDownloadInfo({
+        spaceId: file.spaceId,
+        dentryId: file.dentryId,
+        unionId,
+        preferIntranet,
+        version,
+      })
     } catch (err) {
       throw explainRefusal(err, file.knownFile === true, file.name)
     }
@@ -123,9 +185,14 @@ export function signedDownloadInfo(api: DingTalkApi, unionId: string, preferIntr
 }
 
 /** The file an options object names: its `ref`, else its spaceId + dentryId. */
-export function refOf(options: { ref?: DentryRef | undefined; spaceId?: string | undefined; dentryId?: string | undefined }): DentryRef {
+export function refOf(options: {
+  ref?: DentryRef | undefined
+  spaceId?: string | undefined
+  dentryId?: string | undefined
+}): DentryRef {
   if (options.ref) return options.ref
-  if (options.spaceId === undefined || options.dentryId === undefined) throw new UsageError('missing <spaceId> <dentryId> (or a link)', { code: 'MISSING_ARGUMENT' })
+  if (options.spaceId === undefined || options.dentryId === undefined)
+    throw new UsageError('missing <spaceId> <dentryId> (or a link)', { code: 'MISSING_ARGUMENT' })
   return { kind: 'ids', spaceId: options.spaceId, dentryId: options.dentryId }
 }
 
@@ -133,7 +200,13 @@ export function refOf(options: { ref?: DentryRef | undefined; spaceId?: string |
  * The remote name for the target path (undefined when the lookup is refused for lack of permission);
  * `seen` records what the lookup learnt, so a later refusal of download info can be explained.
  */
-export async function lookupRemoteName(api: DingTalkApi, spaceId: string, dentryId: string, unionId: string, seen: { knownFile?: boolean; name?: string; version?: number } = {}): Promise<string | undefined> {
+export async function lookupRemoteName(
+  api: DingTalkApi,
+  spaceId: string,
+  dentryId: string,
+  unionId: string,
+  seen: { knownFile?: boolean; name?: string; version?: number } = {},
+): Promise<string | undefined> {
   try {
     const dentry = await api.getDentry(spaceId, dentryId, unionId)
     const name = dentryName({ id: dentryId, ...dentry })
@@ -151,9 +224,12 @@ export async function lookupRemoteName(api: DingTalkApi, spaceId: string, dentry
 
 /** A lookup refused for lack of permission: not fatal where the id can stand in for the name. */
 export const isPermissionDenied = (err: unknown): boolean =>
-  err instanceof ApiError && (err.code === 'Forbidden.AccessDenied.AccessTokenPermissionDenied' || err.code === 'permissionDenied')
+  err instanceof ApiError &&
+  (err.code === 'Forbidden.AccessDenied.AccessTokenPermissionDenied' || err.code === 'permissionDenied')
 
 export function folderError(name: string): UsageError {
-  return new UsageError(`${JSON.stringify(name)} is a folder`, { code: 'IS_FOLDER', hint: 'add -r to download the whole folder' })
+  return new UsageError(`${JSON.stringify(name)} is a folder`, {
+    code: 'IS_FOLDER',
+    hint: 'add -r to download the whole folder',
+  })
 }
-

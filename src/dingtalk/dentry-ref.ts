@@ -8,7 +8,8 @@ export type DentryRef = { kind: 'ids'; spaceId: string; dentryId: string } | { k
 export type ListRef = DentryRef | { kind: 'space'; spaceId: string }
 
 const LINK_HOST = /^alidocs\.dingtalk\.com$/i
-const HOW_TO_COPY = 'open the file or folder in DingTalk and copy the address from the browser bar: https://alidocs.dingtalk.com/i/nodes/<dentryUuid>'
+const HOW_TO_COPY =
+  'open the file or folder in DingTalk and copy the address from the browser bar: https://alidocs.dingtalk.com/i/nodes/<dentryUuid>'
 
 /**
  * Pure: a dentryUuid as DingTalk issues them (32 letters and digits in practice); a storage id is all
@@ -19,14 +20,16 @@ export function looksLikeDentryUuid(text: string): boolean {
 }
 
 /** Pure: is this meant as a URL (so it must be a link dtdl understands)? */
-const looksLikeUrl = (text: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || /^alidocs\.dingtalk\.com\//i.test(text)
+const looksLikeUrl = (text: string): boolean =>
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || /^alidocs\.dingtalk\.com\//i.test(text)
 
 /**
  * Pure: a link or bare dentryUuid → its dentryUuid; undefined when `text` is neither (a raw id).
  * Links that name no document (short share links, a knowledge base's overview) are a usage error that
  * says what to copy instead.
  *
- * @example parseDentryLink('https://alidocs.dingtalk.com/i/nodes/R1zknDm0WR6XzZ4Lt1Q7MNEyWBQEx5rG?utm_scene=team_space')
+ * @example
+ * parseDentryLink('https://alidocs.dingtalk.com/i/nodes/R1zknDm0WR6XzZ4Lt1Q7MNEyWBQEx5rG?utm_scene=team_space')
  */
 export function parseDentryLink(text: string): string | undefined {
   const trimmed = text.trim()
@@ -46,7 +49,10 @@ export function parseDentryLink(text: string): string | undefined {
     if (/^[A-Za-z0-9_-]{8,128}$/.test(uuid)) return uuid
   }
   if (segments[0] === 'i' && segments[1] === 'p') {
-    throw new UsageError('a short share link (/i/p/...) cannot be resolved through the DingTalk API', { code: 'SHORT_LINK', hint: `${HOW_TO_COPY} (open the share link first)` })
+    throw new UsageError('a short share link (/i/p/...) cannot be resolved through the DingTalk API', {
+      code: 'SHORT_LINK',
+      hint: `${HOW_TO_COPY} (open the share link first)`,
+    })
   }
   if (segments[0] === 'i' && segments[1] === 'spaces') {
     throw new UsageError("a knowledge base's overview link names no file or folder", {
@@ -54,7 +60,10 @@ export function parseDentryLink(text: string): string | undefined {
       hint: 'run `dtdl spaces` for its rootNodeId (then `dtdl ls <rootNodeId>`), or open a document and copy its /i/nodes/ link',
     })
   }
-  throw new UsageError(`this DingTalk link names no document dtdl can find: ${url.pathname}`, { code: 'BAD_LINK', hint: HOW_TO_COPY })
+  throw new UsageError(`this DingTalk link names no document dtdl can find: ${url.pathname}`, {
+    code: 'BAD_LINK',
+    hint: HOW_TO_COPY,
+  })
 }
 
 /**
@@ -65,10 +74,18 @@ export function parseFileArgs(first: string | undefined, second: string | undefi
   if (first === undefined) throw new UsageError(`missing ${usage}`, { code: 'MISSING_ARGUMENT' })
   const uuid = parseDentryLink(first)
   if (uuid !== undefined) {
-    if (second !== undefined) throw new UsageError(`a link or dentryUuid names the file by itself: drop ${JSON.stringify(second)}`, { code: 'BAD_ARGUMENT', hint: 'use -o to say where to save it' })
+    if (second !== undefined)
+      throw new UsageError(`a link or dentryUuid names the file by itself: drop ${JSON.stringify(second)}`, {
+        code: 'BAD_ARGUMENT',
+        hint: 'use -o to say where to save it',
+      })
     return { kind: 'uuid', dentryUuid: uuid }
   }
-  if (second === undefined) throw new UsageError(`missing <dentryId> after ${JSON.stringify(first)}`, { code: 'MISSING_ARGUMENT', hint: `give ${usage}` })
+  if (second === undefined)
+    throw new UsageError(`missing <dentryId> after ${JSON.stringify(first)}`, {
+      code: 'MISSING_ARGUMENT',
+      hint: `give ${usage}`,
+    })
   return { kind: 'ids', spaceId: first, dentryId: second }
 }
 
@@ -76,7 +93,10 @@ export function parseFileArgs(first: string | undefined, second: string | undefi
 export function parseListArgs(first: string, second: string | undefined): ListRef {
   const uuid = parseDentryLink(first)
   if (uuid !== undefined) {
-    if (second !== undefined) throw new UsageError(`a link or dentryUuid names the folder by itself: drop ${JSON.stringify(second)}`, { code: 'BAD_ARGUMENT' })
+    if (second !== undefined)
+      throw new UsageError(`a link or dentryUuid names the folder by itself: drop ${JSON.stringify(second)}`, {
+        code: 'BAD_ARGUMENT',
+      })
     return { kind: 'uuid', dentryUuid: uuid }
   }
   return second === undefined ? { kind: 'space', spaceId: first } : { kind: 'ids', spaceId: first, dentryId: second }

@@ -38,7 +38,8 @@ export function dentryKind(d: Pick<Dentry, 'type'>): 'FILE' | 'FOLDER' | undefin
 export const isFolder = (d: Pick<Dentry, 'type'>): boolean => dentryKind(d) === 'FOLDER'
 
 /** The name to show and to save under: the server's, else (every field is optional) the id. */
-export const dentryName = (d: Pick<Dentry, 'name' | 'id'>): string => (typeof d.name === 'string' && d.name !== '' ? d.name : (d.id ?? ''))
+export const dentryName = (d: Pick<Dentry, 'name' | 'id'>): string =>
+  typeof d.name === 'string' && d.name !== '' ? d.name : (d.id ?? '')
 
 /** Pure: what an entry lacks that dtdl needs, e.g. ["type"]; empty when it is whole. */
 export function missingFields(d: Dentry): string[] {
@@ -50,7 +51,12 @@ export function missingFields(d: Dentry): string[] {
 }
 
 /** Every entry of one folder: follows nextToken until the server gives none (pages.ts). */
-export async function listAllDentries(api: DingTalkApi, spaceId: string, parentId: string, unionId: string): Promise<Dentry[]> {
+export async function listAllDentries(
+  api: DingTalkApi,
+  spaceId: string,
+  parentId: string,
+  unionId: string,
+): Promise<Dentry[]> {
   const all: Dentry[] = []
   const seenIds = new Set<string>()
   await pageThrough(
@@ -72,7 +78,10 @@ export async function listAllDentries(api: DingTalkApi, spaceId: string, parentI
   return all
 }
 
-/** Folders listed at once by a walk. Pages of one folder follow each other (each names the next); the API budget paces the calls. */
+/**
+ * Folders listed at once by a walk. Pages of one folder follow each other (each names the next); the API budget paces
+ * the calls.
+ */
 export const WALK_CONCURRENCY = 4
 
 /**
@@ -97,15 +106,19 @@ export async function walkFolder(
   let found = 0
   let level = [folderId]
   while (level.length > 0) {
-    await listLevel(level, async (id) => {
-      const children = await listAllDentries(api, spaceId, id, unionId)
-      listings.set(id, children)
-      options.onListed?.((found += children.length))
-    }, (id, err) => {
-      // The top folder's failure is the walk's; a subfolder's is recorded and the rest goes on.
-      if (id === folderId || options.signal?.aborted || !(err instanceof DtdlError)) throw err
-      listings.set(id, err)
-    })
+    await listLevel(
+      level,
+      async (id) => {
+        const children = await listAllDentries(api, spaceId, id, unionId)
+        listings.set(id, children)
+        options.onListed?.((found += children.length))
+      },
+      (id, err) => {
+        // The top folder's failure is the walk's; a subfolder's is recorded and the rest goes on.
+        if (id === folderId || options.signal?.aborted || !(err instanceof DtdlError)) throw err
+        listings.set(id, err)
+      },
+    )
     const next: string[] = []
     for (const id of level) {
       const children = listings.get(id)
@@ -121,8 +134,15 @@ export async function walkFolder(
   return assemble(folderId, listings, options.recursive)
 }
 
-/** Lists every folder of one level, WALK_CONCURRENCY at a time; once all have settled, hands each failure to `failed` in level order (it may rethrow). */
-async function listLevel(level: string[], list: (id: string) => Promise<void>, failed: (id: string, err: unknown) => void): Promise<void> {
+/**
+ * Lists every folder of one level, WALK_CONCURRENCY at a time; once all have settled, hands each failure to `failed` in
+ * level order (it may rethrow).
+ */
+async function listLevel(
+  level: string[],
+  list: (id: string) => Promise<void>,
+  failed: (id: string, err: unknown) => void,
+): Promise<void> {
   const errors = new Map<string, unknown>()
   await eachAtOnce(level, WALK_CONCURRENCY, (id) => list(id).catch((err: unknown) => void errors.set(id, err)))
   for (const id of level) if (errors.has(id)) failed(id, errors.get(id))
@@ -139,7 +159,8 @@ function assemble(folderId: string, listings: Map<string, Dentry[] | DtdlError>,
       const folder = isFolder(dentry)
       entries.push({ dentry, parentId, names, isFolder: folder, unknownType: dentryKind(dentry) === undefined })
       // Followed once: at its first place in the walk's level order, which the listings map holds.
-      if (!folder || !recursive || dentry.id === undefined || followed.has(dentry.id) || !listings.has(dentry.id)) continue
+      if (!folder || !recursive || dentry.id === undefined || followed.has(dentry.id) || !listings.has(dentry.id))
+        continue
       followed.add(dentry.id)
       const below = listings.get(dentry.id)!
       if (below instanceof DtdlError) failures.push({ folder: dentry, names, error: below })

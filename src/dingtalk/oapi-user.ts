@@ -54,25 +54,55 @@ export const OAPI_INVALID_TOKEN = 40014
 export function classifyOapiError(answer: OapiAnswer, what: string, permission: string): DtdlError {
   const code = Number(answer.errcode)
   const subCode = answer.sub_code === undefined ? undefined : String(answer.sub_code)
-  const message = [answer.errmsg, answer.sub_msg].filter((m): m is string => typeof m === 'string' && m !== '').join(': ') || `errcode ${code}`
+  const message =
+    [answer.errmsg, answer.sub_msg].filter((m): m is string => typeof m === 'string' && m !== '').join(': ') ||
+    `errcode ${code}`
   const requestId = typeof answer.request_id === 'string' ? answer.request_id : undefined
   const named = /\[([A-Za-z0-9_.]+)\]/.exec(message)?.[1] ?? permission
   const options = { requestId, status: 200 }
-  if (code === 60121) return new ApiError('userNotFound', ExitCode.notFound, `${what} failed: no such user (errcode 60121: ${message})`, { ...options, hint: 'check the userid (admin console > Contacts) or the mobile number (active members only)' })
-  if (code === 40104) return new UsageError(`${what} failed: the mobile number is not valid (errcode 40104)`, { ...options, code: 'invalidMobile', hint: 'give the number as DingTalk has it, e.g. 13800000000' })
-  if (code === OAPI_INVALID_TOKEN) return new ApiError('InvalidAuthentication', ExitCode.auth, `${what} failed: the access token was refused (errcode 40014)`, { ...options, hint: 'set a fresh DINGTALK_ACCESS_TOKEN, or use app credentials so dtdl can renew it' })
-  if (code === 60011 || subCode === '60011' || /权限|permission/i.test(message)) {
-    return new ApiError('userQueryPermissionDenied', ExitCode.auth, `${what} failed: the app lacks the permission ${named} (errcode ${code}${subCode ? `/${subCode}` : ''})`, {
+  if (code === 60121)
+    return new ApiError('userNotFound', ExitCode.notFound, `${what} failed: no such user (errcode 60121: ${message})`, {
       ...options,
-      hint: `add ${named} to the app in the DingTalk developer console, or give the unionId itself with -u`,
+      hint: 'check the userid (admin console > Contacts) or the mobile number (active members only)',
     })
+  if (code === 40104)
+    return new UsageError(`${what} failed: the mobile number is not valid (errcode 40104)`, {
+      ...options,
+      code: 'invalidMobile',
+      hint: 'give the number as DingTalk has it, e.g. 13800000000',
+    })
+  if (code === OAPI_INVALID_TOKEN)
+    return new ApiError(
+      'InvalidAuthentication',
+      ExitCode.auth,
+      `${what} failed: the access token was refused (errcode 40014)`,
+      { ...options, hint: 'set a fresh DINGTALK_ACCESS_TOKEN, or use app credentials so dtdl can renew it' },
+    )
+  if (code === 60011 || subCode === '60011' || /权限|permission/i.test(message)) {
+    return new ApiError(
+      'userQueryPermissionDenied',
+      ExitCode.auth,
+      `${what} failed: the app lacks the permission ${named} (errcode ${code}${subCode ? `/${subCode}` : ''})`,
+      {
+        ...options,
+        hint: `add ${named} to the app in the DingTalk developer console, or give the unionId itself with -u`,
+      },
+    )
   }
-  return new ApiError(`oapi.${code}`, ExitCode.remote, `${what} failed: errcode ${code}: ${message}`, { ...options, hint: 'run again later, or give the unionId itself with -u' })
+  return new ApiError(`oapi.${code}`, ExitCode.remote, `${what} failed: errcode ${code}: ${message}`, {
+    ...options,
+    hint: 'run again later, or give the unionId itself with -u',
+  })
 }
 
 export function createOapiUserClient(options: OapiClientOptions): OapiUserClient {
   /** One call; the token rides in the query (this API's way), so logged URLs are redacted. */
-  async function post(path: string, body: Record<string, string>, what: string, permission: string): Promise<Record<string, unknown>> {
+  async function post(
+    path: string,
+    body: Record<string, string>,
+    what: string,
+    permission: string,
+  ): Promise<Record<string, unknown>> {
     let renewed = false
     const retry = new ApiRetry(options, false)
     for (;;) {
@@ -92,22 +122,46 @@ export function createOapiUserClient(options: OapiClientOptions): OapiUserClient
         await options.tokens.renew(token)
         continue
       }
-      if (Number(answer.errcode) === 0) throw new DtdlError('BAD_RESPONSE', ExitCode.remote, `${what} failed: the answer has no result`)
+      if (Number(answer.errcode) === 0)
+        throw new DtdlError('BAD_RESPONSE', ExitCode.remote, `${what} failed: the answer has no result`)
       throw classifyOapiError(answer, what, permission)
     }
   }
 
   return {
     async getUser(userId) {
-      const result = await post('/topapi/v2/user/get', { userid: userId }, `looking up the user ${userId}`, 'qyapi_get_member')
+      const result = await post(
+        '/topapi/v2/user/get',
+        { userid: userId },
+        `looking up the user ${userId}`,
+        'qyapi_get_member',
+      )
       if (typeof result.unionid !== 'string' || result.unionid === '') {
-        throw new DtdlError('BAD_RESPONSE', ExitCode.remote, `looking up the user ${userId} failed: the answer has no unionid`)
+        throw new DtdlError(
+          'BAD_RESPONSE',
+          ExitCode.remote,
+          `looking up the user ${userId} failed: the answer has no unionid`,
+        )
       }
-      return { userId: typeof result.userid === 'string' ? result.userid : userId, unionId: result.unionid, name: typeof result.name === 'string' ? result.name : undefined }
+      return {
+        userId: typeof result.userid === 'string' ? result.userid : userId,
+        unionId: result.unionid,
+        name: typeof result.name === 'string' ? result.name : undefined,
+      }
     },
     async getUserIdByMobile(mobile) {
-      const result = await post('/topapi/v2/user/getbymobile', { mobile }, 'looking up the mobile number', 'qyapi_get_member_by_mobile')
-      if (typeof result.userid !== 'string' || result.userid === '') throw new DtdlError('BAD_RESPONSE', ExitCode.remote, 'looking up the mobile number failed: the answer has no userid')
+      const result = await post(
+        '/topapi/v2/user/getbymobile',
+        { mobile },
+        'looking up the mobile number',
+        'qyapi_get_member_by_mobile',
+      )
+      if (typeof result.userid !== 'string' || result.userid === '')
+        throw new DtdlError(
+          'BAD_RESPONSE',
+          ExitCode.remote,
+          'looking up the mobile number failed: the answer has no userid',
+        )
       return result.userid
     },
   }
@@ -115,15 +169,23 @@ export function createOapiUserClient(options: OapiClientOptions): OapiUserClient
 
 /** One call through the API's own transport (its time and size bounds); the answer's errcode read here. */
 async function send(options: OapiClientOptions, url: string, body: string, what: string): Promise<OapiAnswer> {
-  const res = await transportSend('POST', url, { 'content-type': 'application/json' }, body, what, { ...options, count: () => options.counter?.api('user') })
+  const res = await transportSend('POST', url, { 'content-type': 'application/json' }, body, what, {
+    ...options,
+    count: () => options.counter?.api('user'),
+  })
   try {
     const parsed = JSON.parse(res.text) as unknown
     if (parsed && typeof parsed === 'object' && 'errcode' in parsed) return parsed as OapiAnswer
   } catch {
     // handled below
   }
-  throw new ApiError(`HTTP_${res.status}`, res.status === 403 ? ExitCode.auth : ExitCode.remote, `the user lookup at ${new URL(url).origin} answered HTTP ${res.status} without an errcode`, {
-    status: res.status,
-    hint: 'check DTDL_OAPI_ENDPOINT (default https://oapi.dingtalk.com); run again later',
-  })
+  throw new ApiError(
+    `HTTP_${res.status}`,
+    res.status === 403 ? ExitCode.auth : ExitCode.remote,
+    `the user lookup at ${new URL(url).origin} answered HTTP ${res.status} without an errcode`,
+    {
+      status: res.status,
+      hint: 'check DTDL_OAPI_ENDPOINT (default https://oapi.dingtalk.com); run again later',
+    },
+  )
 }

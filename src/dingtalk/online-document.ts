@@ -3,13 +3,19 @@ import { ApiError, DtdlError, ExitCode, type DtdlErrorOptions } from '../errors.
 import type { Dentry } from './client.js'
 
 /** Pure: does the dentry say it is an online document rather than a stored file? */
-export const isOnlineDocument = (d: Pick<Dentry, 'storageDriver'>): boolean => typeof d.storageDriver === 'string' && d.storageDriver.toUpperCase() === 'ALIDOC'
+export const isOnlineDocument = (d: Pick<Dentry, 'storageDriver'>): boolean =>
+  typeof d.storageDriver === 'string' && d.storageDriver.toUpperCase() === 'ALIDOC'
 
 export function onlineDocumentError(name: string | undefined, options: DtdlErrorOptions = {}): DtdlError {
-  return new DtdlError('ONLINE_DOCUMENT', ExitCode.usage, `${name ? JSON.stringify(name) : 'this entry'} is an online DingTalk document, not a stored file: the storage API cannot download it`, {
-    ...options,
-    hint: 'open it in DingTalk and export it (File > Download / Export) to get a file',
-  })
+  return new DtdlError(
+    'ONLINE_DOCUMENT',
+    ExitCode.usage,
+    `${name ? JSON.stringify(name) : 'this entry'} is an online DingTalk document, not a stored file: the storage API cannot download it`,
+    {
+      ...options,
+      hint: 'open it in DingTalk and export it (File > Download / Export) to get a file',
+    },
+  )
 }
 
 /**

@@ -19,7 +19,10 @@ export function noOperatorError(): UsageError {
 }
 
 /** The full record of a userid or mobile number: cached, else one or two oapi calls (mobile → userid → unionId). */
-export async function lookupUser(who: Exclude<OperatorRef, { kind: 'unionId' }>, deps: OperatorDeps): Promise<OapiUser & { cached: boolean }> {
+export async function lookupUser(
+  who: Exclude<OperatorRef, { kind: 'unionId' }>,
+  deps: OperatorDeps,
+): Promise<OapiUser & { cached: boolean }> {
   let userId = who.value
   let cached = true
   if (who.kind === 'mobile') {

@@ -11,7 +11,10 @@ export interface ResolvedRef extends DentryIds {
 }
 
 /** Resolves a file or folder reference; a dentryUuid's ids never change, so a cached answer is final. */
-export async function resolveDentryRef(ref: DentryRef, deps: { api: DingTalkApi; unionId: string; cache?: LookupCache | undefined }): Promise<ResolvedRef> {
+export async function resolveDentryRef(
+  ref: DentryRef,
+  deps: { api: DingTalkApi; unionId: string; cache?: LookupCache | undefined },
+): Promise<ResolvedRef> {
   if (ref.kind === 'ids') return { spaceId: ref.spaceId, dentryId: ref.dentryId }
   const hit = deps.cache?.getDentryIds(ref.dentryUuid)
   if (hit) return { ...hit, dentryUuid: ref.dentryUuid, cached: true }

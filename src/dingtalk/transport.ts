@@ -5,7 +5,15 @@ import type { Dispatcher } from 'undici'
 import { childSignal } from '../abort-fanout.js'
 import { ApiError, DtdlError, ExitCode, NetworkError } from '../errors.js'
 import { classifyApiError } from './api-errors.js'
-import { API_HEADERS_TIMEOUT_MS, MAX_ANSWER_BYTES, MAX_ERROR_BYTES, headerValue, loadHttpClient, readBodyText, type HttpLogger } from '../http/dispatcher.js'
+import {
+  API_HEADERS_TIMEOUT_MS,
+  MAX_ANSWER_BYTES,
+  MAX_ERROR_BYTES,
+  headerValue,
+  loadHttpClient,
+  readBodyText,
+  type HttpLogger,
+} from '../http/dispatcher.js'
 import { networkErrorCode } from '../http/retry.js'
 import { describeUnreachable } from '../http/proxy-env.js'
 import { redactUrl } from '../redact.js'
@@ -30,22 +38,55 @@ export interface SendOptions {
 
 /**
  * Sends one request, bounded in time (connect: the dispatcher's --connect-timeout; headers:
- * API_HEADERS_TIMEOUT_MS, or the stall timeout when shorter; body: the stall timeout) and in size (MAX_ANSWER_BYTES for a success, refused
- * beyond; an error answer cut at MAX_ERROR_BYTES). Network failures and timeouts become a NetworkError.
+ * API_HEADERS_TIMEOUT_MS, or the stall timeout when shorter; body: the stall timeout) and in size (MAX_ANSWER_BYTES for
+ * a success, refused beyond; an error answer cut at MAX_ERROR_BYTES). Network failures and timeouts become a
+ * NetworkError.
  */
-export async function send(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body: string | undefined, what: string, o: SendOptions): Promise<RawResponse> {
+export async function send(
+  method: 'GET' | 'POST',
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  what: string,
+  o: SendOptions,
+): Promise<RawResponse> {
   const started = performance.now()
   const { request } = await loadHttpClient()
   // The files of a batch call the API at once on one shared signal; undici would add a listener each.
   const own = o.signal ? childSignal(o.signal) : undefined
   // A silent answer, before its headers or in its body, is a stall like a storage response's.
   const stallMs = o.stallTimeoutMs ?? numberDefault('stallTimeoutMs')
-  const logLine = (status: number | string) => o.log?.({ method, url: redactUrl(url), status, durationMs: performance.now() - started, ...(o.note ? { note: o.note } : {}) })
+  const logLine = (status: number | string) =>
+    o.log?.({
+      method,
+      url: redactUrl(url),
+      status,
+      durationMs: performance.now() - started,
+      ...(o.note ? { note: o.note } : {}),
+    })
   o.count?.()
   try {
-    const res = await request(url, { method, headers, body: body ?? null, dispatcher: o.dispatcher, signal: own?.signal ?? null, headersTimeout: Math.min(API_HEADERS_TIMEOUT_MS, stallMs), bodyTimeout: stallMs })
+    const res = await request(url, {
+      method,
+      headers,
+      body: body ?? null,
+      dispatcher: o.dispatcher,
+      signal: own?.signal ?? null,
+      headersTimeout: Math.min(API_HEADERS_TIMEOUT_MS, stallMs),
+      bodyTimeout: stallMs,
+    })
     const ok = res.statusCode >= 200 && res.statusCode < 300
-    const text = await readBodyText(res.body, ok ? { limit: MAX_ANSWER_BYTES, cut: false, what: `${what} failed`, contentLength: headerValue(res.headers, 'content-length') } : { limit: MAX_ERROR_BYTES, cut: true })
+    const text = await readBodyText(
+      res.body,
+      ok
+        ? {
+            limit: MAX_ANSWER_BYTES,
+            cut: false,
+            what: `${what} failed`,
+            contentLength: headerValue(res.headers, 'content-length'),
+          }
+        : { limit: MAX_ERROR_BYTES, cut: true },
+    )
     logLine(res.statusCode)
     return { status: res.statusCode, headers: res.headers, text }
   } catch (err) {
@@ -70,19 +111,36 @@ export function parseAnswer(text: string, what: string): Record<string, unknown>
     parsed = JSON.parse(text)
   } catch {
     const start = JSON.stringify(text.trimStart().slice(0, 40))
-    throw badResponse(what, `the answer is not JSON (it starts with ${start})`, 'a captive portal, proxy or firewall may be answering instead of DingTalk: check the network and --endpoint (--verbose shows the request)')
+    throw badResponse(
+      what,
+      `the answer is not JSON (it starts with ${start})`,
+      'a captive portal, proxy or firewall may be answering instead of DingTalk: check the network and --endpoint (--verbose shows the request)',
+    )
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badResponse(what, `the answer is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'a list' : `a ${typeof parsed}`}, not a JSON object`)
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw badResponse(
+      what,
+      `the answer is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'a list' : `a ${typeof parsed}`}, not a JSON object`,
+    )
   return parsed as Record<string, unknown>
 }
 
 /** An answer of the wrong shape: exit 5, code BAD_RESPONSE, the call named. */
-export function badResponse(what: string, why: string, hint = 'run again later; if it persists, report it with --verbose output'): DtdlError {
+export function badResponse(
+  what: string,
+  why: string,
+  hint = 'run again later; if it persists, report it with --verbose output',
+): DtdlError {
   return new DtdlError('BAD_RESPONSE', ExitCode.remote, `${what} failed: ${why}`, { hint })
 }
 
 /** The keys of an error body, read in either case as the SDK's gateway does (`Code`|`code`, ...). */
-export function readErrorBody(parsed: Record<string, unknown>): { code?: string; message?: string; requestId?: string; requiredScopes?: string[] } {
+export function readErrorBody(parsed: Record<string, unknown>): {
+  code?: string
+  message?: string
+  requestId?: string
+  requiredScopes?: string[]
+} {
   const pick = (upper: string, lower: string): unknown => parsed[upper] ?? parsed[lower]
   const code = pick('Code', 'code')
   const message = pick('Message', 'message')
@@ -97,7 +155,10 @@ export function readErrorBody(parsed: Record<string, unknown>): { code?: string;
   }
 }
 
-/** Turns a non-2xx answer into an ApiError: JSON {code, requestid, message} in either case, or anything else (an HTML block page). */
+/**
+ * Turns a non-2xx answer into an ApiError: JSON {code, requestid, message} in either case, or anything else (an HTML
+ * block page).
+ */
 export function toApiError(res: RawResponse, what: string, unionId?: string): ApiError {
   const headerRequestId = headerValue(res.headers, 'x-acs-request-id')
   let parsed: unknown
@@ -106,7 +167,10 @@ export function toApiError(res: RawResponse, what: string, unionId?: string): Ap
   } catch {
     parsed = undefined
   }
-  const body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? readErrorBody(parsed as Record<string, unknown>) : {}
+  const body =
+    parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? readErrorBody(parsed as Record<string, unknown>)
+      : {}
   if (body.code === undefined) {
     const isHtml = /^\s*</.test(res.text)
     const code = isHtml && res.status === 403 ? 'IpBlocked' : `HTTP_${res.status}`
@@ -136,6 +200,9 @@ export function toApiError(res: RawResponse, what: string, unionId?: string): Ap
 /** The last network failure of a call that was retried says so: the retry lines before it are condensed. */
 export function gaveUp(err: unknown, retried: number): unknown {
   if (!(err instanceof NetworkError) || retried === 0) return err
-  return new NetworkError(`${err.message} (after ${retried} ${retried === 1 ? 'retry' : 'retries'})`, { code: err.code, hint: err.hint, cause: err.cause })
+  return new NetworkError(`${err.message} (after ${retried} ${retried === 1 ? 'retry' : 'retries'})`, {
+    code: err.code,
+    hint: err.hint,
+    cause: err.cause,
+  })
 }
-

@@ -92,9 +92,19 @@ export interface ApiClientOptions {
 export interface DingTalkApi {
   getDownloadInfo(req: DownloadInfoRequest): Promise<DownloadInfo>
   getDentry(spaceId: string, dentryId: string, unionId: string): Promise<Dentry>
-  listDentries(spaceId: string, parentId: string, unionId: string, nextToken?: string): Promise<{ dentries: Dentry[]; nextToken?: string }>
+  listDentries(
+    spaceId: string,
+    parentId: string,
+    unionId: string,
+    nextToken?: string,
+  ): Promise<{ dentries: Dentry[]; nextToken?: string }>
   /** One page of a file's versions, newest first (at most 100). */
-  listVersions(spaceId: string, dentryId: string, unionId: string, nextToken?: string): Promise<{ dentries: Dentry[]; nextToken?: string }>
+  listVersions(
+    spaceId: string,
+    dentryId: string,
+    unionId: string,
+    nextToken?: string,
+  ): Promise<{ dentries: Dentry[]; nextToken?: string }>
   /** GET /v2.0/doc/dentries/{dentryUuid}/queryDentryId: a link's id → the storage ids. */
   queryDentryId(dentryUuid: string, unionId: string): Promise<DentryIds>
   /** One page of the knowledge bases the operator can see (at most 30). */

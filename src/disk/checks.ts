@@ -12,8 +12,16 @@ const statOrUndefined = (path: string) => stat(path).catch(() => undefined)
  */
 export async function checkWritableDir(dir: string): Promise<void> {
   const s = await statOrUndefined(dir)
-  if (!s) throw new FileSystemError(dir, `the directory ${dir} does not exist`, { code: 'FS_ENOENT', hint: 'create it first (mkdir -p), or add --create-dirs' })
-  if (!s.isDirectory()) throw new FileSystemError(dir, `${dir} is not a directory`, { code: 'FS_ENOTDIR', hint: 'pass a directory, or another -o' })
+  if (!s)
+    throw new FileSystemError(dir, `the directory ${dir} does not exist`, {
+      code: 'FS_ENOENT',
+      hint: 'create it first (mkdir -p), or add --create-dirs',
+    })
+  if (!s.isDirectory())
+    throw new FileSystemError(dir, `${dir} is not a directory`, {
+      code: 'FS_ENOTDIR',
+      hint: 'pass a directory, or another -o',
+    })
   try {
     await access(dir, constants.W_OK | constants.X_OK)
   } catch (err) {
@@ -21,17 +29,26 @@ export async function checkWritableDir(dir: string): Promise<void> {
   }
 }
 
-/** A directory that will be created as needed (`mkdir -p`): it, or else its nearest existing ancestor, must be a writable directory. */
+/**
+ * A directory that will be created as needed (`mkdir -p`): it, or else its nearest existing ancestor, must be a
+ * writable directory.
+ */
 export async function checkCreatableDir(dir: string): Promise<void> {
   let at = resolve(dir)
   for (;;) {
     const s = await statOrUndefined(at)
     if (s) {
       if (!s.isDirectory()) {
-        throw new FileSystemError(at, at === resolve(dir) ? `${at} exists and is not a directory` : `cannot create ${resolve(dir)}: ${at} is not a directory`, {
-          code: 'FS_ENOTDIR',
-          hint: 'pass another -o',
-        })
+        throw new FileSystemError(
+          at,
+          at === resolve(dir)
+            ? `${at} exists and is not a directory`
+            : `cannot create ${resolve(dir)}: ${at} is not a directory`,
+          {
+            code: 'FS_ENOTDIR',
+            hint: 'pass another -o',
+          },
+        )
       }
       return checkWritableDir(at)
     }
@@ -41,7 +58,10 @@ export async function checkCreatableDir(dir: string): Promise<void> {
   }
 }
 
-/** A file target: its directory must be writable, and the path itself, if it exists, a regular file (it is replaced by rename). */
+/**
+ * A file target: its directory must be writable, and the path itself, if it exists, a regular file (it is replaced by
+ * rename).
+ */
 export async function checkFileTarget(path: string): Promise<void> {
   await checkNotADirectory(path)
   await checkWritableDir(dirname(resolve(path)))
@@ -50,5 +70,6 @@ export async function checkFileTarget(path: string): Promise<void> {
 /** The path, if it exists, is a regular file: the download replaces it by rename. */
 export async function checkNotADirectory(path: string): Promise<void> {
   const s = await statOrUndefined(path)
-  if (s && !s.isFile()) throw new FileSystemError(path, `${path} exists and is not a file`, { code: 'FS_EEXIST', hint: 'pass another -o' })
+  if (s && !s.isFile())
+    throw new FileSystemError(path, `${path} exists and is not a file`, { code: 'FS_EEXIST', hint: 'pass another -o' })
 }

@@ -2,10 +2,10 @@
 // over a file that appeared meanwhile, every write checked for the bytes that reached the disk, and temporary
 // files named so that the next run recognises and removes what a crash left.
 import { constants } from 'node:fs'
-import { link, lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { link, lstat, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { FileSystemError, UsageError, toFileSystemError } from '../errors.js'
+import { FileSystemError, toFileSystemError } from '../errors.js'
 
 const { O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_WRONLY, O_NOFOLLOW } = constants
 
@@ -25,10 +25,10 @@ export function notOursError(path: string, what: 'a symbolic link' | 'not a regu
   })
 }
 
-const errno = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code
+export const errno = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code
 
 /** lstat, with a missing path as undefined. */
-async function lstatOrUndefined(path: string) {
+export async function lstatOrUndefined(path: string) {
   try {
     return await lstat(path)
   } catch (err) {
@@ -38,7 +38,12 @@ async function lstatOrUndefined(path: string) {
 }
 
 /** Pure: a stat as a FileIdentity. */
-export const identityOf = (s: { dev: number; ino: number; size: number; mtimeMs: number }): FileIdentity => ({ dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs })
+export const identityOf = (s: { dev: number; ino: number; size: number; mtimeMs: number }): FileIdentity => ({
+  dev: s.dev,
+  ino: s.ino,
+  size: s.size,
+  mtimeMs: s.mtimeMs,
+})
 
 /**
  * Creates a file that must be new: O_CREAT|O_EXCL, which also never follows a symlink at the name. EEXIST is
@@ -59,7 +64,10 @@ export async function createOwnFile(path: string, mode = 0o644): Promise<FileHan
     try {
       return await open(path, O_CREAT | O_EXCL | O_RDWR, mode)
     } catch (err) {
-      if (errno(err) !== 'EEXIST' || tries > 0) throw errno(err) === 'EEXIST' ? notOursError(path, 'not a regular file') : toFileSystemError(err, path, 'create')
+      if (errno(err) !== 'EEXIST' || tries > 0)
+        throw errno(err) === 'EEXIST'
+          ? notOursError(path, 'not a regular file')
+          : toFileSystemError(err, path, 'create')
     }
     const found = await lstatOrUndefined(path).catch((err: unknown) => {
       throw toFileSystemError(err, path, 'create')
@@ -67,7 +75,10 @@ export async function createOwnFile(path: string, mode = 0o644): Promise<FileHan
     if (found?.isSymbolicLink()) throw notOursError(path, 'a symbolic link')
     if (found && !found.isFile()) throw notOursError(path, 'not a regular file')
     // A file of ours an earlier run left: it goes, and the name is created afresh (exclusively again).
-    if (found) await unlink(path).catch((err: unknown) => (errno(err) === 'ENOENT' ? undefined : Promise.reject(toFileSystemError(err, path, 'create'))))
+    if (found)
+      await unlink(path).catch((err: unknown) =>
+        errno(err) === 'ENOENT' ? undefined : Promise.reject(toFileSystemError(err, path, 'create')),
+      )
   }
 }
 
@@ -111,8 +122,15 @@ export async function readOwnFile(path: string): Promise<string | undefined> {
  * disk filling up part way), and a short write is continued, never taken as done. `onWritten` sees exactly
  * the bytes that reached the file, in order, so what it checksums is what was written.
  */
-export async function writeAll(handle: FileHandle, buffer: Buffer, offset: number, length: number, position: number, onWritten?: (written: Buffer) => void): Promise<void> {
-  for (let done = 0; done < length; ) {
+export async function writeAll(
+  handle: FileHandle,
+  buffer: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+  onWritten?: (written: Buffer) => void,
+): Promise<void> {
+  for (let done = 0; done < length;) {
     const { bytesWritten } = await handle.write(buffer, offset + done, length - done, position + done)
     if (bytesWritten <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'ENOSPC' })
     onWritten?.(buffer.subarray(offset + done, offset + done + bytesWritten))
@@ -124,9 +142,13 @@ export async function writeAll(handle: FileHandle, buffer: Buffer, offset: numbe
 const TEMP = /^(.*)\.(\d+)-[0-9a-f]+\.tmp$/
 
 /** Pure: the temporary file `path` is written through, named so that sweepTemps can tell whose it is. */
-export const tempPathFor = (path: string, pid = process.pid): string => `${path}.${pid}-${randomBytes(4).toString('hex')}.tmp`
+export const tempPathFor = (path: string, pid = process.pid): string =>
+  `${path}.${pid}-${randomBytes(4).toString('hex')}.tmp`
 
-/** Pure: is `name` a temporary file of `base` (tempPathFor's form, or an older release's `<base>.tmp` / `<base>.<hex>.tmp`)? */
+/**
+ * Pure: is `name` a temporary file of `base` (tempPathFor's form, or an older release's `<base>.tmp` /
+ * `<base>.<hex>.tmp`)?
+ */
 export function isTempOf(name: string, base: string): boolean {
   if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp')) return false
   const middle = name.slice(base.length + 1, -'.tmp'.length)
@@ -160,12 +182,21 @@ export async function sweepTemps(path: string, isAlive: (pid: number) => boolean
     const s = await lstat(full).catch(() => undefined)
     if (!s || !s.isFile()) continue
     if (!isLeftOver(TEMP.exec(name)?.[2], s.mtimeMs, isAlive)) continue
-    if (await unlink(full).then(() => true, () => false)) removed++
+    if (
+      await unlink(full).then(
+        () => true,
+        () => false,
+      )
+    )
+      removed++
   }
   return removed
 }
 
-/** Pure: is a temporary file left over? Its writer's pid no longer runs, it has none (an older release's), or it is stale. */
+/**
+ * Pure: is a temporary file left over? Its writer's pid no longer runs, it has none (an older release's), or it is
+ * stale.
+ */
 function isLeftOver(pid: string | undefined, mtimeMs: number, isAlive: (pid: number) => boolean): boolean {
   if (Date.now() - mtimeMs >= TEMP_STALE_MS || pid === undefined) return true
   // This process's own temporary files are being written right now.
@@ -178,13 +209,18 @@ function isLeftOver(pid: string | undefined, mtimeMs: number, isAlive: (pid: num
  * The temporary file never outlives a failure. `ownTmp` names a fixed temporary file instead, for a writer
  * that is alone by a claim (the resume record): whatever an earlier run left there is replaced.
  */
-export async function writeFileAtomic(path: string, text: string, options: { mode?: number; ownTmp?: string } = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  options: { mode?: number; ownTmp?: string } = {},
+): Promise<void> {
   const found = await lstatOrUndefined(path).catch(() => undefined)
   if (found?.isSymbolicLink()) throw notOursError(path, 'a symbolic link')
   if (found && !found.isFile()) throw notOursError(path, 'not a regular file')
   const tmp = options.ownTmp ?? tempPathFor(path)
   // Created here, or nothing of ours to clean up: what stood at the name (a link) is not ours to remove.
-  const handle: FileHandle = options.ownTmp !== undefined ? await createOwnFile(tmp, options.mode) : await createNewFile(tmp, options.mode)
+  const handle: FileHandle =
+    options.ownTmp !== undefined ? await createOwnFile(tmp, options.mode) : await createNewFile(tmp, options.mode)
   let stillOpen = true
   try {
     const data = Buffer.from(text)
@@ -203,7 +239,9 @@ export async function writeFileAtomic(path: string, text: string, options: { mod
 export type CommitMode =
   /** Nothing may be there: a file that appeared meanwhile is left alone (TARGET_APPEARED). */
   | { kind: 'new' }
-  /** The file there is one dtdl placed, as seen when the run began; changed since, it is left alone (TARGET_CHANGED). */
+  /**
+   * The file there is one dtdl placed, as seen when the run began; changed since, it is left alone (TARGET_CHANGED).
+   */
   | { kind: 'replace'; expect: FileIdentity }
   /** --force: whatever file (or link) is there is replaced; a directory never is. */
   | { kind: 'force' }
@@ -220,8 +258,13 @@ export async function commitFile(partial: string, target: string, mode: CommitMo
   try {
     if (mode.kind === 'new') return await commitNew(partial, target)
     const found = await lstatOrUndefined(target)
-    if (found?.isDirectory()) throw new FileSystemError(target, `${target} is a directory now`, { code: 'FS_EISDIR', hint: 'move it away, or pass another -o' })
-    if (mode.kind === 'replace' && !(found && found.isFile() && sameFile(identityOf(found), mode.expect))) throw changedError(target, found !== undefined)
+    if (found?.isDirectory())
+      throw new FileSystemError(target, `${target} is a directory now`, {
+        code: 'FS_EISDIR',
+        hint: 'move it away, or pass another -o',
+      })
+    if (mode.kind === 'replace' && !(found && found.isFile() && sameFile(identityOf(found), mode.expect)))
+      throw changedError(target, found !== undefined)
     await rename(partial, target)
   } catch (err) {
     throw toFileSystemError(err, target, 'write')
@@ -243,7 +286,12 @@ async function commitNew(partial: string, target: string): Promise<void> {
 
 /** Pure: still the same file? The mtime to the second where one side has no fraction (tar, some caches). */
 export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && (a.mtimeMs === b.mtimeMs || Math.floor(a.mtimeMs / 1000) === Math.floor(b.mtimeMs / 1000))
+  return (
+    a.dev === b.dev &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    (a.mtimeMs === b.mtimeMs || Math.floor(a.mtimeMs / 1000) === Math.floor(b.mtimeMs / 1000))
+  )
 }
 
 function appearedError(target: string): FileSystemError {
@@ -254,77 +302,14 @@ function appearedError(target: string): FileSystemError {
 }
 
 function changedError(target: string, exists: boolean): FileSystemError {
-  return new FileSystemError(target, `${target} ${exists ? 'changed' : 'was removed'} while dtdl was downloading its new version, and was left ${exists ? 'alone' : 'absent'}`, {
-    code: 'TARGET_CHANGED',
-    hint: 'someone works on that file: run again when they are done, or pass --force to replace it',
-  })
-}
-
-/** Pure: the path components of `relPath` below `root`, each as a full path (the last one is relPath itself). */
-function chain(root: string, relPath: string): string[] {
-  const parts = relPath.split(/[\\/]/).filter((p) => p !== '' && p !== '.')
-  if (parts.includes('..')) throw new UsageError(`refusing ${relPath}: it climbs out of ${root}`, { code: 'UNSAFE_PATH' })
-  return parts.map((_, i) => join(resolve(root), ...parts.slice(0, i + 1)))
-}
-
-/**
- * Checks that no component of `relPath` below `root` is a symbolic link (lstat each one), so nothing done
- * at that path can reach outside `root`. Missing components are fine: nothing is there to follow.
- */
-export async function checkNoLinkBelow(root: string, relPath: string): Promise<void> {
-  for (const at of chain(root, relPath)) {
-    const s = await lstatOrUndefined(at)
-    if (s === undefined) return
-    if (s.isSymbolicLink()) throw new UsageError(`refusing ${relPath}: ${at} is a symbolic link`, { code: 'UNSAFE_PATH', hint: `dtdl never goes through a link below ${root}` })
-  }
-}
-
-/**
- * Removes a file dtdl placed, if it is still that file (`matches` its record) and no component of its path
- * below `root` is a link. Says what it found: 'removed', 'gone', or 'changed' (left alone).
- */
-export async function removePlacedFile(root: string, relPath: string, matches: (s: FileIdentity) => boolean): Promise<'removed' | 'gone' | 'changed'> {
-  await checkNoLinkBelow(root, relPath)
-  const full = join(resolve(root), relPath)
-  const s = await lstatOrUndefined(full)
-  if (s === undefined) return 'gone'
-  if (!s.isFile() || !matches(identityOf(s))) return 'changed'
-  await unlink(full)
-  return 'removed'
-}
-
-/** Removes an empty folder dtdl created below `root` (never through a link); false when it is not empty. */
-export async function removeEmptyFolder(root: string, relPath: string): Promise<boolean> {
-  await checkNoLinkBelow(root, relPath)
-  return rmdir(join(resolve(root), relPath)).then(
-    () => true,
-    (err: unknown) => errno(err) === 'ENOENT',
+  return new FileSystemError(
+    target,
+    `${target} ${exists ? 'changed' : 'was removed'} while dtdl was downloading its new version, and was left ${exists ? 'alone' : 'absent'}`,
+    {
+      code: 'TARGET_CHANGED',
+      hint: 'someone works on that file: run again when they are done, or pass --force to replace it',
+    },
   )
-}
-
-/**
- * Makes `relPath` below `root` level by level (root must exist); returns the levels it created, relative
- * with '/'. A level that is a link or a file is refused: nothing is made through it. `known` holds levels
- * already made or checked this run (relative paths), which are not looked at again; it is added to.
- */
-export async function makeFolders(root: string, relPath: string, known: Set<string> = new Set()): Promise<string[]> {
-  const created: string[] = []
-  const parts = relPath.split('/').filter((p) => p !== '' && p !== '.')
-  for (const [i, at] of chain(root, relPath).entries()) {
-    const level = parts.slice(0, i + 1).join('/')
-    if (known.has(level)) continue
-    try {
-      await mkdir(at)
-      created.push(level)
-    } catch (err) {
-      if (errno(err) !== 'EEXIST') throw toFileSystemError(err, at, 'create the directory')
-      const s = await lstat(at)
-      if (s.isSymbolicLink()) throw new UsageError(`refusing to write into ${relPath}: ${at} is a symbolic link`, { code: 'UNSAFE_PATH', hint: `dtdl never goes through a link below ${root}` })
-      if (!s.isDirectory()) throw new FileSystemError(at, `cannot create ${relPath}: ${at} is not a directory`, { code: 'FS_ENOTDIR', hint: 'move the file away' })
-    }
-    known.add(level)
-  }
-  return created
 }
 
 /**

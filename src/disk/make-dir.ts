@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path'
  */
 export async function makeDirectory(dir: string): Promise<void> {
   const missing: string[] = []
-  for (let at = resolve(dir); ; ) {
+  for (let at = resolve(dir); ;) {
     const kind = await statKind(at)
     if (kind === 'directory') break
     if (kind === 'other') throw errnoError('ENOTDIR', at, 'is not a directory')

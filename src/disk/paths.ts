@@ -65,7 +65,8 @@ export function isInside(parent: string, child: string): boolean {
 /** Joins a sanitised server name to a directory, refusing anything that would land outside it. */
 export function joinInside(dir: string, name: string): string {
   const full = resolve(dir, name)
-  if (!isInside(dir, full) || full === resolve(dir)) throw new UsageError(`refusing to write ${JSON.stringify(name)} outside ${dir}`, { code: 'UNSAFE_NAME' })
+  if (!isInside(dir, full) || full === resolve(dir))
+    throw new UsageError(`refusing to write ${JSON.stringify(name)} outside ${dir}`, { code: 'UNSAFE_NAME' })
   return full
 }
 
@@ -77,17 +78,26 @@ export function overlongPart(path: string): string | undefined {
 /** An -o the file system cannot hold: said before any request, never found out at the final rename. */
 function nameTooLongError(output: string, part: string): FileSystemError {
   const shown = [...part].length > 40 ? `${[...part].slice(0, 40).join('')}…` : part
-  return new FileSystemError(output, `the name ${JSON.stringify(shown)} in -o is ${Buffer.byteLength(part)} bytes; file systems hold at most ${MAX_NAME_BYTES} bytes per name`, {
-    code: 'FS_ENAMETOOLONG',
-    hint: "pass a shorter -o, or a directory: the server's name is shortened to fit",
-  })
+  return new FileSystemError(
+    output,
+    `the name ${JSON.stringify(shown)} in -o is ${Buffer.byteLength(part)} bytes; file systems hold at most ${MAX_NAME_BYTES} bytes per name`,
+    {
+      code: 'FS_ENAMETOOLONG',
+      hint: "pass a shorter -o, or a directory: the server's name is shortened to fit",
+    },
+  )
 }
 
 /**
  * Resolves the final path. `lookupName` asks the server for the file's name and returns undefined when
  * that is refused for lack of permission (then the dentryId is the name).
  */
-export async function resolveTargetPath(output: string | undefined, dentryId: string, lookupName: () => Promise<string | undefined>, dirs: DirPolicy = {}): Promise<{ path: string; usedFallbackName: boolean }> {
+export async function resolveTargetPath(
+  output: string | undefined,
+  dentryId: string,
+  lookupName: () => Promise<string | undefined>,
+  dirs: DirPolicy = {},
+): Promise<{ path: string; usedFallbackName: boolean }> {
   const place = await checkOutput(output, dirs)
   if (place.kind === 'file') return { path: place.path, usedFallbackName: false }
   const remote = await lookupName()
@@ -102,13 +112,22 @@ export async function resolveTargetPath(output: string | undefined, dentryId: st
  * Where -o points, checked before any request (see checks.ts): a file whose directory is writable,
  * or an existing writable directory to save into under the remote name (the current one without -o).
  */
-export async function checkOutput(output: string | undefined, dirs: DirPolicy = {}): Promise<{ kind: 'file'; path: string } | { kind: 'dir'; dir: string; pretend?: boolean }> {
+export async function checkOutput(
+  output: string | undefined,
+  dirs: DirPolicy = {},
+): Promise<{ kind: 'file'; path: string } | { kind: 'dir'; dir: string; pretend?: boolean }> {
   const overlong = output === undefined ? undefined : overlongPart(output)
   if (output !== undefined && overlong !== undefined) throw nameTooLongError(output, overlong)
-  const isDir = output !== undefined && (await stat(output).then((s) => s.isDirectory(), () => false))
+  const isDir =
+    output !== undefined &&
+    (await stat(output).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
   if (output !== undefined && !isDir) {
     // "-o dir/" names a directory, "-o dir/file" one to save in: made by --create-dirs, else they must exist.
-    if (output.endsWith('/') || output.endsWith(sep)) return { kind: 'dir', dir: output, pretend: (await prepareDirectory(output, dirs)) === 'pretend' }
+    if (output.endsWith('/') || output.endsWith(sep))
+      return { kind: 'dir', dir: output, pretend: (await prepareDirectory(output, dirs)) === 'pretend' }
     if ((await prepareDirectory(dirname(resolve(output)), dirs)) === 'ready') await checkFileTarget(output)
     return { kind: 'file', path: resolve(output) }
   }
@@ -123,6 +142,9 @@ export async function checkOutput(output: string | undefined, dirs: DirPolicy = 
  */
 export async function namedTarget(output: string | undefined): Promise<string | undefined> {
   if (output === undefined || output === '-' || output.endsWith('/') || output.endsWith(sep)) return undefined
-  const isDir = await stat(output).then((s) => s.isDirectory(), () => false)
+  const isDir = await stat(output).then(
+    (s) => s.isDirectory(),
+    () => false,
+  )
   return isDir ? undefined : resolve(output)
 }

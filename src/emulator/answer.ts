@@ -19,10 +19,19 @@ export interface ApiCall {
 }
 
 /** Pages through `items` with an opaque nextToken bound to the listing it came from; none on the last page. */
-export function paginate<T>(call: ApiCall, items: T[], scope: string, defaultMax: number, limit: number, render: (item: T) => unknown, pageSize?: number): ApiAnswer {
+export function paginate<T>(
+  call: ApiCall,
+  items: T[],
+  scope: string,
+  defaultMax: number,
+  limit: number,
+  render: (item: T) => unknown,
+  pageSize?: number,
+): ApiAnswer {
   const maxRaw = call.query.maxResults
   const maxResults = maxRaw === undefined || maxRaw === '' ? defaultMax : parseInteger(maxRaw)
-  if (maxResults === undefined || maxResults < 1 || maxResults > limit) return fail(400, 'paramError', `maxResults must be 1..${limit}`)
+  if (maxResults === undefined || maxResults < 1 || maxResults > limit)
+    return fail(400, 'paramError', `maxResults must be 1..${limit}`)
   let offset = 0
   if (call.query.nextToken) {
     const decoded = decodeNextToken(call.query.nextToken)
@@ -39,13 +48,17 @@ export function paginate<T>(call: ApiCall, items: T[], scope: string, defaultMax
 
 /** The endlessPages fault's answer: an empty page that promises another, under a token never given before. */
 export function endlessPage(): ApiAnswer {
-  return ok({ dentries: [], nextToken: Buffer.from(JSON.stringify({ scope: 'endless', offset: 0, id: randomUUID() })).toString('base64url') })
+  return ok({
+    dentries: [],
+    nextToken: Buffer.from(JSON.stringify({ scope: 'endless', offset: 0, id: randomUUID() })).toString('base64url'),
+  })
 }
 
 function decodeNextToken(token: string): { scope: string; offset: number } | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString())
-    if (isObject(value) && typeof value.scope === 'string' && Number.isInteger(value.offset)) return { scope: value.scope, offset: value.offset as number }
+    if (isObject(value) && typeof value.scope === 'string' && Number.isInteger(value.offset))
+      return { scope: value.scope, offset: value.offset as number }
   } catch {
     // not one of ours
   }

@@ -20,13 +20,48 @@ interface Route {
 const SEGMENT = '([^/]+)'
 const routes: Route[] = [
   { method: 'POST', pattern: /^\/v1\.0\/oauth2\/accessToken$/, api: 'token', handle: mintToken },
-  { method: 'POST', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/downloadInfos/query$`), api: 'downloadInfo', handle: getDownloadInfo },
-  { method: 'POST', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/query$`), api: 'dentry', handle: getDentry },
-  { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries$`), api: 'list', handle: listDentries },
-  { method: 'GET', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/versions$`), api: 'versions', handle: listVersions },
-  { method: 'POST', pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/listAll$`), api: 'listAll', handle: listSpace },
-  { method: 'GET', pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryId$`), api: 'dentryUuid', handle: queryDentryId },
-  { method: 'GET', pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryUuid$`), api: 'queryDentryUuid', handle: queryDentryUuid },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/downloadInfos/query$`),
+    api: 'downloadInfo',
+    handle: getDownloadInfo,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/query$`),
+    api: 'dentry',
+    handle: getDentry,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries$`),
+    api: 'list',
+    handle: listDentries,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/${SEGMENT}/versions$`),
+    api: 'versions',
+    handle: listVersions,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/v1\\.0/storage/spaces/${SEGMENT}/dentries/listAll$`),
+    api: 'listAll',
+    handle: listSpace,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryId$`),
+    api: 'dentryUuid',
+    handle: queryDentryId,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/v2\\.0/doc/dentries/${SEGMENT}/queryDentryUuid$`),
+    api: 'queryDentryUuid',
+    handle: queryDentryUuid,
+  },
   { method: 'GET', pattern: /^\/v2\.0\/wiki\/workspaces$/, api: 'workspaces', handle: listWorkspaces },
   { method: 'GET', pattern: /^\/v2\.0\/wiki\/mineWorkspaces$/, api: 'mineWorkspaces', handle: mineWorkspace },
 ]
@@ -37,7 +72,12 @@ const IP_BLOCK_PAGE =
   '<body><h1>访问被拒绝</h1><p>您的IP访问过于频繁，已被暂时封禁，请5分钟后再试。</p>' +
   '<p>Your IP has been blocked for too many requests. Try again in 5 minutes.</p></body></html>\n'
 
-export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleApi(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   // A gateway's rate limit counts a call when it arrives, not when its body has been read.
   const arrivedAt = performance.now()
   const raw = await readBody(req)
@@ -54,7 +94,15 @@ export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res:
   const query = Object.fromEntries(url.searchParams)
   const tokenHeader = req.headers['x-acs-dingtalk-access-token']
   const token = typeof tokenHeader === 'string' ? tokenHeader : undefined
-  const log: ApiRequestLog = { method: req.method ?? 'GET', path: url.pathname, query, body, status: 0, token, headers: flattenHeaders(req.headers) }
+  const log: ApiRequestLog = {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query,
+    body,
+    status: 0,
+    token,
+    headers: flattenHeaders(req.headers),
+  }
   logRequest(ctx, ctx.stats.apiRequests, log)
 
   const requestId = randomUUID().toUpperCase()
@@ -64,13 +112,28 @@ export async function handleApi(ctx: EmulatorContext, req: IncomingMessage, res:
   if (ctx.faults.faults.htmlBlock) {
     // The IP block comes from a gateway, not the API: HTML, so clients must not assume JSON errors.
     log.status = 403
-    res.writeHead(403, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(Buffer.byteLength(IP_BLOCK_PAGE)) })
+    res.writeHead(403, {
+      ...headers,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(IP_BLOCK_PAGE)),
+    })
     return void res.end(IP_BLOCK_PAGE)
   }
-  const answer = answerCall(ctx, log.method, url.pathname, found, { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' }, token, arrivedAt)
+  const answer = answerCall(
+    ctx,
+    log.method,
+    url.pathname,
+    found,
+    { ctx, params: [], query, body, bodyInvalid, contentType: req.headers['content-type'] ?? '' },
+    token,
+    arrivedAt,
+  )
   if (found) await answerLater(ctx, found.route.api)
   // Error bodies carry the same request id as the header: it is what DingTalk support asks for.
-  const sent = answer.status >= 400 ? { status: answer.status, body: errorBody(ctx, { ...(answer.body as object), requestid: requestId }) } : answer
+  const sent =
+    answer.status >= 400
+      ? { status: answer.status, body: errorBody(ctx, { ...(answer.body as object), requestid: requestId }) }
+      : answer
   await sendAnswer(ctx, res, found?.route.api, sent, headers, log)
 }
 
@@ -89,7 +152,12 @@ async function answerLater(ctx: EmulatorContext, api: EmulatorApiName): Promise<
 }
 
 /** The SDK's gateway reads Code|code, Message|message, RequestId|requestid, AccessDeniedDetail|accessdenieddetail. */
-const CAPITALISED: Record<string, string> = { code: 'Code', message: 'Message', requestid: 'RequestId', accessdenieddetail: 'AccessDeniedDetail' }
+const CAPITALISED: Record<string, string> = {
+  code: 'Code',
+  message: 'Message',
+  requestid: 'RequestId',
+  accessdenieddetail: 'AccessDeniedDetail',
+}
 
 /** An error answer's body as the capitalErrorKeys and escapes faults shape it. */
 function errorBody(ctx: EmulatorContext, body: Record<string, unknown>): Record<string, unknown> {
@@ -107,7 +175,15 @@ function findRoute(method: string, pathname: string): { route: Route; raw: strin
   return undefined
 }
 
-function answerCall(ctx: EmulatorContext, method: string, pathname: string, found: ReturnType<typeof findRoute>, call: ApiCall, token: string | undefined, arrivedAt: number): ApiAnswer {
+function answerCall(
+  ctx: EmulatorContext,
+  method: string,
+  pathname: string,
+  found: ReturnType<typeof findRoute>,
+  call: ApiCall,
+  token: string | undefined,
+  arrivedAt: number,
+): ApiAnswer {
   if (!found) return fail(404, 'resourceNotFound', `no API at ${method} ${pathname}`)
   const { route } = found
   try {

@@ -23,7 +23,10 @@ export class TokenBook {
       this.#minted.set(token, this.#current.expiresAt)
     }
     // A reused token reports the time it has left, not a fresh TTL.
-    return { accessToken: this.#current.token, expireIn: Math.max(0, Math.ceil((this.#current.expiresAt - now) / 1000)) }
+    return {
+      accessToken: this.#current.token,
+      expireIn: Math.max(0, Math.ceil((this.#current.expiresAt - now) / 1000)),
+    }
   }
 
   isValid(token: string | undefined, now = Date.now()): boolean {
@@ -67,9 +70,14 @@ export class Signer {
   verify(method: string, headers: IncomingHttpHeaders, objectPath: string): SignatureCheck {
     const authorization = headers.authorization
     const date = headers['x-oss-date']
-    if (!authorization || typeof date !== 'string') return { ok: false, message: 'Authorization and x-oss-date are required.' }
+    if (!authorization || typeof date !== 'string')
+      return { ok: false, message: 'Authorization and x-oss-date are required.' }
     if (headers['content-type'] !== undefined) {
-      return { ok: false, message: 'The request signature we calculated does not match the signature you provided (Content-Type is signed).' }
+      return {
+        ok: false,
+        message:
+          'The request signature we calculated does not match the signature you provided (Content-Type is signed).',
+      }
     }
     const contentMd5 = typeof headers['content-md5'] === 'string' ? headers['content-md5'] : ''
     const expected = `OSS ${this.accessKeyId}:${this.#hmac(method, contentMd5, '', date, objectPath)}`

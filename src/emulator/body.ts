@@ -32,7 +32,7 @@ export async function writeBody(
   let sent = 0
 
   for await (const chunk of readRange(version, range.start, range.end)) {
-    for (let offset = 0; offset < chunk.length && sent < stopAt; ) {
+    for (let offset = 0; offset < chunk.length && sent < stopAt;) {
       if (closed) return
       let piece = chunk.subarray(offset, offset + Math.min(pieceSize, stopAt - sent))
       // Schedule on absolute time so timer lateness is made up on the next piece, keeping the average exact.
@@ -63,7 +63,8 @@ export async function writeBody(
 
 async function* readRange(version: StoredVersion, start: number, end: number): AsyncGenerator<Buffer> {
   if (version.content) {
-    for (let pos = start; pos <= end; pos += MEMORY_CHUNK) yield version.content.subarray(pos, Math.min(pos + MEMORY_CHUNK, end + 1))
+    for (let pos = start; pos <= end; pos += MEMORY_CHUNK)
+      yield version.content.subarray(pos, Math.min(pos + MEMORY_CHUNK, end + 1))
     return
   }
   if (end < start) return

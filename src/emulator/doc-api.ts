@@ -16,7 +16,8 @@ export function queryDentryId(call: ApiCall): ApiAnswer {
 export function queryDentryUuid(call: ApiCall): ApiAnswer {
   const { ctx, query } = call
   if (!query.operatorId || !query.spaceId) return fail(400, 'paramError', 'operatorId and spaceId are mandatory')
-  if (!ctx.unionIds.has(query.operatorId)) return fail(403, 'permissionDenied', 'the operator may not access this dentry')
+  if (!ctx.unionIds.has(query.operatorId))
+    return fail(403, 'permissionDenied', 'the operator may not access this dentry')
   const entry = ctx.store.getEntry(query.spaceId, call.params[0] ?? '')
   if (!entry || entry.status !== 'NORMAL') return fail(404, 'documentNotExist', 'no such dentry')
   return ok({ dentryUuid: entry.uuid, dentryId: entry.dentryId, spaceId: entry.spaceId })
@@ -26,7 +27,8 @@ export function queryDentryUuid(call: ApiCall): ApiAnswer {
 export function listWorkspaces(call: ApiCall): ApiAnswer {
   const { ctx, query } = call
   if (!query.operatorId) return fail(400, 'paramError', 'operatorId is mandatory')
-  if (!ctx.unionIds.has(query.operatorId)) return fail(403, 'permissionDenied', 'the operator may not list knowledge bases')
+  if (!ctx.unionIds.has(query.operatorId))
+    return fail(403, 'permissionDenied', 'the operator may not list knowledge bases')
   const page = paginate(call, ctx.workspaces, 'workspaces', 30, 30, (w) => describeWorkspace(ctx, w))
   if (page.status !== 200) return page
   const { dentries, ...rest } = page.body as { dentries: unknown[]; nextToken?: string }
@@ -37,7 +39,8 @@ export function listWorkspaces(call: ApiCall): ApiAnswer {
 export function mineWorkspace(call: ApiCall): ApiAnswer {
   const { ctx, query } = call
   if (!query.operatorId) return fail(400, 'paramError', 'operatorId is mandatory')
-  if (!ctx.unionIds.has(query.operatorId)) return fail(403, 'permissionDenied', 'the operator may not list knowledge bases')
+  if (!ctx.unionIds.has(query.operatorId))
+    return fail(403, 'permissionDenied', 'the operator may not list knowledge bases')
   const mine = ctx.workspaces.find((w) => w.mine)
   return ok(mine ? { workspace: describeWorkspace(ctx, mine) } : {})
 }

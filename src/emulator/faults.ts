@@ -48,14 +48,21 @@ export class FaultState {
   }
 
   /** The 403 a call of `api` must answer because the QPS limit is reached, if it is; else the call is counted. */
-  takeQpsRejection(api: EmulatorApiName, now = performance.now()): { code: string; status: number; message: string } | undefined {
+  takeQpsRejection(
+    api: EmulatorApiName,
+    now = performance.now(),
+  ): { code: string; status: number; message: string } | undefined {
     const limit = this.faults.qpsLimit
     const target = limit?.api ?? 'downloadInfo'
     if (!limit || (target !== 'any' && target !== api)) return undefined
     const recent = (this.#recentCalls.get(api) ?? []).filter((t) => now - t < 1000)
     this.#recentCalls.set(api, recent)
     if (recent.length >= limit.callsPerSecond) {
-      return { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', status: 403, message: `请求被流控：应用调用该接口的频率超过了${limit.callsPerSecond}次/秒` }
+      return {
+        code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+        status: 403,
+        message: `请求被流控：应用调用该接口的频率超过了${limit.callsPerSecond}次/秒`,
+      }
     }
     recent.push(now)
     return undefined
@@ -73,7 +80,12 @@ export class FaultState {
   /** Called once per 200/206 object response, before its body: decides cuts, stalls and speed. */
   planBody(bodyLength: number): BodyFaults {
     this.#objectResponses++
-    const plan: BodyFaults = { cutAfter: undefined, silentAfter: undefined, bytesPerSecond: this.faults.bytesPerSecondPerConnection, shared: this.#shared }
+    const plan: BodyFaults = {
+      cutAfter: undefined,
+      silentAfter: undefined,
+      bytesPerSecond: this.faults.bytesPerSecondPerConnection,
+      shared: this.#shared,
+    }
     const silent = this.faults.silentAfterBytes
     // A stall or cut only means something when bytes would follow it, so shorter bodies do not use one up.
     if (silent && this.#silentLeft > 0 && bodyLength > silent.afterBytes) {
@@ -82,7 +94,8 @@ export class FaultState {
       return plan
     }
     const cut = this.faults.cutEveryKth
-    if (cut && cut.k > 0 && this.#objectResponses % cut.k === 0 && bodyLength > cut.afterBytes) plan.cutAfter = cut.afterBytes
+    if (cut && cut.k > 0 && this.#objectResponses % cut.k === 0 && bodyLength > cut.afterBytes)
+      plan.cutAfter = cut.afterBytes
     return plan
   }
 

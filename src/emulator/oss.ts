@@ -22,13 +22,18 @@ function parseObjectKey(key: string): { spaceId: string; dentryId: string; versi
   const match = /^s_([^/]*)\/d_([^/]*)\/v(\d+)$/.exec(key)
   if (!match) return undefined
   try {
-    return { spaceId: decodeURIComponent(match[1]!), dentryId: decodeURIComponent(match[2]!), version: Number(match[3]) }
+    return {
+      spaceId: decodeURIComponent(match[1]!),
+      dentryId: decodeURIComponent(match[2]!),
+      version: Number(match[3]),
+    }
   } catch {
     return undefined
   }
 }
 
-export type RangeDecision = { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' }
+export type RangeDecision =
+  { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' }
 
 /**
  * OSS range rules: one range only; anything invalid or out of bounds is ignored (200, whole object),
@@ -52,34 +57,58 @@ export function decideRange(header: string | undefined, size: number, standard: 
   return { kind: 'partial', start, end }
 }
 
-export async function handleResource(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+export async function handleResource(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<void> {
   const match = /^\/oss\/(\d+)\/(.+)$/.exec(pathname)
   const range = typeof req.headers.range === 'string' ? req.headers.range : undefined
-  const log: ResourceRequestLog = { path: pathname, urlIndex: match ? Number(match[1]) : -1, range, status: 0, bytesSent: 0, headers: flattenHeaders(req.headers) }
+  const log: ResourceRequestLog = {
+    path: pathname,
+    urlIndex: match ? Number(match[1]) : -1,
+    range,
+    status: 0,
+    bytesSent: 0,
+    headers: flattenHeaders(req.headers),
+  }
   logRequest(ctx, ctx.stats.resourceRequests, log)
-  const fail = (status: number, code: string, message: string): void => sendXmlError(ctx, res, log, status, code, message)
+  const fail = (status: number, code: string, message: string): void =>
+    sendXmlError(ctx, res, log, status, code, message)
   const faults = ctx.faults.faults
 
   // 0 and 1: resourceUrls; 2, 3, 4: internalResourceUrls (INTRANET_URL_INDEX).
   if (!match || log.urlIndex > 4) return fail(404, 'NoSuchKey', 'The specified key does not exist.')
-  if (faults.failFirstUrl && log.urlIndex === 0) return fail(503, 'ServiceUnavailable', 'Please reduce your request rate.')
-  if (log.urlIndex === INTRANET_URL_INDEX.failing) return fail(503, 'ServiceUnavailable', 'The intranet endpoint is not reachable from here.')
+  if (faults.failFirstUrl && log.urlIndex === 0)
+    return fail(503, 'ServiceUnavailable', 'Please reduce your request rate.')
+  if (log.urlIndex === INTRANET_URL_INDEX.failing)
+    return fail(503, 'ServiceUnavailable', 'The intranet endpoint is not reachable from here.')
   // Refused before the signature is looked at: no fresh signature gets past a bucket ACL.
-  if (log.urlIndex === INTRANET_URL_INDEX.refusing) return fail(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.')
+  if (log.urlIndex === INTRANET_URL_INDEX.refusing)
+    return fail(403, 'AccessDenied', 'You have no right to access this object because of bucket acl.')
   overwriteIfDue(ctx)
   const key = match[2]!
   const check = ctx.signer.verify(req.method ?? 'GET', req.headers, `/${key}`)
   if (!check.ok) return fail(403, 'SignatureDoesNotMatch', check.message)
   // Checked on arrival only: a response already streaming is allowed to finish.
   if (Date.now() - check.issuedAt > ctx.faults.signatureTtlSeconds * 1000) {
-    return fail(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.')
+    return fail(
+      403,
+      'RequestTimeTooSkewed',
+      'The difference between the request time and the current time is too large.',
+    )
   }
   const ids = parseObjectKey(key)
   const entry = ids && ctx.store.getEntry(ids.spaceId, ids.dentryId)
   const version = ids && entry?.versions.get(ids.version)
   if (!entry || !version) return fail(404, 'NoSuchKey', 'The specified key does not exist.')
   const ifMatch = req.headers['if-match']
-  if (ifMatch !== undefined && ifMatch.trim() !== '*' && !ifMatch.split(',').some((tag) => tag.trim() === version.etag)) {
+  if (
+    ifMatch !== undefined &&
+    ifMatch.trim() !== '*' &&
+    !ifMatch.split(',').some((tag) => tag.trim() === version.etag)
+  ) {
     return fail(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.')
   }
   let crc: bigint | null
@@ -104,7 +133,10 @@ async function sendObject(
   const size = version.size
   const standard = String(req.headers['x-oss-range-behavior']).toLowerCase() === 'standard'
   const decision = faults.ignoreRange ? ({ kind: 'full' } as const) : decideRange(range, size, standard)
-  if (decision.kind === 'unsatisfiable') return sendXmlError(ctx, res, log, 416, 'InvalidRange', 'The requested range cannot be satisfied.', { 'Content-Range': `bytes */${size}` })
+  if (decision.kind === 'unsatisfiable')
+    return sendXmlError(ctx, res, log, 416, 'InvalidRange', 'The requested range cannot be satisfied.', {
+      'Content-Range': `bytes */${size}`,
+    })
 
   let start = 0
   let end = size - 1
@@ -136,7 +168,12 @@ function overwriteIfDue(ctx: EmulatorContext): void {
 }
 
 /** The headers of a 200/206 object response, shaped by the etag, lastModified, crcHeader and wrongCrc faults. */
-function objectHeaders(faults: EmulatorFaults, version: StoredVersion, crc: bigint | null, length: number): Record<string, string> {
+function objectHeaders(
+  faults: EmulatorFaults,
+  version: StoredVersion,
+  crc: bigint | null,
+  length: number,
+): Record<string, string> {
   const headers: Record<string, string> = {
     'Content-Type': 'application/octet-stream',
     'Content-Length': String(Math.max(0, length)),
@@ -150,7 +187,8 @@ function objectHeaders(faults: EmulatorFaults, version: StoredVersion, crc: bigi
   if (faults.lastModified !== false) headers['Last-Modified'] = new Date(version.modifiedTime).toUTCString()
   const crcHeader = faults.crcHeader ?? 'ok'
   if (crcHeader === 'malformed') headers['x-oss-hash-crc64ecma'] = '12ab-not-a-number'
-  else if (crcHeader === 'ok' && crc !== null) headers['x-oss-hash-crc64ecma'] = (faults.wrongCrc ? crc ^ 0x5a5a5a5an : crc).toString()
+  else if (crcHeader === 'ok' && crc !== null)
+    headers['x-oss-hash-crc64ecma'] = (faults.wrongCrc ? crc ^ 0x5a5a5a5an : crc).toString()
   return headers
 }
 
@@ -172,7 +210,15 @@ const XML_EC: Record<string, string> = {
   AccessDenied: '0003-00000001',
 }
 
-function sendXmlError(ctx: EmulatorContext, res: ServerResponse, log: ResourceRequestLog, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+function sendXmlError(
+  ctx: EmulatorContext,
+  res: ServerResponse,
+  log: ResourceRequestLog,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): void {
   const requestId = makeOssRequestId()
   const ec = XML_EC[code] ?? '0000-00000000'
   const body =
@@ -199,6 +245,7 @@ function escapeXml(text: string): string {
 
 export function flattenHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   const flat: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value
   return flat
 }

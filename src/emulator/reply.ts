@@ -25,7 +25,13 @@ const CAPTIVE_PORTAL =
  * The apiStall fault: holds this call's socket with headers sent ('after-headers') or with nothing sent
  * ('no-headers'), and resolves (true) once the client or close() ends it; false when the call must not stall.
  */
-export async function stallIfDue(ctx: EmulatorContext, api: EmulatorApiName, res: ServerResponse, log: ApiRequestLog, headers: Record<string, string>): Promise<boolean> {
+export async function stallIfDue(
+  ctx: EmulatorContext,
+  api: EmulatorApiName,
+  res: ServerResponse,
+  log: ApiRequestLog,
+  headers: Record<string, string>,
+): Promise<boolean> {
   const mode = ctx.faults.takeStall(api)
   if (!mode) return false
   if (mode === 'after-headers') {
@@ -39,16 +45,30 @@ export async function stallIfDue(ctx: EmulatorContext, api: EmulatorApiName, res
 }
 
 /** Writes `answer` as JSON, unless garbage or hugeBody says otherwise for this call of `api`. */
-export async function sendAnswer(ctx: EmulatorContext, res: ServerResponse, api: EmulatorApiName | undefined, answer: ApiAnswer, headers: Record<string, string>, log: ApiRequestLog): Promise<void> {
+export async function sendAnswer(
+  ctx: EmulatorContext,
+  res: ServerResponse,
+  api: EmulatorApiName | undefined,
+  answer: ApiAnswer,
+  headers: Record<string, string>,
+  log: ApiRequestLog,
+): Promise<void> {
   const kind = api && ctx.faults.takeGarbage(api, (k) => garbageFits(k, answer))
-  if (kind === 'html') return writeWhole(res, log, 200, { ...headers, 'Content-Type': 'text/html; charset=utf-8' }, CAPTIVE_PORTAL)
+  if (kind === 'html')
+    return writeWhole(res, log, 200, { ...headers, 'Content-Type': 'text/html; charset=utf-8' }, CAPTIVE_PORTAL)
   const { status, body } = kind ? { status: 200, body: spoil(kind, answer.body) } : answer
   const padTo = api && status === 200 && isObject(body) ? ctx.faults.hugeBodyBytes(api) : undefined
   if (padTo !== undefined) return writePadded(res, log, headers, body as Record<string, unknown>, padTo)
   writeWhole(res, log, status, { ...headers, 'Content-Type': JSON_TYPE }, JSON.stringify(body))
 }
 
-function writeWhole(res: ServerResponse, log: ApiRequestLog, status: number, headers: Record<string, string>, payload: string): void {
+function writeWhole(
+  res: ServerResponse,
+  log: ApiRequestLog,
+  status: number,
+  headers: Record<string, string>,
+  payload: string,
+): void {
   log.status = status
   res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(payload)) })
   res.end(payload)
@@ -65,7 +85,11 @@ function garbageFits(kind: EmulatorGarbageKind, answer: ApiAnswer): boolean {
   return isObject(body.headerSignatureInfo)
 }
 
-const BAD_URLS: Partial<Record<EmulatorGarbageKind, string>> = { 'url-file': 'file:///etc/passwd', 'url-data': 'data:text/plain,hi', 'url-invalid': 'not a url' }
+const BAD_URLS: Partial<Record<EmulatorGarbageKind, string>> = {
+  'url-file': 'file:///etc/passwd',
+  'url-data': 'data:text/plain,hi',
+  'url-invalid': 'not a url',
+}
 
 /** The answer body in the wrong shape `kind` names (garbageFits said it applies). */
 function spoil(kind: EmulatorGarbageKind, body: unknown): unknown {
@@ -73,8 +97,11 @@ function spoil(kind: EmulatorGarbageKind, body: unknown): unknown {
   if (kind === 'not-object') return [1, 2]
   const answer = structuredClone(body) as Record<string, unknown>
   const dentries = answer.dentries as Record<string, unknown>[] | undefined
-  if (kind === 'dentries-not-array') answer.dentries = Object.fromEntries((dentries ?? []).map((d, i) => [String(i), d]))
-  else if (kind === 'name-number') for (const [i, d] of [...(dentries ?? []), ...(isObject(answer.dentry) ? [answer.dentry] : [])].entries()) d.name = 1000 + i
+  if (kind === 'dentries-not-array')
+    answer.dentries = Object.fromEntries((dentries ?? []).map((d, i) => [String(i), d]))
+  else if (kind === 'name-number')
+    for (const [i, d] of [...(dentries ?? []), ...(isObject(answer.dentry) ? [answer.dentry] : [])].entries())
+      d.name = 1000 + i
   else if (kind === 'token-newline') {
     const token = answer.accessToken as string
     answer.accessToken = `${token.slice(0, 8)}\n${token.slice(8)}`
@@ -86,13 +113,23 @@ function spoil(kind: EmulatorGarbageKind, body: unknown): unknown {
 }
 
 /** The hugeBody fault: `body` plus a "pad" string, `bytes` long in all, streamed with backpressure. */
-async function writePadded(res: ServerResponse, log: ApiRequestLog, headers: Record<string, string>, body: Record<string, unknown>, bytes: number): Promise<void> {
+async function writePadded(
+  res: ServerResponse,
+  log: ApiRequestLog,
+  headers: Record<string, string>,
+  body: Record<string, unknown>,
+  bytes: number,
+): Promise<void> {
   const json = JSON.stringify(body)
   const head = Buffer.from(json === '{}' ? '{"pad":"' : `${json.slice(0, -1)},"pad":"`)
   const tail = Buffer.from('"}')
   let left = Math.max(0, bytes - head.length - tail.length)
   log.status = 200
-  res.writeHead(200, { ...headers, 'Content-Type': JSON_TYPE, 'Content-Length': String(head.length + left + tail.length) })
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': JSON_TYPE,
+    'Content-Length': String(head.length + left + tail.length),
+  })
   let ok = res.write(head)
   while (left > 0 && !res.destroyed) {
     if (!ok) await waitForDrain(res)

@@ -24,7 +24,8 @@ const READY = '# stop it with: kill $DTDL_EMULATOR_PID'
 const DESCRIBED = '# dtdl-emulator: described'
 
 /** How --file ids are chosen, for the help and the description. */
-export const FILE_ID_RULE = "each --file's dentryId (30000-99999) comes from a hash of its file name: the same from run to run, whatever the order of the --file options"
+export const FILE_ID_RULE =
+  "each --file's dentryId (30000-99999) comes from a hash of its file name: the same from run to run, whatever the order of the --file options"
 
 /**
  * Pure: the dentryId of each served file: 30000 + the file name's SHA-256 modulo 70000, so a name keeps its
@@ -63,16 +64,27 @@ export async function runEmulator(options: EmulatorRunOptions, io: EmulatorIo): 
   const child = process.env.DTDL_EMULATOR_CHILD === '1'
   if (child) for (const s of [process.stdout, process.stderr]) s.on('error', () => {})
   const { startEmulator, DEMO } = await import('./index.js')
-  const emulator = await startEmulator({ port: options.port, quiet: child, requestLogLimit: 10_000 }).catch((err: unknown) => {
-    throw listenError(err, options.port)
-  })
+  const emulator = await startEmulator({ port: options.port, quiet: child, requestLogLimit: 10_000 }).catch(
+    (err: unknown) => {
+      throw listenError(err, options.port)
+    },
+  )
   for (const file of assignFileIds(options.files)) {
     const info = await stat(file.path).catch(() => undefined)
     if (!info?.isFile()) {
       await emulator.close()
-      throw new FileSystemError(file.path, `cannot serve ${file.path}: not a readable file`, { code: 'FS_ENOENT', hint: 'pass paths of existing files to --file' })
+      throw new FileSystemError(file.path, `cannot serve ${file.path}: not a readable file`, {
+        code: 'FS_ENOENT',
+        hint: 'pass paths of existing files to --file',
+      })
     }
-    emulator.addFile({ spaceId: DEMO.spaceId, dentryId: file.dentryId, name: file.name, path: file.path, size: info.size })
+    emulator.addFile({
+      spaceId: DEMO.spaceId,
+      dentryId: file.dentryId,
+      name: file.name,
+      path: file.path,
+      size: info.size,
+    })
   }
   const description = options.files.length > 0 ? `${emulator.describe()}\n  note: ${FILE_ID_RULE}` : emulator.describe()
   if (options.printEnv) {
@@ -82,7 +94,9 @@ export async function runEmulator(options: EmulatorRunOptions, io: EmulatorIo): 
     for (const line of envLines(emulator.url, DEMO, process.pid)) io.stdout(line)
   } else {
     io.stdout(description)
-    io.stdout(`To use it from this shell: eval "$(dtdl emulator --background)", or paste:\n  ${envLines(emulator.url, DEMO, process.pid)[0]}`)
+    io.stdout(
+      `To use it from this shell: eval "$(dtdl emulator --background)", or paste:\n  ${envLines(emulator.url, DEMO, process.pid)[0]}`,
+    )
     io.stdout('Press Ctrl-C to stop.')
   }
   await new Promise<void>((done) => {
@@ -99,8 +113,19 @@ export async function runEmulator(options: EmulatorRunOptions, io: EmulatorIo): 
 /** Runs `dtdl emulator --print-env` detached, relays its env lines once it is listening, and lets it run on. */
 async function startInBackground(options: EmulatorRunOptions, io: EmulatorIo): Promise<void> {
   const { spawn } = await import('node:child_process')
-  const args = [process.argv[1]!, 'emulator', '--print-env', '--port', String(options.port), ...options.files.flatMap((f) => ['--file', resolve(f)])]
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DTDL_EMULATOR_CHILD: '1' } })
+  const args = [
+    process.argv[1]!,
+    'emulator',
+    '--print-env',
+    '--port',
+    String(options.port),
+    ...options.files.flatMap((f) => ['--file', resolve(f)]),
+  ]
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DTDL_EMULATOR_CHILD: '1' },
+  })
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
@@ -115,8 +140,14 @@ async function startInBackground(options: EmulatorRunOptions, io: EmulatorIo): P
   if (code !== null) {
     // It never got going: its own error line says why.
     const line = err.split('\n').find((l) => l.startsWith('dtdl:'))
-    const exitCode = (Object.values(ExitCode) as number[]).includes(code) ? (code as ExitCodeValue) : ExitCode.unexpected
-    throw new DtdlError('EMULATOR_FAILED', exitCode, line ? line.replace(/^dtdl: /, '') : `the emulator exited with code ${code} before it was ready`)
+    const exitCode = (Object.values(ExitCode) as number[]).includes(code)
+      ? (code as ExitCodeValue)
+      : ExitCode.unexpected
+    throw new DtdlError(
+      'EMULATOR_FAILED',
+      exitCode,
+      line ? line.replace(/^dtdl: /, '') : `the emulator exited with code ${code} before it was ready`,
+    )
   }
   child.stdout.destroy()
   child.stderr.destroy()
@@ -124,13 +155,25 @@ async function startInBackground(options: EmulatorRunOptions, io: EmulatorIo): P
   // The ids of the served files: a person running this learns them here, as in the foreground.
   io.stderr(err.slice(0, err.indexOf(DESCRIBED)).trimEnd())
   for (const line of out.trimEnd().split('\n')) io.stdout(line)
-  io.stderr(`dtdl emulator running in the background at ${/DTDL_ENDPOINT=(\S+)/.exec(out)?.[1] ?? '?'} (pid ${child.pid}); stop it with: kill $DTDL_EMULATOR_PID`)
+  io.stderr(
+    `dtdl emulator running in the background at ${/DTDL_ENDPOINT=(\S+)/.exec(out)?.[1] ?? '?'} (pid ${child.pid}); stop it with: kill $DTDL_EMULATOR_PID`,
+  )
 }
 
 /** A port the emulator cannot listen on is a bad --port (exit 2), said in one line. */
 function listenError(err: unknown, port: number): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
-  if (code === 'EADDRINUSE') return new UsageError(`port ${port} is in use`, { code: 'PORT_IN_USE', hint: 'choose another with --port, or --port 0 for a free one', cause: err })
-  if (code === 'EACCES') return new UsageError(`port ${port} needs privileges this user does not have`, { code: 'PORT_DENIED', hint: 'choose one above 1023 with --port, or --port 0 for a free one', cause: err })
+  if (code === 'EADDRINUSE')
+    return new UsageError(`port ${port} is in use`, {
+      code: 'PORT_IN_USE',
+      hint: 'choose another with --port, or --port 0 for a free one',
+      cause: err,
+    })
+  if (code === 'EACCES')
+    return new UsageError(`port ${port} needs privileges this user does not have`, {
+      code: 'PORT_DENIED',
+      hint: 'choose one above 1023 with --port, or --port 0 for a free one',
+      cause: err,
+    })
   return err
 }

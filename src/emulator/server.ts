@@ -9,10 +9,24 @@ import { wait, type EmulatorContext } from './context.js'
 import { FaultState } from './faults.js'
 import { handleResource, RESOURCE_PREFIX } from './oss.js'
 import { readVersion, Store } from './store.js'
-import type { Emulator, EmulatorFileSpec, EmulatorFolderSpec, EmulatorOptions, EmulatorStats, EmulatorUserSpec, EmulatorWorkspaceSpec } from './types.js'
+import type {
+  Emulator,
+  EmulatorFileSpec,
+  EmulatorFolderSpec,
+  EmulatorOptions,
+  EmulatorStats,
+  EmulatorUserSpec,
+  EmulatorWorkspaceSpec,
+} from './types.js'
 
 /** The defaults the demo and the docs use (typed as plain strings so callers can mix in their own values). */
-export const DEMO: { readonly appKey: string; readonly appSecret: string; readonly accessToken: string; readonly unionId: string; readonly spaceId: string } = {
+export const DEMO: {
+  readonly appKey: string
+  readonly appSecret: string
+  readonly accessToken: string
+  readonly unionId: string
+  readonly spaceId: string
+} = {
   appKey: 'dtdl-demo-app',
   appSecret: 'dtdl-demo-secret',
   accessToken: 'dtdl-demo-token',
@@ -25,11 +39,23 @@ const DEMO_FILES: EmulatorFileSpec[] = [
   { spaceId: DEMO.spaceId, dentryId: '10001', name: 'demo.bin', size: 4 << 20 },
   { spaceId: DEMO.spaceId, dentryId: '20002', name: 'q1.pdf', parentId: '20001', size: 300 << 10 },
 ]
-const DEMO_WORKSPACES: EmulatorWorkspaceSpec[] = [{ workspaceId: 'demo-workspace', name: 'Demo knowledge base', type: 'TEAM', root: { spaceId: DEMO.spaceId, dentryId: '20001' } }]
+const DEMO_WORKSPACES: EmulatorWorkspaceSpec[] = [
+  {
+    workspaceId: 'demo-workspace',
+    name: 'Demo knowledge base',
+    type: 'TEAM',
+    root: { spaceId: DEMO.spaceId, dentryId: '20001' },
+  },
+]
 
 /** One member per unionId, so `--user-id` and `--mobile` work against any emulator. */
 function defaultUsers(unionIds: string[]): EmulatorUserSpec[] {
-  return unionIds.map((unionid, i) => ({ userid: `${unionid}-userid`, unionid, name: i === 0 ? 'Demo User' : `User ${i + 1}`, ...(i === 0 ? { mobile: '13800000000' } : {}) }))
+  return unionIds.map((unionid, i) => ({
+    userid: `${unionid}-userid`,
+    unionid,
+    name: i === 0 ? 'Demo User' : `User ${i + 1}`,
+    ...(i === 0 ? { mobile: '13800000000' } : {}),
+  }))
 }
 
 /**
@@ -45,7 +71,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const file of options.files ?? DEMO_FILES) store.addFile(file)
 
   const unionIds = options.unionIds ?? [DEMO.unionId]
-  const stats: EmulatorStats = { oapiCalls: 0, tokenMints: 0, apiRequests: [], downloadInfoCalls: 0, resourceRequests: [], bytesServed: 0, maxInFlight: {}, maxObjectResponses: 0 }
+  const stats: EmulatorStats = {
+    oapiCalls: 0,
+    tokenMints: 0,
+    apiRequests: [],
+    downloadInfoCalls: 0,
+    resourceRequests: [],
+    bytesServed: 0,
+    maxInFlight: {},
+    maxObjectResponses: 0,
+  }
   const ctx: EmulatorContext = {
     url: '',
     appKey: options.appKey ?? DEMO.appKey,
@@ -160,14 +195,22 @@ function describeEmulator(ctx: EmulatorContext): string {
     `  appSecret:   ${ctx.appSecret}`,
     `  accessToken: ${ctx.tokens.displayToken ?? '(mint one with appKey/appSecret)'}`,
     `  unionId:     ${[...ctx.unionIds].join(', ')}`,
-    ...ctx.users.map((u) => `  user:        userid=${u.userid} unionId=${u.unionid}${u.mobile ? ` mobile=${u.mobile}` : ''}  ${JSON.stringify(u.name)}`),
-    ...ctx.workspaces.map((w) => `  knowledge base: ${JSON.stringify(w.name)} rootNodeId=${ctx.store.getEntry(w.root.spaceId, w.root.dentryId)?.uuid ?? '?'}`),
+    ...ctx.users.map(
+      (u) =>
+        `  user:        userid=${u.userid} unionId=${u.unionid}${u.mobile ? ` mobile=${u.mobile}` : ''}  ${JSON.stringify(u.name)}`,
+    ),
+    ...ctx.workspaces.map(
+      (w) =>
+        `  knowledge base: ${JSON.stringify(w.name)} rootNodeId=${ctx.store.getEntry(w.root.spaceId, w.root.dentryId)?.uuid ?? '?'}`,
+    ),
     '  files:',
   ]
   for (const entry of ctx.store.allFiles()) {
     const size = entry.versions.get(entry.current)?.size
     const what = entry.kind === 'FOLDER' ? 'folder' : `${size} bytes`
-    lines.push(`    spaceId=${entry.spaceId} dentryId=${entry.dentryId}  ${JSON.stringify(ctx.store.pathOf(entry))}  ${what}`)
+    lines.push(
+      `    spaceId=${entry.spaceId} dentryId=${entry.dentryId}  ${JSON.stringify(ctx.store.pathOf(entry))}  ${what}`,
+    )
   }
   return lines.join('\n')
 }

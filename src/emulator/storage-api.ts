@@ -10,9 +10,11 @@ export function getDownloadInfo(call: ApiCall): ApiAnswer {
   const [spaceId = '', dentryId = ''] = call.params
   const denied = checkUnionId(ctx, call.query.unionId)
   if (denied) return denied
-  if (call.bodyInvalid || (call.body !== undefined && !isObject(call.body))) return fail(400, 'paramError', 'body is not valid JSON')
+  if (call.bodyInvalid || (call.body !== undefined && !isObject(call.body)))
+    return fail(400, 'paramError', 'body is not valid JSON')
   const option = isObject(call.body) ? call.body.option : undefined
-  if (option !== undefined && option !== null && !isObject(option)) return fail(400, 'paramError', 'option must be an object')
+  if (option !== undefined && option !== null && !isObject(option))
+    return fail(400, 'paramError', 'option must be an object')
   const requested = isObject(option) ? option.version : undefined
   let version: number | undefined
   if (requested !== undefined && requested !== null) {
@@ -23,11 +25,13 @@ export function getDownloadInfo(call: ApiCall): ApiAnswer {
   if ('status' in found) return found
   const entry = found.entry
   if (entry.kind === 'FOLDER') return fail(400, 'operationNotSupported', 'a folder cannot be downloaded')
-  if (entry.storageDriver === 'ALIDOC') return fail(400, 'operationNotSupported', 'an online document cannot be downloaded')
+  if (entry.storageDriver === 'ALIDOC')
+    return fail(400, 'operationNotSupported', 'an online document cannot be downloaded')
   version ??= entry.current
   if (!entry.versions.has(version)) return fail(404, 'dentryNotExist', `version ${version} does not exist`)
   if (entry.archived) {
-    if (ctx.faults.isStillArchived(`${spaceId}/${dentryId}`)) return fail(400, 'fileArchived', 'the file is archived; restoring it, retry later')
+    if (ctx.faults.isStillArchived(`${spaceId}/${dentryId}`))
+      return fail(400, 'fileArchived', 'the file is archived; restoring it, retry later')
     entry.archived = false
   }
 
@@ -38,12 +42,16 @@ export function getDownloadInfo(call: ApiCall): ApiAnswer {
   return ok({
     protocol,
     headerSignatureInfo: {
-      resourceUrls: entry.resourceUrl !== undefined ? [entry.resourceUrl] : [0, 1].map((index) => `${ctx.url}/oss/${index}/${key}`),
+      resourceUrls:
+        entry.resourceUrl !== undefined ? [entry.resourceUrl] : [0, 1].map((index) => `${ctx.url}/oss/${index}/${key}`),
       headers: ctx.signer.sign(`/${key}`),
       expirationSeconds: ctx.faults.advertisedExpirationSeconds,
       region: 'ZHANGJIAKOU',
       // The server's default for preferIntranet is true: only an explicit false leaves them out.
-      internalResourceUrls: faults.intranet && (!isObject(option) || option.preferIntranet !== false) ? [`${ctx.url}/oss/${INTRANET_URL_INDEX[faults.intranet]}/${key}`] : [],
+      internalResourceUrls:
+        faults.intranet && (!isObject(option) || option.preferIntranet !== false)
+          ? [`${ctx.url}/oss/${INTRANET_URL_INDEX[faults.intranet]}/${key}`]
+          : [],
     },
   })
 }
@@ -80,9 +88,18 @@ export function listDentries(call: ApiCall): ApiAnswer {
     if (!parent || parent.status !== 'NORMAL') return fail(404, 'dentryNotExist', `folder ${parentId} does not exist`)
     if (parent.kind !== 'FOLDER') return fail(400, 'paramError', `${parentId} is not a folder`)
   }
-  if (ctx.faults.faults.denyListing?.includes(parentId)) return fail(403, 'permissionDenied', `the user may not list folder ${parentId}`)
+  if (ctx.faults.faults.denyListing?.includes(parentId))
+    return fail(403, 'permissionDenied', `the user may not list folder ${parentId}`)
   const children = ctx.store.listChildren(spaceId, parentId)
-  return paginate(call, children, `list:${spaceId}:${parentId}`, 30, 50, (e) => describeEntry(ctx, e), ctx.faults.faults.listPageSize)
+  return paginate(
+    call,
+    children,
+    `list:${spaceId}:${parentId}`,
+    30,
+    50,
+    (e) => describeEntry(ctx, e),
+    ctx.faults.faults.listPageSize,
+  )
 }
 
 export function listVersions(call: ApiCall): ApiAnswer {
@@ -94,7 +111,9 @@ export function listVersions(call: ApiCall): ApiAnswer {
   const entry = found.entry
   if (entry.kind === 'FOLDER') return fail(400, 'operationNotSupported', 'a folder has no versions')
   const versions = [...entry.versions.keys()].sort((a, b) => b - a)
-  return paginate(call, versions, `versions:${entry.spaceId}:${entry.dentryId}`, 50, 100, (v) => describeEntry(ctx, entry, v))
+  return paginate(call, versions, `versions:${entry.spaceId}:${entry.dentryId}`, 50, 100, (v) =>
+    describeEntry(ctx, entry, v),
+  )
 }
 
 /**
@@ -106,7 +125,8 @@ export function listSpace(call: ApiCall): ApiAnswer {
   const spaceId = call.params[0] ?? ''
   const denied = checkUnionId(ctx, call.query.unionId)
   if (denied) return denied
-  if (call.bodyInvalid || (call.body !== undefined && !isObject(call.body))) return fail(400, 'paramError', 'body is not valid JSON')
+  if (call.bodyInvalid || (call.body !== undefined && !isObject(call.body)))
+    return fail(400, 'paramError', 'body is not valid JSON')
   const option = isObject(call.body) && isObject(call.body.option) ? call.body.option : {}
   if (!ctx.store.hasSpace(spaceId)) return fail(404, 'spaceNotExist', `space ${spaceId} does not exist`)
   const entries = ctx.store
@@ -119,10 +139,22 @@ export function listSpace(call: ApiCall): ApiAnswer {
     maxResults: option.maxResults === undefined || option.maxResults === null ? '' : String(option.maxResults),
     nextToken: typeof option.nextToken === 'string' ? option.nextToken : '',
   }
-  return paginate({ ...call, query }, entries, `listAll:${spaceId}`, 50, 50, (e) => describeEntry(ctx, e), ctx.faults.faults.listPageSize)
+  return paginate(
+    { ...call, query },
+    entries,
+    `listAll:${spaceId}`,
+    50,
+    50,
+    (e) => describeEntry(ctx, e),
+    ctx.faults.faults.listPageSize,
+  )
 }
 
-function describeEntry(ctx: EmulatorContext, entry: StoredEntry, versionNumber = entry.current): Record<string, unknown> {
+function describeEntry(
+  ctx: EmulatorContext,
+  entry: StoredEntry,
+  versionNumber = entry.current,
+): Record<string, unknown> {
   const operator = [...ctx.unionIds][0] ?? 'emulator-user'
   const dentry: Record<string, unknown> = {
     id: entry.dentryId,
@@ -157,10 +189,16 @@ function describeEntry(ctx: EmulatorContext, entry: StoredEntry, versionNumber =
   return dentry
 }
 
-function findEntry(ctx: EmulatorContext, spaceId: string, dentryId: string, normalOnly: boolean): { entry: StoredEntry } | ApiAnswer {
+function findEntry(
+  ctx: EmulatorContext,
+  spaceId: string,
+  dentryId: string,
+  normalOnly: boolean,
+): { entry: StoredEntry } | ApiAnswer {
   if (!ctx.store.hasSpace(spaceId)) return fail(404, 'spaceNotExist', `space ${spaceId} does not exist`)
   const entry = ctx.store.getEntry(spaceId, dentryId)
-  if (!entry || (normalOnly && entry.status !== 'NORMAL')) return fail(404, 'dentryNotExist', `dentry ${dentryId} does not exist`)
+  if (!entry || (normalOnly && entry.status !== 'NORMAL'))
+    return fail(404, 'dentryNotExist', `dentry ${dentryId} does not exist`)
   return { entry }
 }
 

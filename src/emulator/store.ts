@@ -64,7 +64,8 @@ export class Store {
     const modifiedTime = spec.modifiedTime ?? DEFAULT_TIME
     const current = spec.version ?? 1
     const versions = new Map<number, StoredVersion>()
-    for (const old of spec.versions ?? []) versions.set(old.version, makeMemoryVersion(old.version, toBuffer(old.content), modifiedTime))
+    for (const old of spec.versions ?? [])
+      versions.set(old.version, makeMemoryVersion(old.version, toBuffer(old.content), modifiedTime))
     versions.set(current, makeCurrentVersion(spec, current, modifiedTime))
     this.#put({
       kind: 'FILE',
@@ -103,7 +104,13 @@ export class Store {
     for (const entry of this.allFiles()) {
       const version = entry.versions.get(entry.current)
       // A file served from elsewhere (resourceUrl) keeps its bytes there: changing only ours would lie.
-      if (entry.kind !== 'FILE' || !version || entry.resourceUrl !== undefined || (dentryId !== undefined && entry.dentryId !== dentryId)) continue
+      if (
+        entry.kind !== 'FILE' ||
+        !version ||
+        entry.resourceUrl !== undefined ||
+        (dentryId !== undefined && entry.dentryId !== dentryId)
+      )
+        continue
       const old = version.content ?? readFileSync(version.path!)
       const pad = generateContent(`overwrite:${entry.spaceId}:${entry.dentryId}:${version.version}`, old.length)
       const content = Buffer.alloc(old.length)

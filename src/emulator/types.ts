@@ -112,7 +112,10 @@ export interface EmulatorFaults {
   mutateAfterResponses?: { afterResponses: number; dentryId?: string }
   /** Advertise a wrong x-oss-hash-crc64ecma. */
   wrongCrc?: boolean
-  /** Object responses' ETag: 'strong' (default) `"..."`, 'weak' `W/"..."` (a CDN that re-encodes), 'none' no header at all. */
+  /**
+   * Object responses' ETag: 'strong' (default) `"..."`, 'weak' `W/"..."` (a CDN that re-encodes), 'none' no header at
+   * all.
+   */
   etag?: 'strong' | 'weak' | 'none'
   /** false: object responses carry no Last-Modified (a proxy that strips it); default true. */
   lastModified?: boolean
@@ -175,7 +178,10 @@ export interface EmulatorFaults {
   qpsLimit?: { callsPerSecond: number; api?: EmulatorApiName }
   /** Listing these folders (by dentryId) answers 403 permissionDenied: a subfolder the user may not see into. */
   denyListing?: string[]
-  /** Each answer of `api` (default every API) waits `ms` plus up to `jitterMs` at random (after latencyMs): answers then overtake each other. */
+  /**
+   * Each answer of `api` (default every API) waits `ms` plus up to `jitterMs` at random (after latencyMs): answers then
+   * overtake each other.
+   */
   apiLatency?: { ms: number; jitterMs?: number; api?: EmulatorApiName }
   /**
    * A gateway that hangs: the next `times` (default 1; 'always': every one) calls of `api` (default 'any', oapi
@@ -229,7 +235,10 @@ export interface EmulatorOptions {
   faults?: EmulatorFaults
   /** Knowledge bases; default: one ("Demo knowledge base") over the demo folder, when the demo fixture is served. */
   workspaces?: EmulatorWorkspaceSpec[]
-  /** Members for the oapi user routes; default: one per unionId (userid "<unionId>-userid", mobile 13800000000 for the first). */
+  /**
+   * Members for the oapi user routes; default: one per unionId (userid "<unionId>-userid", mobile 13800000000 for the
+   * first).
+   */
   users?: EmulatorUserSpec[]
   /** No per-request log lines on stderr. */
   quiet?: boolean

@@ -44,7 +44,12 @@ export class Checkpointer {
         const t0 = performance.now()
         await this.options.handle.datasync()
         this.#lastSyncMs = performance.now() - t0
-        await writeResumeRecord(this.options.recordPath, { format: 1, request: this.options.request, remote: this.options.remote, done: claimed })
+        await writeResumeRecord(this.options.recordPath, {
+          format: 1,
+          request: this.options.request,
+          remote: this.options.remote,
+          done: claimed,
+        })
         this.#claimed = claimed
       })
     return this.#chain

@@ -56,7 +56,11 @@ const LINKS_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', '
  * Takes `path` unless something already stands there (then undefined: the caller judges and waits).
  * `owner` is called only when a new claim file is written; `heartbeatMs` applies to that file.
  */
-export async function tryClaim(path: string, owner: () => ClaimOwner, heartbeatMs: number): Promise<HeldClaim | undefined> {
+export async function tryClaim(
+  path: string,
+  owner: () => ClaimOwner,
+  heartbeatMs: number,
+): Promise<HeldClaim | undefined> {
   const dir = dirname(path)
   for (;;) {
     const pending = creating.get(dir)
@@ -72,7 +76,14 @@ export async function tryClaim(path: string, owner: () => ClaimOwner, heartbeatM
     }
     const made = createClaimFile(dir, path, owner(), heartbeatMs)
     const share = !noLinks.has(dir)
-    if (share) creating.set(dir, made.then(() => {}, () => {}))
+    if (share)
+      creating.set(
+        dir,
+        made.then(
+          () => {},
+          () => {},
+        ),
+      )
     try {
       const created = await made
       if (created === undefined) return undefined
@@ -118,7 +129,12 @@ async function linkTo(inode: ClaimInode, path: string): Promise<HeldClaim | unde
 }
 
 /** Creates the claim file at `path` with O_EXCL (atomic also on NFSv3+); undefined when something stands there. */
-async function createClaimFile(dir: string, path: string, owner: ClaimOwner, heartbeatMs: number): Promise<ClaimInode | undefined> {
+async function createClaimFile(
+  dir: string,
+  path: string,
+  owner: ClaimOwner,
+  heartbeatMs: number,
+): Promise<ClaimInode | undefined> {
   let handle: FileHandle
   try {
     handle = await createNewFile(path)
@@ -137,7 +153,18 @@ async function createClaimFile(dir: string, path: string, owner: ClaimOwner, hea
   }
   // A file system without stable inode numbers (some report 0) can only be judged by content: no sharing there.
   if (ids.ino === 0n) noLinks.add(dir)
-  const inode: ClaimInode = { dir, handle, ino: ids.ino, dev: ids.dev, token: owner.token, paths: new Map(), linking: 0, closed: false, timer: undefined, beat: Promise.resolve() }
+  const inode: ClaimInode = {
+    dir,
+    handle,
+    ino: ids.ino,
+    dev: ids.dev,
+    token: owner.token,
+    paths: new Map(),
+    linking: 0,
+    closed: false,
+    timer: undefined,
+    beat: Promise.resolve(),
+  }
   inode.timer = setInterval(() => (inode.beat = inode.beat.then(() => heartbeat(inode))), heartbeatMs)
   // The heartbeat alone must not keep a process alive.
   inode.timer.unref()
@@ -159,17 +186,25 @@ function hold(inode: ClaimInode, path: string): HeldClaim {
 
 /** Does `path` name this inode? False when it is gone or replaced. */
 async function namesInode(path: string, inode: ClaimInode): Promise<boolean> {
-  if (inode.ino === 0n) return readOwnFile(path).then((text) => (JSON.parse(text ?? '') as Partial<ClaimOwner>).token === inode.token, () => false)
+  if (inode.ino === 0n)
+    return readOwnFile(path).then(
+      (text) => (JSON.parse(text ?? '') as Partial<ClaimOwner>).token === inode.token,
+      () => false,
+    )
   const s = await lstat(path, { bigint: true }).catch(() => undefined)
   return s !== undefined && s.ino === inode.ino && s.dev === inode.dev
 }
 
-/** Touches the file (every path shows the new mtime: waiters on other hosts watch it), then checks each path is still ours. */
+/**
+ * Touches the file (every path shows the new mtime: waiters on other hosts watch it), then checks each path is still
+ * ours.
+ */
 async function heartbeat(inode: ClaimInode): Promise<void> {
   if (inode.closed) return
   const now = new Date()
   await inode.handle.utimes(now, now).catch(() => {})
-  for (const path of [...inode.paths.keys()]) if (!(await namesInode(path, inode)) && inode.paths.has(path)) markLost(inode, path)
+  for (const path of [...inode.paths.keys()])
+    if (!(await namesInode(path, inode)) && inode.paths.has(path)) markLost(inode, path)
 }
 
 function markLost(inode: ClaimInode, path: string): void {

@@ -37,7 +37,10 @@ export interface ConnectionLimits {
  * -c wins as given. Otherwise one connection per 4 MiB of what is left, at most 16 and at most `ceiling` (a
  * batch's share of its budget), starting from at most four.
  */
-export function connectionLimits(remainingBytes: number, options: { requested?: number | undefined; ceiling?: number | undefined } = {}): ConnectionLimits {
+export function connectionLimits(
+  remainingBytes: number,
+  options: { requested?: number | undefined; ceiling?: number | undefined } = {},
+): ConnectionLimits {
   if (options.requested !== undefined) return { start: options.requested, max: options.requested }
   const bySize = Math.floor(remainingBytes / BYTES_PER_CONNECTION)
   const max = Math.max(1, Math.min(MAX_CONNECTIONS, options.ceiling ?? MAX_CONNECTIONS, bySize))
@@ -73,7 +76,8 @@ export type CountDecision = { action: 'add'; to: number } | { action: 'hold' } |
 export function decideConnections(now: RateSample, before: RateSample | undefined, max: number): CountDecision {
   // Nothing arrived (every connection waiting on a retry): no rate to judge by.
   if (now.bytesPerSecond <= 0) return { action: 'hold' }
-  if (before !== undefined && before.connections < now.connections && !additionPaid(before, now)) return { action: 'remove', to: before.connections }
+  if (before !== undefined && before.connections < now.connections && !additionPaid(before, now))
+    return { action: 'remove', to: before.connections }
   if (now.connections >= max) return { action: 'hold' }
   const to = Math.min(max, now.connections * 2)
   // More connections are meant to bring proportionally more bytes, and so need proportionally more of the one

@@ -2,7 +2,13 @@
 // rate (and how busy the event loop was) over a window, asks decideConnections what to do, and resizes the pool,
 // until the count holds.
 import { performance, type EventLoopUtilization } from 'node:perf_hooks'
-import { decideConnections, isSteady, type ConnectionLimits, type CountDecision, type RateSample } from './connection-count.js'
+import {
+  decideConnections,
+  isSteady,
+  type ConnectionLimits,
+  type CountDecision,
+  type RateSample,
+} from './connection-count.js'
 import type { WorkerPool } from './worker-pool.js'
 
 /** How often the pool is looked at: a window ends within this much of its length. */
@@ -29,7 +35,15 @@ export class ConnectionTuner {
   #before: RateSample | undefined
   #changedAt = performance.now()
   /** The window being measured: from `startedAt` for `ms`, its midpoint once reached. */
-  #window: { startedAt: number; bytes: number; loop: EventLoopUtilization; ms: number; middle: { at: number; bytes: number } | undefined } | undefined
+  #window:
+    | {
+        startedAt: number
+        bytes: number
+        loop: EventLoopUtilization
+        ms: number
+        middle: { at: number; bytes: number } | undefined
+      }
+    | undefined
   #timer: NodeJS.Timeout | undefined
 
   /** `received()`: bytes received so far by all connections, whatever the sink. */
@@ -75,7 +89,8 @@ export class ConnectionTuner {
     }
     if (now - window.startedAt < window.ms) return
     const bytes = this.received()
-    const rate = (from: { at: number; bytes: number }, to: { at: number; bytes: number }) => ((to.bytes - from.bytes) * 1000) / (to.at - from.at)
+    const rate = (from: { at: number; bytes: number }, to: { at: number; bytes: number }) =>
+      ((to.bytes - from.bytes) * 1000) / (to.at - from.at)
     const start = { at: window.startedAt, bytes: window.bytes }
     const end = { at: now, bytes }
     // Still speeding up or slowing down, or too noisy to tell: measure on. The window doubles, what it measured so
@@ -91,7 +106,13 @@ export class ConnectionTuner {
   }
 
   #open(now: number, ms: number): void {
-    this.#window = { startedAt: now, bytes: this.received(), loop: performance.eventLoopUtilization(), ms, middle: undefined }
+    this.#window = {
+      startedAt: now,
+      bytes: this.received(),
+      loop: performance.eventLoopUtilization(),
+      ms,
+      middle: undefined,
+    }
   }
 
   #decide(measured: RateSample, now: number): void {

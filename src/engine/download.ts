@@ -18,9 +18,13 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
   const claim = await claimTarget(options.target, {
     waitMs: options.lockWaitMs ?? numberDefault('lockWaitMs'),
     signal,
-    onWait: (owner) => emit({ type: 'waiting', message: `waiting for ${describeOwner(owner)} downloading ${options.target}` }),
+    onWait: (owner) =>
+      emit({ type: 'waiting', message: `waiting for ${describeOwner(owner)} downloading ${options.target}` }),
     onTakeOver: (owner, why) =>
-      emit({ type: 'note', message: `taking over ${options.target} from ${describeOwner(owner)}, which ${why === 'gone' ? 'is no longer running' : `has not touched its claim for ${STALE_MS / 1000}s`}` }),
+      emit({
+        type: 'note',
+        message: `taking over ${options.target} from ${describeOwner(owner)}, which ${why === 'gone' ? 'is no longer running' : `has not touched its claim for ${STALE_MS / 1000}s`}`,
+      }),
   })
   try {
     return await fetchToFile(options, AbortSignal.any([signal, claim.lost]))

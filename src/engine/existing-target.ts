@@ -11,15 +11,24 @@ import { fileRangeCrc, fileSha256 } from './verify.js'
  * when the server sends one) match the remote, so the given hash or the remote file is what is wrong, and
  * deleting a file that matches what DingTalk serves would help nobody.
  */
-export async function checkUpToDateSha256(target: string, expected: string, from: string | undefined, crcMatched: boolean): Promise<void> {
+export async function checkUpToDateSha256(
+  target: string,
+  expected: string,
+  from: string | undefined,
+  crcMatched: boolean,
+): Promise<void> {
   const actual = await fileSha256(target)
   if (actual === expected.toLowerCase()) return
   const matched = crcMatched ? 'size and CRC-64' : 'size (the server sends no CRC-64)'
-  throw new IntegrityError('SHA256_MISMATCH', `${target} matches the remote file's ${matched} but not the SHA-256 ${from ?? 'given with --sha256'}: its SHA-256 is ${actual}, not ${expected.toLowerCase()}; the file was kept`, {
-    hint: crcMatched
-      ? 'the file is what DingTalk serves: check the SHA-256 you gave, or whether the remote file is the one you meant'
-      : 'check the SHA-256 you gave; --force downloads the file again and checks the new copy',
-  })
+  throw new IntegrityError(
+    'SHA256_MISMATCH',
+    `${target} matches the remote file's ${matched} but not the SHA-256 ${from ?? 'given with --sha256'}: its SHA-256 is ${actual}, not ${expected.toLowerCase()}; the file was kept`,
+    {
+      hint: crcMatched
+        ? 'the file is what DingTalk serves: check the SHA-256 you gave, or whether the remote file is the one you meant'
+        : 'check the SHA-256 you gave; --force downloads the file again and checks the new copy',
+    },
+  )
 }
 
 /**
@@ -34,12 +43,20 @@ export type TargetPlan = { kind: 'same' } | { kind: 'fetch'; commit: CommitMode;
  * unless --force (replaced whatever it is then) or `replace` (dtdl placed it: replaced if still that file).
  * A symlink is compared through, never written through: replacing one needs --force, and replaces the link.
  */
-export async function planTarget(options: DownloadOptions, remote: RemoteObject, emit: (e: DownloadEvent) => void): Promise<TargetPlan> {
+export async function planTarget(
+  options: DownloadOptions,
+  remote: RemoteObject,
+  emit: (e: DownloadEvent) => void,
+): Promise<TargetPlan> {
   const link = await lstat(options.target).catch(() => undefined)
   const force: TargetPlan = { kind: 'fetch', commit: { kind: 'force' }, replaces: link !== undefined }
   if (!link) return options.force ? force : { kind: 'fetch', commit: { kind: 'new' }, replaces: false }
   const local = link.isSymbolicLink() ? await stat(options.target).catch(() => undefined) : link
-  if (local && !local.isFile()) throw new FileSystemError(options.target, `${options.target} exists and is not a file`, { code: 'FS_EEXIST', hint: 'pass another -o' })
+  if (local && !local.isFile())
+    throw new FileSystemError(options.target, `${options.target} exists and is not a file`, {
+      code: 'FS_EEXIST',
+      hint: 'pass another -o',
+    })
   // --force replaces a target that differs; one proven identical is up to date even so (nothing to gain
   // by fetching the same bytes). Without a CRC-64 only the size could be compared: not proof enough for --force.
   let same = local !== undefined && local.size === remote.size && !(options.force && remote.crc === null)

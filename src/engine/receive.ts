@@ -17,7 +17,13 @@ export interface Segment {
   crc: bigint
 }
 
-export const toSegment = (r: { start: number; end: number }): Segment => ({ start: r.start, end: r.end, pos: r.start, flushed: r.start, crc: 0n })
+export const toSegment = (r: { start: number; end: number }): Segment => ({
+  start: r.start,
+  end: r.end,
+  pos: r.start,
+  flushed: r.start,
+  crc: 0n,
+})
 
 /** Where received bytes go: a partial file (sinks.ts FileSink) or a stream (StreamSink). */
 export interface Sink {
@@ -79,5 +85,6 @@ export async function receive(res: ResourceResponse, seg: Segment, sink: Sink, c
       if (seg.pos < seg.end || !res.body.readableEnded) discard(res.body)
     }
   }
-  if (seg.pos < seg.end) throw new NetworkError(`the connection closed ${seg.end - seg.pos} bytes early`, { code: 'PREMATURE_CLOSE' })
+  if (seg.pos < seg.end)
+    throw new NetworkError(`the connection closed ${seg.end - seg.pos} bytes early`, { code: 'PREMATURE_CLOSE' })
 }

@@ -13,9 +13,25 @@ import type { DownloadOptions, RemoteObject } from './types.js'
 import { remoteChangedError } from './storage-response.js'
 
 /** Sets up the signed-info source and the fetcher every download shares. */
-export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo' | 'dispatcher' | 'retries' | 'stallTimeoutMs' | 'log' | 'limitRate' | 'limiter' | 'onEvent' | 'requests' | 'speedLimit'>) {
+export async function openRemote(
+  options: Pick<
+    DownloadOptions,
+    | 'getDownloadInfo'
+    | 'dispatcher'
+    | 'retries'
+    | 'stallTimeoutMs'
+    | 'log'
+    | 'limitRate'
+    | 'limiter'
+    | 'onEvent'
+    | 'requests'
+    | 'speedLimit'
+  >,
+) {
   const emit = options.onEvent ?? (() => {})
-  const source = new SignedUrlSource(await options.getDownloadInfo(), options.getDownloadInfo, (reason) => emit({ type: 'refresh', reason }))
+  const source = new SignedUrlSource(await options.getDownloadInfo(), options.getDownloadInfo, (reason) =>
+    emit({ type: 'refresh', reason }),
+  )
   const fetcher = new ResourceFetcher({
     source,
     dispatcher: options.dispatcher,
@@ -33,7 +49,9 @@ export async function openRemote(options: Pick<DownloadOptions, 'getDownloadInfo
 
 /** Size, ETag and CRC from a 1-byte GET: HEAD is not signed, so it cannot be used. */
 export async function probeRemote(fetcher: ResourceFetcher, signal: AbortSignal): Promise<RemoteObject> {
-  const probe = await fetcher.withRecovery('size probe', signal, (info, url, sig) => fetcher.request(info, url, { start: 0, end: 1 }, sig, 'probe'))
+  const probe = await fetcher.withRecovery('size probe', signal, (info, url, sig) =>
+    fetcher.request(info, url, { start: 0, end: 1 }, sig, 'probe'),
+  )
   // The probe's one byte is not worth waiting for: a broken or silent probe body must not hold up the start.
   discard(probe.body)
   const size = probeSize(probe)
@@ -42,8 +60,19 @@ export async function probeRemote(fetcher: ResourceFetcher, signal: AbortSignal)
 }
 
 /** Pure: the remote object as one response describes it. */
-export function remoteOf(res: Pick<ResourceResponse, 'etag' | 'crc64' | 'crc64Malformed' | 'lastModified'>, size: number, rangeIgnored: boolean): RemoteObject {
-  return { size, etag: res.etag, crc: res.crc64, crcMalformed: res.crc64Malformed, validator: validatorOf(res, size), rangeIgnored }
+export function remoteOf(
+  res: Pick<ResourceResponse, 'etag' | 'crc64' | 'crc64Malformed' | 'lastModified'>,
+  size: number,
+  rangeIgnored: boolean,
+): RemoteObject {
+  return {
+    size,
+    etag: res.etag,
+    crc: res.crc64,
+    crcMalformed: res.crc64Malformed,
+    validator: validatorOf(res, size),
+    rangeIgnored,
+  }
 }
 
 /**
@@ -51,7 +80,10 @@ export function remoteOf(res: Pick<ResourceResponse, 'etag' | 'crc64' | 'crc64Ma
  * object (OSS sends it on every GET), else Last-Modified with the size; null when it offers none of them.
  * A weak ETag (W/"...") promises only equivalent content, not the same bytes: it does not count.
  */
-export function validatorOf(res: Pick<ResourceResponse, 'etag' | 'crc64' | 'lastModified'>, size: number): string | null {
+export function validatorOf(
+  res: Pick<ResourceResponse, 'etag' | 'crc64' | 'lastModified'>,
+  size: number,
+): string | null {
   if (res.etag !== null && !/^W\//i.test(res.etag)) return `etag ${res.etag}`
   if (res.crc64 !== null) return `crc64 ${res.crc64}`
   if (res.lastModified !== null) return `last-modified ${res.lastModified}, ${size} bytes`
@@ -74,5 +106,9 @@ function probeSize(probe: ResourceResponse): number {
   if (probe.status === 206 && total !== undefined) return total
   const length = headerValue(probe.headers, 'content-length')
   if (probe.status === 200 && length !== undefined && /^\d+$/.test(length)) return Number(length)
-  throw new DtdlError('NO_SIZE', ExitCode.remote, 'the storage host did not say how large the file is (no Content-Range or Content-Length)')
+  throw new DtdlError(
+    'NO_SIZE',
+    ExitCode.remote,
+    'the storage host did not say how large the file is (no Content-Range or Content-Length)',
+  )
 }

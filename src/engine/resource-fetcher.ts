@@ -13,7 +13,8 @@ import type { RateLimiter } from './rate-limiter.js'
 import type { RequestCounter } from '../http/request-counter.js'
 
 /** What the fetcher tells the user about (the engine passes these on as download events). */
-export type FetcherEvent = { type: 'retry'; reason: string; attempt: number; delayMs: number } | { type: 'note'; message: string }
+export type FetcherEvent =
+  { type: 'retry'; reason: string; attempt: number; delayMs: number } | { type: 'note'; message: string }
 
 export interface FetcherOptions {
   source: SignedUrlSource
@@ -45,9 +46,14 @@ export const MIN_PROGRESS_BYTES = 64 * 1024
 /** The transfer as a whole stayed below --speed-limit for --speed-time: stopped (curl's exit 28), what arrived kept. */
 export class TooSlowError extends DtdlError {
   constructor(limit: SpeedLimit, rate: number) {
-    super('TOO_SLOW', ExitCode.timeout, `the transfer ran below --speed-limit (${Math.round(limit.bytesPerSecond)} B/s) for ${limit.seconds} s, at ${Math.round(rate)} B/s: stopped; what was downloaded is kept`, {
-      hint: 'run the same command again to resume, or lower --speed-limit / raise --speed-time',
-    })
+    super(
+      'TOO_SLOW',
+      ExitCode.timeout,
+      `the transfer ran below --speed-limit (${Math.round(limit.bytesPerSecond)} B/s) for ${limit.seconds} s, at ${Math.round(rate)} B/s: stopped; what was downloaded is kept`,
+      {
+        hint: 'run the same command again to resume, or lower --speed-limit / raise --speed-time',
+      },
+    )
   }
 }
 
@@ -57,7 +63,6 @@ export class RangeUnsupportedError extends DtdlError {
     super('RANGE_UNSUPPORTED', ExitCode.remote, message)
   }
 }
-
 
 /** One request in flight (or a whole transfer), watched for stalls and for a rate below --speed-limit. */
 interface Watched {
@@ -69,13 +74,23 @@ interface Watched {
   slowSince: number | undefined
 }
 
-const watch = (controller: AbortController, now: number): Watched => ({ lastByteAt: now, controller, windowBytes: 0, windowStart: now, slowSince: undefined })
+const watch = (controller: AbortController, now: number): Watched => ({
+  lastByteAt: now,
+  controller,
+  windowBytes: 0,
+  windowStart: now,
+  slowSince: undefined,
+})
 
 /**
  * Pure: closes a one-second window of a watched rate; true when the rate has now been below the limit for
  * the whole --speed-time. A window below the limit starts (or continues) a slow spell; one above ends it.
  */
-export function slowFor(w: Pick<Watched, 'windowBytes' | 'windowStart' | 'slowSince'>, now: number, limit: SpeedLimit): { slowSince: number | undefined; tooSlow: boolean; rate: number } {
+export function slowFor(
+  w: Pick<Watched, 'windowBytes' | 'windowStart' | 'slowSince'>,
+  now: number,
+  limit: SpeedLimit,
+): { slowSince: number | undefined; tooSlow: boolean; rate: number } {
   const rate = (w.windowBytes * 1000) / Math.max(1, now - w.windowStart)
   const slowSince = rate < limit.bytesPerSecond ? (w.slowSince ?? w.windowStart) : undefined
   return { slowSince, tooSlow: slowSince !== undefined && now - slowSince >= limit.seconds * 1000, rate }
@@ -97,19 +112,25 @@ export class ResourceFetcher {
   constructor(options: FetcherOptions) {
     this.#o = options
     // One timer for every connection instead of one timer reset per chunk.
-    this.#watchdog = setInterval(() => this.#check(Date.now()), Math.max(50, Math.min(1000, options.stallTimeoutMs / 4)))
+    this.#watchdog = setInterval(
+      () => this.#check(Date.now()),
+      Math.max(50, Math.min(1000, options.stallTimeoutMs / 4)),
+    )
     this.#watchdog.unref()
   }
 
   /** The watchdog: a request silent for the stall timeout is aborted; with --speed-limit, slow ones too. */
   #check(now: number): void {
-    for (const w of this.#active.values()) if (now - w.lastByteAt > this.#o.stallTimeoutMs) w.controller.abort(new Error('stalled'))
+    for (const w of this.#active.values())
+      if (now - w.lastByteAt > this.#o.stallTimeoutMs) w.controller.abort(new Error('stalled'))
     const limit = this.#o.speedLimit
     if (limit === undefined || now - this.#whole.windowStart < 1000) return
     const whole = this.#closeWindow(this.#whole, now, limit)
     if (whole.tooSlow) return void this.#whole.controller.abort(new TooSlowError(limit, whole.rate))
     // The transfer keeps up, but one connection may not: it is restarted (a new connection may take a better path).
-    for (const w of this.#active.values()) if (now - w.windowStart >= 1000 && this.#closeWindow(w, now, limit).tooSlow) w.controller.abort(new Error('too slow'))
+    for (const w of this.#active.values())
+      if (now - w.windowStart >= 1000 && this.#closeWindow(w, now, limit).tooSlow)
+        w.controller.abort(new Error('too slow'))
   }
 
   #closeWindow(w: Watched, now: number, limit: SpeedLimit) {
@@ -136,8 +157,20 @@ export class ResourceFetcher {
   }
 
   /** Starts a GET of `range` on the current URL with the current signature. */
-  async request(info: SignedInfo, url: string, range: ByteRange | undefined, signal: AbortSignal, note?: string): Promise<ResourceResponse> {
-    const res = await requestResource(url, info.headers, range, { dispatcher: this.#o.dispatcher, signal, log: this.#o.log, note, counter: this.#o.requests })
+  async request(
+    info: SignedInfo,
+    url: string,
+    range: ByteRange | undefined,
+    signal: AbortSignal,
+    note?: string,
+  ): Promise<ResourceResponse> {
+    const res = await requestResource(url, info.headers, range, {
+      dispatcher: this.#o.dispatcher,
+      signal,
+      log: this.#o.log,
+      note,
+      counter: this.#o.requests,
+    })
     // The URL took a signature: a later refusal there is an expiry again, worth a refresh.
     this.#refusedAt.delete(info.resourceUrls.indexOf(url))
     return res
@@ -180,7 +213,11 @@ export class ResourceFetcher {
           failures = 0
           this.#urlFailures.set(index, 0)
         }
-        const error = this.#classify(err, controller.signal.aborted ? controller.signal.reason : undefined, stallTimeoutMs)
+        const error = this.#classify(
+          err,
+          controller.signal.aborted ? controller.signal.reason : undefined,
+          stallTimeoutMs,
+        )
         if (!(error instanceof DtdlError) || error instanceof RangeUnsupportedError) throw error
         const failure = toFailure(error)
         const decision = decideRetry(failure, {
@@ -212,12 +249,15 @@ export class ResourceFetcher {
 
   /** Turns what a failed attempt threw into a typed error: stalls and mid-body socket errors included. */
   #classify(err: unknown, reason: unknown, stallTimeoutMs: number): unknown {
-    if (reason instanceof Error && reason.message === 'too slow') return new NetworkError(`below --speed-limit for ${this.#o.speedLimit?.seconds} s`, { code: 'TOO_SLOW' })
+    if (reason instanceof Error && reason.message === 'too slow')
+      return new NetworkError(`below --speed-limit for ${this.#o.speedLimit?.seconds} s`, { code: 'TOO_SLOW' })
     if (reason !== undefined) return new NetworkError(`no data for ${stallTimeoutMs / 1000} s`, { code: 'STALLED' })
     if (err instanceof DtdlError) return err
     // A body that breaks mid-stream throws undici's or the socket's own error.
     const code = networkErrorCode(err)
-    return code !== undefined ? new NetworkError(`the connection failed: ${code}`, { code: `NET_${code}`, cause: err }) : err
+    return code !== undefined
+      ? new NetworkError(`the connection failed: ${code}`, { code: `NET_${code}`, cause: err })
+      : err
   }
 
   /** Counts a transient failure against a URL (across connections); returns its failures in a row. */
@@ -242,13 +282,18 @@ export class ResourceFetcher {
   #moveOn(index: number, urls: number, error: DtdlError): void {
     if (index !== this.#urlIndex || this.#urlIndex + 1 >= urls) return
     this.#urlIndex++
-    this.#o.onEvent({ type: 'note', message: `resource URL ${index + 1} keeps failing (${error.code}): switching to URL ${this.#urlIndex + 1} of ${urls}` })
+    this.#o.onEvent({
+      type: 'note',
+      message: `resource URL ${index + 1} keeps failing (${error.code}): switching to URL ${this.#urlIndex + 1} of ${urls}`,
+    })
   }
 }
 
 /** A typed failure as the retry decision reads it. */
 function toFailure(error: DtdlError): Failure {
-  if (error instanceof StorageResponseError) return { kind: 'storage', status: error.status ?? 0, code: error.ossCode, retryAfterMs: error.retryAfterMs }
-  if (error instanceof NetworkError) return error.code === 'STALLED' ? { kind: 'stalled' } : { kind: 'network', code: error.code }
+  if (error instanceof StorageResponseError)
+    return { kind: 'storage', status: error.status ?? 0, code: error.ossCode, retryAfterMs: error.retryAfterMs }
+  if (error instanceof NetworkError)
+    return error.code === 'STALLED' ? { kind: 'stalled' } : { kind: 'network', code: error.code }
   return { kind: 'other' }
 }

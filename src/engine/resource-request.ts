@@ -28,7 +28,9 @@ const MAX_CRC = (1n << 64n) - 1n
 export function parseCrcHeader(value: string | undefined): { crc64: bigint | null; crc64Malformed: string | null } {
   if (value === undefined) return { crc64: null, crc64Malformed: null }
   const crc = /^\d{1,20}$/.test(value.trim()) ? BigInt(value.trim()) : undefined
-  return crc !== undefined && crc <= MAX_CRC ? { crc64: crc, crc64Malformed: null } : { crc64: null, crc64Malformed: value.slice(0, 40) }
+  return crc !== undefined && crc <= MAX_CRC
+    ? { crc64: crc, crc64Malformed: null }
+    : { crc64: null, crc64Malformed: value.slice(0, 40) }
 }
 
 /**
@@ -41,7 +43,13 @@ export async function requestResource(
   url: string,
   signedHeaders: Record<string, string>,
   range: ByteRange | undefined,
-  options: { dispatcher: Dispatcher; signal: AbortSignal; log?: HttpLogger | undefined; note?: string | undefined; counter?: RequestCounter | undefined },
+  options: {
+    dispatcher: Dispatcher
+    signal: AbortSignal
+    log?: HttpLogger | undefined
+    note?: string | undefined
+    counter?: RequestCounter | undefined
+  },
 ): Promise<ResourceResponse> {
   const { request } = await loadHttpClient()
   const headers: Record<string, string> = { ...signedHeaders }

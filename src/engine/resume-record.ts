@@ -58,7 +58,9 @@ export const recordPathFor = (target: string) => {
   const { base, named } = sideFileBase(target)
   return base + (named ? RECORD_SUFFIX : '.json')
 }
-/** The claim that one dtdl is writing the target (see target-claim.ts): taken before the two files above are touched. */
+/**
+ * The claim that one dtdl is writing the target (see target-claim.ts): taken before the two files above are touched.
+ */
 export const lockPathFor = (target: string) => {
   const { base, named } = sideFileBase(target)
   return base + (named ? LOCK_SUFFIX : '.lock')
@@ -81,7 +83,9 @@ export async function readResumeRecord(path: string): Promise<ResumeRecord | und
   try {
     const r = JSON.parse(text) as ResumeRecord
     if (r.format !== 1 || !r.request || !r.remote || !Array.isArray(r.done)) return undefined
-    const done = r.done.filter((d) => Number.isSafeInteger(d.start) && Number.isSafeInteger(d.end) && d.start >= 0 && d.end > d.start)
+    const done = r.done.filter(
+      (d) => Number.isSafeInteger(d.start) && Number.isSafeInteger(d.end) && d.start >= 0 && d.end > d.start,
+    )
     return { ...r, done: mergeRanges(done) }
   } catch {
     return undefined
@@ -89,12 +93,19 @@ export async function readResumeRecord(path: string): Promise<ResumeRecord | und
 }
 
 /** Pure: why a record cannot be used for this request and remote file, or undefined when it can. */
-export function recordMismatch(record: ResumeRecord, request: RequestIdentity, remote: RemoteIdentity): string | undefined {
-  if (record.request.spaceId !== request.spaceId || record.request.dentryId !== request.dentryId) return 'it belongs to another file'
+export function recordMismatch(
+  record: ResumeRecord,
+  request: RequestIdentity,
+  remote: RemoteIdentity,
+): string | undefined {
+  if (record.request.spaceId !== request.spaceId || record.request.dentryId !== request.dentryId)
+    return 'it belongs to another file'
   if (record.request.version !== request.version) return 'it was for another version'
-  if (record.remote.size !== remote.size) return `the remote size changed (${record.remote.size} → ${remote.size} bytes)`
+  if (record.remote.size !== remote.size)
+    return `the remote size changed (${record.remote.size} → ${remote.size} bytes)`
   if (record.remote.etag !== remote.etag) return 'the remote file changed (its ETag differs)'
-  if ((record.remote.validator ?? record.remote.etag) !== (remote.validator ?? remote.etag)) return 'the remote file changed (its CRC-64 or Last-Modified differs)'
+  if ((record.remote.validator ?? record.remote.etag) !== (remote.validator ?? remote.etag))
+    return 'the remote file changed (its CRC-64 or Last-Modified differs)'
   return undefined
 }
 
@@ -115,7 +126,8 @@ export async function writeResumeRecord(path: string, record: ResumeRecord): Pro
   }
 }
 
-const isOutOfSpace = (err: unknown) => ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException | undefined)?.code ?? '')
+const isOutOfSpace = (err: unknown) =>
+  ['ENOSPC', 'EDQUOT'].includes((err as NodeJS.ErrnoException | undefined)?.code ?? '')
 
 /**
  * On a full disk no new file can be made, but the old record's own blocks can be rewritten: the new JSON,

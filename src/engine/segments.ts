@@ -67,7 +67,10 @@ export interface ActiveSegment {
  * one slow connection does not hold up the end. Returns the index of the segment to split and the split
  * point, or undefined when no piece is worth splitting (less than 2 x minSplit left).
  */
-export function chooseSplit(segments: readonly ActiveSegment[], minSplit = MiB): { index: number; at: number } | undefined {
+export function chooseSplit(
+  segments: readonly ActiveSegment[],
+  minSplit = MiB,
+): { index: number; at: number } | undefined {
   let best = -1
   let bestLeft = 0
   segments.forEach((s, i) => {

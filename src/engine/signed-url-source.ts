@@ -47,12 +47,18 @@ export function isNearExpiry(info: SignedSource, now: number): boolean {
  * and the public ones follow, so the usual fallback (after repeated byte-less failures, the next URL)
  * reaches the public ones when the intranet is unreachable; never asked for, they are never used.
  */
-export function candidateUrls(info: Pick<SignedSource, 'resourceUrls' | 'internalResourceUrls' | 'preferIntranet'>): string[] {
+export function candidateUrls(
+  info: Pick<SignedSource, 'resourceUrls' | 'internalResourceUrls' | 'preferIntranet'>,
+): string[] {
   if (info.preferIntranet !== true || info.internalResourceUrls.length === 0) return info.resourceUrls
   return [...new Set([...info.internalResourceUrls, ...info.resourceUrls])]
 }
 
-const withCandidates = (info: SignedSource, generation: number): SignedInfo => ({ ...info, resourceUrls: candidateUrls(info), generation })
+const withCandidates = (info: SignedSource, generation: number): SignedInfo => ({
+  ...info,
+  resourceUrls: candidateUrls(info),
+  generation,
+})
 
 export class SignedUrlSource {
   #current: SignedInfo
@@ -77,7 +83,8 @@ export class SignedUrlSource {
 
   /** The info to start a request with: refreshed first when the signature is about to expire. */
   async forNewRequest(now = Date.now()): Promise<SignedInfo> {
-    if (isNearExpiry(this.#current, now)) return this.refresh(this.#current.generation, 'the signed URL is about to expire')
+    if (isNearExpiry(this.#current, now))
+      return this.refresh(this.#current.generation, 'the signed URL is about to expire')
     return this.#current
   }
 

@@ -75,7 +75,7 @@ class DoubleBuffer implements SegmentWriter {
       if (this.#writeAt + data.length >= this.seg.end) return this.#write(data, data.length)
       this.#startedAt = Date.now()
     }
-    for (let off = 0; off < data.length; ) {
+    for (let off = 0; off < data.length;) {
       this.#batch ??= this.#nextBuffer()
       const n = data.copy(this.#batch, this.#filled, off)
       this.#filled += n
@@ -128,7 +128,13 @@ export class StreamSink implements Sink {
     private readonly sha: Hash | undefined,
   ) {
     this.#closed = new Promise<never>((_, reject) =>
-      out.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EPIPE' ? new OutputClosedError('stdout', { cause: err }) : toFileSystemError(err, 'stdout', 'write to'))),
+      out.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EPIPE'
+            ? new OutputClosedError('stdout', { cause: err })
+            : toFileSystemError(err, 'stdout', 'write to'),
+        ),
+      ),
     )
     this.#closed.catch(() => {})
   }

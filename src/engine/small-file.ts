@@ -24,11 +24,23 @@ export const SMALL_FILE_MAX_BYTES = 4 * 1024 * 1024
  * Pure: whether the one-request path applies. Not for a target that exists (the engine compares it with the
  * remote using a 1-byte probe, far cheaper than the body) nor beside a resume record (the engine resumes it).
  */
-export function takesSmallPath(input: { expectedSize: number | undefined; targetExists: boolean; recordExists: boolean; sha256?: boolean }): boolean {
+export function takesSmallPath(input: {
+  expectedSize: number | undefined
+  targetExists: boolean
+  recordExists: boolean
+  sha256?: boolean
+}): boolean {
   const { expectedSize } = input
   // With a SHA-256 to check, a mismatch keeps the bytes for a re-run with a corrected hash: the engine does that.
   if (input.sha256) return false
-  return expectedSize !== undefined && Number.isSafeInteger(expectedSize) && expectedSize >= 0 && expectedSize <= SMALL_FILE_MAX_BYTES && !input.targetExists && !input.recordExists
+  return (
+    expectedSize !== undefined &&
+    Number.isSafeInteger(expectedSize) &&
+    expectedSize >= 0 &&
+    expectedSize <= SMALL_FILE_MAX_BYTES &&
+    !input.targetExists &&
+    !input.recordExists
+  )
 }
 
 /**
@@ -46,17 +58,25 @@ export type SmallAnswer = { kind: 'take'; size: number } | { kind: 'fallback'; w
  * Pure: is this answer the whole file? A 206 for the range asked whose total is the size expected, or a 200
  * (range ignored, or the file shrank below the range: OSS then sends the whole object) whose length is small.
  */
-export function judgeSmallAnswer(status: number, contentRange: string | undefined, contentLength: string | undefined, expected: number): SmallAnswer {
+export function judgeSmallAnswer(
+  status: number,
+  contentRange: string | undefined,
+  contentLength: string | undefined,
+  expected: number,
+): SmallAnswer {
   if (status === 206) {
     const cr = parseContentRange(contentRange)
     if (!cr || cr.start !== 0) return { kind: 'fallback', why: 'the storage host answered with other bytes than asked' }
-    if (cr.total !== expected) return { kind: 'fallback', why: `the file is ${cr.total} bytes now, not the ${expected} the listing said` }
-    if (cr.end !== expected - 1) return { kind: 'fallback', why: 'the storage host answered with other bytes than asked' }
+    if (cr.total !== expected)
+      return { kind: 'fallback', why: `the file is ${cr.total} bytes now, not the ${expected} the listing said` }
+    if (cr.end !== expected - 1)
+      return { kind: 'fallback', why: 'the storage host answered with other bytes than asked' }
     return { kind: 'take', size: expected }
   }
   const length = contentLength !== undefined && /^\d+$/.test(contentLength) ? Number(contentLength) : undefined
   if (length === undefined) return { kind: 'fallback', why: 'the storage host did not say how large the file is' }
-  if (length > SMALL_FILE_MAX_BYTES) return { kind: 'fallback', why: `the file is ${length} bytes now, larger than the listing said` }
+  if (length > SMALL_FILE_MAX_BYTES)
+    return { kind: 'fallback', why: `the file is ${length} bytes now, larger than the listing said` }
   return { kind: 'take', size: length }
 }
 
@@ -74,7 +94,11 @@ export interface SmallFileFetched {
  * instead (nothing is left behind then). A failure keeps the bytes that arrived, with a resume record
  * when a validator can prove a resume right, so the engine resumes them next time.
  */
-export async function fetchSmallFile(options: DownloadOptions, fetcher: ResourceFetcher, signal: AbortSignal): Promise<SmallFileFetched | { fallback: string }> {
+export async function fetchSmallFile(
+  options: DownloadOptions,
+  fetcher: ResourceFetcher,
+  signal: AbortSignal,
+): Promise<SmallFileFetched | { fallback: string }> {
   const expected = options.expectedSize!
   const emit = options.onEvent ?? (() => {})
   const partial = partialPathFor(options.target)
@@ -88,29 +112,56 @@ export async function fetchSmallFile(options: DownloadOptions, fetcher: Resource
       signal,
       async (info, url, reqSignal) => {
         const res = await fetcher.request(info, url, smallFileRange(expected), reqSignal, 'small file, no probe')
-        const verdict = judgeSmallAnswer(res.status, headerValue(res.headers, 'content-range'), headerValue(res.headers, 'content-length'), expected)
+        const verdict = judgeSmallAnswer(
+          res.status,
+          headerValue(res.headers, 'content-range'),
+          headerValue(res.headers, 'content-length'),
+          expected,
+        )
         if (verdict.kind === 'fallback') {
           discard(res.body)
           return verdict
         }
         if (sink === undefined) {
           sink = await openSink(partial, res)
-          emit({ type: 'start', size: verdict.size, resumedBytes: 0, connections: 1, etag: res.etag, crc64: res.crc64?.toString() ?? null, region: info.region, hosts: resourceHosts(info) })
+          emit({
+            type: 'start',
+            size: verdict.size,
+            resumedBytes: 0,
+            connections: 1,
+            etag: res.etag,
+            crc64: res.crc64?.toString() ?? null,
+            region: info.region,
+            hosts: resourceHosts(info),
+          })
         } else await sink.handle.truncate(0)
         remote = remoteOf(res, verdict.size, false)
         // Every try is one whole response from byte 0.
         Object.assign(seg, { end: verdict.size, pos: 0, flushed: 0, crc: 0n })
         before = 0
-        await receive(res, seg, sink, { stop: reqSignal, limiter: fetcher.limiter, onBytes: progress(fetcher, reqSignal, seg, emit) })
+        await receive(res, seg, sink, {
+          stop: reqSignal,
+          limiter: fetcher.limiter,
+          onBytes: progress(fetcher, reqSignal, seg, emit),
+        })
         return verdict
       },
       () => seg.pos - before,
     )
     if (outcome.kind === 'fallback') return { fallback: outcome.why }
     await sink!.sync()
-    return { remote: remote!, seen: seg.flushed > 0 ? [{ start: 0, end: seg.flushed, crc: seg.crc }] : [], written: seg.flushed }
+    return {
+      remote: remote!,
+      seen: seg.flushed > 0 ? [{ start: 0, end: seg.flushed, crc: seg.crc }] : [],
+      written: seg.flushed,
+    }
   } catch (err) {
-    const kept = await keepForResume(options, sink, remote, seg.flushed).catch(() => removeResumeFiles(options.target).then(() => 0, () => 0))
+    const kept = await keepForResume(options, sink, remote, seg.flushed).catch(() =>
+      removeResumeFiles(options.target).then(
+        () => 0,
+        () => 0,
+      ),
+    )
     // What the record claims, which the next run resumes from: the interrupted line reports this, not what arrived.
     if (sink) emit({ type: 'progress', receivedBytes: kept, completedBytes: kept, size: seg.end })
     throw err
@@ -129,7 +180,12 @@ async function openSink(partial: string, res: ResourceResponse): Promise<FileSin
 }
 
 /** The stall watch and a progress event every 200 ms. */
-function progress(fetcher: ResourceFetcher, signal: AbortSignal, seg: { pos: number; end: number }, emit: (e: DownloadEvent) => void): (n: number) => void {
+function progress(
+  fetcher: ResourceFetcher,
+  signal: AbortSignal,
+  seg: { pos: number; end: number },
+  emit: (e: DownloadEvent) => void,
+): (n: number) => void {
   let reportedAt = Date.now()
   return (n) => {
     fetcher.touch(signal, n)
@@ -139,10 +195,19 @@ function progress(fetcher: ResourceFetcher, signal: AbortSignal, seg: { pos: num
   }
 }
 
-/** After a failure: the bytes that arrived made durable and claimed by a record, or nothing at all; returns the bytes claimed. */
-async function keepForResume(options: DownloadOptions, sink: FileSink | undefined, remote: RemoteObject | undefined, written: number): Promise<number> {
+/**
+ * After a failure: the bytes that arrived made durable and claimed by a record, or nothing at all; returns the bytes
+ * claimed.
+ */
+async function keepForResume(
+  options: DownloadOptions,
+  sink: FileSink | undefined,
+  remote: RemoteObject | undefined,
+  written: number,
+): Promise<number> {
   // Without a validator a resume could not tell a changed file: start over instead.
-  if (!sink || !remote || written === 0 || remote.validator === null) return removeResumeFiles(options.target).then(() => 0)
+  if (!sink || !remote || written === 0 || remote.validator === null)
+    return removeResumeFiles(options.target).then(() => 0)
   await sink.sync()
   await writeResumeRecord(recordPathFor(options.target), {
     format: 1,

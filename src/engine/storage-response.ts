@@ -7,7 +7,13 @@ export class StorageResponseError extends DtdlError {
   /** OSS's own <Code> ('' when the body had none): what the retry decision reads. */
   readonly ossCode: string
   readonly retryAfterMs: number | undefined
-  constructor(status: number, ossCode: string, message: string, requestId: string | undefined, retryAfterMs: number | undefined) {
+  constructor(
+    status: number,
+    ossCode: string,
+    message: string,
+    requestId: string | undefined,
+    retryAfterMs: number | undefined,
+  ) {
     super(ossCode || `HTTP_${status}`, status === 404 ? ExitCode.notFound : ExitCode.remote, message, {
       status,
       requestId,
@@ -25,7 +31,8 @@ export function parseOssError(body: string): { code: string; message: string } {
 }
 
 function storageHint(status: number, code: string): string | undefined {
-  if (code === 'SignatureDoesNotMatch') return 'the storage host refused the request signature: a proxy that adds headers (such as Content-Type) can cause this'
+  if (code === 'SignatureDoesNotMatch')
+    return 'the storage host refused the request signature: a proxy that adds headers (such as Content-Type) can cause this'
   if (status === 404) return 'the file is gone from storage: check the dentryId and --version'
   if (status >= 500) return 'the storage host failed: run the same command again later, it resumes'
   return undefined

@@ -28,8 +28,15 @@ const GUARD_STALE_MS = 2_000
 
 export type { ClaimOwner } from './claim-file.js'
 
-/** Pure: does a claim found on disk still hold? `unchangedMs` is how long this waiter has seen its mtime stand still. */
-export function judgeClaim(owner: ClaimOwner | undefined, unchangedMs: number, here: { host: string; isAlive: (pid: number) => boolean }, staleMs = STALE_MS): 'live' | 'gone' | 'stale' {
+/**
+ * Pure: does a claim found on disk still hold? `unchangedMs` is how long this waiter has seen its mtime stand still.
+ */
+export function judgeClaim(
+  owner: ClaimOwner | undefined,
+  unchangedMs: number,
+  here: { host: string; isAlive: (pid: number) => boolean },
+  staleMs = STALE_MS,
+): 'live' | 'gone' | 'stale' {
   // On this host the pid says it all: a dead owner is replaced at once; a live one (even suspended) keeps it.
   if (owner !== undefined && owner.host === here.host) return here.isAlive(owner.pid) ? 'live' : 'gone'
   // Another host (a shared network file system), or a file torn by a crash: only the heartbeat can tell. It is
@@ -59,13 +66,15 @@ async function readClaim(path: string): Promise<{ owner: ClaimOwner | undefined;
   try {
     const st = await lstat(path)
     // A link at the claim's name is no claim of dtdl's: refused at once, never read through or waited on.
-    if (st.isSymbolicLink() || !st.isFile()) throw notOursError(path, st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file')
+    if (st.isSymbolicLink() || !st.isFile())
+      throw notOursError(path, st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file')
     const text = await readOwnFile(path)
     if (text === undefined) return undefined
     let owner: ClaimOwner | undefined
     try {
       const o = JSON.parse(text) as Partial<ClaimOwner>
-      if (Number.isSafeInteger(o.pid) && typeof o.host === 'string' && typeof o.token === 'string') owner = o as ClaimOwner
+      if (Number.isSafeInteger(o.pid) && typeof o.host === 'string' && typeof o.token === 'string')
+        owner = o as ClaimOwner
     } catch {
       owner = undefined
     }
@@ -113,7 +122,12 @@ class HeartbeatWatch {
  */
 export async function claimTarget(target: string, options: ClaimOptions): Promise<TargetClaim> {
   const path = lockPathFor(target)
-  const owner = (): ClaimOwner => ({ pid: process.pid, host: thisHost(), token: randomUUID(), since: new Date().toISOString() })
+  const owner = (): ClaimOwner => ({
+    pid: process.pid,
+    host: thisHost(),
+    token: randomUUID(),
+    since: new Date().toISOString(),
+  })
   const here = { host: thisHost(), isAlive: isProcessAlive }
   const deadline = Date.now() + options.waitMs
   const watch = new HeartbeatWatch()
@@ -146,14 +160,23 @@ export async function claimTarget(target: string, options: ClaimOptions): Promis
  * that judged the same dead claim could each delete it, the second deleting the first one's new claim.
  * The guard is one short-lived file per directory, so it needs no room beyond the directory's.
  */
-async function removeAbandoned(path: string, judged: ClaimOwner | undefined, here: { host: string; isAlive: (pid: number) => boolean }, signal: AbortSignal): Promise<boolean> {
+async function removeAbandoned(
+  path: string,
+  judged: ClaimOwner | undefined,
+  here: { host: string; isAlive: (pid: number) => boolean },
+  signal: AbortSignal,
+): Promise<boolean> {
   const guard = join(dirname(path), '.dtdl-takeover')
   const me: ClaimOwner = { pid: process.pid, host: here.host, token: randomUUID(), since: new Date().toISOString() }
   const watch = new HeartbeatWatch()
   while (!(await tryCreate(guard, me))) {
     const other = await readClaim(guard)
     // Held for a millisecond or two at a time: one whose owner died, or that stands for seconds, is left over.
-    if (other !== undefined && (judgeClaim(other.owner, 0, here) === 'gone' || watch.unchangedMs(other) >= GUARD_STALE_MS)) await unlink(guard).catch(() => {})
+    if (
+      other !== undefined &&
+      (judgeClaim(other.owner, 0, here) === 'gone' || watch.unchangedMs(other) >= GUARD_STALE_MS)
+    )
+      await unlink(guard).catch(() => {})
     await sleep(GUARD_POLL_MS, signal)
   }
   try {
@@ -170,7 +193,9 @@ async function removeAbandoned(path: string, judged: ClaimOwner | undefined, her
 
 /** "another dtdl (pid N)", with the host when it is not this one: for the lines people read. */
 export const describeOwner = (owner: ClaimOwner | undefined) =>
-  owner === undefined ? 'another dtdl' : `another dtdl (pid ${owner.pid}${owner.host === thisHost() ? '' : ` on ${owner.host}`})`
+  owner === undefined
+    ? 'another dtdl'
+    : `another dtdl (pid ${owner.pid}${owner.host === thisHost() ? '' : ` on ${owner.host}`})`
 
 function busyError(target: string, path: string, owner: ClaimOwner | undefined, waitMs: number): FileSystemError {
   const who = describeOwner(owner)

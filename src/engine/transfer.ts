@@ -2,22 +2,21 @@
 // planned, checkpoints all along) or one ordered segment (a stream); each response checked to be the same
 // object and the bytes asked for, then handed to the one receive loop. Range ignored falls back to one connection.
 import { onAbort } from '../abort-fanout.js'
-import { DtdlError, ExitCode, toFileSystemError } from '../errors.js'
+import { DtdlError, ExitCode } from '../errors.js'
 import { headerValue } from '../http/dispatcher.js'
 import { Checkpointer } from './checkpointer.js'
 import { discard, receive, toSegment, type Segment, type Sink } from './receive.js'
 import { checkSameObject } from './remote.js'
 import { RangeUnsupportedError, type ResourceFetcher } from './resource-fetcher.js'
-import { partialPathFor, readResumeRecord, recordMismatch, recordPathFor, removeResumeFiles, restorableRanges, writeResumeRecord } from './resume-record.js'
-import { checkRangeResponse, mergeRanges, missingRanges, planSegments, totalLength, type ByteRange } from './segments.js'
+import { recordPathFor, removeResumeFiles } from './resume-record.js'
+import { checkRangeResponse, mergeRanges, missingRanges, planSegments, totalLength } from './segments.js'
 import { connectionLimits, type ConnectionLimits } from './connection-count.js'
 import { ConnectionTuner } from './connection-tuner.js'
 import { resourceHosts, type SignedUrlSource } from './signed-url-source.js'
-import { FileSink } from './sinks.js'
 import type { DownloadEvent, DownloadOptions, RemoteObject } from './types.js'
 import type { CrcPiece } from './verify.js'
 import { WorkerPool } from './worker-pool.js'
-import { createOwnFile, openOwnFile } from '../disk/files.js'
+import { openPartial, restoreDone } from './partial-file.js'
 
 export interface TransferOutcome {
   resumedBytes: number
@@ -50,23 +49,44 @@ interface SinkRun {
  * Gets every missing byte into the partial file. Throws on failure after a last checkpoint, so whatever
  * arrived is kept for the next run; a file that cannot be resumed (no validator) leaves nothing behind.
  */
-export async function transferToFile(options: DownloadOptions, fetcher: ResourceFetcher, source: SignedUrlSource, remote: RemoteObject, signal: AbortSignal): Promise<TransferOutcome> {
+export async function transferToFile(
+  options: DownloadOptions,
+  fetcher: ResourceFetcher,
+  source: SignedUrlSource,
+  remote: RemoteObject,
+  signal: AbortSignal,
+): Promise<TransferOutcome> {
   const emit = options.onEvent ?? (() => {})
   const resumable = remote.validator !== null
   let done = resumable ? await restoreDone(options, remote, emit) : []
   if (remote.rangeIgnored && done.length > 0) {
-    emit({ type: 'note', message: 'the storage host ignores Range requests: the partial download cannot be resumed, starting over' })
+    emit({
+      type: 'note',
+      message: 'the storage host ignores Range requests: the partial download cannot be resumed, starting over',
+    })
     done = []
   }
   const sink = await openPartial(options, remote, done, resumable)
   // Without a validator nothing proves two responses are one object: the file comes from one, on one connection.
   const single = remote.rangeIgnored || !resumable
   const missing = missingRanges(done, remote.size)
-  const limits = single ? ONE_CONNECTION : connectionLimits(totalLength(missing), { requested: options.connections, ceiling: options.maxConnections })
+  const limits = single
+    ? ONE_CONNECTION
+    : connectionLimits(totalLength(missing), { requested: options.connections, ceiling: options.maxConnections })
   const segments = (single ? [{ start: 0, end: remote.size }] : planSegments(missing, limits.start)).map(toSegment)
   const flushedRanges = () => mergeRanges([...done, ...segments.map((s) => ({ start: s.start, end: s.flushed }))])
   const identity = { size: remote.size, etag: remote.etag, validator: remote.validator ?? undefined }
-  const checkpointer = resumable ? new Checkpointer({ handle: sink.handle, recordPath: recordPathFor(options.target), request: options.request, remote: identity, flushedRanges, minIntervalMs: options.checkpointIntervalMs, claimed: done }) : undefined
+  const checkpointer = resumable
+    ? new Checkpointer({
+        handle: sink.handle,
+        recordPath: recordPathFor(options.target),
+        request: options.request,
+        remote: identity,
+        flushedRanges,
+        minIntervalMs: options.checkpointIntervalMs,
+        claimed: done,
+      })
+    : undefined
   checkpointer?.start()
   const startOver = async () => {
     await checkpointer?.settled()
@@ -76,7 +96,19 @@ export async function transferToFile(options: DownloadOptions, fetcher: Resource
   }
   let finished = false
   try {
-    const ran = await runTransfer({ fetcher, source, remote, sink, segments, limits, resumedBytes: totalLength(done), signal, emit, restart: 'rewrite', startOver })
+    const ran = await runTransfer({
+      fetcher,
+      source,
+      remote,
+      sink,
+      segments,
+      limits,
+      resumedBytes: totalLength(done),
+      signal,
+      emit,
+      restart: 'rewrite',
+      startOver,
+    })
     finished = true
     return { resumedBytes: totalLength(done), ...ran }
   } finally {
@@ -91,28 +123,69 @@ export async function transferToFile(options: DownloadOptions, fetcher: Resource
     // line (and --json keptBytes) must say what the next run resumes from, not what had arrived.
     if (!finished) {
       const kept = nothingKept ? 0 : totalLength(checkpointer?.claimed ?? [])
-      emit({ type: 'progress', receivedBytes: Math.max(0, kept - totalLength(done)), completedBytes: kept, size: remote.size })
+      emit({
+        type: 'progress',
+        receivedBytes: Math.max(0, kept - totalLength(done)),
+        completedBytes: kept,
+        size: remote.size,
+      })
     }
   }
 }
 
 /** Streams the whole object, in order, into a sink that cannot seek (stdout). */
-export async function transferToStream(run: Omit<SinkRun, 'segments' | 'limits' | 'resumedBytes' | 'restart'>): Promise<CrcPiece[]> {
-  const ran = await runTransfer({ ...run, segments: [toSegment({ start: 0, end: run.remote.size })], limits: ONE_CONNECTION, resumedBytes: 0, restart: 'skip' })
+export async function transferToStream(
+  run: Omit<SinkRun, 'segments' | 'limits' | 'resumedBytes' | 'restart'>,
+): Promise<CrcPiece[]> {
+  const ran = await runTransfer({
+    ...run,
+    segments: [toSegment({ start: 0, end: run.remote.size })],
+    limits: ONE_CONNECTION,
+    resumedBytes: 0,
+    restart: 'skip',
+  })
   return ran.seen
 }
 
 const ONE_CONNECTION: ConnectionLimits = { start: 1, max: 1 }
 
-/** The transfer itself, whatever the sink: start event, progress, the connections and their count, the fallback, the pieces. */
+/**
+ * The transfer itself, whatever the sink: start event, progress, the connections and their count, the fallback, the
+ * pieces.
+ */
 async function runTransfer(run: SinkRun): Promise<Omit<TransferOutcome, 'resumedBytes'>> {
   const { remote, emit, signal, segments } = run
   const state = { rangeIgnored: remote.rangeIgnored, received: 0 }
   const info = run.source.current
-  emit({ type: 'start', size: remote.size, resumedBytes: run.resumedBytes, connections: run.limits.start, ...(run.limits.max > run.limits.start ? { maxConnections: run.limits.max } : {}), etag: remote.etag, crc64: remote.crc === null ? null : remote.crc.toString(), region: info.region, hosts: resourceHosts(info) })
-  if (state.rangeIgnored) emit({ type: 'note', message: 'the storage host ignores Range requests: downloading on one connection from byte 0' })
-  if (remote.validator === null) emit({ type: 'note', message: 'the storage host sends no ETag, CRC-64 or Last-Modified: one connection, and an interrupted download starts over' })
-  const progress = () => emit({ type: 'progress', receivedBytes: state.received, completedBytes: run.resumedBytes + state.received, size: remote.size })
+  emit({
+    type: 'start',
+    size: remote.size,
+    resumedBytes: run.resumedBytes,
+    connections: run.limits.start,
+    ...(run.limits.max > run.limits.start ? { maxConnections: run.limits.max } : {}),
+    etag: remote.etag,
+    crc64: remote.crc === null ? null : remote.crc.toString(),
+    region: info.region,
+    hosts: resourceHosts(info),
+  })
+  if (state.rangeIgnored)
+    emit({
+      type: 'note',
+      message: 'the storage host ignores Range requests: downloading on one connection from byte 0',
+    })
+  if (remote.validator === null)
+    emit({
+      type: 'note',
+      message:
+        'the storage host sends no ETag, CRC-64 or Last-Modified: one connection, and an interrupted download starts over',
+    })
+  const progress = () =>
+    emit({
+      type: 'progress',
+      receivedBytes: state.received,
+      completedBytes: run.resumedBytes + state.received,
+      size: remote.size,
+    })
   const progressTimer = setInterval(progress, 200)
   progressTimer.unref()
   // Stops every connection at once: on the user's abort, or when one connection fails for good.
@@ -122,8 +195,17 @@ async function runTransfer(run: SinkRun): Promise<Omit<TransferOutcome, 'resumed
   if (signal.aborted) stop.abort(signal.reason)
   const go = (seg: Segment) => runSegment(seg, run, state, stop.signal)
   const pool = new WorkerPool(segments, stop, go)
-  const tuner = new ConnectionTuner(pool, run.limits, () => state.received, ({ measured, decision }) =>
-    emit({ type: 'connections', connections: decision.action === 'hold' ? measured.connections : decision.to, action: decision.action, measured }),
+  const tuner = new ConnectionTuner(
+    pool,
+    run.limits,
+    () => state.received,
+    ({ measured, decision }) =>
+      emit({
+        type: 'connections',
+        connections: decision.action === 'hold' ? measured.connections : decision.to,
+        action: decision.action,
+        measured,
+      }),
   )
   try {
     try {
@@ -153,7 +235,12 @@ async function runTransfer(run: SinkRun): Promise<Omit<TransferOutcome, 'resumed
 }
 
 /** Fetches the rest of one segment, resuming from `pos` after each failure (from byte 0 where it must). */
-async function runSegment(seg: Segment, run: SinkRun, state: { rangeIgnored: boolean; received: number }, stop: AbortSignal): Promise<void> {
+async function runSegment(
+  seg: Segment,
+  run: SinkRun,
+  state: { rangeIgnored: boolean; received: number },
+  stop: AbortSignal,
+): Promise<void> {
   const { fetcher, remote } = run
   let before = seg.pos
   await fetcher.withRecovery(
@@ -180,7 +267,9 @@ async function runSegment(seg: Segment, run: SinkRun, state: { rangeIgnored: boo
         if (verdict !== 'ok') {
           discard(res.body)
           throw new RangeUnsupportedError(
-            verdict === 'range-ignored' ? 'the storage host answered a Range request with the whole file' : 'the storage host answered a Range request with other bytes than asked',
+            verdict === 'range-ignored'
+              ? 'the storage host answered a Range request with the whole file'
+              : 'the storage host answered a Range request with other bytes than asked',
           )
         }
       }
@@ -199,46 +288,12 @@ async function runSegment(seg: Segment, run: SinkRun, state: { rangeIgnored: boo
 }
 
 function unprovableRestartError(sent: number): DtdlError {
-  return new DtdlError('CANNOT_CONTINUE', ExitCode.remote, `the connection broke after ${sent} bytes went out, and the storage host sends no ETag, CRC-64 or Last-Modified that would prove a new response is the same file`, {
-    hint: 'run the command again to start over, or save to a file with -o <path>',
-  })
-}
-
-/** What is already on disk, by the record's word, and no further than the partial file reaches. */
-async function restoreDone(options: DownloadOptions, remote: RemoteObject, emit: (e: DownloadEvent) => void): Promise<ByteRange[]> {
-  const record = await readResumeRecord(recordPathFor(options.target))
-  if (!record) return []
-  const why = recordMismatch(record, options.request, { size: remote.size, etag: remote.etag, validator: remote.validator ?? undefined })
-  if (why) {
-    emit({ type: 'note', message: `starting over: the partial download cannot be resumed because ${why}` })
-    return []
-  }
-  const handle = await openOwnFile(partialPathFor(options.target)).catch(() => undefined)
-  const partialSize = await handle?.stat().then((s) => s.size)
-  await handle?.close()
-  if (partialSize === undefined) {
-    emit({ type: 'note', message: 'starting over: the partial file is missing' })
-    return []
-  }
-  const done = restorableRanges(record.done, remote.size, partialSize)
-  const claimed = totalLength(restorableRanges(record.done, remote.size, remote.size))
-  if (totalLength(done) < claimed) emit({ type: 'note', message: `the partial file is shorter than its record says (${partialSize} bytes): the ${claimed - totalLength(done)} claimed bytes past its end are fetched again` })
-  return done
-}
-
-/**
- * The record is written before any byte: on a disk that fills up later it can then be rewritten in its
- * own blocks (see writeResumeRecord), so the bytes that made it to disk stay claimed. The partial file is
- * opened or created through the disk module: never through a link planted at its name.
- */
-async function openPartial(options: DownloadOptions, remote: RemoteObject, done: ByteRange[], resumable: boolean): Promise<FileSink> {
-  const partialPath = partialPathFor(options.target)
-  try {
-    if (resumable) await writeResumeRecord(recordPathFor(options.target), { format: 1, request: options.request, remote: { size: remote.size, etag: remote.etag, validator: remote.validator ?? undefined }, done })
-    return new FileSink(done.length > 0 ? await openOwnFile(partialPath) : await createOwnFile(partialPath), partialPath)
-  } catch (err) {
-    // Nothing to resume from: leave no side file behind.
-    if (done.length === 0) await removeResumeFiles(options.target).catch(() => {})
-    throw toFileSystemError(err, partialPath, 'create')
-  }
+  return new DtdlError(
+    'CANNOT_CONTINUE',
+    ExitCode.remote,
+    `the connection broke after ${sent} bytes went out, and the storage host sends no ETag, CRC-64 or Last-Modified that would prove a new response is the same file`,
+    {
+      hint: 'run the command again to start over, or save to a file with -o <path>',
+    },
+  )
 }

@@ -9,7 +9,17 @@ import type { SpeedLimit } from './resource-fetcher.js'
 
 export type DownloadEvent =
   /** `connections` to start with; `maxConnections` when more will be tried (the count is being found). */
-  | { type: 'start'; size: number; resumedBytes: number; connections: number; maxConnections?: number; etag: string | null; crc64: string | null; region: string; hosts: string[] }
+  | {
+      type: 'start'
+      size: number
+      resumedBytes: number
+      connections: number
+      maxConnections?: number
+      etag: string | null
+      crc64: string | null
+      region: string
+      hosts: string[]
+    }
   | { type: 'progress'; receivedBytes: number; completedBytes: number; size: number }
   | { type: 'retry'; reason: string; attempt: number; delayMs: number }
   | { type: 'refresh'; reason: string }
@@ -19,7 +29,12 @@ export type DownloadEvent =
    * The connection count is being found (no fixed count): the aggregate rate measured over a window at
    * `measured.connections`, and what was done about it. `connections` is the count from now on.
    */
-  | { type: 'connections'; action: 'add' | 'hold' | 'remove'; connections: number; measured: { connections: number; bytesPerSecond: number; loopBusy: number } }
+  | {
+      type: 'connections'
+      action: 'add' | 'hold' | 'remove'
+      connections: number
+      measured: { connections: number; bytesPerSecond: number; loopBusy: number }
+    }
   /** Another dtdl holds the target's claim: this one waits (see target-claim.ts). Worth a line even in a batch. */
   | { type: 'waiting'; message: string }
 
@@ -45,7 +60,10 @@ export interface DownloadOptions {
   sha256From?: string | undefined
   /** Overall cap in bytes per second across connections. */
   limitRate?: number | undefined
-  /** --speed-limit / --speed-time (curl's -Y / -y): a slower connection is restarted, a slower transfer stopped (exit 28). */
+  /**
+   * --speed-limit / --speed-time (curl's -Y / -y): a slower connection is restarted, a slower transfer stopped (exit
+   * 28).
+   */
   speedLimit?: SpeedLimit | undefined
   /** A cap shared with other downloads (a batch); wins over limitRate. */
   limiter?: RateLimiter | undefined
@@ -56,7 +74,10 @@ export interface DownloadOptions {
    * the same file when the new one is ready (else it is left alone: TARGET_CHANGED).
    */
   replace?: boolean | undefined
-  /** How long to wait for another dtdl writing the same target, in ms (default: the declaration's lockWaitMs, config/options.ts); 0 = fail at once. */
+  /**
+   * How long to wait for another dtdl writing the same target, in ms (default: the declaration's lockWaitMs,
+   * config/options.ts); 0 = fail at once.
+   */
   lockWaitMs?: number | undefined
   signal?: AbortSignal | undefined
   onEvent?: ((event: DownloadEvent) => void) | undefined

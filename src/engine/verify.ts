@@ -15,7 +15,12 @@ export async function fileRangeCrc(path: string, range: ByteRange): Promise<bigi
   let crc = 0n
   if (range.end <= range.start) return crc
   try {
-    for await (const chunk of createReadStream(path, { start: range.start, end: range.end - 1, highWaterMark: 1024 * 1024 })) crc = crc64(chunk as Buffer, crc)
+    for await (const chunk of createReadStream(path, {
+      start: range.start,
+      end: range.end - 1,
+      highWaterMark: 1024 * 1024,
+    }))
+      crc = crc64(chunk as Buffer, crc)
   } catch (err) {
     throw toFileSystemError(err, path, 'read')
   }
@@ -33,7 +38,8 @@ export async function wholeFileCrc(path: string, size: number, seen: readonly Cr
   let crc = 0n
   let at = 0
   for (const p of pieces) {
-    if (p.start !== at) throw new IntegrityError('CRC_COVERAGE', `internal error: CRC pieces do not cover the file at byte ${at}`)
+    if (p.start !== at)
+      throw new IntegrityError('CRC_COVERAGE', `internal error: CRC pieces do not cover the file at byte ${at}`)
     crc = at === 0 ? p.crc : crc64Combine(crc, p.crc, p.end - p.start)
     at = p.end
   }
@@ -51,8 +57,17 @@ export async function fileSha256(path: string): Promise<string> {
 }
 
 /** `from` says where the expected hash came from ("given with --sha256", the default; "from line 4 of list.txt"...). */
-export function sha256MismatchError(actual: string, expected: string, from: string | undefined, where: string): IntegrityError {
-  return new IntegrityError('SHA256_MISMATCH', `the SHA-256 of the downloaded file is ${actual}, not the ${expected.toLowerCase()} ${from ?? 'given with --sha256'}; ${where}`, {
-    hint: from === undefined ? 'check the --sha256 value' : 'check the SHA-256 you gave',
-  })
+export function sha256MismatchError(
+  actual: string,
+  expected: string,
+  from: string | undefined,
+  where: string,
+): IntegrityError {
+  return new IntegrityError(
+    'SHA256_MISMATCH',
+    `the SHA-256 of the downloaded file is ${actual}, not the ${expected.toLowerCase()} ${from ?? 'given with --sha256'}; ${where}`,
+    {
+      hint: from === undefined ? 'check the --sha256 value' : 'check the SHA-256 you gave',
+    },
+  )
 }

@@ -57,7 +57,7 @@ export class WorkerPool {
     const first = Math.min(connections, Math.max(1, this.#queue.length))
     for (let i = 0; i < first; i++) this.#spawn()
     // Connections added while these run are waited for too.
-    for (let waited = 0; waited < this.#loops.length; ) {
+    for (let waited = 0; waited < this.#loops.length;) {
       const loops = this.#loops.slice(waited)
       waited = this.#loops.length
       await Promise.all(loops)

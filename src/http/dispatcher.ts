@@ -69,11 +69,20 @@ export function loadHttpClient(): Promise<HttpClient> {
   client ??= (async () => {
     try {
       const require = createRequire(import.meta.url)
-      const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as HttpClient['EnvHttpProxyAgent']
+      const EnvHttpProxyAgent =
+        require('undici/lib/dispatcher/env-http-proxy-agent.js') as HttpClient['EnvHttpProxyAgent']
       const DispatcherClass = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object }
       const api = require('undici/lib/api/index.js') as Record<string, unknown>
-      const apiRequest = api.request as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>
-      if (typeof EnvHttpProxyAgent !== 'function' || typeof apiRequest !== 'function' || typeof api.connect !== 'function') throw new Error('undici layout changed')
+      const apiRequest = api.request as (
+        this: Dispatcher,
+        opts: Dispatcher.RequestOptions,
+      ) => Promise<Dispatcher.ResponseData>
+      if (
+        typeof EnvHttpProxyAgent !== 'function' ||
+        typeof apiRequest !== 'function' ||
+        typeof api.connect !== 'function'
+      )
+        throw new Error('undici layout changed')
       // What undici's index does on load: the proxy agent tunnels with dispatcher.connect(), which
       // exists only once the API methods are on the prototype.
       if (!('connect' in DispatcherClass.prototype)) Object.assign(DispatcherClass.prototype, api)
@@ -103,7 +112,9 @@ function setCliV8Flags(): void {
  * Creates the shared dispatcher. EnvHttpProxyAgent sends requests through HTTPS_PROXY / HTTP_PROXY unless
  * NO_PROXY matches, and behaves as a plain Agent when none is set.
  */
-export async function createDispatcher(options: { connectionsPerOrigin?: number; connectTimeoutMs?: number | undefined } = {}): Promise<Dispatcher> {
+export async function createDispatcher(
+  options: { connectionsPerOrigin?: number; connectTimeoutMs?: number | undefined } = {},
+): Promise<Dispatcher> {
   const { EnvHttpProxyAgent } = await loadHttpClient()
   return new EnvHttpProxyAgent({
     connections: options.connectionsPerOrigin ?? 32,
@@ -134,9 +145,14 @@ export const MAX_ERROR_BYTES = 64 * 1024
 /** A body over its limit: refused while reading, before it is all in memory. */
 export class BodyTooLargeError extends DtdlError {
   constructor(what: string, limit: number) {
-    super('ANSWER_TOO_LARGE', ExitCode.remote, `${what}: the answer is larger than ${limit / 1024 / 1024} MiB, and was refused`, {
-      hint: 'something between you and DingTalk answers with something else: check --endpoint, a proxy (HTTPS_PROXY) or the network',
-    })
+    super(
+      'ANSWER_TOO_LARGE',
+      ExitCode.remote,
+      `${what}: the answer is larger than ${limit / 1024 / 1024} MiB, and was refused`,
+      {
+        hint: 'something between you and DingTalk answers with something else: check --endpoint, a proxy (HTTPS_PROXY) or the network',
+      },
+    )
   }
 }
 
@@ -147,7 +163,8 @@ export class BodyTooLargeError extends DtdlError {
  */
 export async function readBodyText(
   body: AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => unknown },
-  options: { limit: number; cut: true } | { limit: number; cut: false; what: string; contentLength?: string | undefined },
+  options:
+    { limit: number; cut: true } | { limit: number; cut: false; what: string; contentLength?: string | undefined },
 ): Promise<string> {
   const { limit } = options
   const refuse = () => {
@@ -155,7 +172,13 @@ export async function readBodyText(
     body.destroy?.(err)
     return err
   }
-  if (!options.cut && options.contentLength !== undefined && /^\d+$/.test(options.contentLength) && Number(options.contentLength) > limit) throw refuse()
+  if (
+    !options.cut &&
+    options.contentLength !== undefined &&
+    /^\d+$/.test(options.contentLength) &&
+    Number(options.contentLength) > limit
+  )
+    throw refuse()
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of body) {

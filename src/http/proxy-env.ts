@@ -49,16 +49,38 @@ export function proxyFor(url: string, env: Record<string, string | undefined> = 
 }
 
 /** Codes that mean the socket itself could not be made: through a proxy, the proxy is what failed. */
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+])
 
 /** Pure: the message and hint of a network failure, naming the proxy and its variable when one was used. */
-export function describeUnreachable(url: string, code: string, env: Record<string, string | undefined> = process.env, what = 'check the network or --endpoint'): { message: string; hint: string } {
+export function describeUnreachable(
+  url: string,
+  code: string,
+  env: Record<string, string | undefined> = process.env,
+  what = 'check the network or --endpoint',
+): { message: string; hint: string } {
   const target = new URL(url).origin
   const via = proxyFor(url, env)
-  if (!via) return { message: `cannot reach ${target}: ${code}`, hint: `${what}; no proxy is set (HTTPS_PROXY / HTTP_PROXY)` }
+  if (!via)
+    return { message: `cannot reach ${target}: ${code}`, hint: `${what}; no proxy is set (HTTPS_PROXY / HTTP_PROXY)` }
   const host = new URL(url).hostname
   if (CONNECT_CODES.has(code)) {
-    return { message: `cannot reach the proxy ${via.proxy} (from ${via.variable}) for ${target}: ${code}`, hint: `check that the proxy runs, fix or unset ${via.variable}, or add ${host} to NO_PROXY` }
+    return {
+      message: `cannot reach the proxy ${via.proxy} (from ${via.variable}) for ${target}: ${code}`,
+      hint: `check that the proxy runs, fix or unset ${via.variable}, or add ${host} to NO_PROXY`,
+    }
   }
-  return { message: `cannot reach ${target} through the proxy ${via.proxy} (from ${via.variable}): ${code}`, hint: `check that the proxy can reach ${host}, or add ${host} to NO_PROXY` }
+  return {
+    message: `cannot reach ${target} through the proxy ${via.proxy} (from ${via.variable}): ${code}`,
+    hint: `check that the proxy can reach ${host}, or add ${host} to NO_PROXY`,
+  }
 }

@@ -3,7 +3,16 @@
 import { ApiBudgetError } from '../errors.js'
 
 /** The DingTalk APIs dtdl calls, by the names the README, --json and the emulator use. */
-export const API_KINDS = ['token', 'dentry', 'list', 'downloadInfo', 'versions', 'dentryUuid', 'workspaces', 'user'] as const
+export const API_KINDS = [
+  'token',
+  'dentry',
+  'list',
+  'downloadInfo',
+  'versions',
+  'dentryUuid',
+  'workspaces',
+  'user',
+] as const
 export type ApiKind = (typeof API_KINDS)[number]
 
 /** The counts a run reports: in --json, on the end line, and in the library's results. */
@@ -33,7 +42,9 @@ export class RequestCounter {
    * `cap`: --max-api-calls, the most API calls this run may send; the one that would be one too many throws
    * ApiBudgetError instead of being sent, after `onCap` (which stops the run) was told.
    */
-  constructor(private readonly budget: { cap?: number | undefined; onCap?: ((err: ApiBudgetError) => void) | undefined } = {}) {}
+  constructor(
+    private readonly budget: { cap?: number | undefined; onCap?: ((err: ApiBudgetError) => void) | undefined } = {},
+  ) {}
 
   /** An API request is about to be sent: counted, or refused when --max-api-calls is reached. */
   api(kind: ApiKind): void {
@@ -61,6 +72,11 @@ export class RequestCounter {
   snapshot(): RequestCounts {
     const byKind = Object.fromEntries(API_KINDS.map((k) => [k, this.#api.get(k) ?? 0])) as Record<ApiKind, number>
     const total = API_KINDS.reduce((n, k) => n + byKind[k], 0)
-    return { apiCalls: { total, ...byKind }, storageRequests: this.#storage, apiThrottled: this.#throttled, apiThrottledCodes: [...this.#codes] }
+    return {
+      apiCalls: { total, ...byKind },
+      storageRequests: this.#storage,
+      apiThrottled: this.#throttled,
+      apiThrottledCodes: [...this.#codes],
+    }
   }
 }

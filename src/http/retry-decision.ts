@@ -93,7 +93,8 @@ export function apiFailureClass(status: number, code: string): FailureClass {
   if (code === 'InvalidAuthentication' || code === 'Unauthorized') return 'renew-token'
   if (code === 'fileArchived') return 'archived'
   if (/^Forbidden\.AccessDenied\.(Qps|Qpm)Limit/.test(code)) return 'throttled'
-  if (['systemBusy', 'system.busy', 'systemError', 'unknownError', 'operationTimeout'].includes(code)) return 'transient'
+  if (['systemBusy', 'system.busy', 'systemError', 'unknownError', 'operationTimeout'].includes(code))
+    return 'transient'
   if (API_REFUSALS.has(code) || code.startsWith('Forbidden.AccessDenied')) return 'fail'
   if (status === 429 || status >= 500) return 'transient'
   if (status === 401) return 'renew-token'
@@ -114,7 +115,8 @@ export function decideRetry(failure: Failure, state: RetryState): RetryDecision 
   const retryAfter = failure.kind === 'storage' || failure.kind === 'api' ? failure.retryAfterMs : undefined
   if (cls === 'fail') return { action: 'give-up', why: 'not-retryable' }
   if (cls === 'changed') return { action: 'give-up', why: 'changed' }
-  if (cls === 'renew-token') return state.canRenewToken ? { action: 'renew-token' } : { action: 'give-up', why: 'not-retryable' }
+  if (cls === 'renew-token')
+    return state.canRenewToken ? { action: 'renew-token' } : { action: 'give-up', why: 'not-retryable' }
   if (cls === 'archived') {
     const left = state.archiveLeftMs ?? 0
     const ms = Math.min(retryDelay(state.archiveWaits ?? 1, retryAfter, 1_000, ARCHIVE_BACKOFF, state.random), left)
@@ -125,11 +127,22 @@ export function decideRetry(failure: Failure, state: RetryState): RetryDecision 
     if (!state.refusedAfterRefresh) return { action: 'refresh' }
     return state.hasNextUrl ? { action: 'next-url' } : { action: 'give-up', why: 'not-retryable' }
   }
-  if (failure.kind !== 'api' && state.hasNextUrl && (state.urlFailures ?? 0) >= URL_FAILURES_BEFORE_SWITCH) return { action: 'next-url' }
+  if (failure.kind !== 'api' && state.hasNextUrl && (state.urlFailures ?? 0) >= URL_FAILURES_BEFORE_SWITCH)
+    return { action: 'next-url' }
   const throttled = cls === 'throttled'
-  const reason: WaitReason = throttled ? 'throttled' : failure.kind === 'network' ? 'network' : failure.kind === 'stalled' ? 'stalled' : 'busy'
+  const reason: WaitReason = throttled
+    ? 'throttled'
+    : failure.kind === 'network'
+      ? 'network'
+      : failure.kind === 'stalled'
+        ? 'stalled'
+        : 'busy'
   // Throttling penalties last about a second: retrying sooner only extends them.
-  return { action: 'wait', ms: retryDelay(state.failures, retryAfter, throttled ? 1_000 : 0, undefined, state.random), reason }
+  return {
+    action: 'wait',
+    ms: retryDelay(state.failures, retryAfter, throttled ? 1_000 : 0, undefined, state.random),
+    reason,
+  }
 }
 
 /** Pure: does this failure count against --retries? Archive waits and token renewals are bounded otherwise. */

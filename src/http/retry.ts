@@ -15,7 +15,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 15_000 }
  * 1–2x base, and so on, capped. Jitter keeps many connections from retrying in lockstep.
  * `random` is injectable so tests can pin it.
  */
-export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1))
   return Math.round(ceiling / 2 + (random() * ceiling) / 2)
 }
@@ -32,7 +36,13 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 }
 
 /** The wait before a retry: the server's Retry-After when given (capped), else backoff; never below `floorMs`. */
-export function retryDelay(attempt: number, retryAfterMs: number | undefined, floorMs = 0, policy: BackoffPolicy = DEFAULT_BACKOFF, random?: () => number): number {
+export function retryDelay(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  floorMs = 0,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random?: () => number,
+): number {
   const wait = retryAfterMs !== undefined ? Math.min(retryAfterMs, 60_000) : backoffDelay(attempt, policy, random)
   return Math.max(floorMs, wait)
 }

@@ -4,7 +4,7 @@ import { runGet, type GetResult } from '../tasks/get.js'
 import { runBatchGet, type BatchGetResult } from '../tasks/get-batch.js'
 import { runInfo, type FileInfo } from '../tasks/info.js'
 import { runLs, type LsResult } from '../tasks/ls.js'
-import type { BatchEvent } from '../batch/runner.js'
+import type { BatchEvent } from '../batch/results.js'
 import type { BatchGetOptions } from '../batch/batch-options.js'
 import { UsageError } from '../errors.js'
 import { parseDentryLink, type DentryRef } from '../dingtalk/dentry-ref.js'
@@ -12,7 +12,14 @@ import { refOf } from '../dingtalk/connect.js'
 import { resolveOptions } from '../config/option-values.js'
 import { checkBatch, checkOneFile } from '../config/option-rules.js'
 import { toLibraryError, withContext } from './context.js'
-import type { BatchOptions, ConnectionOptions, DownloadOptions, LibraryEvent, ListOptions, MirrorOptions } from './types.js'
+import type {
+  BatchOptions,
+  ConnectionOptions,
+  DownloadOptions,
+  LibraryEvent,
+  ListOptions,
+  MirrorOptions,
+} from './types.js'
 
 /**
  * Downloads one file, resumably and verified; resolves when it is complete at `result.path`.
@@ -20,15 +27,16 @@ import type { BatchOptions, ConnectionOptions, DownloadOptions, LibraryEvent, Li
  * @example
  * ```ts
  * import { download } from 'dtdl'
- * const result = await download({ spaceId: '123456', dentryId: '7890123', unionId: 'abc', output: 'backups/', appKey, appSecret })
- * console.log(result.path, result.bytes, result.checked) // '/home/me/backups/db.tar' 1048576 ['size', 'crc64']
- * console.log(result.apiCalls.total, result.storageRequests) // 3 1 (token, dentry, download info; one GET)
+ * const result = await download({ spaceId: '123456', dentryId: '7890123', unionId: 'abc', output: 'backups/', appKey,
+ * appSecret }) console.log(result.path, result.bytes, result.checked) // '/home/me/backups/db.tar' 1048576 ['size',
+ * 'crc64'] console.log(result.apiCalls.total, result.storageRequests) // 3 1 (token, dentry, download info; one GET)
  * ```
  * @throws {DtdlError} with `code` and `exitCode` (the CLI's exit codes); 130 when `signal` aborted it.
  */
 export async function download(options: DownloadOptions): Promise<GetResult> {
   const values = checked(() => {
-    if (options.output === '-') throw new UsageError('the library writes files: give output a path', { code: 'BAD_OPTION' })
+    if (options.output === '-')
+      throw new UsageError('the library writes files: give output a path', { code: 'BAD_OPTION' })
     const resolved = resolveOptions('get', options, 'library')
     // The rules between options look at what the caller gave, not at the defaults filled in.
     checkOneFile(options, 'library')
@@ -58,12 +66,15 @@ export async function mirrorFolder(options: MirrorOptions): Promise<BatchGetResu
  * @example
  * ```ts
  * import { downloadList } from 'dtdl'
- * const r = await downloadList({ files: [{ spaceId: '1', dentryId: '2' }, { spaceId: '1', dentryId: '3', output: 'b.pdf' }], output: 'downloads/' })
- * console.log(r.summary) // { downloaded: 2, skipped: 0, failed: 0, bytes: ..., durationMs: ... }
+ * const r = await downloadList({ files: [{ spaceId: '1', dentryId: '2' }, { spaceId: '1', dentryId: '3', output:
+ * 'b.pdf' }], output: 'downloads/' }) console.log(r.summary) // { downloaded: 2, skipped: 0, failed: 0, bytes: ...,
+ * durationMs: ... }
  * ```
  */
 export async function downloadList(options: ListOptions): Promise<BatchGetResult> {
-  const text = checked(() => (typeof options.files === 'string' ? options.files : options.files.map(toInputLine).join('\n')))
+  const text = checked(() =>
+    typeof options.files === 'string' ? options.files : options.files.map(toInputLine).join('\n'),
+  )
   return runBatch(options, 'list', { kind: 'text', text })
 }
 
@@ -77,7 +88,16 @@ export async function downloadList(options: ListOptions): Promise<BatchGetResult
  * console.log(info.name, info.size, info.download?.region)
  * ```
  */
-export async function getFileInfo(options: ConnectionOptions & { spaceId: string; dentryId: string; version?: number; preferIntranet?: boolean; showSecrets?: boolean; onEvent?: (event: LibraryEvent) => void }): Promise<FileInfo> {
+export async function getFileInfo(
+  options: ConnectionOptions & {
+    spaceId: string
+    dentryId: string
+    version?: number
+    preferIntranet?: boolean
+    showSecrets?: boolean
+    onEvent?: (event: LibraryEvent) => void
+  },
+): Promise<FileInfo> {
   const values = checked(() => resolveOptions('info', options, 'library'))
   return withContext(options, (ctx) => runInfo(values, ctx))
 }
@@ -93,7 +113,14 @@ export async function getFileInfo(options: ConnectionOptions & { spaceId: string
  * console.log(apiCalls.list) // list pages fetched
  * ```
  */
-export async function listFolder(options: ConnectionOptions & { spaceId: string; folderId?: string; recursive?: boolean; onEvent?: (event: LibraryEvent) => void }): Promise<LsResult> {
+export async function listFolder(
+  options: ConnectionOptions & {
+    spaceId: string
+    folderId?: string
+    recursive?: boolean
+    onEvent?: (event: LibraryEvent) => void
+  },
+): Promise<LsResult> {
   const values = checked(() => resolveOptions('ls', options, 'library'))
   return withContext(options, (ctx) => runLs({ ...values, recursive: Boolean(values.recursive) }, ctx))
 }
@@ -109,14 +136,22 @@ function checked<T>(check: () => T): T {
 
 function toInputLine(file: { spaceId: string; dentryId: string; output?: string; sha256?: string }): string {
   if (/[\s]/.test(file.spaceId + file.dentryId + (file.sha256 ?? '')) || /[\r\n]/.test(file.output ?? '')) {
-    throw new UsageError('a file of the list has whitespace in its ids or SHA-256, or a line break in its output', { code: 'BAD_OPTION' })
+    throw new UsageError('a file of the list has whitespace in its ids or SHA-256, or a line break in its output', {
+      code: 'BAD_OPTION',
+    })
   }
-  const line = [file.spaceId, file.dentryId, ...(file.output !== undefined ? [JSON.stringify(file.output)] : [])].join(' ')
+  const line = [file.spaceId, file.dentryId, ...(file.output !== undefined ? [JSON.stringify(file.output)] : [])].join(
+    ' ',
+  )
   // The input file's own per-entry option line: a bad hash fails that file, as in `dtdl get -i`.
   return file.sha256 === undefined ? line : `${line}\n  sha256=${file.sha256}`
 }
 
-async function runBatch(options: BatchOptions & { output?: string | undefined }, kind: 'folder' | 'list', source: BatchGetOptions['source']): Promise<BatchGetResult> {
+async function runBatch(
+  options: BatchOptions & { output?: string | undefined },
+  kind: 'folder' | 'list',
+  source: BatchGetOptions['source'],
+): Promise<BatchGetResult> {
   const values = checked(() => {
     const resolved = resolveOptions('get', options, 'library')
     checkBatch(options, 'library', kind)
@@ -128,18 +163,31 @@ async function runBatch(options: BatchOptions & { output?: string | undefined },
       {
         ...ctx,
         reporter: { ...ctx.reporter, finish: () => {} },
-        readStdin: () => Promise.reject(new UsageError('the library reads no stdin: pass the list as files', { code: 'BAD_OPTION' })),
-        openProgress: async () => ({ note: ctx.reporter.note, event: (e: BatchEvent) => options.onEvent?.(e), finish: () => {} }),
+        readStdin: () =>
+          Promise.reject(new UsageError('the library reads no stdin: pass the list as files', { code: 'BAD_OPTION' })),
+        openProgress: async () => ({
+          note: ctx.reporter.note,
+          event: (e: BatchEvent) => options.onEvent?.(e),
+          finish: () => {},
+        }),
       },
     ),
   )
 }
 
 /** The file a library call names: a link or dentryUuid, or the two ids (a usage error when neither is complete). */
-function toRef(options: { spaceId?: string | undefined; dentryId?: string | undefined; link?: string | undefined }): DentryRef {
+function toRef(options: {
+  spaceId?: string | undefined
+  dentryId?: string | undefined
+  link?: string | undefined
+}): DentryRef {
   if (options.link !== undefined) {
     const dentryUuid = parseDentryLink(options.link)
-    if (dentryUuid === undefined) throw new UsageError(`not a DingTalk link or dentryUuid: ${JSON.stringify(options.link)}`, { code: 'BAD_LINK', hint: 'give the address of the file from the browser bar, or spaceId + dentryId' })
+    if (dentryUuid === undefined)
+      throw new UsageError(`not a DingTalk link or dentryUuid: ${JSON.stringify(options.link)}`, {
+        code: 'BAD_LINK',
+        hint: 'give the address of the file from the browser bar, or spaceId + dentryId',
+      })
     return { kind: 'uuid', dentryUuid }
   }
   return refOf(options)

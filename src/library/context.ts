@@ -16,7 +16,10 @@ export interface LibraryContext {
  * Runs a task with the library's edges: settings from the options over the environment, events to `onEvent`,
  * the caller's signal turned into an abort ("aborted", exit code 130), and every failure a DtdlError.
  */
-export async function withContext<T>(options: ConnectionOptions & { onEvent?: ((event: never) => void) | undefined }, body: (ctx: LibraryContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  options: ConnectionOptions & { onEvent?: ((event: never) => void) | undefined },
+  body: (ctx: LibraryContext) => Promise<T>,
+): Promise<T> {
   const onEvent = options.onEvent as ((e: LibraryEvent) => void) | undefined
   const controller = new AbortController()
   const abort = () => controller.abort(new InterruptedError('abort', { cause: options.signal?.reason }))
@@ -58,7 +61,12 @@ function libraryEnv(options: ConnectionOptions): Record<string, string | undefin
 /** A failure as the library reports it: a DtdlError, its message and hint in the library's names. */
 export function toLibraryError(err: unknown): DtdlError {
   if (!(err instanceof DtdlError)) {
-    return new DtdlError('UNEXPECTED', ExitCode.unexpected, `unexpected error: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    return new DtdlError(
+      'UNEXPECTED',
+      ExitCode.unexpected,
+      `unexpected error: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    )
   }
   const message = inLibraryTerms(err.message)
   const hint = err.hint === undefined ? undefined : inLibraryTerms(err.hint)
@@ -77,7 +85,10 @@ const TERMS: [RegExp, string][] = [
     const long = longFlag(o).replace(/[-]/g, '\\-')
     // A switch is set to true in the library; an option with a value is named.
     const name = o.kind.type === 'flag' ? `${o.key}: true` : o.key
-    return [[new RegExp(`(?<![\\w-])${long}(?![\\w-])`, 'g'), name], ...(short ? [[new RegExp(`(?<![\\w-])-${short}(?![\\w-])`, 'g'), name] as [RegExp, string]] : [])]
+    return [
+      [new RegExp(`(?<![\\w-])${long}(?![\\w-])`, 'g'), name],
+      ...(short ? [[new RegExp(`(?<![\\w-])-${short}(?![\\w-])`, 'g'), name] as [RegExp, string]] : []),
+    ]
   }),
   [/\bthe first argument\b/g, 'spaceId'],
   [/\bthe second argument\b/g, 'dentryId'],

@@ -1,9 +1,11 @@
 // The library's options and events, as callers see them. Every option's range and default come from the one
 // declaration (config/options.ts), and test/unit/options.test.ts holds these names to it.
 import type { DownloadEvent } from '../engine/download.js'
-import type { BatchEvent } from '../batch/runner.js'
+import type { BatchEvent } from '../batch/results.js'
 
-/** How the library finds the access token and the API. Unset fields follow the CLI's chain: env, then the config store. */
+/**
+ * How the library finds the access token and the API. Unset fields follow the CLI's chain: env, then the config store.
+ */
 export interface ConnectionOptions {
   /** The operator's unionId (else DINGTALK_UNION_ID, else config `unionId`). */
   unionId?: string
@@ -49,7 +51,10 @@ export interface TransferOptions extends ConnectionOptions {
   connections?: number
   /** Overall speed cap in bytes per second (a batch's: shared by every file in flight); 0 or absent: none. */
   limitRate?: number
-  /** Fail with exit code 28 (`TOO_SLOW`) when a file's transfer stays below this many bytes per second for `speedTimeMs` (curl's -Y). */
+  /**
+   * Fail with exit code 28 (`TOO_SLOW`) when a file's transfer stays below this many bytes per second for `speedTimeMs`
+   * (curl's -Y).
+   */
   speedLimit?: number
   /** How long a transfer may stay below `speedLimit`, in ms (default 30 000). */
   speedTimeMs?: number
@@ -63,9 +68,15 @@ export interface TransferOptions extends ConnectionOptions {
   stallTimeoutMs?: number
   /** How long to wait for an archived file to be restored (default 600 000 ms). */
   archiveWaitMs?: number
-  /** Create the output's missing parent directories (curl's --create-dirs); without it a missing directory is a FileSystemError. */
+  /**
+   * Create the output's missing parent directories (curl's --create-dirs); without it a missing directory is a
+   * FileSystemError.
+   */
   createDirs?: boolean
-  /** How long to wait for another dtdl writing the same target, in ms (default 3 600 000); 0 = fail at once with TARGET_BUSY. */
+  /**
+   * How long to wait for another dtdl writing the same target, in ms (default 3 600 000); 0 = fail at once with
+   * TARGET_BUSY.
+   */
   lockWaitMs?: number
 }
 
@@ -73,9 +84,15 @@ export interface DownloadOptions extends TransferOptions {
   /** The file by its ids; or give `link` instead. */
   spaceId?: string
   dentryId?: string
-  /** A link copied from DingTalk (`https://alidocs.dingtalk.com/i/nodes/<dentryUuid>`) or a bare dentryUuid, resolved once and cached. */
+  /**
+   * A link copied from DingTalk (`https://alidocs.dingtalk.com/i/nodes/<dentryUuid>`) or a bare dentryUuid, resolved
+   * once and cached.
+   */
   link?: string
-  /** A file path, or an existing directory to save into under the file's own name. Default: the file's name in the current directory. */
+  /**
+   * A file path, or an existing directory to save into under the file's own name. Default: the file's name in the
+   * current directory.
+   */
   output?: string
   /** A file version (integer >= 1); default the current one. */
   version?: number
@@ -92,7 +109,10 @@ export type BatchLibraryEvent = BatchEvent | { type: 'phase'; text: string } | {
 export interface BatchOptions extends TransferOptions {
   /** Files at a time, 1-16 (default 4). */
   jobs?: number
-  /** SHA-256s in sha256sum's format: paths relative to the mirror (mirrorFolder) or the current directory (downloadList). */
+  /**
+   * SHA-256s in sha256sum's format: paths relative to the mirror (mirrorFolder) or the current directory
+   * (downloadList).
+   */
   sha256File?: string
   onEvent?: (event: BatchLibraryEvent) => void
 }
@@ -103,7 +123,10 @@ export interface MirrorOptions extends BatchOptions {
   dentryId: string
   /** The directory the folder's contents go into (created if missing); default ./<folder name>. */
   output?: string
-  /** Globs on the path inside the mirror (see the README); a file is taken if it matches any include (or none is given) and no exclude. */
+  /**
+   * Globs on the path inside the mirror (see the README); a file is taken if it matches any include (or none is given)
+   * and no exclude.
+   */
   include?: string[]
   exclude?: string[]
   /** Remove local files an earlier run placed (named in the sync state) that are gone from the remote folder. */
@@ -112,10 +135,16 @@ export interface MirrorOptions extends BatchOptions {
 
 export interface ListOptions extends BatchOptions {
   /** The files, or the text of an input file (`<spaceId> <dentryId> [output]` per line, as `dtdl get -i`). */
-  files: { spaceId: string; dentryId: string; output?: string; /** Checked on every path, also when the file is already up to date. */ sha256?: string }[] | string
+  files:
+    | {
+        spaceId: string
+        dentryId: string
+        output?: string
+        /** Checked on every path, also when the file is already up to date. */ sha256?: string
+      }[]
+    | string
   /** Base directory for relative outputs (created when `createDirs` is set). */
   output?: string
   /** Leave files that already exist alone, unchecked: no API call for a line whose output names the file. */
   skipExisting?: boolean
 }
-

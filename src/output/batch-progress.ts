@@ -1,6 +1,6 @@
 // Drawing a batch's progress on stderr: an overall bar plus one per active file on a terminal, plain lines elsewhere.
 import type { Writable } from 'node:stream'
-import type { BatchEvent, BatchFileResult, BatchResult, SkipKind } from '../batch/runner.js'
+import type { BatchEvent, BatchFileResult, BatchResult, SkipKind } from '../batch/results.js'
 import { formatBytes, formatDuration, formatSpeed } from './format.js'
 import { displayWidth, layoutLine } from './line-layout.js'
 import { percentOf, RateMeter, type ProgressMode } from './progress.js'
@@ -55,13 +55,18 @@ class Tally {
   }
 }
 
-const SKIPPED_AS: Record<SkipKind, string> = { unchanged: 'unchanged (no call)', checked: 'checked, up to date', 'left-alone': 'exists, left alone (--skip-existing)' }
+const SKIPPED_AS: Record<SkipKind, string> = {
+  unchanged: 'unchanged (no call)',
+  checked: 'checked, up to date',
+  'left-alone': 'exists, left alone (--skip-existing)',
+}
 
 /** Pure: the one line a finished file gets; `resumedBytes`: what an earlier run had fetched of it. */
 export function describeFileResult(file: BatchFileResult, resumedBytes = 0): string {
   // An input line's failure already says "line N: ..." in its message.
   const where = file.path ?? (file.line === undefined ? file.dentryId : undefined)
-  if (file.status === 'failed') return `failed: ${where === undefined ? '' : `${where}: `}${file.error?.message ?? 'unknown error'}${file.error?.hint ? ` (hint: ${file.error.hint})` : ''}`
+  if (file.status === 'failed')
+    return `failed: ${where === undefined ? '' : `${where}: `}${file.error?.message ?? 'unknown error'}${file.error?.hint ? ` (hint: ${file.error.hint})` : ''}`
   const what =
     file.status === 'skipped'
       ? SKIPPED_AS[file.skip ?? (file.existing ? 'left-alone' : 'checked')]
@@ -70,7 +75,12 @@ export function describeFileResult(file: BatchFileResult, resumedBytes = 0): str
         : file.replaced
           ? 'replaced'
           : 'downloaded'
-  const details = [formatBytes(file.bytes), ...(file.status === 'downloaded' && resumedBytes > 0 ? [`${formatBytes(resumedBytes)} of it from an earlier run`] : [])]
+  const details = [
+    formatBytes(file.bytes),
+    ...(file.status === 'downloaded' && resumedBytes > 0
+      ? [`${formatBytes(resumedBytes)} of it from an earlier run`]
+      : []),
+  ]
   return `${what}: ${where ?? `line ${file.line}`} (${details.join(', ')})`
 }
 
@@ -79,7 +89,10 @@ export function describeFileResult(file: BatchFileResult, resumedBytes = 0): str
  * failed); on a terminal the bars show the downloads, so only failures and deletions. Unchanged files
  * (sync state, found identical, --skip-existing) only with -v. -q keeps failures, and with -v every file.
  */
-export function showsFileLine(file: Pick<BatchFileResult, 'status'>, o: { verbose: boolean; quiet: boolean; terminal: boolean }): boolean {
+export function showsFileLine(
+  file: Pick<BatchFileResult, 'status'>,
+  o: { verbose: boolean; quiet: boolean; terminal: boolean },
+): boolean {
   if (o.verbose || file.status === 'failed') return true
   if (o.quiet) return false
   return o.terminal ? file.status === 'deleted' : file.status !== 'skipped'
@@ -99,7 +112,10 @@ export function describeSummary(result: Pick<BatchResult, 'summary'>, options: {
   if (s.leftAlone > 0) counts.push(`${s.leftAlone} left alone (--skip-existing)`)
   counts.push(`${s.failed} failed`)
   if (s.deleted > 0) counts.push(`${s.deleted} deleted`)
-  return [`${counts.join(', ')}${options.soFar ? ' so far' : ''}`, `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`].join('; ')
+  return [
+    `${counts.join(', ')}${options.soFar ? ' so far' : ''}`,
+    `${formatBytes(s.bytes)} in ${formatDuration(s.durationMs)}`,
+  ].join('; ')
 }
 
 /** The widest figures of the overall row: a size ("99.9 MiB") and the speed as padded ("99.9 MiB/s"). */
@@ -121,20 +137,37 @@ export function batchBarWidth(width: number, counterColumns: number): number {
   return 0
 }
 
-/** Pure: the overall row of a batch on a terminal (`counter` padded to its widest); the speed goes first when narrow, then the bar. */
-export function renderOverallLine(width: number, o: { counter: string; completed: number; total: number; rate: number | undefined }): string {
+/**
+ * Pure: the overall row of a batch on a terminal (`counter` padded to its widest); the speed goes first when narrow,
+ * then the bar.
+ */
+export function renderOverallLine(
+  width: number,
+  o: { counter: string; completed: number; total: number; rate: number | undefined },
+): string {
   const bar = batchBarWidth(width, displayWidth(o.counter))
   return layoutLine(width, {
     fraction: bar > 0 ? (o.total > 0 ? Math.min(1, o.completed / o.total) : 0) : undefined,
     barDrop: 2,
     barMin: bar,
     barMax: bar,
-    parts: [{ text: `${o.counter} files` }, { text: `${formatBytes(o.completed).padStart(SIZE_COLUMNS)} of ${formatBytes(o.total)}` }, { text: formatSpeed(o.rate).padStart(SPEED_COLUMNS), drop: 1 }],
+    parts: [
+      { text: `${o.counter} files` },
+      { text: `${formatBytes(o.completed).padStart(SIZE_COLUMNS)} of ${formatBytes(o.total)}` },
+      { text: formatSpeed(o.rate).padStart(SPEED_COLUMNS), drop: 1 },
+    ],
   })
 }
 
-/** Pure: one active file's row on a terminal: a bar as wide as the overall row's (`barWidth`), percent, and its path (shortened from the start to fit). */
-export function renderFileRow(width: number, f: { path: string; completed: number; size: number | undefined }, barWidth: number): string {
+/**
+ * Pure: one active file's row on a terminal: a bar as wide as the overall row's (`barWidth`), percent, and its path
+ * (shortened from the start to fit).
+ */
+export function renderFileRow(
+  width: number,
+  f: { path: string; completed: number; size: number | undefined },
+  barWidth: number,
+): string {
   const size = f.size ?? 0
   return layoutLine(width, {
     fraction: barWidth > 0 ? (size > 0 ? f.completed / size : 0) : undefined,
@@ -145,7 +178,9 @@ export function renderFileRow(width: number, f: { path: string; completed: numbe
 }
 
 export async function createBatchProgress(options: BatchProgressOptions): Promise<BatchProgress> {
-  return options.mode === 'tty' && options.showProgress ? createTtyBatchProgress(options) : createPlainBatchProgress(options)
+  return options.mode === 'tty' && options.showProgress
+    ? createTtyBatchProgress(options)
+    : createPlainBatchProgress(options)
 }
 
 /**
@@ -182,13 +217,18 @@ function createPlainBatchProgress(options: BatchProgressOptions): BatchProgress 
           const d = e.event
           if (d.type === 'start') {
             if (d.resumedBytes > 0) resumed.set(e.index, d.resumedBytes)
-            if (verbose && !silent) write(`downloading ${e.path} (${formatBytes(d.size)}${d.resumedBytes > 0 ? `, resuming with ${formatBytes(d.resumedBytes)} already on disk` : ''})`)
+            if (verbose && !silent)
+              write(
+                `downloading ${e.path} (${formatBytes(d.size)}${d.resumedBytes > 0 ? `, resuming with ${formatBytes(d.resumedBytes)} already on disk` : ''})`,
+              )
           } else if (d.type === 'progress') {
             tally.progress(e.index, d.completedBytes)
             const now = Date.now()
             meter.add(now, tally.completedBytes)
             if (silent || !options.showProgress || now - lastWrite < interval) return
-            write(`${tally.counter} files, ${formatBytes(tally.completedBytes)}${tally.bytes > 0 ? ` of ${formatBytes(tally.bytes)}` : ''} at ${formatSpeed(meter.measured)}`)
+            write(
+              `${tally.counter} files, ${formatBytes(tally.completedBytes)}${tally.bytes > 0 ? ` of ${formatBytes(tally.bytes)}` : ''} at ${formatSpeed(meter.measured)}`,
+            )
           } else if (d.type === 'retry' && !silent) {
             write(`${e.path}: retrying in ${(d.delayMs / 1000).toFixed(1)}s (attempt ${d.attempt}): ${d.reason}`)
           } else if (d.type === 'waiting' && !silent) {
@@ -228,9 +268,21 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
   })
   // The counter padded to its widest ("  3/300"), so the overall row's bar keeps its width as files finish.
   const counter = () => tally.counter.padStart(`${tally.files}/${tally.files}`.length)
-  const overallRow: RowPayload = { render: (width) => renderOverallLine(width, { counter: counter(), completed: tally.completedBytes, total: tally.bytes, rate: meter.measured }) }
+  const overallRow: RowPayload = {
+    render: (width) =>
+      renderOverallLine(width, {
+        counter: counter(),
+        completed: tally.completedBytes,
+        total: tally.bytes,
+        rate: meter.measured,
+      }),
+  }
   const overall = multi.create(1, 0, overallRow)
-  const bars = new Map<number, { bar: ReturnType<typeof multi.create>; row: { path: string; completed: number; size: number | undefined } }>()
+  type FileBar = {
+    bar: ReturnType<typeof multi.create>
+    row: { path: string; completed: number; size: number | undefined }
+  }
+  const bars = new Map<number, FileBar>()
   const drawOverall = () => {
     meter.add(Date.now(), tally.completedBytes)
     overall.setTotal(Math.max(1, tally.bytes))
@@ -251,32 +303,16 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
           bars.set(e.index, { bar: multi.create(Math.max(1, e.size ?? 1), 0, { render } satisfies RowPayload), row })
           break
         }
-        case 'file-event': {
-          const d = e.event
-          const entry = bars.get(e.index)
-          if (d.type === 'start') {
-            // The listing's size may be missing or stale; the probe's is the truth.
-            if (entry) Object.assign(entry.row, { size: d.size, completed: d.resumedBytes })
-            entry?.bar.setTotal(Math.max(1, d.size))
-            if (d.resumedBytes > 0) log(`${e.path}: resuming with ${formatBytes(d.resumedBytes)} already on disk`)
-          } else if (d.type === 'progress') {
-            tally.progress(e.index, d.completedBytes)
-            if (entry) entry.row.completed = d.completedBytes
-            entry?.bar.update(d.completedBytes)
-            drawOverall()
-          } else if (d.type === 'retry') {
-            log(`${e.path}: retrying in ${(d.delayMs / 1000).toFixed(1)}s (attempt ${d.attempt}): ${d.reason}`)
-          } else if (d.type === 'waiting') {
-            log(d.message)
-          }
+        case 'file-event':
+          onFileEvent(e, bars.get(e.index), { tally, log, drawOverall })
           break
-        }
         case 'file-done': {
           const entry = bars.get(e.index)
           if (entry) multi.remove(entry.bar)
           bars.delete(e.index)
           tally.done(e.index, e.file)
-          if (showsFileLine(e.file, { verbose: Boolean(options.verbose), quiet: false, terminal: true })) log(describeFileResult(e.file))
+          if (showsFileLine(e.file, { verbose: Boolean(options.verbose), quiet: false, terminal: true }))
+            log(describeFileResult(e.file))
           drawOverall()
           break
         }
@@ -288,5 +324,35 @@ async function createTtyBatchProgress(options: BatchProgressOptions): Promise<Ba
     finish() {
       multi.stop()
     },
+  }
+}
+
+/** A file's row on the terminal: its bar, and what the bar's text is drawn from. */
+type FileBar = {
+  bar: { setTotal(total: number): void; update(value: number): void }
+  row: { path: string; completed: number; size: number | undefined }
+}
+
+/** One file's engine event on a terminal: its row follows the bytes; a resume, a retry and a wait get a line. */
+function onFileEvent(
+  e: Extract<BatchEvent, { type: 'file-event' }>,
+  entry: FileBar | undefined,
+  to: { tally: Tally; log: (text: string) => void; drawOverall: () => void },
+): void {
+  const d = e.event
+  if (d.type === 'start') {
+    // The listing's size may be missing or stale; the probe's is the truth.
+    if (entry) Object.assign(entry.row, { size: d.size, completed: d.resumedBytes })
+    entry?.bar.setTotal(Math.max(1, d.size))
+    if (d.resumedBytes > 0) to.log(`${e.path}: resuming with ${formatBytes(d.resumedBytes)} already on disk`)
+  } else if (d.type === 'progress') {
+    to.tally.progress(e.index, d.completedBytes)
+    if (entry) entry.row.completed = d.completedBytes
+    entry?.bar.update(d.completedBytes)
+    to.drawOverall()
+  } else if (d.type === 'retry') {
+    to.log(`${e.path}: retrying in ${(d.delayMs / 1000).toFixed(1)}s (attempt ${d.attempt}): ${d.reason}`)
+  } else if (d.type === 'waiting') {
+    to.log(d.message)
   }
 }

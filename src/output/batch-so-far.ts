@@ -1,5 +1,5 @@
 // What an interrupted batch had done: gathered from its events, since an interruption returns no result.
-import { summarize, type BatchEvent, type BatchFileResult, type BatchSummary } from '../batch/runner.js'
+import { summarize, type BatchEvent, type BatchFileResult, type BatchSummary } from '../batch/results.js'
 import type { Kept } from './end-lines.js'
 
 /** Watches a batch's events; after an interruption, says what was finished, failed and kept. */

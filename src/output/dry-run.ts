@@ -3,7 +3,15 @@ import type { DryRunAction, DryRunResult } from '../batch/dry-run.js'
 import { terminalSafe } from './terminal-text.js'
 import { formatBytes } from './format.js'
 
-const WORD: Record<DryRunAction['action'], string> = { download: 'download', replace: 'replace', check: 'check', skip: 'skip', delete: 'delete', keep: 'keep', fail: 'fail' }
+const WORD: Record<DryRunAction['action'], string> = {
+  download: 'download',
+  replace: 'replace',
+  check: 'check',
+  skip: 'skip',
+  delete: 'delete',
+  keep: 'keep',
+  fail: 'fail',
+}
 
 /** Pure: "download  12.0 KiB  docs/a.txt  (new)"; control characters in names are shown as escapes. */
 export function describeDryRunAction(a: DryRunAction): string {
@@ -15,7 +23,13 @@ export function describeDryRunAction(a: DryRunAction): string {
 /** Pure: the end line of a dry run. */
 export function describeDryRunSummary(r: DryRunResult): string {
   const s = r.summary
-  const parts = [`${s.download} to download`, `${s.replace} to replace`, `${s.check} to check`, `${s.skip} up to date`, `${s.delete} to delete`]
+  const parts = [
+    `${s.download} to download`,
+    `${s.replace} to replace`,
+    `${s.check} to check`,
+    `${s.skip} up to date`,
+    `${s.delete} to delete`,
+  ]
   if (s.keep > 0) parts.push(`${s.keep} kept`)
   if (s.fail > 0) parts.push(`${s.fail} failing`)
   return `dry run: ${parts.join(', ')}; up to ${formatBytes(s.bytes)} to fetch; nothing was downloaded or written`

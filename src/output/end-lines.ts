@@ -4,7 +4,11 @@ import { formatBytes, formatElapsed, formatRate } from './format.js'
 
 type GetEnd = Pick<DownloadResult, 'path' | 'bytes' | 'upToDate' | 'checked' | 'durationMs' | 'resumedBytes'>
 
-const CHECK_NAMES: Record<DownloadResult['checked'][number], string> = { size: 'size', crc64: 'CRC-64', sha256: 'SHA-256' }
+const CHECK_NAMES: Record<DownloadResult['checked'][number], string> = {
+  size: 'size',
+  crc64: 'CRC-64',
+  sha256: 'SHA-256',
+}
 
 /**
  * Pure: the parenthesised parts of the end line, in order. One more fact (a count of requests, say) is one
@@ -18,7 +22,9 @@ export function getResultParts(r: GetEnd): string[] {
     return [formatBytes(r.bytes), how]
   }
   const fetched = r.bytes - r.resumedBytes
-  const parts = [`${formatBytes(r.bytes)} in ${formatElapsed(r.durationMs)}${r.durationMs > 0 && fetched > 0 ? ` at ${formatRate((fetched * 1000) / r.durationMs)}` : ''}`]
+  const parts = [
+    `${formatBytes(r.bytes)} in ${formatElapsed(r.durationMs)}${r.durationMs > 0 && fetched > 0 ? ` at ${formatRate((fetched * 1000) / r.durationMs)}` : ''}`,
+  ]
   if (r.resumedBytes > 0) parts.push(`${formatBytes(r.resumedBytes)} of it from an earlier run`)
   parts.push(`checked: ${r.checked.map((c) => CHECK_NAMES[c]).join(' + ')}`)
   return parts
@@ -44,6 +50,7 @@ export interface Kept {
 export function describeInterrupted(kept: Kept | undefined, stopped = 'interrupted'): string {
   if (kept === undefined) return `dtdl: ${stopped}; run the same command again to resume`
   const amount = `${formatBytes(kept.bytes)} of ${formatBytes(kept.size)}`
-  if (kept.streamed) return `dtdl: ${stopped} after ${amount} went to stdout: a stream does not resume, run the command again to start over`
+  if (kept.streamed)
+    return `dtdl: ${stopped} after ${amount} went to stdout: a stream does not resume, run the command again to start over`
   return `dtdl: ${stopped}; ${amount} kept: run the same command again to resume`
 }

@@ -18,10 +18,12 @@ export function formatBytes(n: number): string {
 export const formatRate = (bytesPerSecond: number): string => `${formatBytes(Math.round(bytesPerSecond))}/s`
 
 /** A speed for a live line: "--" until there is a measurement, so the first frame never claims 0 B/s. */
-export const formatSpeed = (bytesPerSecond: number | undefined): string => (bytesPerSecond === undefined ? '--' : formatRate(bytesPerSecond))
+export const formatSpeed = (bytesPerSecond: number | undefined): string =>
+  bytesPerSecond === undefined ? '--' : formatRate(bytesPerSecond)
 
 /** Time an end line reports: tenths of a second below a minute, where they matter; minutes above. */
-export const formatElapsed = (ms: number): string => (ms < 59_950 ? `${(Math.max(0, ms) / 1000).toFixed(1)}s` : formatDuration(ms))
+export const formatElapsed = (ms: number): string =>
+  ms < 59_950 ? `${(Math.max(0, ms) / 1000).toFixed(1)}s` : formatDuration(ms)
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '--'
@@ -31,4 +33,3 @@ export function formatDuration(ms: number): string {
   if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
 }
-

@@ -99,7 +99,10 @@ export function layoutLine(width: number, spec: LineSpec): string {
   const need = () => 1 + displayWidth(text()) + (bar ? barMin + 1 : 0)
   for (;;) {
     if (need() <= width) break
-    const candidates = [...parts.filter((p) => p.drop !== undefined).map((p) => ({ drop: p.drop!, part: p as LinePart | undefined })), ...(bar && spec.barDrop !== undefined ? [{ drop: spec.barDrop, part: undefined }] : [])]
+    const candidates = [
+      ...parts.filter((p) => p.drop !== undefined).map((p) => ({ drop: p.drop!, part: p as LinePart | undefined })),
+      ...(bar && spec.barDrop !== undefined ? [{ drop: spec.barDrop, part: undefined }] : []),
+    ]
     if (candidates.length === 0) break
     const lowest = candidates.reduce((a, b) => (b.drop < a.drop ? b : a))
     if (lowest.part) parts = parts.filter((p) => p !== lowest.part)
@@ -108,7 +111,9 @@ export function layoutLine(width: number, spec: LineSpec): string {
   if (need() > width) {
     // Too narrow even for the parts that stay: shorten the shrinkable one, then cut whatever is left.
     const over = need() - width
-    parts = parts.map((p) => (p.shrink ? { ...p, text: fitStart(p.text, Math.max(1, displayWidth(p.text) - over)) } : p))
+    parts = parts.map((p) =>
+      p.shrink ? { ...p, text: fitStart(p.text, Math.max(1, displayWidth(p.text) - over)) } : p,
+    )
   }
   const barWidth = bar ? Math.min(barMax, Math.max(barMin, width - 2 - displayWidth(text()))) : 0
   const line = bar ? ` ${drawBar(spec.fraction!, barWidth)} ${text()}` : ` ${text()}`

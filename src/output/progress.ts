@@ -22,7 +22,13 @@ export interface ProgressOptions {
 }
 
 /** Pure: chooses the mode from the terminal and the flags. */
-export function chooseProgressMode(input: { isTTY: boolean; ci: boolean; quiet: boolean; term?: string | undefined; columns?: number | undefined }): ProgressMode {
+export function chooseProgressMode(input: {
+  isTTY: boolean
+  ci: boolean
+  quiet: boolean
+  term?: string | undefined
+  columns?: number | undefined
+}): ProgressMode {
   if (input.quiet) return 'silent'
   if (!input.isTTY || input.ci || input.term === 'dumb') return 'plain'
   // A terminal that reports no width (some pseudo-terminals) cannot be redrawn in place safely.
@@ -62,10 +68,12 @@ export interface LiveProgress {
   rate: number | undefined
 }
 
-const etaOf = (p: LiveProgress) => (p.rate !== undefined && p.rate > 0 ? formatDuration(((p.size - p.completed) / p.rate) * 1000) : '--')
+const etaOf = (p: LiveProgress) =>
+  p.rate !== undefined && p.rate > 0 ? formatDuration(((p.size - p.completed) / p.rate) * 1000) : '--'
 
 /** Pure: the whole-number percent, never 100 before the last byte. */
-export const percentOf = (completed: number, size: number): number => (size > 0 ? Math.min(100, Math.floor((completed / size) * 100)) : 100)
+export const percentOf = (completed: number, size: number): number =>
+  size > 0 ? Math.min(100, Math.floor((completed / size) * 100)) : 100
 
 /**
  * Pure: the live line of one file for a terminal `width` columns wide. Figures are padded to fixed widths
@@ -172,6 +180,13 @@ function progressLine(done: number, size: number, rate: number | undefined): str
 /** A terminal's first frames come fast: wait for this much transfer time before showing a speed. */
 const FIRST_SPEED_AFTER_MS = 300
 
+/** What the spinner says while a check runs. */
+const VERIFYING = {
+  crc64: 'verifying CRC-64',
+  sha256: 'verifying SHA-256',
+  existing: 'comparing the existing file with the remote',
+} as const
+
 async function createTtyReporter(options: ProgressOptions): Promise<ProgressReporter> {
   // Loaded only on a terminal: plain runs (CI, scripts) never pay for them.
   const [{ default: ora }, cliProgress] = await Promise.all([import('ora'), import('cli-progress')])
@@ -196,6 +211,24 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
     } else out.write(`${text}\n`)
   }
 
+  const start = (e: Extract<DownloadEvent, { type: 'start' }>) => {
+    stopSpinner()
+    // The same line as outside a terminal: how big, over how many connections, resumed from where.
+    print(describeStart(e))
+    Object.assign(live, { completed: e.resumedBytes, size: e.size, rate: undefined })
+    meter.add(Date.now(), e.resumedBytes)
+    if (!options.showProgress) return
+    bar = new cliProgress.SingleBar({
+      stream: out,
+      // The layout is ours: one column spare, so a terminal that wraps at the last column never does.
+      format: (_o: unknown, params: { maxWidth: number }) => renderProgressLine(params.maxWidth - 1, live),
+      hideCursor: true,
+      clearOnComplete: true,
+      fps: 8,
+    })
+    bar.start(e.size, e.resumedBytes)
+  }
+
   return {
     phase(raw) {
       if (bar) return
@@ -207,21 +240,7 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
     event(e) {
       switch (e.type) {
         case 'start':
-          stopSpinner()
-          // The same line as outside a terminal: how big, over how many connections, resumed from where.
-          print(describeStart(e))
-          Object.assign(live, { completed: e.resumedBytes, size: e.size, rate: undefined })
-          meter.add(Date.now(), e.resumedBytes)
-          if (!options.showProgress) return
-          bar = new cliProgress.SingleBar({
-            stream: out,
-            // The layout is ours: one column spare, so a terminal that wraps at the last column never does.
-            format: (_o: unknown, params: { maxWidth: number }) => renderProgressLine(params.maxWidth - 1, live),
-            hideCursor: true,
-            clearOnComplete: true,
-            fps: 8,
-          })
-          bar.start(e.size, e.resumedBytes)
+          start(e)
           break
         case 'progress': {
           meter.add(Date.now(), e.completedBytes)
@@ -240,7 +259,7 @@ async function createTtyReporter(options: ProgressOptions): Promise<ProgressRepo
             bar.stop()
             bar = undefined
           }
-          spinner.start({ crc64: 'verifying CRC-64', sha256: 'verifying SHA-256', existing: 'comparing the existing file with the remote' }[e.check])
+          spinner.start(VERIFYING[e.check])
           break
       }
     },

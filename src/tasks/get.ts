@@ -1,10 +1,19 @@
-// One file by its ids: settings → token → target path → download engine (or a stream to stdout); the core of `dtdl get`.
+// One file by its ids: settings → token → target path → download engine (or a stream to stdout); the core of `dtdl
+// get`.
 import { crc64Implementation } from '../crc64/crc64.js'
 import { downloadFile, type DownloadEvent, type DownloadResult } from '../engine/download.js'
 import { streamFile } from '../engine/download.js'
 import { namedTarget, resolveTargetPath } from '../disk/paths.js'
 import { stat } from 'node:fs/promises'
-import { connectApi, lookupRemoteName, refOf, signedDownloadInfo, type ApiContext, type ApiFlags, type StepReporter } from '../dingtalk/connect.js'
+import {
+  connectApi,
+  lookupRemoteName,
+  refOf,
+  signedDownloadInfo,
+  type ApiContext,
+  type ApiFlags,
+  type StepReporter,
+} from '../dingtalk/connect.js'
 import type { DentryRef } from '../dingtalk/dentry-ref.js'
 import { UsageError } from '../errors.js'
 import type { SpeedLimit } from '../engine/resource-fetcher.js'
@@ -46,7 +55,10 @@ export interface GetOptions extends ApiFlags {
   skipExisting?: boolean | undefined
 }
 
-/** What `get` of one file reports: the engine's result (or `existing: true` when --skip-existing left the target alone), the version fetched (null when unknown or nothing was fetched), and what the run cost. */
+/**
+ * What `get` of one file reports: the engine's result (or `existing: true` when --skip-existing left the target alone),
+ * the version fetched (null when unknown or nothing was fetched), and what the run cost.
+ */
 export type GetResult = DownloadResult & RequestCounts & { existing?: true; version: number | null }
 
 /** The shell's edges for one file: the API context, engine events, and where `-o -` writes the bytes. */
@@ -66,7 +78,10 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
   const connected = await connectApi(ctx, options, options)
   const { api, dispatcher, requests } = connected
   // --verbose says which CRC-64 runs: the native addon is optional, and a slow verify is the first question.
-  if (ctx.log) ctx.reporter.note(`CRC-64: ${{ native: 'native addon (carry-less multiplication)', wasm: 'WebAssembly', js: 'JavaScript' }[crc64Implementation]}`)
+  if (ctx.log)
+    ctx.reporter.note(
+      `CRC-64: ${{ native: 'native addon (carry-less multiplication)', wasm: 'WebAssembly', js: 'JavaScript' }[crc64Implementation]}`,
+    )
   try {
     const unionId = await connected.unionId()
     if (options.ref?.kind === 'uuid') ctx.reporter.phase('resolving the link')
@@ -92,21 +107,34 @@ export async function runGet(options: GetOptions, ctx: CommandContext): Promise<
     if (options.output === '-') {
       ctx.reporter.phase('getting download info')
       if (!ctx.stdout) throw new UsageError('-o - needs a stream to write to', { code: 'BAD_OPTION' })
-      return { ...(await streamFile({ ...common, out: ctx.stdout })), version: options.version ?? null, ...requests.snapshot() }
+      return {
+        ...(await streamFile({ ...common, out: ctx.stdout })),
+        version: options.version ?? null,
+        ...requests.snapshot(),
+      }
     }
     ctx.reporter.phase('looking up the file')
     const lookup = () => lookupRemoteName(api, spaceId, dentryId, unionId, seen)
     const target = await resolveTargetPath(options.output, dentryId, lookup, { createDirs: options.createDirs })
     // --json reports the version downloaded: the one asked for, else the current one the file's details name.
-    if (options.version === undefined && seen.version === undefined && seen.name === undefined && options.reportVersion) await lookup()
+    if (options.version === undefined && seen.version === undefined && seen.name === undefined && options.reportVersion)
+      await lookup()
     const version = options.version ?? seen.version ?? null
     if (target.usedFallbackName) {
-      ctx.reporter.note(`the app may not read file details (Storage.File.Read), so the file is saved under its dentryId: ${target.path}`)
+      ctx.reporter.note(
+        `the app may not read file details (Storage.File.Read), so the file is saved under its dentryId: ${target.path}`,
+      )
     }
     const existing = options.skipExisting ? await existingResult(target.path, started, requests) : undefined
     if (existing) return existing
     ctx.reporter.phase('getting download info')
-    const result = await downloadFile({ ...common, target: target.path, connections: options.connections, force: options.force, lockWaitMs: options.lockWaitMs })
+    const result = await downloadFile({
+      ...common,
+      target: target.path,
+      connections: options.connections,
+      force: options.force,
+      lockWaitMs: options.lockWaitMs,
+    })
     return { ...result, version, ...requests.snapshot() }
   } finally {
     // Nothing is in flight any more; destroy rather than close so a failed run exits at once.
@@ -119,11 +147,30 @@ async function existingResult(path: string, started: number, requests: RequestCo
   const s = await stat(path).catch(() => undefined)
   if (!s) return undefined
   const durationMs = Math.round(performance.now() - started)
-  return { path, bytes: s.size, etag: null, crc64: null, checked: [], upToDate: false, existing: true, version: null, resumedBytes: 0, retries: 0, urlRefreshes: 0, connections: 0, peakConnections: 0, durationMs, ...requests.snapshot() }
+  return {
+    path,
+    bytes: s.size,
+    etag: null,
+    crc64: null,
+    checked: [],
+    upToDate: false,
+    existing: true,
+    version: null,
+    resumedBytes: 0,
+    retries: 0,
+    urlRefreshes: 0,
+    connections: 0,
+    peakConnections: 0,
+    durationMs,
+    ...requests.snapshot(),
+  }
 }
 
 /** --speed-limit and --speed-time as the engine takes them: either one sets both (curl's defaults: 1 B/s, 30 s). */
-export function speedLimitOf(options: { speedLimit?: number | undefined; speedTimeMs?: number | undefined }): SpeedLimit | undefined {
+export function speedLimitOf(options: {
+  speedLimit?: number | undefined
+  speedTimeMs?: number | undefined
+}): SpeedLimit | undefined {
   if (options.speedLimit === undefined) return undefined
   return { bytesPerSecond: options.speedLimit, seconds: (options.speedTimeMs ?? numberDefault('speedTimeMs')) / 1000 }
 }

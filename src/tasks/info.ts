@@ -68,9 +68,11 @@ export async function runInfo(options: InfoOptions, ctx: ApiContext): Promise<Fi
     // A folder or an online document has no download info: its metadata is the whole answer.
     if (base.type === 'FOLDER' || isOnlineDocument(dentry)) return { ...base, ...requests.snapshot() }
     ctx.reporter.phase('getting download info')
-    const info = await api.getDownloadInfo({ spaceId, dentryId, unionId, version: options.version, preferIntranet: options.preferIntranet }).catch((err: unknown) => {
-      throw explainRefusal(err, base.type === 'FILE', name)
-    })
+    const info = await api
+      .getDownloadInfo({ spaceId, dentryId, unionId, version: options.version, preferIntranet: options.preferIntranet })
+      .catch((err: unknown) => {
+        throw explainRefusal(err, base.type === 'FILE', name)
+      })
     const show = Boolean(options.showSecrets)
     return {
       ...base,
@@ -80,8 +82,15 @@ export async function runInfo(options: InfoOptions, ctx: ApiContext): Promise<Fi
         expirationSeconds: info.expirationSeconds,
         hosts: resourceHosts(info),
         resourceUrls: show ? info.resourceUrls : info.resourceUrls.map(redactUrl),
-        internalResourceUrls: options.preferIntranet !== true ? [] : show ? info.internalResourceUrls : info.internalResourceUrls.map(redactUrl),
-        headers: Object.fromEntries(Object.entries(info.headers).map(([k, v]) => [k, show || /^x-oss-date$/i.test(k) ? v : maskSecret(v)])),
+        internalResourceUrls:
+          options.preferIntranet !== true
+            ? []
+            : show
+              ? info.internalResourceUrls
+              : info.internalResourceUrls.map(redactUrl),
+        headers: Object.fromEntries(
+          Object.entries(info.headers).map(([k, v]) => [k, show || /^x-oss-date$/i.test(k) ? v : maskSecret(v)]),
+        ),
       },
       ...requests.snapshot(),
     }

@@ -62,7 +62,11 @@ export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsResu
         if (isPermissionDenied(err)) return undefined
         throw err
       })
-      if (self && dentryKind(self) === 'FILE') return { entries: [toEntry({ id: folderId, ...self }, [dentryName({ id: folderId, ...self })])], ...requests.snapshot() }
+      if (self && dentryKind(self) === 'FILE')
+        return {
+          entries: [toEntry({ id: folderId, ...self }, [dentryName({ id: folderId, ...self })])],
+          ...requests.snapshot(),
+        }
     }
     ctx.reporter.phase('listing')
     const walked = await walkFolder(api, spaceId, folderId, unionId, {
@@ -72,7 +76,8 @@ export async function runLs(options: LsOptions, ctx: ApiContext): Promise<LsResu
     })
     for (const f of walked.failures) ctx.reporter.note(`dtdl: cannot list ${f.names.join('/')}: ${f.error.message}`)
     for (const e of walked.entries) {
-      if (e.unknownType) ctx.reporter.note(`dtdl: the listing does not say whether ${e.names.join('/')} is a file or a folder (no type)`)
+      if (e.unknownType)
+        ctx.reporter.note(`dtdl: the listing does not say whether ${e.names.join('/')} is a file or a folder (no type)`)
     }
     return { entries: walked.entries.map((e) => toEntry(e.dentry, e.names)), ...requests.snapshot() }
   } finally {

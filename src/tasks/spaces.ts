@@ -21,7 +21,8 @@ const toEntry = (w: Workspace): SpaceEntry => ({
 })
 
 /** Pure: the link people would copy for a node. */
-export const nodeLink = (dentryUuid: string): string => `https://alidocs.dingtalk.com/i/nodes/${encodeURIComponent(dentryUuid)}`
+export const nodeLink = (dentryUuid: string): string =>
+  `https://alidocs.dingtalk.com/i/nodes/${encodeURIComponent(dentryUuid)}`
 
 export async function runSpaces(options: ApiFlags, ctx: ApiContext): Promise<SpaceEntry[]> {
   ctx.reporter.phase('resolving credentials')

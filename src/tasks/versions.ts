@@ -38,7 +38,14 @@ export async function runVersions(options: VersionsOptions, ctx: ApiContext): Pr
         return { items: page.dentries, nextToken: page.nextToken }
       },
       (dentries) => {
-        for (const d of dentries) versions.push({ version: d.version ?? null, size: d.size ?? null, modifiedTime: d.modifiedTime ?? null, modifierId: d.modifierId ?? null, name: d.name ?? null })
+        for (const d of dentries)
+          versions.push({
+            version: d.version ?? null,
+            size: d.size ?? null,
+            modifiedTime: d.modifiedTime ?? null,
+            modifierId: d.modifierId ?? null,
+            name: d.name ?? null,
+          })
       },
     )
     return { spaceId, dentryId, versions: sortVersions(versions) }

@@ -88,12 +88,20 @@ async function main() {
   const started = performance.now()
   mkdirSync(OUT_DIR, { recursive: true })
   const meter = detectMeter()
-  const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+  const skip = new Set(
+    (process.env.BENCH_SKIP ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   const tools = {
     aria2c: findExecutable('aria2c'),
     curl: findExecutable('curl'),
     // sbin is not on a normal user's PATH.
-    nginx: findExecutable('nginx') ?? ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p) => statSafe(p)?.isFile()) ?? null,
+    nginx:
+      findExecutable('nginx') ??
+      ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p) => statSafe(p)?.isFile()) ??
+      null,
   }
   for (const name of skip) if (name in tools) tools[name] = null
   const versions = {
@@ -101,12 +109,15 @@ async function main() {
     curl: toolVersion(tools.curl),
     nginx: toolVersion(tools.nginx, '-v'),
   }
-  say(`dtdl ${pkg.version} benchmark${QUICK ? ' (BENCH_QUICK)' : ''}: node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model?.trim() ?? '?'}), ${(totalmem() / GiB).toFixed(1)} GiB RAM`)
+  say(
+    `dtdl ${pkg.version} benchmark${QUICK ? ' (BENCH_QUICK)' : ''}: node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model?.trim() ?? '?'}), ${(totalmem() / GiB).toFixed(1)} GiB RAM`,
+  )
   say(`rounds ${ROUNDS}; parallel file ${PAR_MIB} MiB; big file ${BIG_MIB} MiB; meter: ${describeMeter(meter)}`)
   // Other work on the machine skews every figure: show how busy it was.
   const loadAtStart = loadavg().map((x) => round(x, 2))
   say(`load average at start: ${loadAtStart.join(' ')}`)
-  for (const [name, path] of Object.entries(tools)) say(`  ${name.padEnd(6)} ${path ? `${versions[name]} (${path})` : `skipped: ${name} not installed`}`)
+  for (const [name, path] of Object.entries(tools))
+    say(`  ${name.padEnd(6)} ${path ? `${versions[name]} (${path})` : `skipped: ${name} not installed`}`)
 
   // Fixtures: random bytes, cached with their CRC-64 (only when a section that reads them runs).
   const needBig = ['parallel', 'single', 'memory'].some(wanted)
@@ -130,7 +141,9 @@ async function main() {
             { spaceId: SPACE, dentryId: 'big', name: big.name, path: big.path, crc64: big.crc },
           ]
         : []),
-      ...(needPath ? [{ spaceId: SPACE, dentryId: 'path', name: pathFile.name, path: pathFile.path, crc64: pathFile.crc }] : []),
+      ...(needPath
+        ? [{ spaceId: SPACE, dentryId: 'path', name: pathFile.name, path: pathFile.path, crc64: pathFile.crc }]
+        : []),
     ],
   })
   const emu = state.emulator
@@ -138,9 +151,28 @@ async function main() {
   if (tools.nginx && needBig) {
     try {
       const files = [par, big].filter((f, i, all) => all.indexOf(f) === i)
-      state.nginx = await startNginx({ nginx: tools.nginx, prefix: join(BENCH_DIR, 'nginx'), root: dirname(big.path), files })
-      emu.addFile({ spaceId: SPACE, dentryId: 'big-nginx', name: big.name, path: big.path, crc64: big.crc, resourceUrl: `${state.nginx.url}/${big.name}` })
-      emu.addFile({ spaceId: SPACE, dentryId: 'par-nginx', name: par.name, path: par.path, crc64: par.crc, resourceUrl: `${state.nginx.url}/${par.name}` })
+      state.nginx = await startNginx({
+        nginx: tools.nginx,
+        prefix: join(BENCH_DIR, 'nginx'),
+        root: dirname(big.path),
+        files,
+      })
+      emu.addFile({
+        spaceId: SPACE,
+        dentryId: 'big-nginx',
+        name: big.name,
+        path: big.path,
+        crc64: big.crc,
+        resourceUrl: `${state.nginx.url}/${big.name}`,
+      })
+      emu.addFile({
+        spaceId: SPACE,
+        dentryId: 'par-nginx',
+        name: par.name,
+        path: par.path,
+        crc64: par.crc,
+        resourceUrl: `${state.nginx.url}/${par.name}`,
+      })
       server = 'nginx'
     } catch (err) {
       say(`  nginx failed to start, the emulator serves everything: ${err.message}`)
@@ -167,12 +199,22 @@ async function main() {
     syncDisks()
     const cpu0 = process.cpuUsage()
     const count = connections === undefined ? [] : ['-c', String(connections)]
-    const r = await measure(meter, process.execPath, [DTDL, 'get', SPACE, dentryId, '-o', output, ...count, '--json'], { env: dtdlEnv, cwd: ROOT })
+    const r = await measure(meter, process.execPath, [DTDL, 'get', SPACE, dentryId, '-o', output, ...count, '--json'], {
+      env: dtdlEnv,
+      cwd: ROOT,
+    })
     r.benchCpuS = cpuSeconds(process.cpuUsage(cpu0))
     removeOutput(output)
     const json = lastJson(r.stdout)
-    const ok = r.code === 0 && json?.ok === true && json.bytes === size && Array.isArray(json.checked) && json.checked.includes('crc64')
-    const error = ok ? undefined : `exit ${r.code ?? r.signal}: ${(json?.error?.message ?? r.stderr.trim().split('\n').slice(-3).join(' | ')) || 'no output'}`
+    const ok =
+      r.code === 0 &&
+      json?.ok === true &&
+      json.bytes === size &&
+      Array.isArray(json.checked) &&
+      json.checked.includes('crc64')
+    const error = ok
+      ? undefined
+      : `exit ${r.code ?? r.signal}: ${(json?.error?.message ?? r.stderr.trim().split('\n').slice(-3).join(' | ')) || 'no output'}`
     return { ...r, ok, error, json, engineS: json?.durationMs ? json.durationMs / 1000 : null }
   }
 
@@ -180,17 +222,21 @@ async function main() {
   async function downloadInfo(dentryId, attempt = 1) {
     // fetch() may reuse a keep-alive connection the emulator is just closing after its idle timeout (the
     // download before took seconds): that race is the harness's, so it gets one retry on a new request.
-    const res = await fetch(`${emu.url}/v1.0/storage/spaces/${encodeURIComponent(SPACE)}/dentries/${encodeURIComponent(dentryId)}/downloadInfos/query?unionId=${encodeURIComponent(DEMO.unionId)}`, {
-      method: 'POST',
-      headers: { 'x-acs-dingtalk-access-token': DEMO.accessToken, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ option: {} }),
-    }).catch((err) => {
+    const res = await fetch(
+      `${emu.url}/v1.0/storage/spaces/${encodeURIComponent(SPACE)}/dentries/${encodeURIComponent(dentryId)}/downloadInfos/query?unionId=${encodeURIComponent(DEMO.unionId)}`,
+      {
+        method: 'POST',
+        headers: { 'x-acs-dingtalk-access-token': DEMO.accessToken, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ option: {} }),
+      },
+    ).catch((err) => {
       if (attempt > 1) throw err
       return null
     })
     if (res === null) return downloadInfo(dentryId, attempt + 1)
     const body = await res.json()
-    if (!res.ok || !body.headerSignatureInfo) throw new Error(`download info: HTTP ${res.status} ${JSON.stringify(body)}`)
+    if (!res.ok || !body.headerSignatureInfo)
+      throw new Error(`download info: HTTP ${res.status} ${JSON.stringify(body)}`)
     return { url: body.headerSignatureInfo.resourceUrls[0], headers: body.headerSignatureInfo.headers }
   }
 
@@ -200,14 +246,33 @@ async function main() {
     syncDisks()
     const info = await downloadInfo(dentryId)
     const headerArgs = Object.entries(info.headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`])
-    const args = [`-x${connections}`, `-s${connections}`, '-k1M', '--file-allocation=none', '--allow-overwrite=true', '-q', ...headerArgs, '-d', dirname(output), '-o', basename(output), info.url]
+    const args = [
+      `-x${connections}`,
+      `-s${connections}`,
+      '-k1M',
+      '--file-allocation=none',
+      '--allow-overwrite=true',
+      '-q',
+      ...headerArgs,
+      '-d',
+      dirname(output),
+      '-o',
+      basename(output),
+      info.url,
+    ]
     const cpu0 = process.cpuUsage()
     const r = await measure(meter, tools.aria2c, args, { env: childEnv })
     r.benchCpuS = cpuSeconds(process.cpuUsage(cpu0))
     const got = statSafe(output)?.size
     removeOutput(output)
     const ok = r.code === 0 && got === size
-    return { ...r, ok, error: ok ? undefined : `exit ${r.code ?? r.signal}, ${got ?? 'no'} bytes: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` }
+    return {
+      ...r,
+      ok,
+      error: ok
+        ? undefined
+        : `exit ${r.code ?? r.signal}, ${got ?? 'no'} bytes: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    }
   }
 
   async function runCurl(dentryId, size, label) {
@@ -216,7 +281,9 @@ async function main() {
     syncDisks()
     const info = await downloadInfo(dentryId)
     const headerArgs = Object.entries(info.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`])
-    const r = await measure(meter, tools.curl, ['-s', '-o', output, '-w', '%{time_total}', ...headerArgs, info.url], { env: childEnv })
+    const r = await measure(meter, tools.curl, ['-s', '-o', output, '-w', '%{time_total}', ...headerArgs, info.url], {
+      env: childEnv,
+    })
     const got = statSafe(output)?.size
     // What dtdl also pays and curl does not: making the bytes durable (dtdl fsyncs before its rename).
     let fsyncS = null
@@ -227,20 +294,40 @@ async function main() {
     }
     removeOutput(output)
     const ok = r.code === 0 && got === size
-    return { ...r, ok, fsyncS, error: ok ? undefined : `exit ${r.code ?? r.signal}, ${got ?? 'no'} bytes: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` }
+    return {
+      ...r,
+      ok,
+      fsyncS,
+      error: ok
+        ? undefined
+        : `exit ${r.code ?? r.signal}, ${got ?? 'no'} bytes: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    }
   }
 
   /** The same GET, bytes discarded (test/bench/read-floor.mjs): what undici alone, or node:http, costs. */
   async function runFloor(client, dentryId, size) {
     const info = await downloadInfo(dentryId)
-    const r = await measure(meter, process.execPath, [join(ROOT, 'test/bench/read-floor.mjs'), client, info.url, JSON.stringify(info.headers)], { env: childEnv, cwd: ROOT })
+    const r = await measure(
+      meter,
+      process.execPath,
+      [join(ROOT, 'test/bench/read-floor.mjs'), client, info.url, JSON.stringify(info.headers)],
+      { env: childEnv, cwd: ROOT },
+    )
     const json = lastJson(r.stdout)
     const ok = r.code === 0 && json?.bytes === size
-    return { ...r, ok, error: ok ? undefined : `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}` }
+    return {
+      ...r,
+      ok,
+      error: ok
+        ? undefined
+        : `exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`,
+    }
   }
 
   const logRound = (section, i, results) =>
-    note(`${section} round ${i + 1}/${ROUNDS}: ${results.map(([name, r]) => (r ? (r.ok ? `${name} ${r.wallS.toFixed(2)} s` : `${name} FAILED (${r.error})`) : `${name} skipped`)).join(', ')}`)
+    note(
+      `${section} round ${i + 1}/${ROUNDS}: ${results.map(([name, r]) => (r ? (r.ok ? `${name} ${r.wallS.toFixed(2)} s` : `${name} FAILED (${r.error})`) : `${name} skipped`)).join(', ')}`,
+    )
 
   // Warm-up: mints and caches the token (every measured run then uses the cached one, as a user's would),
   // and loads dtdl's modules into the page cache.
@@ -289,14 +376,26 @@ async function main() {
     // At least five rounds unless BENCH_ROUNDS says otherwise: a round takes about 3 s, and on a shared VM
     // three were too few to tell the two tools apart (one run's ratios ranged from 1.27x to 1.69x).
     const rounds = envInt('BENCH_ROUNDS') ?? (QUICK ? 1 : Math.max(5, ROUNDS))
-    const r = await runSmallFiles({ say, note, meter, tools, benchDir: BENCH_DIR, outDir: OUT_DIR, rounds, dtdl: DTDL, childEnv })
+    const r = await runSmallFiles({
+      say,
+      note,
+      meter,
+      tools,
+      benchDir: BENCH_DIR,
+      outDir: OUT_DIR,
+      rounds,
+      dtdl: DTDL,
+      childEnv,
+    })
     summary.smallfiles = r.summary
     Object.assign(summary.goals, r.goals)
   })
 
   // ---- 1. Parallel ----------------------------------------------------------------------------------------
   say()
-  say(`== 1. Parallel: ${PAR_MIB} MiB, emulator capped at ${RATE / MB} MB/s per connection, ${CONNECTIONS} connections (bound ${BOUND / MB} MB/s) ==`)
+  say(
+    `== 1. Parallel: ${PAR_MIB} MiB, emulator capped at ${RATE / MB} MB/s per connection, ${CONNECTIONS} connections (bound ${BOUND / MB} MB/s) ==`,
+  )
   await section('parallel', summary, async () => {
     emu.setFaults({ bytesPerSecondPerConnection: RATE })
     const d = []
@@ -308,7 +407,10 @@ async function main() {
         if (who === 'dtdl') d.push((got.dtdl = await runDtdl('par', par.size, CONNECTIONS, 'parallel-dtdl')))
         else if (tools.aria2c) a.push((got.aria2c = await runAria2('par', par.size, 'parallel-aria2c')))
       }
-      logRound('parallel', i, [['dtdl', got.dtdl], ['aria2c', got.aria2c]])
+      logRound('parallel', i, [
+        ['dtdl', got.dtdl],
+        ['aria2c', got.aria2c],
+      ])
     }
     emu.setFaults({})
     const ds = stats(d, par.size)
@@ -317,26 +419,78 @@ async function main() {
     const ofBound = ds.mbps === null ? null : ds.mbps / (BOUND / MB)
     say(
       table(
-        ['', 'wall s (median)', 'MB/s', 'dtdl engine MB/s', 'CPU s (median)', 'peak RSS MiB (max)', 'emulator CPU s', 'ok rounds'],
         [
-          ['dtdl -c 8', fmt(ds.wallS), fmt(ds.mbps, 1), fmt(ds.engineMbps, 1), fmt(ds.cpuS), fmt(ds.peakRssMiB, 1), fmt(ds.benchCpuS), `${ds.okRounds}/${ROUNDS}`],
+          '',
+          'wall s (median)',
+          'MB/s',
+          'dtdl engine MB/s',
+          'CPU s (median)',
+          'peak RSS MiB (max)',
+          'emulator CPU s',
+          'ok rounds',
+        ],
+        [
+          [
+            'dtdl -c 8',
+            fmt(ds.wallS),
+            fmt(ds.mbps, 1),
+            fmt(ds.engineMbps, 1),
+            fmt(ds.cpuS),
+            fmt(ds.peakRssMiB, 1),
+            fmt(ds.benchCpuS),
+            `${ds.okRounds}/${ROUNDS}`,
+          ],
           tools.aria2c
-            ? ['aria2c -x8 -s8', fmt(as.wallS), fmt(as.mbps, 1), '', fmt(as.cpuS), fmt(as.peakRssMiB, 1), fmt(as.benchCpuS), `${as.okRounds}/${ROUNDS}`]
+            ? [
+                'aria2c -x8 -s8',
+                fmt(as.wallS),
+                fmt(as.mbps, 1),
+                '',
+                fmt(as.cpuS),
+                fmt(as.peakRssMiB, 1),
+                fmt(as.benchCpuS),
+                `${as.okRounds}/${ROUNDS}`,
+              ]
             : ['aria2c', 'skipped: aria2c not installed', '', '', '', '', '', ''],
         ],
       ),
     )
-    note(`(MB/s = ${PAR_MIB} MiB / wall time of the whole process, node start-up and dtdl's download-info call included (aria2c gets its`)
-    note(` signed URL before its clock starts); "engine" = dtdl's own --json durationMs; node -e 0 RSS floor ${fmt(nodeFloorMiB, 1)} MiB;`)
-    note(` "emulator CPU s" = this process's CPU during the run (the in-process emulator serving and throttling), median)`)
+    note(
+      `(MB/s = ${PAR_MIB} MiB / wall time of the whole process, node start-up and dtdl's download-info call included (aria2c gets its`,
+    )
+    note(
+      ` signed URL before its clock starts); "engine" = dtdl's own --json durationMs; node -e 0 RSS floor ${fmt(nodeFloorMiB, 1)} MiB;`,
+    )
+    note(
+      ` "emulator CPU s" = this process's CPU during the run (the in-process emulator serving and throttling), median)`,
+    )
     const g1 = ratio === null ? null : ratio >= 1
     const g2 = ofBound === null ? null : ofBound >= 0.9
     const g3 = ds.peakRssMiB === null ? null : ds.peakRssMiB < RSS_GOAL_MIB
-    say(`  dtdl/aria2c throughput  ${fmt(ratio, 3, 'x').padStart(8)}   goal >= 1.0        ${tools.aria2c ? verdict(g1) : 'skipped: aria2c not installed'}`)
-    say(`  dtdl % of ${BOUND / MB} MB/s bound ${fmt(ofBound === null ? null : ofBound * 100, 1, '%').padStart(8)}   goal >= 90%        ${verdict(g2)}`)
-    say(`  dtdl peak RSS           ${fmt(ds.peakRssMiB, 1, ' MiB').padStart(8)}   goal < ${RSS_GOAL_MIB} MiB     ${verdict(g3)}`)
-    summary.parallel = { fileMiB: PAR_MIB, rateBytesPerSecondPerConnection: RATE, connections: CONNECTIONS, boundMBps: BOUND / MB, dtdl: ds, aria2c: as, ratioDtdlToAria2c: round(ratio, 3), percentOfBound: round(ofBound === null ? null : ofBound * 100, 1) }
-    Object.assign(summary.goals, { parallelVsAria2c: tools.aria2c ? verdict(g1) : 'skipped', parallel90PercentOfBound: verdict(g2), parallelPeakRss: verdict(g3) })
+    say(
+      `  dtdl/aria2c throughput  ${fmt(ratio, 3, 'x').padStart(8)}   goal >= 1.0        ${tools.aria2c ? verdict(g1) : 'skipped: aria2c not installed'}`,
+    )
+    say(
+      `  dtdl % of ${BOUND / MB} MB/s bound ${fmt(ofBound === null ? null : ofBound * 100, 1, '%').padStart(8)}   goal >= 90%        ${verdict(g2)}`,
+    )
+    say(
+      `  dtdl peak RSS           ${fmt(ds.peakRssMiB, 1, ' MiB').padStart(8)}   goal < ${RSS_GOAL_MIB} MiB     ${verdict(g3)}`,
+    )
+    summary.parallel = {
+      fileMiB: PAR_MIB,
+      rateBytesPerSecondPerConnection: RATE,
+      connections: CONNECTIONS,
+      boundMBps: BOUND / MB,
+      dtdl: ds,
+      aria2c: as,
+      ratioDtdlToAria2c: round(ratio, 3),
+      percentOfBound: round(ofBound === null ? null : ofBound * 100, 1),
+    }
+    Object.assign(summary.goals, {
+      parallelVsAria2c: tools.aria2c ? verdict(g1) : 'skipped',
+      parallel90PercentOfBound: verdict(g2),
+      parallelPeakRss: verdict(g3),
+    })
   })
 
   // ---- 2. One connection, unthrottled --------------------------------------------------------------------
@@ -356,7 +510,12 @@ async function main() {
       }
       fu.push((got.undici = await runFloor('undici', bigDentry, big.size)))
       fh.push((got.http = await runFloor('http', bigDentry, big.size)))
-      logRound('single', i, [['curl', got.curl], ['dtdl', got.dtdl], ['undici read-only', got.undici], ['node:http read-only', got.http]])
+      logRound('single', i, [
+        ['curl', got.curl],
+        ['dtdl', got.dtdl],
+        ['undici read-only', got.undici],
+        ['node:http read-only', got.http],
+      ])
     }
     const ds = best(d, big.size)
     const cs = tools.curl ? best(c, big.size) : null
@@ -364,35 +523,82 @@ async function main() {
     const hs = best(fh, big.size)
     const fsyncS = tools.curl ? median(c.filter((r) => r.ok).map((r) => r.fsyncS)) : null
     const ratio = cs?.wallS ? ds.wallS / cs.wallS : null
-    const row = (name, s) => [name, fmt(s.wallS, 3), fmt(s.gbps, 3), fmt(s.cpuPerGiB, 3), fmt(s.userS, 2), fmt(s.sysS, 2), fmt(s.peakRssMiB, 1), `${s.okRounds}/${ROUNDS}`]
+    const row = (name, s) => [
+      name,
+      fmt(s.wallS, 3),
+      fmt(s.gbps, 3),
+      fmt(s.cpuPerGiB, 3),
+      fmt(s.userS, 2),
+      fmt(s.sysS, 2),
+      fmt(s.peakRssMiB, 1),
+      `${s.okRounds}/${ROUNDS}`,
+    ]
     say(
       table(
         ['', 'wall s (best)', 'GB/s', 'CPU s/GiB', 'user s', 'sys s', 'peak RSS MiB', 'ok rounds'],
         [
           tools.curl ? row('curl', cs) : ['curl', 'skipped: curl not installed', '', '', '', '', '', ''],
           row('dtdl -c 1', ds),
-          ...(tools.curl ? [['curl + fsync (info)', fmt(cs.wallS !== null && fsyncS !== null ? cs.wallS + fsyncS : null, 3), '', '', '', '', '', '']] : []),
+          ...(tools.curl
+            ? [
+                [
+                  'curl + fsync (info)',
+                  fmt(cs.wallS !== null && fsyncS !== null ? cs.wallS + fsyncS : null, 3),
+                  '',
+                  '',
+                  '',
+                  '',
+                  '',
+                  '',
+                ],
+              ]
+            : []),
           row('undici read-only (floor)', us),
           row('node:http read-only (info)', hs),
         ],
       ),
     )
-    note('("read-only" = test/bench/read-floor.mjs: the same GET with bytes thrown away, no CRC, no disk. The undici row is the floor')
-    note(' under dtdl, which reads with undici; node:http shows what Node\'s own client costs for the same bytes.)')
-    note(`(CPU, RSS: the best-wall round's, from ${describeMeter(meter)}; dtdl includes its CRC-64 and its fsync before the rename, curl neither;`)
-    if (tools.curl) note(` "curl + fsync" adds the median time of \`sync <file>\` after curl, ${fmt(fsyncS, 2)} s, for a like-for-like durable write;`)
+    note(
+      '("read-only" = test/bench/read-floor.mjs: the same GET with bytes thrown away, no CRC, no disk. The undici row is the floor',
+    )
+    note(" under dtdl, which reads with undici; node:http shows what Node's own client costs for the same bytes.)")
+    note(
+      `(CPU, RSS: the best-wall round's, from ${describeMeter(meter)}; dtdl includes its CRC-64 and its fsync before the rename, curl neither;`,
+    )
+    if (tools.curl)
+      note(
+        ` "curl + fsync" adds the median time of \`sync <file>\` after curl, ${fmt(fsyncS, 2)} s, for a like-for-like durable write;`,
+      )
     note(` dtdl engine time (--json durationMs) ${fmt(ds.engineS, 3)} s)`)
     const g = ratio === null ? null : ratio <= 1
-    say(`  dtdl/curl wall time     ${fmt(ratio, 3, 'x').padStart(8)}   goal <= 1.0        ${tools.curl ? verdict(g) : 'skipped: curl not installed'}`)
-    say(`  undici floor/curl       ${fmt(cs?.wallS && us.wallS ? us.wallS / cs.wallS : null, 3, 'x').padStart(8)}   (info: reading alone, before any CRC or write)`)
-    say(`  dtdl/undici floor       ${fmt(us.wallS ? ds.wallS / us.wallS : null, 3, 'x').padStart(8)}   (info: what dtdl's CRC, writes and fsync add)`)
-    summary.single = { fileMiB: BIG_MIB, server, dtdl: ds, curl: cs, undiciReadOnly: us, nodeHttpReadOnly: hs, curlFsyncS: round(fsyncS, 3), ratioWallDtdlToCurl: round(ratio, 3), ratioWallUndiciFloorToCurl: round(cs?.wallS && us.wallS ? us.wallS / cs.wallS : null, 3) }
+    say(
+      `  dtdl/curl wall time     ${fmt(ratio, 3, 'x').padStart(8)}   goal <= 1.0        ${tools.curl ? verdict(g) : 'skipped: curl not installed'}`,
+    )
+    say(
+      `  undici floor/curl       ${fmt(cs?.wallS && us.wallS ? us.wallS / cs.wallS : null, 3, 'x').padStart(8)}   (info: reading alone, before any CRC or write)`,
+    )
+    say(
+      `  dtdl/undici floor       ${fmt(us.wallS ? ds.wallS / us.wallS : null, 3, 'x').padStart(8)}   (info: what dtdl's CRC, writes and fsync add)`,
+    )
+    summary.single = {
+      fileMiB: BIG_MIB,
+      server,
+      dtdl: ds,
+      curl: cs,
+      undiciReadOnly: us,
+      nodeHttpReadOnly: hs,
+      curlFsyncS: round(fsyncS, 3),
+      ratioWallDtdlToCurl: round(ratio, 3),
+      ratioWallUndiciFloorToCurl: round(cs?.wallS && us.wallS ? us.wallS / cs.wallS : null, 3),
+    }
     summary.goals.singleVsCurl = tools.curl ? verdict(g) : 'skipped'
   })
 
   // ---- 3. Memory flatness --------------------------------------------------------------------------------
   say()
-  say(`== 3. Memory: dtdl -c ${CONNECTIONS} peak RSS, ${PAR_MIB} MiB vs ${BIG_MIB} MiB, unthrottled from ${server}; max of ${ROUNDS} ==`)
+  say(
+    `== 3. Memory: dtdl -c ${CONNECTIONS} peak RSS, ${PAR_MIB} MiB vs ${BIG_MIB} MiB, unthrottled from ${server}; max of ${ROUNDS} ==`,
+  )
   await section('memory', summary, async () => {
     const small = []
     const large = []
@@ -402,7 +608,10 @@ async function main() {
       small.push(got.small)
       got.large = await runDtdl(bigDentry, big.size, CONNECTIONS, 'memory-large')
       large.push(got.large)
-      logRound('memory', i, [[`${PAR_MIB} MiB`, got.small], [`${BIG_MIB} MiB`, got.large]])
+      logRound('memory', i, [
+        [`${PAR_MIB} MiB`, got.small],
+        [`${BIG_MIB} MiB`, got.large],
+      ])
     }
     const ss = stats(small, par.size)
     const ls = stats(large, big.size)
@@ -411,26 +620,77 @@ async function main() {
       table(
         ['', 'peak RSS MiB (max)', 'peak RSS MiB (median)', 'wall s (median)', 'MB/s', 'CPU s (median)', 'ok rounds'],
         [
-          [`dtdl -c ${CONNECTIONS}, ${PAR_MIB} MiB`, fmt(ss.peakRssMiB, 1), fmt(ss.medianRssMiB, 1), fmt(ss.wallS), fmt(ss.mbps, 1), fmt(ss.cpuS), `${ss.okRounds}/${ROUNDS}`],
-          [`dtdl -c ${CONNECTIONS}, ${BIG_MIB} MiB`, fmt(ls.peakRssMiB, 1), fmt(ls.medianRssMiB, 1), fmt(ls.wallS), fmt(ls.mbps, 1), fmt(ls.cpuS), `${ls.okRounds}/${ROUNDS}`],
+          [
+            `dtdl -c ${CONNECTIONS}, ${PAR_MIB} MiB`,
+            fmt(ss.peakRssMiB, 1),
+            fmt(ss.medianRssMiB, 1),
+            fmt(ss.wallS),
+            fmt(ss.mbps, 1),
+            fmt(ss.cpuS),
+            `${ss.okRounds}/${ROUNDS}`,
+          ],
+          [
+            `dtdl -c ${CONNECTIONS}, ${BIG_MIB} MiB`,
+            fmt(ls.peakRssMiB, 1),
+            fmt(ls.medianRssMiB, 1),
+            fmt(ls.wallS),
+            fmt(ls.mbps, 1),
+            fmt(ls.cpuS),
+            `${ls.okRounds}/${ROUNDS}`,
+          ],
           ['node -e 0 (floor)', fmt(nodeFloorMiB, 1), '', '', '', '', ''],
-          ...(summary.single?.undiciReadOnly ? [['undici read-only, 1 connection (section 2)', fmt(summary.single.undiciReadOnly.peakRssMiB, 1), '', '', '', '', '']] : []),
+          ...(summary.single?.undiciReadOnly
+            ? [
+                [
+                  'undici read-only, 1 connection (section 2)',
+                  fmt(summary.single.undiciReadOnly.peakRssMiB, 1),
+                  '',
+                  '',
+                  '',
+                  '',
+                  '',
+                ],
+              ]
+            : []),
         ],
       ),
     )
-    const bounded = ss.peakRssMiB !== null && ls.peakRssMiB !== null ? ss.peakRssMiB <= RSS_GOAL_MIB && ls.peakRssMiB <= RSS_GOAL_MIB : null
+    const bounded =
+      ss.peakRssMiB !== null && ls.peakRssMiB !== null
+        ? ss.peakRssMiB <= RSS_GOAL_MIB && ls.peakRssMiB <= RSS_GOAL_MIB
+        : null
     const flat = ratio === null ? null : Math.max(ratio, 1 / ratio) <= 1.1
-    say(`  ${BIG_MIB} MiB / ${PAR_MIB} MiB RSS     ${fmt(ratio, 3, 'x').padStart(8)}   goal within 10%    ${verdict(flat)}`)
+    say(
+      `  ${BIG_MIB} MiB / ${PAR_MIB} MiB RSS     ${fmt(ratio, 3, 'x').padStart(8)}   goal within 10%    ${verdict(flat)}`,
+    )
     say(`  both <= ${RSS_GOAL_MIB} MiB                         goal               ${verdict(bounded)}`)
-    summary.memory = { server, small: { fileMiB: PAR_MIB, ...ss }, large: { fileMiB: BIG_MIB, ...ls }, ratioLargeToSmall: round(ratio, 3) }
+    summary.memory = {
+      server,
+      small: { fileMiB: PAR_MIB, ...ss },
+      large: { fileMiB: BIG_MIB, ...ls },
+      ratioLargeToSmall: round(ratio, 3),
+    }
     Object.assign(summary.goals, { memoryFlat: verdict(flat), memoryBounded: verdict(bounded) })
   })
 
   // ---- 7. and 8. The paths where the connection count is found (paths.mjs) -------------------------------
-  const pathCtx = { say, note, emu, file: { dentryId: 'path', size: pathFile?.size }, rounds: ROUNDS, aria2c: Boolean(tools.aria2c), runDtdl, runAria2, stats, logRound }
+  const pathCtx = {
+    say,
+    note,
+    emu,
+    file: { dentryId: 'path', size: pathFile?.size },
+    rounds: ROUNDS,
+    aria2c: Boolean(tools.aria2c),
+    runDtdl,
+    runAria2,
+    stats,
+    logRound,
+  }
   if (wanted('longpath')) {
     say()
-    say(`== 7. Long path: ${PATH_MIB} MiB, every request 60 ms late, each connection capped at 4 MB/s; dtdl's default vs -c 16 vs aria2c -x16 -s16 ==`)
+    say(
+      `== 7. Long path: ${PATH_MIB} MiB, every request 60 ms late, each connection capped at 4 MB/s; dtdl's default vs -c 16 vs aria2c -x16 -s16 ==`,
+    )
   }
   await section('longpath', summary, async () => {
     const r = await runLongPath(pathCtx)
@@ -473,10 +733,27 @@ async function main() {
       else note(`failed: ${g.error}`)
     }
     const names = [...cases.map(([name]) => name), GET]
-    const rows = names.map((name) => [name, fmt(median(times[name]), 1), fmt(minimum(times[name]), 1), fmt(maximum(times[name]), 1), name === 'dtdl --help' || name === 'dtdl --version' ? verdict(median(times[name]) <= STARTUP_GOAL_MS) : ''])
+    const rows = names.map((name) => [
+      name,
+      fmt(median(times[name]), 1),
+      fmt(minimum(times[name]), 1),
+      fmt(maximum(times[name]), 1),
+      name === 'dtdl --help' || name === 'dtdl --version' ? verdict(median(times[name]) <= STARTUP_GOAL_MS) : '',
+    ])
     say(table(['', 'median ms', 'min ms', 'max ms', `goal <= ${STARTUP_GOAL_MS} ms`], rows))
-    note(`(dtdl get is timed under ${meter.kind === 'gnu-time' ? '/usr/bin/time, about 1 ms more' : 'the meter'}; it includes the download-info call, the probe, 4 MiB, CRC and fsync)`)
-    summary.startup = Object.fromEntries(names.map((name) => [name, { medianMs: round(median(times[name]), 1), minMs: round(minimum(times[name]), 1), maxMs: round(maximum(times[name]), 1) }]))
+    note(
+      `(dtdl get is timed under ${meter.kind === 'gnu-time' ? '/usr/bin/time, about 1 ms more' : 'the meter'}; it includes the download-info call, the probe, 4 MiB, CRC and fsync)`,
+    )
+    summary.startup = Object.fromEntries(
+      names.map((name) => [
+        name,
+        {
+          medianMs: round(median(times[name]), 1),
+          minMs: round(minimum(times[name]), 1),
+          maxMs: round(maximum(times[name]), 1),
+        },
+      ]),
+    )
     Object.assign(summary.goals, {
       startupHelp: verdict(median(times['dtdl --help']) <= STARTUP_GOAL_MS),
       startupVersion: verdict(median(times['dtdl --version']) <= STARTUP_GOAL_MS),
@@ -492,27 +769,41 @@ async function main() {
   await section('crc64', summary, async () => {
     const r = await runNode([join(ROOT, 'test/bench/crc64-bench.mjs'), `--mib=${CRC_MIB}`])
     const result = lastJson(r.stdout)
-    if (r.code !== 0 || !result?.throughput) throw new Error(`crc64-bench failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+    if (r.code !== 0 || !result?.throughput)
+      throw new Error(`crc64-bench failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
     const gbps = (impl, chunk) => result.throughput.find((t) => t.impl === impl && t.chunkBytes === chunk)?.gbps ?? null
     const used = `crc64 (${result.implementation})`
     const impls = [
-      ...(result.throughput.some((t) => t.impl === 'native-clmul') ? [['native addon (PCLMULQDQ)', 'native-clmul']] : []),
+      ...(result.throughput.some((t) => t.impl === 'native-clmul')
+        ? [['native addon (PCLMULQDQ)', 'native-clmul']]
+        : []),
       ['wasm (slice16, 256k buffer)', 'wasm-slice16-256k'],
       ['js (slice8)', 'js-slice8'],
       [`dtdl's crc64 -> ${result.implementation}`, used],
     ]
-    say(table(['', 'GB/s @ 64 KiB', 'GB/s @ 16 MiB'], impls.map(([label, impl]) => [label, fmt(gbps(impl, 65536), 3), fmt(gbps(impl, 16 * MiB), 3)])))
+    say(
+      table(
+        ['', 'GB/s @ 64 KiB', 'GB/s @ 16 MiB'],
+        impls.map(([label, impl]) => [label, fmt(gbps(impl, 65536), 3), fmt(gbps(impl, 16 * MiB), 3)]),
+      ),
+    )
     const crcRate = gbps(used, 65536)
     const dtdlRate = summary.single?.dtdl?.gbps ?? null
     const curlRate = summary.single?.curl?.gbps ?? null
     const vsDtdl = crcRate !== null && dtdlRate ? crcRate / dtdlRate : null
     const vsCurl = crcRate !== null && curlRate ? crcRate / curlRate : null
     const lineRate = vsCurl ?? vsDtdl
-    say(`  CRC (64 KiB chunks, ${result.implementation}) / dtdl -c 1 rate (${fmt(dtdlRate, 3)} GB/s)  ${fmt(vsDtdl, 2, 'x').padStart(7)}`)
-    say(`  CRC (64 KiB chunks, ${result.implementation}) / curl rate (${fmt(curlRate, 3)} GB/s)       ${fmt(vsCurl, 2, 'x').padStart(7)}   goal >= ${CRC_GOAL_RATIO}x   ${verdict(lineRate === null ? null : lineRate >= CRC_GOAL_RATIO)}`)
+    say(
+      `  CRC (64 KiB chunks, ${result.implementation}) / dtdl -c 1 rate (${fmt(dtdlRate, 3)} GB/s)  ${fmt(vsDtdl, 2, 'x').padStart(7)}`,
+    )
+    say(
+      `  CRC (64 KiB chunks, ${result.implementation}) / curl rate (${fmt(curlRate, 3)} GB/s)       ${fmt(vsCurl, 2, 'x').padStart(7)}   goal >= ${CRC_GOAL_RATIO}x   ${verdict(lineRate === null ? null : lineRate >= CRC_GOAL_RATIO)}`,
+    )
     summary.crc64 = {
       implementation: result.implementation,
-      gbps: Object.fromEntries(impls.map(([, impl]) => [impl, { '64KiB': gbps(impl, 65536), '16MiB': gbps(impl, 16 * MiB) }])),
+      gbps: Object.fromEntries(
+        impls.map(([, impl]) => [impl, { '64KiB': gbps(impl, 65536), '16MiB': gbps(impl, 16 * MiB) }]),
+      ),
       ratioToDtdlSingle: round(vsDtdl, 2),
       ratioToCurlSingle: round(vsCurl, 2),
     }
@@ -522,7 +813,9 @@ async function main() {
   summary.totalSeconds = round((performance.now() - started) / 1000, 1)
   summary.loadAverage.end = loadavg().map((x) => round(x, 2))
   say()
-  say(`load average at end: ${summary.loadAverage.end.join(' ')} (${cpus().length} CPUs; above ~1 means other work competed with the bench)`)
+  say(
+    `load average at end: ${summary.loadAverage.end.join(' ')} (${cpus().length} CPUs; above ~1 means other work competed with the bench)`,
+  )
   const goals = Object.entries(summary.goals)
   say(`goals: ${goals.map(([k, v]) => `${k} ${v}`).join(', ')}`)
   say(`total ${summary.totalSeconds} s; summary saved to ${join(BENCH_DIR, 'results.json')}`)
@@ -530,9 +823,15 @@ async function main() {
   say(JSON.stringify(summary))
 }
 
-/** BENCH_ONLY=parallel,single runs just those sections (names: parallel, single, memory, startup, crc64, smallfiles, longpath, bottleneck). */
+/**
+ * BENCH_ONLY=parallel,single runs just those sections (names: parallel, single, memory, startup, crc64, smallfiles,
+ * longpath, bottleneck).
+ */
 function wanted(name) {
-  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const only = (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   return only.length === 0 || only.includes(name)
 }
 
@@ -562,7 +861,13 @@ function stats(results, size) {
     benchCpuS: round(median(ok.map((r) => r.benchCpuS ?? null)), 2),
     peakRssMiB: round(toMiB(maximum(ok.map((r) => r.maxRssKiB))), 1),
     medianRssMiB: round(toMiB(median(ok.map((r) => r.maxRssKiB))), 1),
-    rounds: results.map((r) => ({ ok: r.ok, wallS: round(r.wallS, 3), cpuS: round(r.cpuS, 2), maxRssMiB: round(toMiB(r.maxRssKiB), 1), ...(r.error ? { error: r.error } : {}) })),
+    rounds: results.map((r) => ({
+      ok: r.ok,
+      wallS: round(r.wallS, 3),
+      cpuS: round(r.cpuS, 2),
+      maxRssMiB: round(toMiB(r.maxRssKiB), 1),
+      ...(r.error ? { error: r.error } : {}),
+    })),
   }
 }
 
@@ -581,7 +886,13 @@ function best(results, size) {
     cpuPerGiB: b?.cpuS != null ? round(b.cpuS / gib, 3) : null,
     peakRssMiB: round(toMiB(b?.maxRssKiB ?? null), 1),
     engineS: b?.engineS != null ? round(b.engineS, 3) : null,
-    rounds: results.map((r) => ({ ok: r.ok, wallS: round(r.wallS, 3), cpuS: round(r.cpuS, 2), maxRssMiB: round(toMiB(r.maxRssKiB), 1), ...(r.error ? { error: r.error } : {}) })),
+    rounds: results.map((r) => ({
+      ok: r.ok,
+      wallS: round(r.wallS, 3),
+      cpuS: round(r.cpuS, 2),
+      maxRssMiB: round(toMiB(r.maxRssKiB), 1),
+      ...(r.error ? { error: r.error } : {}),
+    })),
   }
 }
 

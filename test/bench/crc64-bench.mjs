@@ -24,7 +24,10 @@ for (let n = 0; n < 256; n++) {
     const c = lo & 1
     lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0
     hi >>>= 1
-    if (c) { hi = (hi ^ 0xc96c5795) >>> 0; lo = (lo ^ 0xd7870f42) >>> 0 }
+    if (c) {
+      hi = (hi ^ 0xc96c5795) >>> 0
+      lo = (lo ^ 0xd7870f42) >>> 0
+    }
   }
   BT_HI[n] = hi
   BT_LO[n] = lo
@@ -82,14 +85,22 @@ for (const [name, fn] of Object.entries(impls)) {
     if (expected[key] === undefined) expected[key] = crc
     const ok = expected[key] === crc
     results.push({ impl: name, chunkBytes: chunk, bytes: done, seconds: +secs.toFixed(3), gbps: +gbps.toFixed(3), ok })
-    console.log(`${name.padEnd(20)} chunk ${String(chunk / 1024).padStart(6)} KiB  ${gbps.toFixed(2).padStart(6)} GB/s  ${ok ? '' : 'MISMATCH'}`)
+    console.log(
+      `${name.padEnd(20)} chunk ${String(chunk / 1024).padStart(6)} KiB  ${gbps.toFixed(2).padStart(6)} GB/s  ${ok ? '' : 'MISMATCH'}`,
+    )
   }
 }
 
 // The original per-call matrix build with BigInt, for reference.
 function combineBigint(crcA, crcB, lengthB) {
-  const times = (mat, vec) => { let s = 0n; for (let i = 0; vec; vec >>= 1n, i++) if (vec & 1n) s ^= mat[i]; return s }
-  const square = (sq, mat) => { for (let n = 0; n < 64; n++) sq[n] = times(mat, mat[n]) }
+  const times = (mat, vec) => {
+    let s = 0n
+    for (let i = 0; vec; vec >>= 1n, i++) if (vec & 1n) s ^= mat[i]
+    return s
+  }
+  const square = (sq, mat) => {
+    for (let n = 0; n < 64; n++) sq[n] = times(mat, mat[n])
+  }
   const even = new Array(64)
   const odd = new Array(64)
   odd[0] = 0xc96c5795d7870f42n
@@ -111,7 +122,10 @@ function combineBigint(crcA, crcB, lengthB) {
 }
 
 const combines = []
-for (const [name, fn, calls] of [['crc64Combine', crc64Combine, 200_000], ['combine-bigint-matrix', combineBigint, 2_000]]) {
+for (const [name, fn, calls] of [
+  ['crc64Combine', crc64Combine, 200_000],
+  ['combine-bigint-matrix', combineBigint, 2_000],
+]) {
   for (const lengthB of [64 * 1024, 16 * 1024 * 1024, 5e9]) {
     let acc = 0x0123456789abcdefn
     for (let i = 0; i < Math.min(calls, 1000); i++) acc = fn(acc, 0xfedcba9876543210n, lengthB)
@@ -123,4 +137,12 @@ for (const [name, fn, calls] of [['crc64Combine', crc64Combine, 200_000], ['comb
   }
 }
 
-console.log(JSON.stringify({ bench: 'crc64', node: process.version, implementation: crc64Implementation, throughput: results, combine: combines }))
+console.log(
+  JSON.stringify({
+    bench: 'crc64',
+    node: process.version,
+    implementation: crc64Implementation,
+    throughput: results,
+    combine: combines,
+  }),
+)

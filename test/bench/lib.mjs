@@ -1,7 +1,21 @@
 // Helpers for test/bench/bench.mjs: finding tools, running a child with wall/CPU/peak-RSS measurement,
 // cached fixture files with their CRC-64, statistics and plain-text tables.
 import { spawn, spawnSync } from 'node:child_process'
-import { accessSync, constants, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  accessSync,
+  constants,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { randomFillSync } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { basename, delimiter, dirname, join } from 'node:path'
@@ -48,7 +62,8 @@ export function detectMeter() {
     try {
       const out = join(dir, 't')
       const r = spawnSync(timePath, ['-f', '%e %U %S %M', '-o', out, process.execPath, '-e', '0'], { timeout: 10_000 })
-      if (r.status === 0 && /^[\d.]+ [\d.]+ [\d.]+ \d+$/m.test(readFileSync(out, 'utf8'))) return { kind: 'gnu-time', path: timePath }
+      if (r.status === 0 && /^[\d.]+ [\d.]+ [\d.]+ \d+$/m.test(readFileSync(out, 'utf8')))
+        return { kind: 'gnu-time', path: timePath }
     } catch {
       // not GNU time
     } finally {
@@ -69,7 +84,8 @@ export const liveChildren = new Set()
 
 /**
  * Runs one command to completion and measures it.
- * @returns {Promise<{ code: number | null, signal: string | null, wallS: number, userS: number | null, sysS: number | null, cpuS: number | null, maxRssKiB: number | null, stdout: string, stderr: string }>}
+ * @returns {Promise<{ code: number | null, signal: string | null, wallS: number, userS: number | null, sysS: number |
+ * null, cpuS: number | null, maxRssKiB: number | null, stdout: string, stderr: string }>}
  */
 export function measure(meter, cmd, args, options = {}) {
   const stdio = ['ignore', 'pipe', 'pipe']
@@ -97,7 +113,11 @@ export function measure(meter, cmd, args, options = {}) {
           const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
           const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
           const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-          sample = { utime: Number(fields[11]), stime: Number(fields[12]), hwmKiB: hwm ? Number(hwm[1]) : sample.hwmKiB }
+          sample = {
+            utime: Number(fields[11]),
+            stime: Number(fields[12]),
+            hwmKiB: hwm ? Number(hwm[1]) : sample.hwmKiB,
+          }
         } catch {
           // exited between samples
         }
@@ -135,7 +155,17 @@ export function measure(meter, cmd, args, options = {}) {
         sysS = sample.stime / CLK_TCK
         maxRssKiB = sample.hwmKiB
       }
-      resolve({ code: exitCode, signal, wallS, userS, sysS, cpuS: userS === null ? null : userS + sysS, maxRssKiB, stdout, stderr })
+      resolve({
+        code: exitCode,
+        signal,
+        wallS,
+        userS,
+        sysS,
+        cpuS: userS === null ? null : userS + sysS,
+        maxRssKiB,
+        stdout,
+        stderr,
+      })
     })
   })
 }
@@ -164,7 +194,8 @@ export function removeOutput(path) {
   const dir = dirname(path)
   const base = basename(path)
   if (!existsSync(dir)) return
-  for (const name of readdirSync(dir)) if (name === base || name.startsWith(`${base}.`)) rmSync(join(dir, name), { force: true })
+  for (const name of readdirSync(dir))
+    if (name === base || name.startsWith(`${base}.`)) rmSync(join(dir, name), { force: true })
 }
 
 /**
@@ -192,12 +223,12 @@ export async function ensureDataFile(dir, mib) {
   const fd = openSync(tmp, 'w')
   let crc = 0n
   try {
-    for (let done = 0; done < size; ) {
+    for (let done = 0; done < size;) {
       const n = Math.min(block.length, size - done)
       const piece = block.subarray(0, n)
       randomFillSync(piece)
       crc = crc64(piece, crc)
-      for (let off = 0; off < n; ) off += writeSync(fd, piece, off, n - off, done + off)
+      for (let off = 0; off < n;) off += writeSync(fd, piece, off, n - off, done + off)
       done += n
     }
   } finally {
@@ -249,6 +280,10 @@ export function verdict(ok) {
 export function table(headers, rows) {
   const all = [headers, ...rows].map((r) => r.map((c) => String(c ?? '')))
   const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)))
-  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()
+  const line = (r) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd()
   return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n')
 }

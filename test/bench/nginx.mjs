@@ -24,7 +24,8 @@ export function freePort() {
  */
 export async function startNginx({ nginx, prefix, root, files }) {
   const dir = resolve(prefix)
-  for (const sub of ['logs', 'temp/client', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi']) mkdirSync(join(dir, sub), { recursive: true })
+  for (const sub of ['logs', 'temp/client', 'temp/proxy', 'temp/fastcgi', 'temp/uwsgi', 'temp/scgi'])
+    mkdirSync(join(dir, sub), { recursive: true })
   const port = await freePort()
   const errorLog = join(dir, 'logs/error.log')
   const locations = files

@@ -23,7 +23,10 @@ async function interleave(rows, rounds, logRound) {
     const order = rows.map((_, k) => rows[(k + i) % rows.length])
     const got = {}
     for (const row of order) results[row.name].push((got[row.name] = await row.run()))
-    logRound(i, rows.map((r) => [r.name, got[r.name]]))
+    logRound(
+      i,
+      rows.map((r) => [r.name, got[r.name]]),
+    )
   }
   return results
 }
@@ -34,7 +37,8 @@ function roundRatios(a, b) {
 }
 
 /** What the found count did, round by round: "16/16" = ended at 16, peak 16. */
-const countsOf = (results) => results.filter((r) => r.ok).map((r) => `${r.json?.connections ?? '?'}/${r.json?.peakConnections ?? '?'}`)
+const countsOf = (results) =>
+  results.filter((r) => r.ok).map((r) => `${r.json?.connections ?? '?'}/${r.json?.peakConnections ?? '?'}`)
 const maxPeak = (results) => Math.max(...results.filter((r) => r.ok).map((r) => r.json?.peakConnections ?? Infinity))
 
 /** Section 7: the long path. `ctx`: { say, note, emu, file, rounds, aria2c, runDtdl, runAria2, stats, logRound }. */
@@ -45,7 +49,9 @@ export async function runLongPath(ctx) {
     { name: 'dtdl (default)', run: run(undefined, 'long-default') },
     { name: 'dtdl -c 16', run: run(16, 'long-c16') },
     { name: 'dtdl -c 8', run: run(8, 'long-c8') },
-    ...(ctx.aria2c ? [{ name: 'aria2c -x16 -s16', run: () => ctx.runAria2(file.dentryId, file.size, 'long-aria2c', 16) }] : []),
+    ...(ctx.aria2c
+      ? [{ name: 'aria2c -x16 -s16', run: () => ctx.runAria2(file.dentryId, file.size, 'long-aria2c', 16) }]
+      : []),
   ]
   emu.setFaults(LONG_PATH)
   let results
@@ -58,10 +64,28 @@ export async function runLongPath(ctx) {
   const d = s['dtdl (default)']
   const a = s['aria2c -x16 -s16'] ?? null
   const c8 = s['dtdl -c 8']
-  const row = (name, x, counts = '') => [name, fmt(x.wallS), fmt(x.mbps, 1), fmt(x.cpuS), fmt(x.peakRssMiB, 1), fmt(x.medianRssMiB, 1), counts, `${x.okRounds}/${rounds}`]
+  const row = (name, x, counts = '') => [
+    name,
+    fmt(x.wallS),
+    fmt(x.mbps, 1),
+    fmt(x.cpuS),
+    fmt(x.peakRssMiB, 1),
+    fmt(x.medianRssMiB, 1),
+    counts,
+    `${x.okRounds}/${rounds}`,
+  ]
   say(
     table(
-      ['', 'wall s (median)', 'MB/s', 'CPU s (median)', 'peak RSS MiB (max)', 'peak RSS MiB (median)', 'connections (end/peak)', 'ok rounds'],
+      [
+        '',
+        'wall s (median)',
+        'MB/s',
+        'CPU s (median)',
+        'peak RSS MiB (max)',
+        'peak RSS MiB (median)',
+        'connections (end/peak)',
+        'ok rounds',
+      ],
       [
         row('dtdl (default: found)', d, countsOf(results['dtdl (default)']).join(' ')),
         row('dtdl -c 16', s['dtdl -c 16']),
@@ -70,20 +94,38 @@ export async function runLongPath(ctx) {
       ],
     ),
   )
-  note(`(every request 60 ms late, each connection capped at 4 MB/s: the bound is 4 MB/s x connections; MB/s = ${file.size / 2 ** 20} MiB / wall time`)
-  note(' of the whole process, start-up and the download-info call included; aria2c gets its signed URL before its clock starts)')
+  note(
+    `(every request 60 ms late, each connection capped at 4 MB/s: the bound is 4 MB/s x connections; MB/s = ${file.size / 2 ** 20} MiB / wall time`,
+  )
+  note(
+    ' of the whole process, start-up and the download-info call included; aria2c gets its signed URL before its clock starts)',
+  )
   const ratio = a?.wallS && d.wallS ? d.wallS / a.wallS : null
   const rss = c8.peakRssMiB && d.peakRssMiB ? d.peakRssMiB / c8.peakRssMiB : null
   const vsC16 = s['dtdl -c 16'].wallS && d.wallS ? d.wallS / s['dtdl -c 16'].wallS : null
   const perRound = a ? roundRatios(results['dtdl (default)'], results['aria2c -x16 -s16']) : []
   const g1 = ratio === null ? null : ratio <= LONG_PATH_GOAL
   const g2 = rss === null ? null : rss <= RSS_GOAL
-  say(`  default/aria2c wall     ${fmt(ratio, 3, 'x').padStart(8)}   goal <= ${LONG_PATH_GOAL}x      ${a ? verdict(g1) : 'skipped: aria2c not installed'}`)
-  if (a) note(`(medians; round by round ${perRound.map((x) => fmt(x, 3, 'x')).join(', ')}, their median ${fmt(median(perRound), 3, 'x')})`)
+  say(
+    `  default/aria2c wall     ${fmt(ratio, 3, 'x').padStart(8)}   goal <= ${LONG_PATH_GOAL}x      ${a ? verdict(g1) : 'skipped: aria2c not installed'}`,
+  )
+  if (a)
+    note(
+      `(medians; round by round ${perRound.map((x) => fmt(x, 3, 'x')).join(', ')}, their median ${fmt(median(perRound), 3, 'x')})`,
+    )
   say(`  default/-c 16 wall      ${fmt(vsC16, 3, 'x').padStart(8)}   (info: what finding the count costs)`)
   say(`  default/-c 8 peak RSS   ${fmt(rss, 3, 'x').padStart(8)}   goal <= ${RSS_GOAL}x       ${verdict(g2)}`)
   return {
-    summary: { fileMiB: file.size / 2 ** 20, faults: LONG_PATH, rows: s, connections: countsOf(results['dtdl (default)']), ratioDefaultToAria2c: round(ratio, 3), roundRatiosDefaultToAria2c: perRound.map((x) => round(x, 3)), ratioDefaultToC16: round(vsC16, 3), ratioRssDefaultToC8: round(rss, 3) },
+    summary: {
+      fileMiB: file.size / 2 ** 20,
+      faults: LONG_PATH,
+      rows: s,
+      connections: countsOf(results['dtdl (default)']),
+      ratioDefaultToAria2c: round(ratio, 3),
+      roundRatiosDefaultToAria2c: perRound.map((x) => round(x, 3)),
+      ratioDefaultToC16: round(vsC16, 3),
+      ratioRssDefaultToC8: round(rss, 3),
+    },
     goals: { longPathVsAria2c: a ? verdict(g1) : 'skipped', longPathPeakRss: verdict(g2) },
   }
 }
@@ -106,7 +148,15 @@ export async function runSharedBottleneck(ctx) {
   const d = stats(results['dtdl (default)'], file.size)
   const c4 = stats(results['dtdl -c 4'], file.size)
   const counts = countsOf(results['dtdl (default)'])
-  const row = (name, x, c = '') => [name, fmt(x.wallS), fmt(x.mbps, 1), fmt(x.cpuS), fmt(x.peakRssMiB, 1), c, `${x.okRounds}/${rounds}`]
+  const row = (name, x, c = '') => [
+    name,
+    fmt(x.wallS),
+    fmt(x.mbps, 1),
+    fmt(x.cpuS),
+    fmt(x.peakRssMiB, 1),
+    c,
+    `${x.okRounds}/${rounds}`,
+  ]
   say(
     table(
       ['', 'wall s (median)', 'MB/s', 'CPU s (median)', 'peak RSS MiB (max)', 'connections (end/peak)', 'ok rounds'],
@@ -120,10 +170,22 @@ export async function runSharedBottleneck(ctx) {
   const g1 = ratio === null ? null : ratio <= BOTTLENECK_GOAL
   const g2 = peak === null ? null : peak <= BOTTLENECK_MAX_CONNECTIONS
   say(`  default/-c 4 wall       ${fmt(ratio, 3, 'x').padStart(8)}   goal <= ${BOTTLENECK_GOAL}x       ${verdict(g1)}`)
-  note(`(medians; round by round ${perRound.map((x) => fmt(x, 3, 'x')).join(', ')}, their median ${fmt(median(perRound), 3, 'x')})`)
-  say(`  default's peak count    ${String(peak ?? 'n/a').padStart(8)}   goal <= ${BOTTLENECK_MAX_CONNECTIONS}           ${verdict(g2)}`)
+  note(
+    `(medians; round by round ${perRound.map((x) => fmt(x, 3, 'x')).join(', ')}, their median ${fmt(median(perRound), 3, 'x')})`,
+  )
+  say(
+    `  default's peak count    ${String(peak ?? 'n/a').padStart(8)}   goal <= ${BOTTLENECK_MAX_CONNECTIONS}           ${verdict(g2)}`,
+  )
   return {
-    summary: { fileMiB: file.size / 2 ** 20, faults: BOTTLENECK, dtdl: d, c4, connections: counts, ratioDefaultToC4: round(ratio, 3), roundRatiosDefaultToC4: perRound.map((x) => round(x, 3)) },
+    summary: {
+      fileMiB: file.size / 2 ** 20,
+      faults: BOTTLENECK,
+      dtdl: d,
+      c4,
+      connections: counts,
+      ratioDefaultToC4: round(ratio, 3),
+      roundRatiosDefaultToC4: perRound.map((x) => round(x, 3)),
+    },
     goals: { bottleneckVsC4: verdict(g1), bottleneckConnections: verdict(g2) },
   }
 }

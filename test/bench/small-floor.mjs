@@ -14,12 +14,15 @@ const dispatcher = new Agent({ connections: 32 })
 for (const dir of new Set(files.map((f) => dirname(join(outDir, f.relPath))))) mkdirSync(dir, { recursive: true })
 
 async function fetchOne(file) {
-  const info = await request(`${apiBase}/v1.0/storage/spaces/${spaceId}/dentries/${file.dentryId}/downloadInfos/query?unionId=${unionId}`, {
-    method: 'POST',
-    headers: { 'x-acs-dingtalk-access-token': token, 'content-type': 'application/json' },
-    body: '{}',
-    dispatcher,
-  })
+  const info = await request(
+    `${apiBase}/v1.0/storage/spaces/${spaceId}/dentries/${file.dentryId}/downloadInfos/query?unionId=${unionId}`,
+    {
+      method: 'POST',
+      headers: { 'x-acs-dingtalk-access-token': token, 'content-type': 'application/json' },
+      body: '{}',
+      dispatcher,
+    },
+  )
   const answer = await info.body.json()
   if (info.statusCode !== 200) throw new Error(`download info ${info.statusCode}: ${JSON.stringify(answer)}`)
   const signed = answer.headerSignatureInfo

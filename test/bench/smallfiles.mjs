@@ -36,7 +36,8 @@ async function ensureTree(dir) {
   const manifestPath = join(root, 'manifest.json')
   try {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8'))
-    if (m.files.length === SMALL_FILES && m.files.every((f) => statSync(join(root, f.name)).size === f.size)) return { root, files: m.files.map((f) => ({ ...f, crc: BigInt(f.crc) })) }
+    if (m.files.length === SMALL_FILES && m.files.every((f) => statSync(join(root, f.name)).size === f.size))
+      return { root, files: m.files.map((f) => ({ ...f, crc: BigInt(f.crc) })) }
   } catch {
     // missing or stale: generate
   }
@@ -49,7 +50,13 @@ async function ensureTree(dir) {
     const bytes = randomFillSync(Buffer.allocUnsafe(size))
     const name = `file-${i}.bin`
     writeFileSync(join(root, name), bytes)
-    files.push({ name, size, crc: crc64(bytes, 0n), folder: i % SMALL_FOLDERS, relPath: `${folders[i % SMALL_FOLDERS]}/${name}` })
+    files.push({
+      name,
+      size,
+      crc: crc64(bytes, 0n),
+      folder: i % SMALL_FOLDERS,
+      relPath: `${folders[i % SMALL_FOLDERS]}/${name}`,
+    })
   }
   writeFileSync(manifestPath, JSON.stringify({ files: files.map((f) => ({ ...f, crc: f.crc.toString() })) }))
   return { root, files }
@@ -70,7 +77,12 @@ const countLines = (path) => {
 function tailCounts(text) {
   const m = /"summary":(\{[^}]*\}),"apiCalls":(\{[^}]*\}),"storageRequests":(\d+),"apiThrottled":(\d+)\}\s*$/.exec(text)
   if (!m) return null
-  return { summary: JSON.parse(m[1]), apiCalls: JSON.parse(m[2]), storageRequests: Number(m[3]), apiThrottled: Number(m[4]) }
+  return {
+    summary: JSON.parse(m[1]),
+    apiCalls: JSON.parse(m[2]),
+    storageRequests: Number(m[3]),
+    apiThrottled: Number(m[4]),
+  }
 }
 
 /** Files (and their bytes) under a directory, recursively. */
@@ -108,10 +120,18 @@ export async function runSmallFiles(ctx) {
         note(`nginx failed to start, the emulator serves the bytes: ${err.message}`)
       }
     }
-    const folders = folderPaths().map((p, i) => ({ spaceId: SPACE, dentryId: `sd${i}`, name: `dir${i}`, parentId: i === 0 ? '0' : `sd${Math.floor((i - 1) / 2)}` }))
+    const folders = folderPaths().map((p, i) => ({
+      spaceId: SPACE,
+      dentryId: `sd${i}`,
+      name: `dir${i}`,
+      parentId: i === 0 ? '0' : `sd${Math.floor((i - 1) / 2)}`,
+    }))
     emu.instance = await startEmulator({
       quiet: true,
-      folders: [{ spaceId: SPACE, dentryId: 'small-root', name: 'small' }, ...folders.map((f) => (f.parentId === '0' ? { ...f, parentId: 'small-root' } : f))],
+      folders: [
+        { spaceId: SPACE, dentryId: 'small-root', name: 'small' },
+        ...folders.map((f) => (f.parentId === '0' ? { ...f, parentId: 'small-root' } : f)),
+      ],
       files: files.map((f, i) => ({
         spaceId: SPACE,
         dentryId: `sf${i}`,
@@ -123,8 +143,17 @@ export async function runSmallFiles(ctx) {
       })),
     })
     const server = nginx ? 'nginx' : 'emulator'
-    say(`  ${SMALL_FILES} files, ${(totalBytes / 1048576).toFixed(1)} MiB in ${SMALL_FOLDERS} nested folders; bytes from ${server}; dtdl -r -j ${JOBS} --api-qps 0 -q, aria2c -q -i -j ${JOBS}; best of ${rounds}`)
-    const env = { ...childEnv, DTDL_ENDPOINT: emu.instance.url, DTDL_CONFIG_DIR: configDir, DINGTALK_APP_KEY: DEMO.appKey, DINGTALK_APP_SECRET: DEMO.appSecret, DINGTALK_UNION_ID: DEMO.unionId }
+    say(
+      `  ${SMALL_FILES} files, ${(totalBytes / 1048576).toFixed(1)} MiB in ${SMALL_FOLDERS} nested folders; bytes from ${server}; dtdl -r -j ${JOBS} --api-qps 0 -q, aria2c -q -i -j ${JOBS}; best of ${rounds}`,
+    )
+    const env = {
+      ...childEnv,
+      DTDL_ENDPOINT: emu.instance.url,
+      DTDL_CONFIG_DIR: configDir,
+      DINGTALK_APP_KEY: DEMO.appKey,
+      DINGTALK_APP_SECRET: DEMO.appSecret,
+      DINGTALK_UNION_ID: DEMO.unionId,
+    }
     const accessLog = nginx ? join(benchDir, 'nginx-small', 'logs', 'access.log') : null
     const storageSeen = () => (accessLog ? countLines(accessLog) : emu.instance.stats.resourceRequests.length)
 
@@ -133,7 +162,12 @@ export async function runSmallFiles(ctx) {
       syncDisks()
       emu.instance.resetStats()
       const before = storageSeen()
-      const r = await measure(meter, process.execPath, [dtdl, 'get', SPACE, 'small-root', '-r', '-o', out, '-j', String(JOBS), '--api-qps', '0', '--json', '--quiet'], { env })
+      const r = await measure(
+        meter,
+        process.execPath,
+        [dtdl, 'get', SPACE, 'small-root', '-r', '-o', out, '-j', String(JOBS), '--api-qps', '0', '--json', '--quiet'],
+        { env },
+      )
       const json = tailCounts(r.stdout)
       const ok = r.code === 0 && json !== null && json.summary.failed === 0
       return {
@@ -153,20 +187,62 @@ export async function runSmallFiles(ctx) {
       if (!base) return null
       writeFileSync(list, files.map((f) => `${base}/${f.name}\n  out=small/${f.relPath}\n`).join(''))
       syncDisks()
-      const r = await measure(meter, tools.aria2c, ['-i', list, '-j', String(JOBS), '-d', out, '--file-allocation=none', '--allow-overwrite=true', '--auto-file-renaming=false', '-q'], { env: childEnv })
+      const r = await measure(
+        meter,
+        tools.aria2c,
+        [
+          '-i',
+          list,
+          '-j',
+          String(JOBS),
+          '-d',
+          out,
+          '--file-allocation=none',
+          '--allow-overwrite=true',
+          '--auto-file-renaming=false',
+          '-q',
+        ],
+        { env: childEnv },
+      )
       const got = tally(out)
-      return { ...r, ok: r.code === 0 && got.files === SMALL_FILES && got.bytes === totalBytes, error: `exit ${r.code}, ${got.files} files` }
+      return {
+        ...r,
+        ok: r.code === 0 && got.files === SMALL_FILES && got.bytes === totalBytes,
+        error: `exit ${r.code}, ${got.files} files`,
+      }
     }
 
     // The floor: only the download-info call, the GET and the durable write per file (small-floor.mjs).
-    const minted = await fetch(`${emu.instance.url}/v1.0/oauth2/accessToken`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appKey: DEMO.appKey, appSecret: DEMO.appSecret }) }).then((r) => r.json())
+    const minted = await fetch(`${emu.instance.url}/v1.0/oauth2/accessToken`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appKey: DEMO.appKey, appSecret: DEMO.appSecret }),
+    }).then((r) => r.json())
     const floorList = join(outDir, 'small-floor.json')
     writeFileSync(floorList, JSON.stringify(files.map((f, i) => ({ dentryId: `sf${i}`, relPath: f.relPath }))))
     const runFloor = async (out) => {
       syncDisks()
-      const r = await measure(meter, process.execPath, [join(import.meta.dirname, 'small-floor.mjs'), emu.instance.url, minted.accessToken, DEMO.unionId, SPACE, floorList, out, String(JOBS)], { env: childEnv })
+      const r = await measure(
+        meter,
+        process.execPath,
+        [
+          join(import.meta.dirname, 'small-floor.mjs'),
+          emu.instance.url,
+          minted.accessToken,
+          DEMO.unionId,
+          SPACE,
+          floorList,
+          out,
+          String(JOBS),
+        ],
+        { env: childEnv },
+      )
       const got = r.code === 0 ? tally(out) : { files: 0, bytes: 0 }
-      return { ...r, ok: r.code === 0 && got.files === SMALL_FILES && got.bytes === totalBytes, error: `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}` }
+      return {
+        ...r,
+        ok: r.code === 0 && got.files === SMALL_FILES && got.bytes === totalBytes,
+        error: `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`,
+      }
     }
     const first = []
     const again = []
@@ -176,9 +252,14 @@ export async function runSmallFiles(ctx) {
     // 1,000 files before each run made this machine's disk slower run after run (aria2c 1.06 s, then 1.19,
     // 1.45, 1.48, 1.58, 1.69 s; into fresh directories it held at 0.92-1.09 s), so the rounds compared
     // whatever state the deletions had left rather than the two tools.
-    const outputs = (i) => ({ dtdl: join(outDir, `small-dtdl-${i}`), aria2c: join(outDir, `small-aria2-${i}`), floor: join(outDir, `small-floor-${i}`) })
+    const outputs = (i) => ({
+      dtdl: join(outDir, `small-dtdl-${i}`),
+      aria2c: join(outDir, `small-aria2-${i}`),
+      floor: join(outDir, `small-floor-${i}`),
+    })
     const removeOutputs = () => {
-      for (let i = 0; i < rounds; i++) for (const d of Object.values(outputs(i))) rmSync(d, { recursive: true, force: true })
+      for (let i = 0; i < rounds; i++)
+        for (const d of Object.values(outputs(i))) rmSync(d, { recursive: true, force: true })
     }
     removeOutputs()
     for (let i = 0; i < rounds; i++) {
@@ -193,7 +274,9 @@ export async function runSmallFiles(ctx) {
         }
       }
       if (nginx) floor.push(await runFloor(out.floor))
-      note(`smallfiles round ${i + 1}/${rounds}: dtdl first ${fmt(first.at(-1).wallS)} s${first.at(-1).ok ? '' : ` FAILED (${first.at(-1).error})`}, re-run ${fmt(again.at(-1).wallS)} s${again.at(-1).ok ? '' : ' FAILED'}${aria.length ? `, aria2c ${fmt(aria.at(-1).wallS)} s${aria.at(-1).ok ? '' : ` FAILED (${aria.at(-1).error})`}` : ''}${floor.length ? `, node floor ${fmt(floor.at(-1).wallS)} s${floor.at(-1).ok ? '' : ` FAILED (${floor.at(-1).error})`}` : ''}`)
+      note(
+        `smallfiles round ${i + 1}/${rounds}: dtdl first ${fmt(first.at(-1).wallS)} s${first.at(-1).ok ? '' : ` FAILED (${first.at(-1).error})`}, re-run ${fmt(again.at(-1).wallS)} s${again.at(-1).ok ? '' : ' FAILED'}${aria.length ? `, aria2c ${fmt(aria.at(-1).wallS)} s${aria.at(-1).ok ? '' : ` FAILED (${aria.at(-1).error})`}` : ''}${floor.length ? `, node floor ${fmt(floor.at(-1).wallS)} s${floor.at(-1).ok ? '' : ` FAILED (${floor.at(-1).error})`}` : ''}`,
+      )
     }
     removeOutputs()
 
@@ -214,34 +297,128 @@ export async function runSmallFiles(ctx) {
     const a = describe(bestOf(again))
     const x = bestOf(aria)
     const fl = bestOf(floor)
-    const ar = x && { wallS: round(x.wallS, 3), filesPerSecond: round(SMALL_FILES / x.wallS, 1), cpuS: round(x.cpuS, 2), peakRssMiB: x.maxRssKiB === null ? null : round(x.maxRssKiB / 1024, 1) }
-    const row = (name, s) => (s ? [name, fmt(s.wallS, 2), fmt(s.filesPerSecond, 0), fmt(s.apiCallsPerFile, 3), fmt(s.storageRequestsPerFile, 3), s.serversSaw ? `${s.serversSaw.api} / ${s.serversSaw.storage}` : '', fmt(s.cpuS, 2), fmt(s.peakRssMiB, 1)] : [name, 'failed', '', '', '', '', '', ''])
+    const ar = x && {
+      wallS: round(x.wallS, 3),
+      filesPerSecond: round(SMALL_FILES / x.wallS, 1),
+      cpuS: round(x.cpuS, 2),
+      peakRssMiB: x.maxRssKiB === null ? null : round(x.maxRssKiB / 1024, 1),
+    }
+    const row = (name, s) =>
+      s
+        ? [
+            name,
+            fmt(s.wallS, 2),
+            fmt(s.filesPerSecond, 0),
+            fmt(s.apiCallsPerFile, 3),
+            fmt(s.storageRequestsPerFile, 3),
+            s.serversSaw ? `${s.serversSaw.api} / ${s.serversSaw.storage}` : '',
+            fmt(s.cpuS, 2),
+            fmt(s.peakRssMiB, 1),
+          ]
+        : [name, 'failed', '', '', '', '', '', '']
     say(
       table(
-        ['', 'wall s (best)', 'files/s', 'API calls/file', 'storage req./file', 'servers saw (API / storage)', 'CPU s', 'peak RSS MiB'],
+        [
+          '',
+          'wall s (best)',
+          'files/s',
+          'API calls/file',
+          'storage req./file',
+          'servers saw (API / storage)',
+          'CPU s',
+          'peak RSS MiB',
+        ],
         [
           row(`dtdl -r -j ${JOBS}, first run`, f),
           row(`dtdl -r -j ${JOBS}, no-op re-run`, a),
-          ...(fl ? [[`node floor: info + GET + write, -j ${JOBS} (info)`, fmt(fl.wallS, 2), fmt(SMALL_FILES / fl.wallS, 0), '1', '1.000', '', fmt(fl.cpuS, 2), fl.maxRssKiB === null ? '' : fmt(fl.maxRssKiB / 1024, 1)]] : []),
-          ...(tools.aria2c && nginx ? [[`aria2c -i -j ${JOBS} (no API)`, fmt(ar?.wallS, 2), fmt(ar?.filesPerSecond, 0), '0', '1.000', '', fmt(ar?.cpuS, 2), fmt(ar?.peakRssMiB, 1)]] : [['aria2c', `skipped: ${tools.aria2c ? 'nginx did not start' : 'aria2c not installed'}`, '', '', '', '', '', '']]),
+          ...(fl
+            ? [
+                [
+                  `node floor: info + GET + write, -j ${JOBS} (info)`,
+                  fmt(fl.wallS, 2),
+                  fmt(SMALL_FILES / fl.wallS, 0),
+                  '1',
+                  '1.000',
+                  '',
+                  fmt(fl.cpuS, 2),
+                  fl.maxRssKiB === null ? '' : fmt(fl.maxRssKiB / 1024, 1),
+                ],
+              ]
+            : []),
+          ...(tools.aria2c && nginx
+            ? [
+                [
+                  `aria2c -i -j ${JOBS} (no API)`,
+                  fmt(ar?.wallS, 2),
+                  fmt(ar?.filesPerSecond, 0),
+                  '0',
+                  '1.000',
+                  '',
+                  fmt(ar?.cpuS, 2),
+                  fmt(ar?.peakRssMiB, 1),
+                ],
+              ]
+            : [
+                [
+                  'aria2c',
+                  `skipped: ${tools.aria2c ? 'nginx did not start' : 'aria2c not installed'}`,
+                  '',
+                  '',
+                  '',
+                  '',
+                  '',
+                  '',
+                ],
+              ]),
         ],
       ),
     )
-    note('("node floor" = test/bench/small-floor.mjs: per file only the download-info call, the GET, write, fsync and rename, with')
+    note(
+      '("node floor" = test/bench/small-floor.mjs: per file only the download-info call, the GET, write, fsync and rename, with',
+    )
     note(' undici, 16 at a time: no claim, checks, CRC, state or retries; what Node itself costs for the same work)')
-    note('(wall time of the whole process, start-up, token mint, listing and per-file download info included; with the default')
-    note(` --api-qps 20 the ${SMALL_FILES} download-info calls alone take at least ${SMALL_FILES / 20} s: that is DingTalk's budget, not the engine)`)
+    note(
+      '(wall time of the whole process, start-up, token mint, listing and per-file download info included; with the default',
+    )
+    note(
+      ` --api-qps 20 the ${SMALL_FILES} download-info calls alone take at least ${SMALL_FILES / 20} s: that is DingTalk's budget, not the engine)`,
+    )
     const ratio = f && ar ? f.wallS / ar.wallS : null
     // The same comparison round by round (each round runs both, back to back): the median of those ratios.
-    const pairs = first.map((r, i) => (r.ok && aria[i]?.ok ? r.wallS / aria[i].wallS : null)).filter((x) => x !== null).sort((x, y) => x - y)
+    const pairs = first
+      .map((r, i) => (r.ok && aria[i]?.ok ? r.wallS / aria[i].wallS : null))
+      .filter((x) => x !== null)
+      .sort((x, y) => x - y)
     const pairedMedian = pairs.length > 0 ? pairs[Math.floor(pairs.length / 2)] : null
     const storageOk = f ? f.storageRequestsPerFile <= STORAGE_GOAL : null
-    say(`  storage requests per file, first run  ${fmt(f?.storageRequestsPerFile, 3).padStart(7)}   goal <= ${STORAGE_GOAL}     ${verdict(storageOk)}`)
-    say(`  dtdl first run / aria2c wall time     ${fmt(ratio, 2, 'x').padStart(7)}   goal <= ${TIME_GOAL}x     ${ar ? verdict(ratio === null ? null : ratio <= TIME_GOAL) : 'skipped'}   (best of each)`)
-    if (pairs.length > 0) note(`  the same, round by round: median ${fmt(pairedMedian, 2, 'x')} of ${pairs.map((x) => fmt(x, 2)).join(', ')}`)
+    say(
+      `  storage requests per file, first run  ${fmt(f?.storageRequestsPerFile, 3).padStart(7)}   goal <= ${STORAGE_GOAL}     ${verdict(storageOk)}`,
+    )
+    say(
+      `  dtdl first run / aria2c wall time     ${fmt(ratio, 2, 'x').padStart(7)}   goal <= ${TIME_GOAL}x     ${ar ? verdict(ratio === null ? null : ratio <= TIME_GOAL) : 'skipped'}   (best of each)`,
+    )
+    if (pairs.length > 0)
+      note(
+        `  the same, round by round: median ${fmt(pairedMedian, 2, 'x')} of ${pairs.map((x) => fmt(x, 2)).join(', ')}`,
+      )
     return {
-      summary: { files: SMALL_FILES, folders: SMALL_FOLDERS, bytes: totalBytes, jobs: JOBS, server, first: f, rerun: a, aria2c: ar, nodeFloor: fl && { wallS: round(fl.wallS, 3), cpuS: round(fl.cpuS, 2) }, ratioFirstRunToAria2c: round(ratio, 3), pairedMedianRatio: round(pairedMedian, 3) },
-      goals: { smallFilesStorageRequests: verdict(storageOk), smallFilesVsAria2c: ar ? verdict(ratio === null ? null : ratio <= TIME_GOAL) : 'skipped' },
+      summary: {
+        files: SMALL_FILES,
+        folders: SMALL_FOLDERS,
+        bytes: totalBytes,
+        jobs: JOBS,
+        server,
+        first: f,
+        rerun: a,
+        aria2c: ar,
+        nodeFloor: fl && { wallS: round(fl.wallS, 3), cpuS: round(fl.cpuS, 2) },
+        ratioFirstRunToAria2c: round(ratio, 3),
+        pairedMedianRatio: round(pairedMedian, 3),
+      },
+      goals: {
+        smallFilesStorageRequests: verdict(storageOk),
+        smallFilesVsAria2c: ar ? verdict(ratio === null ? null : ratio <= TIME_GOAL) : 'skipped',
+      },
     }
   } finally {
     await nginx?.stop().catch(() => {})

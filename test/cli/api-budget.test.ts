@@ -14,33 +14,61 @@ type World = Awaited<ReturnType<typeof setupWorld>>
 const SPACE = DEMO.spaceId
 
 /** A nested tree: `folders` folders (each under an earlier one or the root), `files` files spread over them. */
-function tree(files: number, folders: number, size: (i: number) => number): { files: EmulatorFileSpec[]; folders: EmulatorFolderSpec[] } {
+function tree(
+  files: number,
+  folders: number,
+  size: (i: number) => number,
+): { files: EmulatorFileSpec[]; folders: EmulatorFolderSpec[] } {
   const fs: EmulatorFolderSpec[] = []
-  for (let i = 0; i < folders; i++) fs.push({ spaceId: SPACE, dentryId: `d${i}`, name: `dir${i}`, parentId: i === 0 ? '0' : `d${Math.floor((i - 1) / 2)}` })
+  for (let i = 0; i < folders; i++)
+    fs.push({
+      spaceId: SPACE,
+      dentryId: `d${i}`,
+      name: `dir${i}`,
+      parentId: i === 0 ? '0' : `d${Math.floor((i - 1) / 2)}`,
+    })
   const out: EmulatorFileSpec[] = []
-  for (let i = 0; i < files; i++) out.push({ spaceId: SPACE, dentryId: `f${i}`, name: `file${i}.bin`, parentId: `d${i % folders}`, size: size(i) })
+  for (let i = 0; i < files; i++)
+    out.push({ spaceId: SPACE, dentryId: `f${i}`, name: `file${i}.bin`, parentId: `d${i % folders}`, size: size(i) })
   return { files: out, folders: fs }
 }
 
 const kindOf = (r: ApiRequestLog) =>
-  r.path.endsWith('/oauth2/accessToken') ? 'token'
-  : r.path.endsWith('/downloadInfos/query') ? 'downloadInfo'
-  : r.path.endsWith('/query') ? 'dentry'
-  : r.method === 'GET' && r.path.endsWith('/dentries') ? 'list'
-  : r.path.endsWith('/versions') ? 'versions'
-  : r.path.endsWith('/queryDentryId') ? 'dentryUuid'
-  : r.path.startsWith('/v2.0/wiki/') ? 'workspaces'
-  : r.path.startsWith('/topapi/') ? 'user'
-  : 'other'
+  r.path.endsWith('/oauth2/accessToken')
+    ? 'token'
+    : r.path.endsWith('/downloadInfos/query')
+      ? 'downloadInfo'
+      : r.path.endsWith('/query')
+        ? 'dentry'
+        : r.method === 'GET' && r.path.endsWith('/dentries')
+          ? 'list'
+          : r.path.endsWith('/versions')
+            ? 'versions'
+            : r.path.endsWith('/queryDentryId')
+              ? 'dentryUuid'
+              : r.path.startsWith('/v2.0/wiki/')
+                ? 'workspaces'
+                : r.path.startsWith('/topapi/')
+                  ? 'user'
+                  : 'other'
 
 /** What the emulator received, in the shape of --json's apiCalls. */
 function received(w: World) {
   const byKind: Record<string, number> = Object.fromEntries(API_KINDS.map((k) => [k, 0]))
   for (const r of w.emulator.stats.apiRequests) byKind[kindOf(r)] = (byKind[kindOf(r)] ?? 0) + 1
-  return { apiCalls: { total: w.emulator.stats.apiRequests.length, ...byKind }, storageRequests: w.emulator.stats.resourceRequests.length }
+  return {
+    apiCalls: { total: w.emulator.stats.apiRequests.length, ...byKind },
+    storageRequests: w.emulator.stats.resourceRequests.length,
+  }
 }
 
-const json = (stdout: string) => JSON.parse(stdout) as { apiCalls: Record<string, number>; storageRequests: number; apiThrottled: number; summary?: { downloaded: number } }
+const json = (stdout: string) =>
+  JSON.parse(stdout) as {
+    apiCalls: Record<string, number>
+    storageRequests: number
+    apiThrottled: number
+    summary?: { downloaded: number }
+  }
 const lastLine = (stderr: string) => stderr.trim().split('\n').at(-1) ?? ''
 
 describe('every call counted', () => {
@@ -51,7 +79,20 @@ describe('every call counted', () => {
     const t = tree(200, 20, (i) => 1000 + i * 37)
     w = await setupWorld(t)
     // Pacing off: this test is about counting, the budget has its own below.
-    const r = await w.run(['get', SPACE, '0', '-r', '-o', 'mirror', '-j', '8', '--json', '--no-progress', '--api-qps', '0'])
+    const r = await w.run([
+      'get',
+      SPACE,
+      '0',
+      '-r',
+      '-o',
+      'mirror',
+      '-j',
+      '8',
+      '--json',
+      '--no-progress',
+      '--api-qps',
+      '0',
+    ])
     expect(r.code, r.stderr).toBe(0)
     const out = json(r.stdout)
     expect(out.summary?.downloaded).toBe(200)
@@ -67,14 +108,21 @@ describe('every call counted', () => {
 
     // A re-run counts what it sends too.
     w.emulator.resetStats()
-    const again = await w.run(['get', SPACE, '0', '-r', '-o', 'mirror', '--json', '--no-progress'], { DTDL_API_QPS: '0' })
+    const again = await w.run(['get', SPACE, '0', '-r', '-o', 'mirror', '--json', '--no-progress'], {
+      DTDL_API_QPS: '0',
+    })
     expect(again.code, again.stderr).toBe(0)
     const out2 = json(again.stdout)
     expect({ apiCalls: out2.apiCalls, storageRequests: out2.storageRequests }).toEqual(received(w))
   })
 
   it('get, get -i, info and ls: the end line and --json say what the emulator received', async () => {
-    w = await setupWorld({ files: [{ spaceId: SPACE, dentryId: '1', name: 'one.bin', size: 300_000 }, { spaceId: SPACE, dentryId: '2', name: 'two.bin', size: 5000 }] })
+    w = await setupWorld({
+      files: [
+        { spaceId: SPACE, dentryId: '1', name: 'one.bin', size: 300_000 },
+        { spaceId: SPACE, dentryId: '2', name: 'two.bin', size: 5000 },
+      ],
+    })
     await writeFile(join(w.dir, 'list.txt'), `${SPACE} 1 a.bin\n${SPACE} 2 b.bin\n`)
     const cases: string[][] = [
       ['get', SPACE, '1', '-o', 'one.bin'],
@@ -88,7 +136,9 @@ describe('every call counted', () => {
       expect(human.code, human.stderr).toBe(0)
       const got = received(w)
       const storage = got.storageRequests
-      expect(lastLine(human.stderr), args.join(' ')).toMatch(new RegExp(`${got.apiCalls.total} API calls?, ${storage} storage requests?$`))
+      expect(lastLine(human.stderr), args.join(' ')).toMatch(
+        new RegExp(`${got.apiCalls.total} API calls?, ${storage} storage requests?$`),
+      )
       w.emulator.resetStats()
       const r = await w.run([...args, '--json', ...(args[0] === 'get' ? ['--force'] : [])])
       expect(r.code, r.stderr).toBe(0)
@@ -120,11 +170,14 @@ describe('small files in one request (the engine module against the emulator)', 
     const requests = new RequestCounter()
     const notes: string[] = []
     const getDownloadInfo = async () => {
-      const res = await fetch(`${w.emulator.url}/v1.0/storage/spaces/${SPACE}/dentries/7/downloadInfos/query?unionId=${DEMO.unionId}`, {
-        method: 'POST',
-        headers: { 'x-acs-dingtalk-access-token': DEMO.accessToken, 'content-type': 'application/json' },
-        body: '{}',
-      })
+      const res = await fetch(
+        `${w.emulator.url}/v1.0/storage/spaces/${SPACE}/dentries/7/downloadInfos/query?unionId=${DEMO.unionId}`,
+        {
+          method: 'POST',
+          headers: { 'x-acs-dingtalk-access-token': DEMO.accessToken, 'content-type': 'application/json' },
+          body: '{}',
+        },
+      )
       return parseDownloadInfo((await res.json()) as Parameters<typeof parseDownloadInfo>[0])
     }
     try {
@@ -160,14 +213,20 @@ describe('small files in one request (the engine module against the emulator)', 
   })
 
   it('a corrupted small file is fetched again by the engine and verified', async () => {
-    w = await setupWorld({ files: [{ spaceId: SPACE, dentryId: '7', name: 's.bin', size: 200_000 }], faults: { corruptOnce: true } })
+    w = await setupWorld({
+      files: [{ spaceId: SPACE, dentryId: '7', name: 's.bin', size: 200_000 }],
+      faults: { corruptOnce: true },
+    })
     const r = await fetchWithListedSize(200_000, 's.bin')
     expect((await readFile(join(w.dir, 's.bin'))).equals(await w.emulator.fileContent(SPACE, '7'))).toBe(true)
     expect(r.notes.join('\n')).toMatch(/CRC-64 mismatch/)
   })
 
   it('a small file whose connection is cut is retried from byte 0 in one GET', async () => {
-    w = await setupWorld({ files: [{ spaceId: SPACE, dentryId: '7', name: 's.bin', size: 200_000 }], faults: { cutEveryKth: { k: 1, afterBytes: 50_000 } } })
+    w = await setupWorld({
+      files: [{ spaceId: SPACE, dentryId: '7', name: 's.bin', size: 200_000 }],
+      faults: { cutEveryKth: { k: 1, afterBytes: 50_000 } },
+    })
     const pending = fetchWithListedSize(200_000, 's.bin')
     // Let the first two responses be cut, then serve the rest whole.
     const { waitFor } = await import('../helpers.js')
@@ -185,7 +244,10 @@ describe('one API budget per run', () => {
   afterEach(async () => w.close())
 
   it('a 300-file mirror with download info held to 20 calls/s: within 1.15x of 15 s, at most 2% throttled, no per-call line', async () => {
-    w = await setupWorld({ ...tree(300, 20, () => 2048), faults: { qpsLimit: { callsPerSecond: 20, api: 'downloadInfo' } } })
+    w = await setupWorld({
+      ...tree(300, 20, () => 2048),
+      faults: { qpsLimit: { callsPerSecond: 20, api: 'downloadInfo' } },
+    })
     const started = performance.now()
     const r = await w.run(['get', SPACE, '0', '-r', '-o', 'mirror', '-j', '8', '--json', '--no-progress'])
     const seconds = (performance.now() - started) / 1000
@@ -202,12 +264,17 @@ describe('one API budget per run', () => {
   }, 60_000)
 
   it('throttling that still happens is summed up in one line at the end', async () => {
-    w = await setupWorld({ files: [{ spaceId: SPACE, dentryId: '1', name: 'one.bin', size: 1000 }], faults: { apiError: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', status: 403, times: 2 } } })
+    w = await setupWorld({
+      files: [{ spaceId: SPACE, dentryId: '1', name: 'one.bin', size: 1000 }],
+      faults: { apiError: { code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', status: 403, times: 2 } },
+    })
     const r = await w.run(['get', SPACE, '1', '-o', 'one.bin'])
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stderr.trim().split('\n')
     expect(lines.filter((l) => /throttled/.test(l))).toEqual([lines.at(-1)])
-    expect(lines.at(-1)).toMatch(/^DingTalk throttled or was busy for 2 answers \(Forbidden\.AccessDenied\.QpsLimitForAppkeyAndApi\) of \d+ API calls/)
+    expect(lines.at(-1)).toMatch(
+      /^DingTalk throttled or was busy for 2 answers \(Forbidden\.AccessDenied\.QpsLimitForAppkeyAndApi\) of \d+ API calls/,
+    )
   })
 
   it('--api-qps is validated like other integers', async () => {
@@ -225,7 +292,10 @@ describe('the budget and the counts, from the edges', () => {
   it('Ctrl-C while jobs wait on the budget ends the run at once (exit 130)', async () => {
     w = await setupWorld(tree(10, 2, () => 1000))
     const { spawnCli, waitFor } = await import('../helpers.js')
-    const child = spawnCli(['get', SPACE, '0', '-r', '-o', 'slow', '-j', '4', '--api-qps', '1', '--no-progress'], { env: w.env(), cwd: w.dir })
+    const child = spawnCli(['get', SPACE, '0', '-r', '-o', 'slow', '-j', '4', '--api-qps', '1', '--no-progress'], {
+      env: w.env(),
+      cwd: w.dir,
+    })
     // One download-info call per second: once the first has been answered, the other jobs are waiting.
     await waitFor(() => w.emulator.stats.downloadInfoCalls >= 1, 'the first download-info call')
     const sent = performance.now()

@@ -9,11 +9,24 @@ import type { EmulatorFileSpec } from '../../src/emulator/index.js'
 type World = Awaited<ReturnType<typeof setupWorld>>
 const S = DEMO.spaceId
 const N = 300
-const FILES: EmulatorFileSpec[] = Array.from({ length: N }, (_, i) => ({ spaceId: S, dentryId: String(7000 + i), name: `c${i}.bin`, parentId: '6000', size: 500 + i }))
+const FILES: EmulatorFileSpec[] = Array.from({ length: N }, (_, i) => ({
+  spaceId: S,
+  dentryId: String(7000 + i),
+  name: `c${i}.bin`,
+  parentId: '6000',
+  size: 500 + i,
+}))
 const NAMES = FILES.map((f) => f.name)
 
 interface BatchJson {
-  files: { path: string; status: string; skip?: string; replaced?: boolean; existing?: boolean; downloadInfoCalls?: number }[]
+  files: {
+    path: string
+    status: string
+    skip?: string
+    replaced?: boolean
+    existing?: boolean
+    downloadInfoCalls?: number
+  }[]
   summary: Record<string, number>
 }
 
@@ -24,8 +37,10 @@ const naming = (lines: string[], name: string) => lines.filter((l) => l.includes
 describe('a 300-file mirror in CI (no terminal)', () => {
   let w: World
   // --api-qps 0: the emulator does not throttle, and 300 download-info calls at 20 a second would take 15 s.
-  const mirror = (...extra: string[]) => w.run(['get', S, '6000', '-r', '-o', 'm', '--api-qps', '0', '-j', '8', ...extra])
-  const downloadInfoCalls = () => w.emulator.stats.apiRequests.filter((a) => a.path.endsWith('/downloadInfos/query')).length
+  const mirror = (...extra: string[]) =>
+    w.run(['get', S, '6000', '-r', '-o', 'm', '--api-qps', '0', '-j', '8', ...extra])
+  const downloadInfoCalls = () =>
+    w.emulator.stats.apiRequests.filter((a) => a.path.endsWith('/downloadInfos/query')).length
 
   beforeAll(async () => {
     w = await setupWorld({ files: FILES, folders: [{ spaceId: S, dentryId: '6000', name: 'ci' }] })
@@ -37,7 +52,10 @@ describe('a 300-file mirror in CI (no terminal)', () => {
     expect(r.code, r.stderr).toBe(0)
     const lines = linesOf(r.stderr)
     expect(lines.length, r.stderr).toBeLessThanOrEqual(N + 5)
-    for (const name of NAMES) expect(naming(lines, name), name).toEqual([expect.stringMatching(new RegExp(`^\\[\\d+/300\\] downloaded: ${name} \\(\\d+ B\\)$`))])
+    for (const name of NAMES)
+      expect(naming(lines, name), name).toEqual([
+        expect.stringMatching(new RegExp(`^\\[\\d+/300\\] downloaded: ${name} \\(\\d+ B\\)$`)),
+      ])
     expect(lines.at(-1)).toMatch(/^300 downloaded, 0 failed; [\d.]+ KiB in \d+s; \d+ API calls, 300 storage requests$/)
   })
 
@@ -48,7 +66,9 @@ describe('a 300-file mirror in CI (no terminal)', () => {
     const lines = linesOf(r.stderr)
     expect(lines.length, r.stderr).toBeLessThanOrEqual(5)
     expect(NAMES.filter((name) => naming(lines, name).length > 0)).toEqual([])
-    expect(lines.at(-1)).toMatch(/^0 downloaded, 300 unchanged \(no call\), 0 failed; 0 B in \d+s; \d+ API calls, 0 storage requests$/)
+    expect(lines.at(-1)).toMatch(
+      /^0 downloaded, 300 unchanged \(no call\), 0 failed; 0 B in \d+s; \d+ API calls, 0 storage requests$/,
+    )
     expect(downloadInfoCalls()).toBe(0)
   })
 
@@ -56,8 +76,17 @@ describe('a 300-file mirror in CI (no terminal)', () => {
     const r = await mirror('-v')
     expect(r.code, r.stderr).toBe(0)
     const lines = linesOf(r.stderr)
-    for (const name of NAMES) expect(naming(lines, name), name).toEqual([expect.stringMatching(new RegExp(`^\\[\\d+/300\\] unchanged \\(no call\\): ${name} \\(`))])
-    expect(lines.some((l) => /^GET http:\/\/127\.0\.0\.1:\d+\/v1\.0\/storage\/spaces\/.*\/dentries\?parentId=6000.* → 200 in \d+ ms$/.test(l))).toBe(true)
+    for (const name of NAMES)
+      expect(naming(lines, name), name).toEqual([
+        expect.stringMatching(new RegExp(`^\\[\\d+/300\\] unchanged \\(no call\\): ${name} \\(`)),
+      ])
+    expect(
+      lines.some((l) =>
+        /^GET http:\/\/127\.0\.0\.1:\d+\/v1\.0\/storage\/spaces\/.*\/dentries\?parentId=6000.* → 200 in \d+ ms$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true)
     expect(lines.at(-1)).toMatch(/^0 downloaded, 300 unchanged \(no call\), 0 failed;/)
   })
 
@@ -80,13 +109,20 @@ describe('a 300-file mirror in CI (no terminal)', () => {
     expect(r.code, r.stderr).toBe(0)
     const lines = linesOf(r.stderr)
     // The counter says in which order files finished: left out, so the lines compare in any order.
-    expect(lines.filter((l) => !/^\d+ downloaded/.test(l)).map((l) => l.replace(/^\[\d+\/299\] /, '')).sort()).toEqual([
+    expect(
+      lines
+        .filter((l) => !/^\d+ downloaded/.test(l))
+        .map((l) => l.replace(/^\[\d+\/299\] /, ''))
+        .sort(),
+    ).toEqual([
       'deleted (gone from the remote): c200.bin (700 B)',
       'replaced: c101.bin (900 B)',
       'replaced: c3.bin (900 B)',
     ])
     expect(lines.filter((l) => l.startsWith('[')).every((l) => /^\[\d+\/299\] replaced: /.test(l))).toBe(true)
-    expect(lines.at(-1)).toMatch(/^2 downloaded \(2 replaced\), 297 unchanged \(no call\), 0 failed, 1 deleted; 1\.8 KiB in \d+s;/)
+    expect(lines.at(-1)).toMatch(
+      /^2 downloaded \(2 replaced\), 297 unchanged \(no call\), 0 failed, 1 deleted; 1\.8 KiB in \d+s;/,
+    )
   })
 
   it('without the sync state every file is checked by a probe: "checked (299 calls)", the calls the emulator counted', async () => {
@@ -97,10 +133,25 @@ describe('a 300-file mirror in CI (no terminal)', () => {
     const r = await mirror('--json')
     expect(r.code, r.stderr).toBe(0)
     const json = JSON.parse(r.stdout) as BatchJson
-    expect(json.summary).toMatchObject({ downloaded: 0, replaced: 0, skipped: alive, unchanged: 0, checked: alive, checkedCalls: downloadInfoCalls(), leftAlone: 0, failed: 0 })
+    expect(json.summary).toMatchObject({
+      downloaded: 0,
+      replaced: 0,
+      skipped: alive,
+      unchanged: 0,
+      checked: alive,
+      checkedCalls: downloadInfoCalls(),
+      leftAlone: 0,
+      failed: 0,
+    })
     expect(downloadInfoCalls()).toBe(alive)
-    expect(new Set(json.files.map((f) => `${f.status} ${f.skip} ${f.downloadInfoCalls}`))).toEqual(new Set(['skipped checked 1']))
-    expect(linesOf(r.stderr)).toEqual([expect.stringMatching(/^0 downloaded, 299 checked \(299 calls\), 0 failed; 0 B in \d+s; \d+ API calls, 299 storage requests$/)])
+    expect(new Set(json.files.map((f) => `${f.status} ${f.skip} ${f.downloadInfoCalls}`))).toEqual(
+      new Set(['skipped checked 1']),
+    )
+    expect(linesOf(r.stderr)).toEqual([
+      expect.stringMatching(
+        /^0 downloaded, 299 checked \(299 calls\), 0 failed; 0 B in \d+s; \d+ API calls, 299 storage requests$/,
+      ),
+    ])
   })
 })
 
@@ -112,16 +163,27 @@ describe('-i --skip-existing, and one file under -q -v, in CI', () => {
   afterAll(() => w.close())
 
   it('files left alone are counted as such, not as up to date, in the summary and --json; -v names them', async () => {
-    await writeFile(join(w.dir, 'list.txt'), FILES.slice(0, 3).map((f) => `${S} ${f.dentryId} ${f.name}`).join('\n'))
+    await writeFile(
+      join(w.dir, 'list.txt'),
+      FILES.slice(0, 3)
+        .map((f) => `${S} ${f.dentryId} ${f.name}`)
+        .join('\n'),
+    )
     await writeFile(join(w.dir, 'c0.bin'), 'mine')
     await writeFile(join(w.dir, 'c1.bin'), 'mine too')
     const r = await w.run(['get', '-i', 'list.txt', '--skip-existing', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const json = JSON.parse(r.stdout) as BatchJson
     expect(json.summary).toMatchObject({ downloaded: 1, skipped: 2, leftAlone: 2, unchanged: 0, checked: 0 })
-    expect(json.files.filter((f) => f.status === 'skipped').map((f) => [f.skip, f.existing])).toEqual([['left-alone', true], ['left-alone', true]])
+    expect(json.files.filter((f) => f.status === 'skipped').map((f) => [f.skip, f.existing])).toEqual([
+      ['left-alone', true],
+      ['left-alone', true],
+    ])
     const lines = linesOf(r.stderr)
-    expect(lines).toEqual([expect.stringMatching(/^\[\d\/3\] downloaded: .*c2\.bin \(502 B\)$/), expect.stringMatching(/^1 downloaded, 2 left alone \(--skip-existing\), 0 failed;/)])
+    expect(lines).toEqual([
+      expect.stringMatching(/^\[\d\/3\] downloaded: .*c2\.bin \(502 B\)$/),
+      expect.stringMatching(/^1 downloaded, 2 left alone \(--skip-existing\), 0 failed;/),
+    ])
     expect(r.stderr).not.toMatch(/up to date|unchanged|checked/)
     const verbose = await w.run(['get', '-i', 'list.txt', '--skip-existing', '-v'])
     expect(linesOf(verbose.stderr).filter((l) => l.includes('exists, left alone (--skip-existing): '))).toHaveLength(3)
@@ -132,7 +194,8 @@ describe('-i --skip-existing, and one file under -q -v, in CI', () => {
     expect(r.code, r.stderr).toBe(0)
     const lines = linesOf(r.stderr)
     expect(lines.length).toBeGreaterThanOrEqual(2) // the download info call and the storage GET at least
-    for (const line of lines) expect(line).toMatch(/^(GET|POST) http:\/\/127\.0\.0\.1:\d+\/\S* → \d+ in \d+ ms( \(.*\))?$/)
+    for (const line of lines)
+      expect(line).toMatch(/^(GET|POST) http:\/\/127\.0\.0\.1:\d+\/\S* → \d+ in \d+ ms( \(.*\))?$/)
     const quiet = await w.run(['get', S, FILES[2]!.dentryId, '-o', 'two.bin', '-q'])
     expect([quiet.code, quiet.stderr]).toEqual([0, ''])
   })

@@ -1,4 +1,5 @@
-// One writer per target: two dtdl processes (or two lines of a batch) on one file, claims left by dead or far-away owners.
+// One writer per target: two dtdl processes (or two lines of a batch) on one file, claims left by dead or far-away
+// owners.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -22,7 +23,15 @@ const FOLDER_FILES = [
 
 /** A claim as another dtdl would have left it. */
 const writeClaim = (target: string, owner: { pid: number; host?: string }) =>
-  writeFile(lockPathFor(target), JSON.stringify({ pid: owner.pid, host: owner.host ?? hostname(), token: `test-${owner.pid}`, since: new Date().toISOString() }))
+  writeFile(
+    lockPathFor(target),
+    JSON.stringify({
+      pid: owner.pid,
+      host: owner.host ?? hostname(),
+      token: `test-${owner.pid}`,
+      since: new Date().toISOString(),
+    }),
+  )
 
 /** The pid of a process that has just exited: nobody owns it now. */
 async function deadPid(): Promise<number> {
@@ -34,13 +43,17 @@ async function deadPid(): Promise<number> {
 describe('one writer per target', () => {
   let w: World
   beforeAll(async () => {
-    w = await setupWorld({ files: [...FILES, ...FOLDER_FILES], folders: [{ spaceId: SPACE, dentryId: '600', name: 'pack' }] })
+    w = await setupWorld({
+      files: [...FILES, ...FOLDER_FILES],
+      folders: [{ spaceId: SPACE, dentryId: '600', name: 'pack' }],
+    })
   })
   afterAll(async () => w.close())
   beforeEach(async () => {
     w.emulator.setFaults({})
     w.emulator.resetStats()
-    for (const name of await readdir(w.dir)) if (name !== 'config') await rm(join(w.dir, name), { recursive: true, force: true })
+    for (const name of await readdir(w.dir))
+      if (name !== 'config') await rm(join(w.dir, name), { recursive: true, force: true })
   })
 
   it('two concurrent gets of one target: both exit 0, the second waits and finds it up to date, the file is served once', async () => {
@@ -49,7 +62,10 @@ describe('one writer per target', () => {
     const target = join(w.dir, 'out.bin')
     const args = ['get', SPACE, '501', '-o', 'out.bin', '--no-progress']
     const first = spawnCli(args, { env: w.env(), cwd: w.dir })
-    await waitFor(() => existsSync(lockPathFor(target)) && w.emulator.stats.bytesServed > 1, 'the first run to claim the target and start')
+    await waitFor(
+      () => existsSync(lockPathFor(target)) && w.emulator.stats.bytesServed > 1,
+      'the first run to claim the target and start',
+    )
     const second = spawnCli(args, { env: w.env(), cwd: w.dir })
     let secondErr = ''
     second.stderr!.on('data', (d: string) => (secondErr += d))
@@ -72,7 +88,9 @@ describe('one writer per target', () => {
     const started = Date.now()
     const r = await w.run(['get', SPACE, '501', '-o', 'slow.bin', '--lock-wait', '600'])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stderr).toMatch(new RegExp(`taking over .*slow\\.bin from another dtdl \\(pid ${pid}\\), which is no longer running`))
+    expect(r.stderr).toMatch(
+      new RegExp(`taking over .*slow\\.bin from another dtdl \\(pid ${pid}\\), which is no longer running`),
+    )
     expect(r.stderr).not.toMatch(/waiting for/)
     expect(Date.now() - started).toBeLessThan(15_000)
     expect((await readFile(target)).equals(FILES[0]!.content)).toBe(true)
@@ -103,7 +121,9 @@ describe('one writer per target', () => {
     const r = await w.run(['get', SPACE, '501', '-o', 'slow.bin', '--lock-wait', '1'])
     expect(r.code, r.stderr).toBe(7)
     expect(r.stderr.match(/waiting for another dtdl/g)).toHaveLength(1)
-    expect(r.stderr).toContain(`dtdl: another dtdl (pid ${process.pid}) is still downloading ${target} after waiting 1s`)
+    expect(r.stderr).toContain(
+      `dtdl: another dtdl (pid ${process.pid}) is still downloading ${target} after waiting 1s`,
+    )
     expect(existsSync(target)).toBe(false)
   })
 
@@ -120,7 +140,10 @@ describe('one writer per target', () => {
     w.emulator.setFaults({ bytesPerSecondPerConnection: 1_000_000 })
     const target = join(w.dir, 'slow.bin')
     const child = spawnCli(['get', SPACE, '501', '-o', 'slow.bin'], { env: w.env(), cwd: w.dir })
-    await waitFor(() => existsSync(recordPathFor(target)) && w.emulator.stats.bytesServed > 300_000, 'the first checkpoint')
+    await waitFor(
+      () => existsSync(recordPathFor(target)) && w.emulator.stats.bytesServed > 300_000,
+      'the first checkpoint',
+    )
     child.kill('SIGINT')
     expect((await child.result).code).toBe(130)
     expect(existsSync(lockPathFor(target))).toBe(false)
@@ -134,9 +157,15 @@ describe('one writer per target', () => {
   })
 
   it('-i: two lines with one target: the first downloads, the later one is reported, the others run', async () => {
-    await writeFile(join(w.dir, 'list.txt'), `${SPACE} 502 same.bin\n${SPACE} 501 other-name.bin\n${SPACE} 501 same.bin\n`)
+    await writeFile(
+      join(w.dir, 'list.txt'),
+      `${SPACE} 502 same.bin\n${SPACE} 501 other-name.bin\n${SPACE} 501 same.bin\n`,
+    )
     const r = await w.run(['get', '-i', 'list.txt', '--json'])
-    const out = JSON.parse(r.stdout) as { exitCode: number; files: { line: number; status: string; error?: { code: string; message: string } }[] }
+    const out = JSON.parse(r.stdout) as {
+      exitCode: number
+      files: { line: number; status: string; error?: { code: string; message: string } }[]
+    }
     const byLine = Object.fromEntries(out.files.map((f) => [f.line, f]))
     expect(byLine[1]).toMatchObject({ status: 'downloaded' })
     expect(byLine[2]).toMatchObject({ status: 'downloaded' })
@@ -155,7 +184,10 @@ describe('one writer per target', () => {
     const r = await w.run(['get', SPACE, '600', '-r', '-o', 'mirror', '--lock-wait', '0', '--json'])
     expect(r.code, r.stderr).toBe(7)
     const out = JSON.parse(r.stdout) as { files: { path: string; status: string; error?: { code: string } }[] }
-    expect(out.files.find((f) => f.path === 'one.bin')).toMatchObject({ status: 'failed', error: { code: 'TARGET_BUSY' } })
+    expect(out.files.find((f) => f.path === 'one.bin')).toMatchObject({
+      status: 'failed',
+      error: { code: 'TARGET_BUSY' },
+    })
     expect(out.files.find((f) => f.path === 'two.bin')).toMatchObject({ status: 'downloaded' })
     expect(existsSync(held)).toBe(false)
     expect(existsSync(lockPathFor(join(w.dir, 'mirror', 'two.bin')))).toBe(false)

@@ -11,7 +11,11 @@ const SPACE = DEMO.spaceId
 const FILES = [{ spaceId: SPACE, dentryId: '1', name: 'a.bin', content: Buffer.from('hello, two endpoints') }]
 
 /** Runs the CLI, killing it if it hangs, and says how long it took: these failures must come at once. */
-async function runTimed(w: World, args: string[], extra: Record<string, string | undefined> = {}): Promise<CliResult & { ms: number }> {
+async function runTimed(
+  w: World,
+  args: string[],
+  extra: Record<string, string | undefined> = {},
+): Promise<CliResult & { ms: number }> {
   const started = Date.now()
   const child = spawnCli(args, { env: w.env(extra), cwd: w.dir })
   const guard = setTimeout(() => child.kill('SIGKILL'), 15_000)
@@ -22,7 +26,10 @@ async function runTimed(w: World, args: string[], extra: Record<string, string |
 
 /** Every header value and body an emulator received, as one string to search for a leaked token. */
 function everythingReceived(stats: World['emulator']['stats']): string {
-  return JSON.stringify([stats.apiRequests.map((a) => [a.headers, a.query, a.body]), stats.resourceRequests.map((r) => r.headers)])
+  return JSON.stringify([
+    stats.apiRequests.map((a) => [a.headers, a.query, a.body]),
+    stats.resourceRequests.map((r) => r.headers),
+  ])
 }
 
 describe('the token cache is keyed by endpoint, app and secret', () => {
@@ -82,7 +89,10 @@ describe('the token cache is keyed by endpoint, app and secret', () => {
   it('an entry in the old format (keyed by appKey alone) is not sent, and is removed on the next write', async () => {
     const legacy = 'legacy-token-0123456789abcdef'
     await mkdir(join(a.dir, 'config'), { recursive: true })
-    await writeFile(join(a.dir, 'config', 'config.json'), JSON.stringify({ tokenCache: { appKey: DEMO.appKey, accessToken: legacy, expiresAt: Date.now() + 3_600_000 } }))
+    await writeFile(
+      join(a.dir, 'config', 'config.json'),
+      JSON.stringify({ tokenCache: { appKey: DEMO.appKey, accessToken: legacy, expiresAt: Date.now() + 3_600_000 } }),
+    )
     const r = await a.run(['get', SPACE, '1', '-o', 'x'], { DTDL_ENDPOINT: b.url })
     expect(r.code, r.stderr).toBe(0)
     expect(everythingReceived(b.stats)).not.toContain(legacy)
@@ -126,7 +136,11 @@ describe('a broken config file', () => {
   it('also with a ready token in the environment, and as JSON with --json', async () => {
     const r = await runTimed(w, ['get', SPACE, '1', '-o', 'x', '--json'], { DINGTALK_ACCESS_TOKEN: DEMO.accessToken })
     expect(r.code).toBe(7)
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 7, error: { code: 'CONFIG_INVALID', hint: expect.stringMatching(/fix it or remove it/) } })
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 7,
+      error: { code: 'CONFIG_INVALID', hint: expect.stringMatching(/fix it or remove it/) },
+    })
   })
 
   it('`config path` still shows where it is', async () => {
@@ -137,14 +151,19 @@ describe('a broken config file', () => {
   it('a file that is not an object, or a directory in its place, is reported the same way', async () => {
     await writeFile(configFile(), '["appKey"]')
     let r = await runTimed(w, ['config', 'list'])
-    expect([r.code, r.stderr.trim()]).toEqual([7, `dtdl: the config file ${configFile()} does not hold a JSON object (hint: fix it or remove it (\`dtdl config path\` shows it))`])
+    expect([r.code, r.stderr.trim()]).toEqual([
+      7,
+      `dtdl: the config file ${configFile()} does not hold a JSON object (hint: fix it or remove it (\`dtdl config path\` shows it))`,
+    ])
     expect(await readFile(configFile(), 'utf8')).toBe('["appKey"]')
 
     const dir = join(w.dir, 'dir-config')
     await mkdir(join(dir, 'config.json'), { recursive: true })
     r = await runTimed(w, ['config', 'set', 'unionId', 'u'], { DTDL_CONFIG_DIR: dir })
     expect(r.code).toBe(7)
-    expect(r.stderr.trim()).toBe(`dtdl: cannot read the config file ${join(dir, 'config.json')}: EISDIR (hint: it is a directory: remove it, or point DTDL_CONFIG_DIR at another folder)`)
+    expect(r.stderr.trim()).toBe(
+      `dtdl: cannot read the config file ${join(dir, 'config.json')}: EISDIR (hint: it is a directory: remove it, or point DTDL_CONFIG_DIR at another folder)`,
+    )
   })
 
   it('an empty file is an empty store: config set fills it', async () => {
@@ -168,18 +187,22 @@ describe('a config folder that cannot be created', () => {
   ]
 
   it.each(cases)('%s: config set is one line, exit 7, at once', async (_, dir, message) => {
-    if (dir().startsWith('/proc') && !existsSync('/proc/self')) return void console.warn('skipped: no /proc on this system')
+    if (dir().startsWith('/proc') && !existsSync('/proc/self'))
+      return void console.warn('skipped: no /proc on this system')
     const r = await runTimed(w, ['config', 'set', 'unionId', 'u'], { DTDL_CONFIG_DIR: dir() })
     expect(r.code, r.stderr).toBe(7)
     expect(r.ms).toBeLessThan(5000)
     const lines = r.stderr.trim().split('\n')
     expect(lines).toHaveLength(1)
     expect(lines[0]).toContain(message)
-    expect(lines[0]).toMatch(/^dtdl: cannot create the config folder .* \(hint: point DTDL_CONFIG_DIR at a folder that can be created and written/)
+    expect(lines[0]).toMatch(
+      /^dtdl: cannot create the config folder .* \(hint: point DTDL_CONFIG_DIR at a folder that can be created and written/,
+    )
   })
 
   it.each(cases)('%s: get with app credentials exits 7 before spending a token call', async (_, dir, message) => {
-    if (dir().startsWith('/proc') && !existsSync('/proc/self')) return void console.warn('skipped: no /proc on this system')
+    if (dir().startsWith('/proc') && !existsSync('/proc/self'))
+      return void console.warn('skipped: no /proc on this system')
     const r = await runTimed(w, ['get', SPACE, '1', '-o', 'x'], { DTDL_CONFIG_DIR: dir() })
     expect(r.code, r.stderr).toBe(7)
     expect(r.ms).toBeLessThan(5000)
@@ -190,7 +213,10 @@ describe('a config folder that cannot be created', () => {
   })
 
   it('with a ready token nothing needs writing: get works', async () => {
-    const r = await runTimed(w, ['get', SPACE, '1', '-o', 'x'], { DTDL_CONFIG_DIR: '/proc/x/y', DINGTALK_ACCESS_TOKEN: DEMO.accessToken })
+    const r = await runTimed(w, ['get', SPACE, '1', '-o', 'x'], {
+      DTDL_CONFIG_DIR: '/proc/x/y',
+      DINGTALK_ACCESS_TOKEN: DEMO.accessToken,
+    })
     expect(r.code, r.stderr).toBe(0)
     expect(await readFile(join(w.dir, 'x'), 'utf8')).toBe('hello, two endpoints')
   })
@@ -204,7 +230,8 @@ describe('config list', () => {
   afterEach(async () => w.close())
 
   it('shows the settings the environment gives, named by their variables and marked, secrets masked, after the store', async () => {
-    // setupWorld's environment: DTDL_ENDPOINT, DINGTALK_APP_KEY, DINGTALK_APP_SECRET, DINGTALK_UNION_ID; an empty store.
+    // setupWorld's environment: DTDL_ENDPOINT, DINGTALK_APP_KEY, DINGTALK_APP_SECRET, DINGTALK_UNION_ID; an empty
+    // store.
     const fromEnv = await w.run(['config', 'list'])
     expect(fromEnv.code, fromEnv.stderr).toBe(0)
     expect(fromEnv.stdout.trim().split('\n')).toEqual([
@@ -217,9 +244,16 @@ describe('config list', () => {
     expect((await w.run(['config', 'set', 'unionId', 'stored-user'])).code).toBe(0)
     const both = await w.run(['config', 'list'])
     expect(both.stdout.trim().split('\n')).toContain('unionId=stored-user')
-    expect(both.stdout).toContain(`DINGTALK_UNION_ID=${DEMO.unionId} (environment: unionId; wins over the config store's unionId)`)
+    expect(both.stdout).toContain(
+      `DINGTALK_UNION_ID=${DEMO.unionId} (environment: unionId; wins over the config store's unionId)`,
+    )
     // Without the environment, only the store: as before.
-    const storeOnly = await w.run(['config', 'list'], { DTDL_ENDPOINT: undefined, DINGTALK_APP_KEY: undefined, DINGTALK_APP_SECRET: undefined, DINGTALK_UNION_ID: undefined })
+    const storeOnly = await w.run(['config', 'list'], {
+      DTDL_ENDPOINT: undefined,
+      DINGTALK_APP_KEY: undefined,
+      DINGTALK_APP_SECRET: undefined,
+      DINGTALK_UNION_ID: undefined,
+    })
     expect(storeOnly.stdout).toBe('unionId=stored-user\n')
   })
 })

@@ -12,7 +12,10 @@ describe('crash safety (-c 8)', () => {
   let w: World
   const SIZE = 160 * 1024 * 1024
   beforeEach(async () => {
-    w = await setupWorld({ files: [{ spaceId: SPACE, dentryId: '900', name: 'big.bin', size: SIZE }], faults: { bytesPerSecondPerConnection: 2_500_000 } })
+    w = await setupWorld({
+      files: [{ spaceId: SPACE, dentryId: '900', name: 'big.bin', size: SIZE }],
+      faults: { bytesPerSecondPerConnection: 2_500_000 },
+    })
   })
   afterEach(async () => w.close())
 
@@ -25,7 +28,11 @@ describe('crash safety (-c 8)', () => {
       const child = spawnCli(args, { env: w.env(), cwd: w.dir })
       const start = w.emulator.stats.bytesServed
       // Each run must move some bytes of its own before the kill, even where two points are close together.
-      await waitFor(() => w.emulator.stats.bytesServed >= Math.max(point * SIZE, start + 2 * 1024 * 1024), `the transfer to pass ${(point * 100).toFixed(0)}%`, 60_000)
+      await waitFor(
+        () => w.emulator.stats.bytesServed >= Math.max(point * SIZE, start + 2 * 1024 * 1024),
+        `the transfer to pass ${(point * 100).toFixed(0)}%`,
+        60_000,
+      )
       child.kill('SIGKILL')
       expect((await child.result).signal).toBe('SIGKILL')
       expect(existsSync(target)).toBe(false)
@@ -34,7 +41,10 @@ describe('crash safety (-c 8)', () => {
     expect(r.code, r.stderr).toBe(0)
     expect((await readFile(target)).equals(await w.emulator.fileContent(SPACE, '900'))).toBe(true)
     const ratio = w.emulator.stats.bytesServed / SIZE
-    expect(ratio, `served ${ratio.toFixed(3)}x the size at kill points ${points.map((p) => p.toFixed(2)).join(', ')}`).toBeLessThanOrEqual(1.15)
+    expect(
+      ratio,
+      `served ${ratio.toFixed(3)}x the size at kill points ${points.map((p) => p.toFixed(2)).join(', ')}`,
+    ).toBeLessThanOrEqual(1.15)
   })
 })
 
@@ -42,7 +52,10 @@ describe('interrupting and resuming', () => {
   let w: World
   const SIZE = 24 * 1024 * 1024
   beforeEach(async () => {
-    w = await setupWorld({ files: [{ spaceId: SPACE, dentryId: '901', name: 'mid.bin', size: SIZE }], faults: { bytesPerSecondPerConnection: 4_000_000 } })
+    w = await setupWorld({
+      files: [{ spaceId: SPACE, dentryId: '901', name: 'mid.bin', size: SIZE }],
+      faults: { bytesPerSecondPerConnection: 4_000_000 },
+    })
   })
   afterEach(async () => w.close())
 

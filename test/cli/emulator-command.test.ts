@@ -1,4 +1,5 @@
-// `dtdl emulator` itself: its --help, the ids of --file files (stable whatever the order), and --background's description.
+// `dtdl emulator` itself: its --help, the ids of --file files (stable whatever the order), and --background's
+// description.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,13 +20,22 @@ describe('dtdl emulator', () => {
   beforeAll(async () => {
     ;({ dir, cleanup } = await makeTempDir())
     mkdirSync(join(dir, 'other'))
-    for (const [name, text] of [['alpha.txt', 'a'], ['beta.bin', 'bb'], ['gamma.pdf', 'ccc'], ['other/alpha.txt', 'dddd']] as const) writeFileSync(join(dir, name), text)
+    for (const [name, text] of [
+      ['alpha.txt', 'a'],
+      ['beta.bin', 'bb'],
+      ['gamma.pdf', 'ccc'],
+      ['other/alpha.txt', 'dddd'],
+    ] as const)
+      writeFileSync(join(dir, name), text)
   })
   afterAll(async () => cleanup())
 
   /** Runs `dtdl emulator --print-env` with these --file options until it is ready; its description, then stops it. */
   async function describeWith(files: string[]): Promise<string> {
-    const child = spawnCli(['emulator', '--print-env', ...files.flatMap((f) => ['--file', f])], { env: env(), cwd: dir })
+    const child = spawnCli(['emulator', '--print-env', ...files.flatMap((f) => ['--file', f])], {
+      env: env(),
+      cwd: dir,
+    })
     let stdout = ''
     child.stdout!.on('data', (d: string) => (stdout += d))
     try {
@@ -61,7 +71,12 @@ describe('dtdl emulator', () => {
 
   it('assignFileIds: same-named files in two folders get distinct ids, in an order-free way; a path given twice is served once', () => {
     const a = assignFileIds([join(dir, 'alpha.txt'), join(dir, 'other/alpha.txt'), join(dir, 'beta.bin')])
-    const b = assignFileIds([join(dir, 'beta.bin'), join(dir, 'other/alpha.txt'), join(dir, 'alpha.txt'), join(dir, 'beta.bin')])
+    const b = assignFileIds([
+      join(dir, 'beta.bin'),
+      join(dir, 'other/alpha.txt'),
+      join(dir, 'alpha.txt'),
+      join(dir, 'beta.bin'),
+    ])
     expect(b).toEqual(a)
     expect(a).toHaveLength(3)
     expect(new Set(a.map((f) => f.dentryId)).size).toBe(3)
@@ -69,7 +84,7 @@ describe('dtdl emulator', () => {
     expect(a.find((f) => f.path === join(dir, 'alpha.txt'))!.dentryId).toBe(alone.dentryId)
   })
 
-  it('--background prints the description with the files\' ids on stderr, the env lines on stdout', async () => {
+  it("--background prints the description with the files' ids on stderr, the env lines on stdout", async () => {
     const r = await runCli(['emulator', '--background', '--file', 'gamma.pdf'], { env: env(), cwd: dir })
     const pid = Number(/DTDL_EMULATOR_PID=(\d+)/.exec(r.stdout)?.[1])
     try {
@@ -79,6 +94,9 @@ describe('dtdl emulator', () => {
       const ids = idsIn(r.stderr)
       expect(ids['gamma.pdf']).toBe(assignFileIds([join(dir, 'gamma.pdf')])[0]!.dentryId)
       expect(ids['demo.bin']).toBe('10001')
+      // One file per line, as in the foreground: its lines are said one by one, not shown as one escaped line.
+      expect(r.stderr).toMatch(/^ {4}spaceId=demo-space dentryId=\d+ {2}"\/gamma\.pdf"/m)
+      expect(r.stderr).not.toContain('\\x0a')
       expect(r.stderr).toMatch(/running in the background at http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/)
       expect(r.stderr).not.toContain('# dtdl-emulator')
     } finally {

@@ -23,13 +23,28 @@ describe('engine faults (-c 4)', () => {
 
   it.each<[string, EmulatorFaults, string[], RegExp | undefined]>([
     ['responses cut every 2nd time after 300 KB', { cutEveryKth: { k: 2, afterBytes: 300_000 } }, [], /retrying/],
-    ['a response going silent', { silentAfterBytes: { afterBytes: 200_000, times: 2 } }, ['--stall-timeout', '1'], /no data for 1 s/],
+    [
+      'a response going silent',
+      { silentAfterBytes: { afterBytes: 200_000, times: 2 } },
+      ['--stall-timeout', '1'],
+      /no data for 1 s/,
+    ],
     ['one corrupted response', { corruptOnce: true }, [], /CRC-64 mismatch.*once more/],
     ['a failing first resource URL', { failFirstUrl: true }, [], /switching to URL 2/],
     ['a server that ignores Range', { ignoreRange: true }, [], /ignores Range/],
-    ['a Content-Range that does not match', { wrongContentRange: true }, [], /other bytes than asked.*one connection from byte 0/],
+    [
+      'a Content-Range that does not match',
+      { wrongContentRange: true },
+      [],
+      /other bytes than asked.*one connection from byte 0/,
+    ],
     ['fileArchived twice', { apiError: { code: 'fileArchived', status: 400, times: 2 } }, [], /archived/],
-    ['a QPS limit twice', { apiError: { code: 'Forbidden.AccessDenied.QpsLimitForApi', status: 403, times: 2 } }, [], /throttled/],
+    [
+      'a QPS limit twice',
+      { apiError: { code: 'Forbidden.AccessDenied.QpsLimitForApi', status: 403, times: 2 } },
+      [],
+      /throttled/,
+    ],
     ['systemBusy (429) twice', { apiError: { code: 'systemBusy', status: 429, times: 2 } }, [], /busy/],
   ])('%s → byte-identical', async (_name, faults, extra, note) => {
     w.emulator.setFaults(faults)
@@ -51,7 +66,11 @@ describe('engine faults (-c 4)', () => {
     // Each connection's first response (~2.1 MB) is cut after 1.2 MB (~1.2 s in), past the 1 s signature
     // life: all four then meet RequestTimeTooSkewed together, and must share one refresh. The rest of each
     // segment (~0.9 MB) is not cut again, so there is exactly one expiry to handle.
-    w.emulator.setFaults({ signatureTtlSeconds: 1, bytesPerSecondPerConnection: 1_000_000, cutEveryKth: { k: 1, afterBytes: 1_200_000 } })
+    w.emulator.setFaults({
+      signatureTtlSeconds: 1,
+      bytesPerSecondPerConnection: 1_000_000,
+      cutEveryKth: { k: 1, afterBytes: 1_200_000 },
+    })
     const r = await get()
     expect(r.code, r.stderr).toBe(0)
     expect((await readFile(join(w.dir, 'f.bin'))).equals(await expected())).toBe(true)
@@ -67,7 +86,11 @@ describe('engine faults (-c 4)', () => {
 
   it('refreshes before a signature expires when download info says it will', async () => {
     // Segments of ~2.1 MB at 1 MB/s are cut at 1.9 MB: the retries start past 90% of the 2 s life.
-    w.emulator.setFaults({ expirationSeconds: 2, bytesPerSecondPerConnection: 1_000_000, cutEveryKth: { k: 1, afterBytes: 1_900_000 } })
+    w.emulator.setFaults({
+      expirationSeconds: 2,
+      bytesPerSecondPerConnection: 1_000_000,
+      cutEveryKth: { k: 1, afterBytes: 1_900_000 },
+    })
     const r = await get()
     expect(r.code, r.stderr).toBe(0)
     expect((await readFile(join(w.dir, 'f.bin'))).equals(await expected())).toBe(true)
@@ -87,7 +110,9 @@ describe('engine faults (-c 4)', () => {
 
   it('--sha256 checks the whole file', async () => {
     const { createHash } = await import('node:crypto')
-    const good = createHash('sha256').update(await expected()).digest('hex')
+    const good = createHash('sha256')
+      .update(await expected())
+      .digest('hex')
     const ok = await get(['--sha256', good])
     expect(ok.code, ok.stderr).toBe(0)
     expect(json(ok.stdout).checked).toEqual(['size', 'crc64', 'sha256'])

@@ -1,4 +1,5 @@
-// Folders and batches end to end: `get -r`, `get -i`, `ls`, against the emulator with small list pages and hostile names.
+// Folders and batches end to end: `get -r`, `get -i`, `ls`, against the emulator with small list pages and hostile
+// names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { readFile, readdir, realpath, writeFile } from 'node:fs/promises'
@@ -9,11 +10,28 @@ import type { EmulatorFileSpec, EmulatorFolderSpec } from '../../src/emulator/in
 type World = Awaited<ReturnType<typeof setupWorld>>
 const SPACE = DEMO.spaceId
 
-const folder = (dentryId: string, name: string, parentId = '0'): EmulatorFolderSpec => ({ spaceId: SPACE, dentryId, name, parentId })
-const file = (dentryId: string, name: string, parentId: string, size: number): EmulatorFileSpec => ({ spaceId: SPACE, dentryId, name, parentId, content: randomBytes(size, Number(dentryId)) })
+const folder = (dentryId: string, name: string, parentId = '0'): EmulatorFolderSpec => ({
+  spaceId: SPACE,
+  dentryId,
+  name,
+  parentId,
+})
+const file = (dentryId: string, name: string, parentId: string, size: number): EmulatorFileSpec => ({
+  spaceId: SPACE,
+  dentryId,
+  name,
+  parentId,
+  content: randomBytes(size, Number(dentryId)),
+})
 
 // project/ has 6 entries and project/docs/ 7: both more than the 3-entry pages the emulator serves.
-const FOLDERS = [folder('100', 'project'), folder('110', 'docs', '100'), folder('120', 'deep', '110'), folder('130', 'empty', '100'), folder('140', 'tmp', '100')]
+const FOLDERS = [
+  folder('100', 'project'),
+  folder('110', 'docs', '100'),
+  folder('120', 'deep', '110'),
+  folder('130', 'empty', '100'),
+  folder('140', 'tmp', '100'),
+]
 const FILES = [
   file('101', 'a.txt', '100', 1000),
   file('102', 'b.bin', '100', 200_000),
@@ -63,7 +81,10 @@ const EVIL: Record<string, string> = {
   '210': '209/.._.._y', // a folder named ".." keeps nothing of its name: its id stands in
 }
 
-/** Every file and folder under `dir`, as POSIX paths relative to it; the mirror's own sync state (.dtdl-sync-*) is skipped, as scripts comparing a mirror would. */
+/**
+ * Every file and folder under `dir`, as POSIX paths relative to it; the mirror's own sync state (.dtdl-sync-*) is
+ * skipped, as scripts comparing a mirror would.
+ */
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true })
   return entries
@@ -76,7 +97,14 @@ interface BatchJson {
   ok: boolean
   exitCode: number
   dir?: string
-  files: { path: string | null; dentryId: string; status: string; bytes: number; line?: number; error?: { code: string; message: string; exitCode: number } }[]
+  files: {
+    path: string | null
+    dentryId: string
+    status: string
+    bytes: number
+    line?: number
+    error?: { code: string; message: string; exitCode: number }
+  }[]
   summary: { downloaded: number; skipped: number; failed: number; bytes: number }
 }
 
@@ -89,7 +117,11 @@ async function expectMirror(w: World, dir: string, layout: Record<string, string
 describe('dtdl get -r', () => {
   let w: World
   beforeAll(async () => {
-    w = await setupWorld({ files: [...FILES, ...HOSTILE_FILES], folders: [...FOLDERS, ...HOSTILE_FOLDERS], faults: { listPageSize: 3 } })
+    w = await setupWorld({
+      files: [...FILES, ...HOSTILE_FILES],
+      folders: [...FOLDERS, ...HOSTILE_FOLDERS],
+      faults: { listPageSize: 3 },
+    })
   })
   afterAll(async () => w.close())
 
@@ -101,9 +133,13 @@ describe('dtdl get -r', () => {
     expect(out.files.map((f) => f.path).sort()).toEqual(Object.values(PROJECT).sort())
     expect(out.summary).toMatchObject({ downloaded: 12, skipped: 0, failed: 0 })
     await expectMirror(w, join(w.dir, 'mirror'), PROJECT)
-    expect(await walk(join(w.dir, 'mirror'))).toEqual([...Object.values(PROJECT), 'docs', 'docs/deep', 'empty', 'tmp'].sort())
+    expect(await walk(join(w.dir, 'mirror'))).toEqual(
+      [...Object.values(PROJECT), 'docs', 'docs/deep', 'empty', 'tmp'].sort(),
+    )
     // The listing really was paged: more list calls than folders.
-    expect(w.emulator.stats.apiRequests.filter((a) => a.method === 'GET' && a.path.endsWith('/dentries')).length).toBeGreaterThan(5)
+    expect(
+      w.emulator.stats.apiRequests.filter((a) => a.method === 'GET' && a.path.endsWith('/dentries')).length,
+    ).toBeGreaterThan(5)
 
     w.emulator.resetStats()
     const again = await w.run(['get', SPACE, '100', '-r', '-o', 'mirror', '--json'])
@@ -119,7 +155,9 @@ describe('dtdl get -r', () => {
   it('mirrors into ./<folder name> without -o, and a file id with -r lands in the directory', async () => {
     const r = await w.run(['get', SPACE, '110', '-r', '-j', '2'])
     expect(r.code, r.stderr).toBe(0)
-    expect((await readFile(join(w.dir, 'docs', 'deep', 'z.bin'))).equals(await w.emulator.fileContent(SPACE, '121'))).toBe(true)
+    expect(
+      (await readFile(join(w.dir, 'docs', 'deep', 'z.bin'))).equals(await w.emulator.fileContent(SPACE, '121')),
+    ).toBe(true)
     const one = await w.run(['get', SPACE, '116', '-r', '-o', 'single'])
     expect(one.code, one.stderr).toBe(0)
     expect(await walk(join(w.dir, 'single'))).toEqual(['big.pdf'])
@@ -139,11 +177,19 @@ describe('dtdl get -r', () => {
   })
 
   it.each<[string, string[], string[]]>([
-    ['--include by extension, any depth', ['--include', '*.txt'], ['a.txt', 'docs/d1.txt', 'docs/d2.txt', 'docs/d3.txt', 'docs/d4.txt', 'docs/d5.txt', 'tmp/x.txt']],
+    [
+      '--include by extension, any depth',
+      ['--include', '*.txt'],
+      ['a.txt', 'docs/d1.txt', 'docs/d2.txt', 'docs/d3.txt', 'docs/d4.txt', 'docs/d5.txt', 'tmp/x.txt'],
+    ],
     ['--exclude a folder by name', ['--exclude', 'tmp', '--exclude', 'docs'], ['a.txt', 'b.bin', 'notes.md']],
     ['--include a subtree with **', ['--include', 'docs/**/*.bin'], ['docs/deep/z.bin']],
     ['--include anchored at the top', ['--include', '/*.txt'], ['a.txt']],
-    ['include and exclude together', ['--include', 'docs/**', '--exclude', 'd?.txt', '--exclude', '*.log'], ['docs/big.pdf', 'docs/deep/z.bin']],
+    [
+      'include and exclude together',
+      ['--include', 'docs/**', '--exclude', 'd?.txt', '--exclude', '*.log'],
+      ['docs/big.pdf', 'docs/deep/z.bin'],
+    ],
   ])('%s', async (name, flags, expected) => {
     const dir = `filtered-${name.replace(/\W+/g, '-')}`
     const r = await w.run(['get', SPACE, '100', '-r', '-o', dir, '--json', ...flags])
@@ -151,11 +197,18 @@ describe('dtdl get -r', () => {
     const out = JSON.parse(r.stdout) as BatchJson
     expect(out.files.map((f) => f.path).sort()).toEqual(expected)
     // With a filter only the folders holding selected files are made.
-    expect((await walk(join(w.dir, dir))).filter((p) => !expected.some((e) => e === p || e.startsWith(`${p}/`)))).toEqual([])
+    expect(
+      (await walk(join(w.dir, dir))).filter((p) => !expected.some((e) => e === p || e.startsWith(`${p}/`))),
+    ).toEqual([])
   })
 
   it('refuses flags that do not fit a batch, before any request', async () => {
-    for (const args of [['-o', '-'], ['--sha256', 'a'.repeat(64)], ['--version', '2'], ['--include', '']]) {
+    for (const args of [
+      ['-o', '-'],
+      ['--sha256', 'a'.repeat(64)],
+      ['--version', '2'],
+      ['--include', ''],
+    ]) {
       const r = await w.run(['get', SPACE, '100', '-r', ...args])
       expect(r.code, args.join(' ')).toBe(2)
     }
@@ -170,7 +223,13 @@ describe('dtdl get -r: interrupted', () => {
     const size = 6 * 1024 * 1024
     const w = await setupWorld({
       folders: [folder('300', 'big')],
-      files: ['301', '302', '303'].map((id) => ({ spaceId: SPACE, dentryId: id, name: `part${id}.bin`, parentId: '300', size })),
+      files: ['301', '302', '303'].map((id) => ({
+        spaceId: SPACE,
+        dentryId: id,
+        name: `part${id}.bin`,
+        parentId: '300',
+        size,
+      })),
       faults: { bytesPerSecondPerConnection: 2_000_000, listPageSize: 2 },
     })
     try {
@@ -186,8 +245,13 @@ describe('dtdl get -r: interrupted', () => {
 
       const r = await w.run(['get', SPACE, '300', '-r', '-o', 'big', '-c', '2'])
       expect(r.code, r.stderr).toBe(0)
-      expect(r.stderr).toMatch(/^\[\d\/3\] downloaded: part30\d\.bin \(6\.0 MiB, [\d.]+ [KM]iB of it from an earlier run\)$/m)
-      for (const id of ['301', '302', '303']) expect((await readFile(join(w.dir, 'big', `part${id}.bin`))).equals(await w.emulator.fileContent(SPACE, id))).toBe(true)
+      expect(r.stderr).toMatch(
+        /^\[\d\/3\] downloaded: part30\d\.bin \(6\.0 MiB, [\d.]+ [KM]iB of it from an earlier run\)$/m,
+      )
+      for (const id of ['301', '302', '303'])
+        expect(
+          (await readFile(join(w.dir, 'big', `part${id}.bin`))).equals(await w.emulator.fileContent(SPACE, id)),
+        ).toBe(true)
       expect(await walk(join(w.dir, 'big'))).toEqual(['part301.bin', 'part302.bin', 'part303.bin'])
       // Most of what the first run fetched was not fetched again (bytes served after the last checkpoint,
       // or still in socket buffers at the signal, are fetched twice).
@@ -201,7 +265,11 @@ describe('dtdl get -r: interrupted', () => {
 describe('dtdl ls', () => {
   let w: World
   beforeAll(async () => {
-    w = await setupWorld({ files: [...FILES, ...HOSTILE_FILES], folders: [...FOLDERS, ...HOSTILE_FOLDERS], faults: { listPageSize: 3 } })
+    w = await setupWorld({
+      files: [...FILES, ...HOSTILE_FILES],
+      folders: [...FOLDERS, ...HOSTILE_FOLDERS],
+      faults: { listPageSize: 3 },
+    })
   })
   afterAll(async () => w.close())
 
@@ -219,14 +287,36 @@ describe('dtdl ls', () => {
   it('lists the space root without a folder id, and the whole tree with -r', async () => {
     const root = await w.run(['ls', SPACE])
     expect(root.code, root.stderr).toBe(0)
-    expect(root.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/).at(-1))).toEqual(['evil/', 'project/'])
+    expect(
+      root.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(/\s+/).at(-1)),
+    ).toEqual(['evil/', 'project/'])
     const tree = await w.run(['ls', SPACE, '100', '-r', '--json'])
     expect(tree.code, tree.stderr).toBe(0)
-    const out = JSON.parse(tree.stdout) as { ok: boolean; entries: { id: string; type: string; size: number | null; path: string; modifiedTime: string }[] }
+    const out = JSON.parse(tree.stdout) as {
+      ok: boolean
+      entries: { id: string; type: string; size: number | null; path: string; modifiedTime: string }[]
+    }
     expect(out.ok).toBe(true)
-    expect(out.entries.filter((e) => e.type === 'FILE').map((e) => e.path).sort()).toEqual(Object.values(PROJECT).sort())
-    expect(out.entries.filter((e) => e.type === 'FOLDER').map((e) => e.path).sort()).toEqual(['docs', 'docs/deep', 'empty', 'tmp'])
-    expect(out.entries.find((e) => e.id === '116')).toMatchObject({ size: 1_500_000, modifiedTime: '2024-05-01T08:00:00.000Z', path: 'docs/big.pdf' })
+    expect(
+      out.entries
+        .filter((e) => e.type === 'FILE')
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(Object.values(PROJECT).sort())
+    expect(
+      out.entries
+        .filter((e) => e.type === 'FOLDER')
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(['docs', 'docs/deep', 'empty', 'tmp'])
+    expect(out.entries.find((e) => e.id === '116')).toMatchObject({
+      size: 1_500_000,
+      modifiedTime: '2024-05-01T08:00:00.000Z',
+      path: 'docs/big.pdf',
+    })
     expect(out.entries.find((e) => e.id === '110')!.size).toBeNull()
   })
 
@@ -247,19 +337,30 @@ describe('dtdl get -i', () => {
   afterAll(async () => w.close())
 
   it('reports a bad line by number, fetches the other lines, and exits with the failure code', async () => {
-    await writeFile(join(w.dir, 'list.txt'), `# wanted\n${SPACE} 101\nnot-a-line\n${SPACE} 102 renamed bin.dat\n\n${SPACE} 116\n`)
+    await writeFile(
+      join(w.dir, 'list.txt'),
+      `# wanted\n${SPACE} 101\nnot-a-line\n${SPACE} 102 renamed bin.dat\n\n${SPACE} 116\n`,
+    )
     const r = await w.run(['get', '-i', 'list.txt'])
     expect(r.code, r.stderr).toBe(2)
     expect(r.stderr).toMatch(/line 3: .*one field "not-a-line"/)
     expect(r.stderr).toMatch(/2 downloaded|3 downloaded/)
-    for (const [id, name] of [['101', 'a.txt'], ['102', 'renamed bin.dat'], ['116', 'big.pdf']] as const) {
+    for (const [id, name] of [
+      ['101', 'a.txt'],
+      ['102', 'renamed bin.dat'],
+      ['116', 'big.pdf'],
+    ] as const) {
       expect((await readFile(join(w.dir, name))).equals(await w.emulator.fileContent(SPACE, id)), name).toBe(true)
     }
   })
 
   it('reads stdin with -i -, puts outputs under -o, and gives each line in --json', async () => {
     const stdin = `${SPACE} 121\n${SPACE} 999\n${SPACE} 111 sub/../renamed.txt\n${SPACE} 110\n${SPACE} 121 again.bin\n${SPACE} 121\n`
-    const child = spawnCli(['get', '-i', '-', '-o', 'inbox', '--create-dirs', '--json'], { env: w.env(), cwd: w.dir, stdin })
+    const child = spawnCli(['get', '-i', '-', '-o', 'inbox', '--create-dirs', '--json'], {
+      env: w.env(),
+      cwd: w.dir,
+      stdin,
+    })
     const res = await child.result
     const out = JSON.parse(res.stdout) as BatchJson
     const byLine = Object.fromEntries(out.files.map((f) => [f.line, f]))
@@ -274,13 +375,18 @@ describe('dtdl get -i', () => {
     expect(out.exitCode).toBe(4)
     expect(res.code).toBe(4)
     expect(out.summary).toMatchObject({ downloaded: 3, failed: 3 })
-    expect((await readFile(join(w.dir, 'inbox', 'again.bin'))).equals(await w.emulator.fileContent(SPACE, '121'))).toBe(true)
+    expect((await readFile(join(w.dir, 'inbox', 'again.bin'))).equals(await w.emulator.fileContent(SPACE, '121'))).toBe(
+      true,
+    )
   })
 
   it('-o <dir>: a relative output lands inside it; ".." and an absolute output are followed out of it, as docs/usage.md says', async () => {
     const root = await realpath(w.dir)
     const absolute = join(root, 'elsewhere', 'abs.bin')
-    await writeFile(join(w.dir, 'outs.txt'), `${SPACE} 101 in/a.txt\n${SPACE} 102 ../beside.bin\n${SPACE} 121 ${absolute}\n${SPACE} 111\n${SPACE} 103 in/../up.md\n`)
+    await writeFile(
+      join(w.dir, 'outs.txt'),
+      `${SPACE} 101 in/a.txt\n${SPACE} 102 ../beside.bin\n${SPACE} 121 ${absolute}\n${SPACE} 111\n${SPACE} 103 in/../up.md\n`,
+    )
     const r = await w.run(['get', '-i', 'outs.txt', '-o', 'base', '--create-dirs', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout) as BatchJson
@@ -291,7 +397,11 @@ describe('dtdl get -i', () => {
       4: join(root, 'base', 'd1.txt'),
       5: join(root, 'base', 'up.md'),
     })
-    for (const [id, path] of [['102', join(root, 'beside.bin')], ['121', absolute]] as const) expect((await readFile(path)).equals(await w.emulator.fileContent(SPACE, id))).toBe(true)
+    for (const [id, path] of [
+      ['102', join(root, 'beside.bin')],
+      ['121', absolute],
+    ] as const)
+      expect((await readFile(path)).equals(await w.emulator.fileContent(SPACE, id))).toBe(true)
   })
 
   it('an unreadable input file is a usage error', async () => {

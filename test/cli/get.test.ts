@@ -15,7 +15,14 @@ describe('dtdl get', () => {
     w = await setupWorld({
       files: [
         { spaceId: SPACE, dentryId: '501', name: 'report 2026.pdf', content },
-        { spaceId: SPACE, dentryId: '502', name: 'old.bin', content: Buffer.from('version two'), version: 2, versions: [{ version: 1, content: Buffer.from('version one') }] },
+        {
+          spaceId: SPACE,
+          dentryId: '502',
+          name: 'old.bin',
+          content: Buffer.from('version two'),
+          version: 2,
+          versions: [{ version: 1, content: Buffer.from('version one') }],
+        },
       ],
       folders: [{ spaceId: SPACE, dentryId: '600', name: 'folder' }],
     })
@@ -100,11 +107,35 @@ describe('dtdl get', () => {
   })
 
   it.each([
-    ['no credentials anywhere', 3, { DINGTALK_APP_KEY: undefined, DINGTALK_APP_SECRET: undefined }, ['501'], /no DingTalk credentials found/],
-    ['only DINGTALK_APP_KEY', 3, { DINGTALK_APP_SECRET: undefined }, ['501'], /^dtdl: no DingTalk credentials: DINGTALK_APP_SECRET is not set \(DINGTALK_APP_KEY is\) \(hint: set DINGTALK_APP_SECRET to the app's Client Secret/],
-    ['only DINGTALK_APP_SECRET', 3, { DINGTALK_APP_KEY: undefined }, ['501'], /^dtdl: no DingTalk credentials: DINGTALK_APP_KEY is not set \(DINGTALK_APP_SECRET is\)/],
+    [
+      'no credentials anywhere',
+      3,
+      { DINGTALK_APP_KEY: undefined, DINGTALK_APP_SECRET: undefined },
+      ['501'],
+      /no DingTalk credentials found/,
+    ],
+    [
+      'only DINGTALK_APP_KEY',
+      3,
+      { DINGTALK_APP_SECRET: undefined },
+      ['501'],
+      /^dtdl: no DingTalk credentials: DINGTALK_APP_SECRET is not set \(DINGTALK_APP_KEY is\) \(hint: set DINGTALK_APP_SECRET to the app's Client Secret/,
+    ],
+    [
+      'only DINGTALK_APP_SECRET',
+      3,
+      { DINGTALK_APP_KEY: undefined },
+      ['501'],
+      /^dtdl: no DingTalk credentials: DINGTALK_APP_KEY is not set \(DINGTALK_APP_SECRET is\)/,
+    ],
     ['a bad token', 3, { DINGTALK_ACCESS_TOKEN: 'not-a-valid-token' }, ['501'], /InvalidAuthentication/],
-    ['a unionId without permission', 3, { DINGTALK_UNION_ID: 'someone-else' }, ['501'], /permissionDenied.*someone-else/],
+    [
+      'a unionId without permission',
+      3,
+      { DINGTALK_UNION_ID: 'someone-else' },
+      ['501'],
+      /permissionDenied.*someone-else/,
+    ],
     ['no unionId', 2, { DINGTALK_UNION_ID: undefined }, ['501'], /unionId/],
     ['an unknown file', 4, {}, ['999'], /dentryNotExist/],
     ['a folder', 2, {}, ['600'], /folder.*-r/],
@@ -155,7 +186,9 @@ describe('dtdl get', () => {
     const output = r.stdout + r.stderr
     expect(output).toMatch(/GET .*\/oss\//) // --verbose did log the requests
     for (const secret of [minted, DEMO.appSecret, auth, auth.split(':')[1]!]) expect(output).not.toContain(secret)
-    const bad = await w.run(['get', SPACE, '501', '-o', 'y', '--verbose'], { DINGTALK_ACCESS_TOKEN: 'tok-secret-123456' })
+    const bad = await w.run(['get', SPACE, '501', '-o', 'y', '--verbose'], {
+      DINGTALK_ACCESS_TOKEN: 'tok-secret-123456',
+    })
     expect(bad.stderr).not.toContain('tok-secret-123456')
   })
 
@@ -177,8 +210,12 @@ describe('dtdl get', () => {
     expect([verbose.code, verbose.stderr]).toEqual([0, ''])
     const lines = verbose.stdout.trim().split('\n')
     expect(lines[0]).toBe(version)
-    expect(lines).toContain(`CRC-64: ${crc64Implementation === 'native' ? 'native addon (carry-less multiplication)' : 'WebAssembly (`npm run build:native` builds the faster native addon)'}`)
-    expect((await w.run(['-v', '-V'], { DTDL_NATIVE: '0' })).stdout).toMatch(/^CRC-64: WebAssembly \(DTDL_NATIVE=0 skips the native addon\)$/m)
+    expect(lines).toContain(
+      `CRC-64: ${crc64Implementation === 'native' ? 'native addon (carry-less multiplication)' : 'WebAssembly (`npm run build:native` builds the faster native addon)'}`,
+    )
+    expect((await w.run(['-v', '-V'], { DTDL_NATIVE: '0' })).stdout).toMatch(
+      /^CRC-64: WebAssembly \(DTDL_NATIVE=0 skips the native addon\)$/m,
+    )
     expect((await w.run(['--version'])).stdout).toBe(`${version}\n`)
   })
 })
@@ -186,7 +223,10 @@ describe('dtdl get', () => {
 describe('dtdl get: crash safety', () => {
   it('resumes after kill -9: identical file, about 1.1x the size fetched, never a partial file at the target', async () => {
     const size = 48 * 1024 * 1024
-    const w = await setupWorld({ files: [{ spaceId: SPACE, dentryId: '700', name: 'big.bin', size }], faults: { bytesPerSecondPerConnection: 6_000_000 } })
+    const w = await setupWorld({
+      files: [{ spaceId: SPACE, dentryId: '700', name: 'big.bin', size }],
+      faults: { bytesPerSecondPerConnection: 6_000_000 },
+    })
     try {
       const target = join(w.dir, 'big.bin')
       const child = spawnCli(['get', SPACE, '700', '-o', target, '-c', '2'], { env: w.env(), cwd: w.dir })

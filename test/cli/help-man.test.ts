@@ -11,7 +11,10 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.js'
 
 /** What a pseudo-terminal `cols` wide showed for `dtdl <args>`. */
 function onTerminal(cols: number, args: string[]): string[] {
-  const r = spawnSync('python3', [join(ROOT, 'test/cli/pty-run.py'), String(cols), process.execPath, BIN, ...args], { encoding: 'utf8', env: cleanEnv({}) })
+  const r = spawnSync('python3', [join(ROOT, 'test/cli/pty-run.py'), String(cols), process.execPath, BIN, ...args], {
+    encoding: 'utf8',
+    env: cleanEnv({}),
+  })
   expect(r.status, r.stderr).toBe(0)
   return r.stdout.replace(/\n$/, '').split('\n')
 }
@@ -35,7 +38,8 @@ describe('help that fits', () => {
     const lines = onTerminal(80, ['get', '--help'])
     expect(lines.length).toBeLessThanOrEqual(45)
     expect(lines.join('\n')).toMatch(/more options and the details: dtdl help get/)
-    for (const flag of ['--output', '--connections', '--recursive', '--input-file', '--json']) expect(lines.join('\n')).toContain(flag)
+    for (const flag of ['--output', '--connections', '--recursive', '--input-file', '--json'])
+      expect(lines.join('\n')).toContain(flag)
     // Not a terminal: 80 columns.
     const piped = await runCli(['get', '--help'], { env: cleanEnv({}) })
     for (const line of piped.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80)
@@ -51,7 +55,8 @@ describe('help that fits', () => {
   it('the help lists every exit code', async () => {
     const r = await runCli(['--help'], { env: cleanEnv({}) })
     const text = r.stdout.replace(/\s+/g, ' ')
-    for (const code of new Set(Object.values(ExitCode))) expect(text, String(code)).toMatch(new RegExp(`\\b${code} [a-z-]`))
+    for (const code of new Set(Object.values(ExitCode)))
+      expect(text, String(code)).toMatch(new RegExp(`\\b${code} [a-z-]`))
   })
 })
 
@@ -61,19 +66,30 @@ describe('the manual page', () => {
 
   it('is in the package, names every option the completion script knows, and every command', async () => {
     expect(existsSync(page)).toBe(true)
-    const pkg = JSON.parse(execFileSync('cat', [join(ROOT, 'package.json')], { encoding: 'utf8' })) as { man: string; files: string[] }
+    const pkg = JSON.parse(execFileSync('cat', [join(ROOT, 'package.json')], { encoding: 'utf8' })) as {
+      man: string
+      files: string[]
+    }
     expect(pkg.man).toBe('./dist/dtdl.1')
     const text = execFileSync('cat', [page], { encoding: 'utf8' }).replace(/\\-/g, '-')
     const completion = await runCli(['completion', 'bash'], { env: cleanEnv({}) })
-    const flags = new Set([...completion.stdout.matchAll(/(--[a-z][a-z0-9-]+)/g)].map((m) => m[1]!).filter((f) => f !== '--help' && f !== '--version'))
+    const flags = new Set(
+      [...completion.stdout.matchAll(/(--[a-z][a-z0-9-]+)/g)]
+        .map((m) => m[1]!)
+        .filter((f) => f !== '--help' && f !== '--version'),
+    )
     expect(flags.size).toBeGreaterThan(30)
     for (const flag of flags) expect(text, flag).toContain(flag)
     for (const spec of OPTIONS) expect(text, spec.key).toContain(longFlag(spec))
-    for (const command of ['get', 'ls', 'info', 'versions', 'spaces', 'user', 'config', 'emulator', 'completion']) expect(text).toContain(`dtdl ${command}`)
+    for (const command of ['get', 'ls', 'info', 'versions', 'spaces', 'user', 'config', 'emulator', 'completion'])
+      expect(text).toContain(`dtdl ${command}`)
   })
 
   it.skipIf(!hasMan)('renders with man -l without a warning (needs man)', () => {
-    const r = spawnSync('man', ['--warnings', '-l', page], { encoding: 'utf8', env: { ...cleanEnv({}), MANWIDTH: '80', MAN_KEEP_FORMATTING: '0' } })
+    const r = spawnSync('man', ['--warnings', '-l', page], {
+      encoding: 'utf8',
+      env: { ...cleanEnv({}), MANWIDTH: '80', MAN_KEEP_FORMATTING: '0' },
+    })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
     // man overstrikes bold text when not on a terminal: read it plain.
@@ -85,7 +101,10 @@ describe('the library refuses a bad option as the CLI does', () => {
   let emu: Emulator
   let tmp: { dir: string; cleanup: () => Promise<void> }
   beforeAll(async () => {
-    emu = await startEmulator({ quiet: true, files: [{ spaceId: DEMO.spaceId, dentryId: '77', name: 'x.bin', size: 100_000 }] })
+    emu = await startEmulator({
+      quiet: true,
+      files: [{ spaceId: DEMO.spaceId, dentryId: '77', name: 'x.bin', size: 100_000 }],
+    })
     tmp = await makeTempDir()
   })
   afterAll(async () => {
@@ -104,7 +123,10 @@ const out = []
 for (const b of bad) out.push(await download({ ...${common}, ...b, output: 'x.bin' }).then(() => 'downloaded', (e) => ({ code: e.code, exitCode: e.exitCode, message: e.message })))
 console.log(JSON.stringify(out))`,
     )
-    writeFileSync(join(tmp.dir, 'free.mjs'), `import { download } from ${lib}\nconsole.log(JSON.stringify(await download({ ...${common}, limitRate: 0, output: 'free.bin' }).then((r) => r.bytes, (e) => e.message)))`)
+    writeFileSync(
+      join(tmp.dir, 'free.mjs'),
+      `import { download } from ${lib}\nconsole.log(JSON.stringify(await download({ ...${common}, limitRate: 0, output: 'free.bin' }).then((r) => r.bytes, (e) => e.message)))`,
+    )
     emu.resetStats()
     // Not spawnSync: the emulator answers from this process's event loop.
     const r = await runShell(`exec ${JSON.stringify(process.execPath)} bad.mjs`, { cwd: tmp.dir, env: cleanEnv({}) })
@@ -120,7 +142,10 @@ console.log(JSON.stringify(out))`,
     ])
     expect([emu.stats.apiRequests.length, emu.stats.resourceRequests.length]).toEqual([0, 0])
     expect(readdirSync(tmp.dir).sort()).toEqual(['bad.mjs', 'free.mjs'])
-    const free = await runShell(`exec ${JSON.stringify(process.execPath)} free.mjs`, { cwd: tmp.dir, env: cleanEnv({}) })
+    const free = await runShell(`exec ${JSON.stringify(process.execPath)} free.mjs`, {
+      cwd: tmp.dir,
+      env: cleanEnv({}),
+    })
     expect(free.stderr).toBe('')
     expect(JSON.parse(free.stdout)).toBe(100_000)
   })

@@ -27,7 +27,13 @@ describe('bodies: read whole up to a generous limit, never cut, refused beyond i
     w = await setupWorld({
       folders: [{ spaceId: S, dentryId: 'f', name: '归档'.repeat(30) }],
       files: [
-        ...Array.from({ length: 50 }, (_, i) => ({ spaceId: S, dentryId: String(100 + i), name: longName(i), parentId: 'f', content: randomBytes(3, i) })),
+        ...Array.from({ length: 50 }, (_, i) => ({
+          spaceId: S,
+          dentryId: String(100 + i),
+          name: longName(i),
+          parentId: 'f',
+          content: randomBytes(3, i),
+        })),
         { spaceId: S, dentryId: 'v', name: longName(99), content: randomBytes(200), version: 100, versions },
       ],
     })
@@ -70,16 +76,19 @@ describe('every API call bounded in time', () => {
     expect(performance.now() - started).toBeLessThan(15_000)
   })
 
-  it.each(['after-headers', 'no-headers'] as const)('one that always stalls (%s) ends with exit 5 within (retries + 1) x stall-timeout and a few seconds', async (mode) => {
-    w = await setupWorld({ faults: { apiStall: { mode, times: 'always', api: 'dentry' } } })
-    const started = performance.now()
-    // No -o: the file's name is looked up (the dentry call that stalls).
-    const r = await w.run(['get', S, '10001', '--stall-timeout', '1', '--retries', '2'])
-    const seconds = (performance.now() - started) / 1000
-    expect(r.code).toBe(5)
-    expect(lines(r.stderr).filter((l) => l.startsWith('dtdl:'))).toHaveLength(1)
-    expect(seconds).toBeLessThan(3 * 1 + 5)
-  })
+  it.each(['after-headers', 'no-headers'] as const)(
+    'one that always stalls (%s) ends with exit 5 within (retries + 1) x stall-timeout and a few seconds',
+    async (mode) => {
+      w = await setupWorld({ faults: { apiStall: { mode, times: 'always', api: 'dentry' } } })
+      const started = performance.now()
+      // No -o: the file's name is looked up (the dentry call that stalls).
+      const r = await w.run(['get', S, '10001', '--stall-timeout', '1', '--retries', '2'])
+      const seconds = (performance.now() - started) / 1000
+      expect(r.code).toBe(5)
+      expect(lines(r.stderr).filter((l) => l.startsWith('dtdl:'))).toHaveLength(1)
+      expect(seconds).toBeLessThan(3 * 1 + 5)
+    },
+  )
 
   it('endless empty pages stop within 50 calls, with a documented code', async () => {
     w = await setupWorld({ faults: { endlessPages: { api: 'list' } } })
@@ -90,14 +99,22 @@ describe('every API call bounded in time', () => {
   })
 })
 
-describe('--max-api-calls: a hard cap on one run\'s calls', () => {
+describe("--max-api-calls: a hard cap on one run's calls", () => {
   // 13 folders, 300 files: the listing alone costs 15 calls (token, folder lookup, 13 pages).
   const folders: EmulatorFolderSpec[] = [{ spaceId: S, dentryId: '1000', name: 'root' }]
   const files: EmulatorFileSpec[] = []
-  for (let i = 0; i < 12; i++) files.push({ spaceId: S, dentryId: String(2000 + i), name: `r${i}.bin`, parentId: '1000', size: 1000 + i })
+  for (let i = 0; i < 12; i++)
+    files.push({ spaceId: S, dentryId: String(2000 + i), name: `r${i}.bin`, parentId: '1000', size: 1000 + i })
   for (let f = 0; f < 12; f++) {
     folders.push({ spaceId: S, dentryId: String(1100 + f), name: `f${f}`, parentId: '1000' })
-    for (let i = 0; i < 24; i++) files.push({ spaceId: S, dentryId: String(3000 + f * 100 + i), name: `a${i}.bin`, parentId: String(1100 + f), size: 500 + i })
+    for (let i = 0; i < 24; i++)
+      files.push({
+        spaceId: S,
+        dentryId: String(3000 + f * 100 + i),
+        name: `a${i}.bin`,
+        parentId: String(1100 + f),
+        size: 500 + i,
+      })
   }
 
   it('a 300-file mirror stops at 20 calls with exit 8, keeps what it finished, and later runs complete it identical', async () => {
@@ -105,7 +122,12 @@ describe('--max-api-calls: a hard cap on one run\'s calls', () => {
     const capped = await w.run(['get', S, '1000', '-r', '-o', 'm', '--max-api-calls', '20', '--api-qps', '0', '--json'])
     expect(capped.code, capped.stderr).toBe(8)
     expect(w.emulator.stats.apiRequests.length).toBeLessThanOrEqual(20)
-    const out = JSON.parse(capped.stdout) as { ok: boolean; exitCode: number; error: { code: string }; files: { status: string }[] }
+    const out = JSON.parse(capped.stdout) as {
+      ok: boolean
+      exitCode: number
+      error: { code: string }
+      files: { status: string }[]
+    }
     expect(out).toMatchObject({ ok: false, exitCode: 8, error: { code: 'MAX_API_CALLS' } })
     const finished = out.files.filter((f) => f.status === 'downloaded').length
     expect(finished).toBeGreaterThan(0)
@@ -113,21 +135,28 @@ describe('--max-api-calls: a hard cap on one run\'s calls', () => {
     // The environment sets the same cap; each capped run goes further, spending nothing on what is done.
     for (let run = 0; run < 80; run++) {
       w.emulator.resetStats()
-      const r = await w.run(['get', S, '1000', '-r', '-o', 'm', '--api-qps', '0', '--json'], { DTDL_MAX_API_CALLS: '20' })
+      const r = await w.run(['get', S, '1000', '-r', '-o', 'm', '--api-qps', '0', '--json'], {
+        DTDL_MAX_API_CALLS: '20',
+      })
       expect(w.emulator.stats.apiRequests.length).toBeLessThanOrEqual(20)
       if (r.code === 0) break
       expect(r.code, r.stderr).toBe(8)
     }
     for (const f of files) {
       const path = f.parentId === '1000' ? f.name : `f${Number(f.parentId) - 1100}/${f.name}`
-      expect((await readFile(join(w.dir, 'm', path))).equals(await w.emulator.fileContent(S, f.dentryId)), path).toBe(true)
+      expect((await readFile(join(w.dir, 'm', path))).equals(await w.emulator.fileContent(S, f.dentryId)), path).toBe(
+        true,
+      )
     }
   })
 })
 
 describe('progress means progress', () => {
   it('responses that send 10 bytes and then go silent end the run within a minute', async () => {
-    w = await setupWorld({ files: [{ spaceId: S, dentryId: '60', name: 't.bin', size: 1_000_000 }], faults: { silentAfterBytes: { afterBytes: 10, times: 'always' } } })
+    w = await setupWorld({
+      files: [{ spaceId: S, dentryId: '60', name: 't.bin', size: 1_000_000 }],
+      faults: { silentAfterBytes: { afterBytes: 10, times: 'always' } },
+    })
     const started = performance.now()
     const r = await w.run(['get', S, '60', '-o', 't.bin', '--stall-timeout', '2', '--retries', '2'])
     expect(r.code).toBe(5)
@@ -135,8 +164,24 @@ describe('progress means progress', () => {
   })
 
   it('--speed-limit 100K --speed-time 3 against 2 KB/s ends with exit 28, what arrived kept', async () => {
-    w = await setupWorld({ files: [{ spaceId: S, dentryId: '61', name: 's.bin', size: 400_000 }], faults: { bytesPerSecondPerConnection: 2000 } })
-    const r = await w.run(['get', S, '61', '-o', 's.bin', '-c', '1', '--speed-limit', '100K', '--speed-time', '3', '--json'])
+    w = await setupWorld({
+      files: [{ spaceId: S, dentryId: '61', name: 's.bin', size: 400_000 }],
+      faults: { bytesPerSecondPerConnection: 2000 },
+    })
+    const r = await w.run([
+      'get',
+      S,
+      '61',
+      '-o',
+      's.bin',
+      '-c',
+      '1',
+      '--speed-limit',
+      '100K',
+      '--speed-time',
+      '3',
+      '--json',
+    ])
     expect(r.code).toBe(28)
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 28, error: { code: 'TOO_SLOW' } })
     expect(lines(r.stderr).filter((l) => l.startsWith('dtdl:'))).toHaveLength(1)
@@ -145,14 +190,26 @@ describe('progress means progress', () => {
 
 describe('foreseeable garbage: one line and a documented code, never exit 1', () => {
   it.each<[string, EmulatorFaults['garbage'], string[]]>([
-    ['a captive portal\'s HTML page with status 200', { kind: 'html', api: 'list' }, ['get', S, '20001', '-r', '-o', 'm']],
+    [
+      "a captive portal's HTML page with status 200",
+      { kind: 'html', api: 'list' },
+      ['get', S, '20001', '-r', '-o', 'm'],
+    ],
     ['a null body', { kind: 'null', api: 'dentry' }, ['get', S, '10001']],
-    ['dentries that is not an array', { kind: 'dentries-not-array', api: 'list' }, ['get', S, '20001', '-r', '-o', 'm']],
+    [
+      'dentries that is not an array',
+      { kind: 'dentries-not-array', api: 'list' },
+      ['get', S, '20001', '-r', '-o', 'm'],
+    ],
     ['a name that is a number', { kind: 'name-number', api: 'list' }, ['get', S, '20001', '-r', '-o', 'm']],
     ['a file: resource URL', { kind: 'url-file', api: 'downloadInfo' }, ['get', S, '10001', '-o', 'x.bin']],
     ['a data: resource URL', { kind: 'url-data', api: 'downloadInfo' }, ['get', S, '10001', '-o', 'x.bin']],
     ['an invalid resource URL', { kind: 'url-invalid', api: 'downloadInfo' }, ['get', S, '10001', '-o', 'x.bin']],
-    ['a token with a newline', { kind: 'token-newline', api: 'token', times: 'always' }, ['get', S, '10001', '-o', 'x.bin']],
+    [
+      'a token with a newline',
+      { kind: 'token-newline', api: 'token', times: 'always' },
+      ['get', S, '10001', '-o', 'x.bin'],
+    ],
   ])('%s', async (_, garbage, args) => {
     w = await setupWorld({ faults: { garbage: garbage! } })
     const r = await w.run([...args, '--retries', '1'])
@@ -171,7 +228,14 @@ describe('terminal safety', () => {
       folders: [{ spaceId: S, dentryId: 'f', name: `dir\u001b[31m` }],
       files: [{ spaceId: S, dentryId: 'e1', name: evil, parentId: 'f', content: randomBytes(2000) }],
     })
-    for (const args of [['ls', S, 'f'], ['ls', S, 'f', '-r'], ['info', S, 'e1'], ['versions', S, 'e1'], ['get', S, 'f', '-r', '-o', 'm', '-v'], ['get', S, 'f', '-r', '-o', 'm2', '--dry-run']]) {
+    for (const args of [
+      ['ls', S, 'f'],
+      ['ls', S, 'f', '-r'],
+      ['info', S, 'e1'],
+      ['versions', S, 'e1'],
+      ['get', S, 'f', '-r', '-o', 'm', '-v'],
+      ['get', S, 'f', '-r', '-o', 'm2', '--dry-run'],
+    ]) {
       const r = await w.run(args)
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
       expect(RAW_CONTROL.test(r.stdout), `${args.join(' ')} stdout`).toBe(false)
@@ -190,14 +254,28 @@ describe('terminal safety', () => {
 
 describe('out of open files', () => {
   it('with ulimit -n 40 and -j 16 the run goes on with fewer files at a time, saying so once: every file lands', async () => {
-    const files: EmulatorFileSpec[] = Array.from({ length: 24 }, (_, i) => ({ spaceId: S, dentryId: String(700 + i), name: `f${i}.bin`, parentId: 'top', size: 500_000 }))
-    w = await setupWorld({ files, folders: [{ spaceId: S, dentryId: 'top', name: 'top' }], faults: { bytesPerSecondPerConnection: 2_000_000 } })
-    const r = await runShell(`ulimit -n 40; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} get ${S} top -r -o m -j 16 -c 1 --api-qps 0`, { env: w.env(), cwd: w.dir })
+    const files: EmulatorFileSpec[] = Array.from({ length: 24 }, (_, i) => ({
+      spaceId: S,
+      dentryId: String(700 + i),
+      name: `f${i}.bin`,
+      parentId: 'top',
+      size: 500_000,
+    }))
+    w = await setupWorld({
+      files,
+      folders: [{ spaceId: S, dentryId: 'top', name: 'top' }],
+      faults: { bytesPerSecondPerConnection: 2_000_000 },
+    })
+    const r = await runShell(
+      `ulimit -n 40; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} get ${S} top -r -o m -j 16 -c 1 --api-qps 0`,
+      { env: w.env(), cwd: w.dir },
+    )
     expect(r.code, r.stderr).toBe(0)
     // The limit was met (on a file or a socket), and the gate's line, when it came to it, came once.
     expect(r.stderr).toMatch(/EMFILE/)
     expect(lines(r.stderr).filter((l) => /ran out of open files/.test(l)).length).toBeLessThanOrEqual(1)
-    for (const f of files) expect((await readFile(join(w.dir, 'm', f.name))).equals(await w.emulator.fileContent(S, f.dentryId))).toBe(true)
+    for (const f of files)
+      expect((await readFile(join(w.dir, 'm', f.name))).equals(await w.emulator.fileContent(S, f.dentryId))).toBe(true)
   })
 })
 
@@ -228,7 +306,9 @@ describe('inputs from outside', () => {
     expect(piped.code, piped.stderr).toBe(0)
     expect(piped.stderr).toMatch(/^saved token: tok-\*\*\*\*/)
     expect(piped.stderr).not.toContain('tok-from-stdin-123')
-    expect(JSON.parse(await readFile(join(w.dir, 'config', 'config.json'), 'utf8'))).toMatchObject({ token: 'tok-from-stdin-123' })
+    expect(JSON.parse(await readFile(join(w.dir, 'config', 'config.json'), 'utf8'))).toMatchObject({
+      token: 'tok-from-stdin-123',
+    })
     const argv = await w.run(['config', 'set', 'appSecret', 'on-the-command-line'])
     expect(argv.code).toBe(0)
     expect(lines(argv.stderr)).toHaveLength(1)

@@ -12,7 +12,8 @@ type World = Awaited<ReturnType<typeof setupWorld>>
 const SPACE = DEMO.spaceId
 const MiB = 1024 * 1024
 
-if (!canMountTmpfs) console.warn('integrity-paths: cannot mount a tmpfs here (needs root): the disk-full and read-only tests are skipped')
+if (!canMountTmpfs)
+  console.warn('integrity-paths: cannot mount a tmpfs here (needs root): the disk-full and read-only tests are skipped')
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
 const WRONG = 'a'.repeat(64)
@@ -81,18 +82,28 @@ describe('--sha256 on every path', () => {
     expect((await w.run(['get', SPACE, '91', '-o', 'r.txt', '--sha256', WRONG])).code).toBe(6)
     const right = await w.run(['get', SPACE, '91', '-o', 'r.txt', '--sha256', sha256(a), '--json'])
     expect(right.code, right.stderr).toBe(0)
-    expect(JSON.parse(right.stdout)).toMatchObject({ upToDate: false, resumedBytes: a.length, checked: ['size', 'crc64', 'sha256'] })
+    expect(JSON.parse(right.stdout)).toMatchObject({
+      upToDate: false,
+      resumedBytes: a.length,
+      checked: ['size', 'crc64', 'sha256'],
+    })
   })
 
   it('-i: a "  sha256=" line below an entry is checked on up-to-date files too; the wrong one exits 6', async () => {
     expect((await w.run(['get', SPACE, '91', '-o', 'a.txt'])).code).toBe(0)
     expect((await w.run(['get', SPACE, '92', '-o', 'b.txt'])).code).toBe(0)
-    await writeFile(join(w.dir, 'list.txt'), `${SPACE} 91 a.txt\n  sha256=${sha256(a)}\n# b is wrong:\n${SPACE} 92 b.txt\n\tsha256=${WRONG}\n`)
+    await writeFile(
+      join(w.dir, 'list.txt'),
+      `${SPACE} 91 a.txt\n  sha256=${sha256(a)}\n# b is wrong:\n${SPACE} 92 b.txt\n\tsha256=${WRONG}\n`,
+    )
     const r = await w.run(['get', '-i', 'list.txt', '--json'])
     expect(r.code, r.stderr).toBe(6)
     const files = (JSON.parse(r.stdout) as { files: FileJson[] }).files
     expect(files.find((f) => f.line === 1)).toMatchObject({ status: 'skipped', checked: ['size', 'crc64', 'sha256'] })
-    expect(files.find((f) => f.line === 4)).toMatchObject({ status: 'failed', error: { code: 'SHA256_MISMATCH', exitCode: 6 } })
+    expect(files.find((f) => f.line === 4)).toMatchObject({
+      status: 'failed',
+      error: { code: 'SHA256_MISMATCH', exitCode: 6 },
+    })
     expect(files.find((f) => f.line === 4)!.error!.message).toMatch(/from line 5 of list\.txt.*kept/)
     expect((await readFile(join(w.dir, 'b.txt'))).equals(b)).toBe(true)
   })
@@ -102,7 +113,9 @@ describe('--sha256 on every path', () => {
     const r = await w.run(['get', '-i', 'list.txt', '--json'])
     expect(r.code).toBe(2)
     const files = (JSON.parse(r.stdout) as { files: FileJson[] }).files
-    expect(files.find((f) => f.line === 2)!.error!.message).toMatch(/line 2: sha256 must be 64 hex digits; the file on line 1 is not fetched/)
+    expect(files.find((f) => f.line === 2)!.error!.message).toMatch(
+      /line 2: sha256 must be 64 hex digits; the file on line 1 is not fetched/,
+    )
     expect(files.find((f) => f.line === 3)).toMatchObject({ status: 'downloaded' })
     expect(w.emulator.stats.apiRequests.filter((q) => q.path.includes('/91'))).toEqual([])
   })
@@ -110,11 +123,17 @@ describe('--sha256 on every path', () => {
   it('-i --sha256-file: target paths relative to the current directory, a wrong one exits 6, unlisted files are named', async () => {
     await writeFile(join(w.dir, 'list.txt'), `${SPACE} 91 out/a.txt\n${SPACE} 92 out/b.txt\n${SPACE} 93 out/n.bin\n`)
     await mkdir(join(w.dir, 'out'))
-    await writeFile(join(w.dir, 'sums'), `${sha256(a)}  out/a.txt\n${WRONG} *${join(w.dir, 'out/b.txt')}\n${sha256(a)}  elsewhere.txt\n`)
+    await writeFile(
+      join(w.dir, 'sums'),
+      `${sha256(a)}  out/a.txt\n${WRONG} *${join(w.dir, 'out/b.txt')}\n${sha256(a)}  elsewhere.txt\n`,
+    )
     const r = await w.run(['get', '-i', 'list.txt', '--sha256-file', 'sums', '--json'])
     expect(r.code, r.stderr).toBe(6)
     const files = (JSON.parse(r.stdout) as { files: FileJson[] }).files
-    expect(files.find((f) => f.line === 1)).toMatchObject({ status: 'downloaded', checked: ['size', 'crc64', 'sha256'] })
+    expect(files.find((f) => f.line === 1)).toMatchObject({
+      status: 'downloaded',
+      checked: ['size', 'crc64', 'sha256'],
+    })
     expect(files.find((f) => f.line === 2)).toMatchObject({ status: 'failed', error: { code: 'SHA256_MISMATCH' } })
     expect(files.find((f) => f.line === 3)).toMatchObject({ status: 'downloaded', checked: ['size'] })
     expect(r.stderr).toMatch(/1 line of sums names no file of this batch \(first: line 3, elsewhere\.txt\)/)
@@ -130,21 +149,33 @@ describe('--sha256 on every path', () => {
     // The sync state skips an unchanged file without a request: its size is checked against the state and
     // its SHA-256 against the list, its CRC-64 was checked when it was placed.
     expect(files.find((f) => f.path === 'a.txt')).toMatchObject({ status: 'skipped', checked: ['size', 'sha256'] })
-    expect(files.find((f) => f.path === 'b.txt')).toMatchObject({ status: 'failed', error: { code: 'SHA256_MISMATCH', exitCode: 6 } })
+    expect(files.find((f) => f.path === 'b.txt')).toMatchObject({
+      status: 'failed',
+      error: { code: 'SHA256_MISMATCH', exitCode: 6 },
+    })
     expect((await readFile(join(w.dir, 'm', 'b.txt'))).equals(b)).toBe(true)
 
     await writeFile(join(w.dir, 'sums'), `${sha256(a)}  a.txt\n${sha256(b)}  b.txt\n`)
     const ok = await w.run(['get', SPACE, '90', '-r', '-o', 'm', '--sha256-file', 'sums', '--json'])
     expect(ok.code, ok.stderr).toBe(0)
-    for (const f of (JSON.parse(ok.stdout) as { files: FileJson[] }).files) expect(f.checked).toEqual(['size', 'sha256'])
+    for (const f of (JSON.parse(ok.stdout) as { files: FileJson[] }).files)
+      expect(f.checked).toEqual(['size', 'sha256'])
   })
 
   it.each<[string, string[], RegExp]>([
     ['--sha256 with -r points to --sha256-file', ['get', SPACE, '90', '-r', '--sha256', WRONG], /--sha256-file/],
     ['--sha256 with -i also points to sha256= lines', ['get', '-i', 'list.txt', '--sha256', WRONG], /sha256=<hex>/],
     ['--sha256-file without -r/-i', ['get', SPACE, '91', '--sha256-file', 'sums'], /applies to -r and -i/],
-    ['a --sha256-file that is not sha256sum output', ['get', SPACE, '90', '-r', '--sha256-file', 'bad-sums'], /line 2 of the --sha256-file bad-sums/],
-    ['a missing --sha256-file', ['get', SPACE, '90', '-r', '--sha256-file', 'nope'], /cannot read the --sha256-file nope: ENOENT/],
+    [
+      'a --sha256-file that is not sha256sum output',
+      ['get', SPACE, '90', '-r', '--sha256-file', 'bad-sums'],
+      /line 2 of the --sha256-file bad-sums/,
+    ],
+    [
+      'a missing --sha256-file',
+      ['get', SPACE, '90', '-r', '--sha256-file', 'nope'],
+      /cannot read the --sha256-file nope: ENOENT/,
+    ],
   ])('%s: exit 2 before any request', async (_name, args, message) => {
     await writeFile(join(w.dir, 'list.txt'), `${SPACE} 91\n`)
     await writeFile(join(w.dir, 'bad-sums'), `${sha256(a)}  a.txt\nnot a checksum line\n`)
@@ -190,21 +221,24 @@ describe('a target that cannot be written costs no API call', () => {
     expectNoCall(await w.run(args), message)
   })
 
-  it.skipIf(!canMountTmpfs)('a read-only file system: -o dir/, -o file, the current directory, -r and -i (needs a tmpfs mount)', async () => {
-    const ro = join(w.dir, 'ro')
-    unmount.push(await mountTmpfs(ro, 'ro,size=1m'))
-    await writeFile(join(w.dir, 'plain-list.txt'), `${SPACE} 91\n`)
-    for (const [args, cwd] of [
-      [['get', SPACE, '91', '-o', 'ro/'], w.dir],
-      [['get', SPACE, '91', '-o', 'ro/x.bin'], w.dir],
-      [['get', SPACE, '91'], ro],
-      [['get', SPACE, '90', '-r', '-o', 'ro/mirror'], w.dir],
-      [['get', SPACE, '90', '-r'], ro],
-      [['get', '-i', 'plain-list.txt', '-o', 'ro'], w.dir],
-    ] as const) {
-      expectNoCall(await w.run([...args], {}, cwd), /EROFS/)
-    }
-  })
+  it.skipIf(!canMountTmpfs)(
+    'a read-only file system: -o dir/, -o file, the current directory, -r and -i (needs a tmpfs mount)',
+    async () => {
+      const ro = join(w.dir, 'ro')
+      unmount.push(await mountTmpfs(ro, 'ro,size=1m'))
+      await writeFile(join(w.dir, 'plain-list.txt'), `${SPACE} 91\n`)
+      for (const [args, cwd] of [
+        [['get', SPACE, '91', '-o', 'ro/'], w.dir],
+        [['get', SPACE, '91', '-o', 'ro/x.bin'], w.dir],
+        [['get', SPACE, '91'], ro],
+        [['get', SPACE, '90', '-r', '-o', 'ro/mirror'], w.dir],
+        [['get', SPACE, '90', '-r'], ro],
+        [['get', '-i', 'plain-list.txt', '-o', 'ro'], w.dir],
+      ] as const) {
+        expectNoCall(await w.run([...args], {}, cwd), /EROFS/)
+      }
+    },
+  )
 
   it('a local directory where the named file would go fails before download info and the probe', async () => {
     await mkdir(join(w.dir, 'into', 'a.txt'), { recursive: true })
@@ -229,36 +263,39 @@ describe('disk full, truncated partials and temporary files', () => {
     await w.close()
   })
 
-  it.skipIf(!canMountTmpfs)('disk full mid-download: exit 7 FS_ENOSPC, no .tmp, the bytes on disk claimed; freed, the same command finishes identical fetching only what was missing (needs a tmpfs mount)', async () => {
-    const disk = join(w.dir, 'disk')
-    unmount.push(await mountTmpfs(disk, 'size=8m'))
-    // 4 MiB taken by something else: the 6 MiB file cannot fit.
-    await writeFile(join(disk, 'filler'), Buffer.alloc(4 * MiB, 1))
-    const target = join(disk, 'big.bin')
-    const args = ['get', SPACE, '95', '-o', target, '-c', '2', '--json']
+  it.skipIf(!canMountTmpfs)(
+    'disk full mid-download: exit 7 FS_ENOSPC, no .tmp, the bytes on disk claimed; freed, the same command finishes identical fetching only what was missing (needs a tmpfs mount)',
+    async () => {
+      const disk = join(w.dir, 'disk')
+      unmount.push(await mountTmpfs(disk, 'size=8m'))
+      // 4 MiB taken by something else: the 6 MiB file cannot fit.
+      await writeFile(join(disk, 'filler'), Buffer.alloc(4 * MiB, 1))
+      const target = join(disk, 'big.bin')
+      const args = ['get', SPACE, '95', '-o', target, '-c', '2', '--json']
 
-    const full = await w.run(args)
-    expect(full.code, full.stderr).toBe(7)
-    expect(JSON.parse(full.stdout)).toMatchObject({ ok: false, exitCode: 7, error: { code: 'FS_ENOSPC' } })
-    expect((await walk(disk)).filter((f) => f.endsWith('.tmp'))).toEqual([])
-    const record = await readResumeRecord(recordPathFor(target))
-    expect(record).toBeDefined()
-    const kept = totalLength(record!.done)
-    // Nearly all of the 4 MiB that fitted is claimed, and never more than the partial file really holds.
-    expect(kept).toBeGreaterThan(3.5 * MiB)
-    const partial = await stat(partialPathFor(target))
-    expect(kept).toBeLessThanOrEqual(partial.blocks * 512)
+      const full = await w.run(args)
+      expect(full.code, full.stderr).toBe(7)
+      expect(JSON.parse(full.stdout)).toMatchObject({ ok: false, exitCode: 7, error: { code: 'FS_ENOSPC' } })
+      expect((await walk(disk)).filter((f) => f.endsWith('.tmp'))).toEqual([])
+      const record = await readResumeRecord(recordPathFor(target))
+      expect(record).toBeDefined()
+      const kept = totalLength(record!.done)
+      // Nearly all of the 4 MiB that fitted is claimed, and never more than the partial file really holds.
+      expect(kept).toBeGreaterThan(3.5 * MiB)
+      const partial = await stat(partialPathFor(target))
+      expect(kept).toBeLessThanOrEqual(partial.blocks * 512)
 
-    await rm(join(disk, 'filler'))
-    w.emulator.resetStats()
-    const resumed = await w.run(args)
-    expect(resumed.code, resumed.stderr).toBe(0)
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, resumedBytes: kept, checked: ['size', 'crc64'] })
-    expect((await readFile(target)).equals(await w.emulator.fileContent(SPACE, '95'))).toBe(true)
-    // What was missing, plus the 1-byte probe.
-    expect(w.emulator.stats.bytesServed).toBeLessThanOrEqual(size - kept + 1)
-    expect(await walk(disk)).toEqual(['big.bin'])
-  })
+      await rm(join(disk, 'filler'))
+      w.emulator.resetStats()
+      const resumed = await w.run(args)
+      expect(resumed.code, resumed.stderr).toBe(0)
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, resumedBytes: kept, checked: ['size', 'crc64'] })
+      expect((await readFile(target)).equals(await w.emulator.fileContent(SPACE, '95'))).toBe(true)
+      // What was missing, plus the 1-byte probe.
+      expect(w.emulator.stats.bytesServed).toBeLessThanOrEqual(size - kept + 1)
+      expect(await walk(disk)).toEqual(['big.bin'])
+    },
+  )
 
   it('a partial file shorter than its record claims: the bytes past its end are fetched again, not counted as done', async () => {
     // A wrong --sha256 keeps the whole download beside the target, with a record claiming every byte.

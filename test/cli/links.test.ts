@@ -1,4 +1,5 @@
-// Links and dentryUuids wherever a file or folder is named (get, get -r, info, ls, versions, -i), `versions` and `spaces`.
+// Links and dentryUuids wherever a file or folder is named (get, get -r, info, ls, versions, -i), `versions` and
+// `spaces`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -22,13 +23,29 @@ beforeAll(async () => {
       { spaceId: SPACE, dentryId: '510', name: 'sub', parentId: '500' },
     ],
     files: [
-      { spaceId: SPACE, dentryId: '42', name: 'report.bin', content: V3, version: 3, versions: [{ version: 1, content: V1 }, { version: 2, content: V2 }] },
+      {
+        spaceId: SPACE,
+        dentryId: '42',
+        name: 'report.bin',
+        content: V3,
+        version: 3,
+        versions: [
+          { version: 1, content: V1 },
+          { version: 2, content: V2 },
+        ],
+      },
       { spaceId: SPACE, dentryId: '501', name: 'a.txt', parentId: '500', content: randomBytes(1000, 5) },
       { spaceId: SPACE, dentryId: '511', name: 'b.txt', parentId: '510', content: randomBytes(2000, 6) },
     ],
     workspaces: [
       { workspaceId: 'ws-team', name: 'Team handbook', type: 'TEAM', root: { spaceId: SPACE, dentryId: '500' } },
-      { workspaceId: 'ws-mine', name: 'My notes', type: 'PERSONAL', root: { spaceId: SPACE, dentryId: '510' }, mine: true },
+      {
+        workspaceId: 'ws-mine',
+        name: 'My notes',
+        type: 'PERSONAL',
+        root: { spaceId: SPACE, dentryId: '510' },
+        mine: true,
+      },
     ],
   })
   fileUuid = world.emulator.uuidOf(SPACE, '42')
@@ -36,7 +53,8 @@ beforeAll(async () => {
 })
 afterAll(() => world.close())
 
-const queryDentryIdCalls = () => world.emulator.stats.apiRequests.filter((r) => r.path.endsWith('/queryDentryId')).length
+const queryDentryIdCalls = () =>
+  world.emulator.stats.apiRequests.filter((r) => r.path.endsWith('/queryDentryId')).length
 
 describe('get by link or dentryUuid', () => {
   it('a link with a query and fragment, and the bare dentryUuid, give the same bytes as the ids; a re-run makes no lookup call', async () => {
@@ -65,8 +83,16 @@ describe('get by link or dentryUuid', () => {
   })
 
   it.each([
-    ['a short share link', 'https://alidocs.dingtalk.com/i/p/Y7kmbokZp3pgGLq2/docs/abc', /short share link.*\(hint: .*\/i\/nodes\//],
-    ["a knowledge base's overview", 'https://alidocs.dingtalk.com/i/spaces/ws-team/overview', /overview link names no file.*dtdl spaces/],
+    [
+      'a short share link',
+      'https://alidocs.dingtalk.com/i/p/Y7kmbokZp3pgGLq2/docs/abc',
+      /short share link.*\(hint: .*\/i\/nodes\//,
+    ],
+    [
+      "a knowledge base's overview",
+      'https://alidocs.dingtalk.com/i/spaces/ws-team/overview',
+      /overview link names no file.*dtdl spaces/,
+    ],
     ['another site', 'https://example.com/i/nodes/abc', /not a DingTalk document link/],
   ])('%s exits 2 with one line that says what to copy instead', async (_what, arg, message) => {
     world.emulator.resetStats()
@@ -95,39 +121,80 @@ describe('info, ls, get -r and -i take links', () => {
     const r = await world.run(['info', link(fileUuid, '?x=1'), '--json'])
     expect(r.code, r.stderr).toBe(0)
     const info = JSON.parse(r.stdout) as Record<string, unknown>
-    expect(info).toMatchObject({ ok: true, spaceId: SPACE, dentryId: '42', dentryUuid: fileUuid, name: 'report.bin', type: 'FILE', size: V3.length })
+    expect(info).toMatchObject({
+      ok: true,
+      spaceId: SPACE,
+      dentryId: '42',
+      dentryUuid: fileUuid,
+      name: 'report.bin',
+      type: 'FILE',
+      size: V3.length,
+    })
     // The text for people names the ids too: what `get <spaceId> <dentryId>` and -i lines take.
     const text = await world.run(['info', link(fileUuid)])
     expect(text.code, text.stderr).toBe(0)
-    expect(text.stdout.split('\n').slice(0, 4).map((l) => l.split(/\s+/))).toEqual([['name', 'report.bin'], ['spaceId', SPACE], ['dentryId', '42'], ['dentryUuid', fileUuid]])
+    expect(
+      text.stdout
+        .split('\n')
+        .slice(0, 4)
+        .map((l) => l.split(/\s+/)),
+    ).toEqual([
+      ['name', 'report.bin'],
+      ['spaceId', SPACE],
+      ['dentryId', '42'],
+      ['dentryUuid', fileUuid],
+    ])
   })
 
   it('ls <folder link> lists that folder', async () => {
     const r = await world.run(['ls', link(folderUuid), '--json'])
     expect(r.code, r.stderr).toBe(0)
     const { entries } = JSON.parse(r.stdout) as { entries: { name: string; type: string }[] }
-    expect(entries.map((e) => [e.name, e.type])).toEqual([['a.txt', 'FILE'], ['sub', 'FOLDER']])
+    expect(entries.map((e) => [e.name, e.type])).toEqual([
+      ['a.txt', 'FILE'],
+      ['sub', 'FOLDER'],
+    ])
   })
 
   it('get <folder link> -r mirrors the folder', async () => {
     const r = await world.run(['get', folderUuid, '-r', '-o', 'mirror'])
     expect(r.code, r.stderr).toBe(0)
-    expect((await readFile(join(world.dir, 'mirror', 'a.txt'))).equals(await world.emulator.fileContent(SPACE, '501'))).toBe(true)
-    expect((await readFile(join(world.dir, 'mirror', 'sub', 'b.txt'))).equals(await world.emulator.fileContent(SPACE, '511'))).toBe(true)
+    expect(
+      (await readFile(join(world.dir, 'mirror', 'a.txt'))).equals(await world.emulator.fileContent(SPACE, '501')),
+    ).toBe(true)
+    expect(
+      (await readFile(join(world.dir, 'mirror', 'sub', 'b.txt'))).equals(
+        await world.emulator.fileContent(SPACE, '511'),
+      ),
+    ).toBe(true)
   })
 
   it('-i lines may be links (with an output) or dentryUuids; a short link fails its own line only', async () => {
-    const list = [`${link(fileUuid, '?a=b')} from-link.bin`, world.emulator.uuidOf(SPACE, '511'), 'https://alidocs.dingtalk.com/i/p/short', `${SPACE} 501 by-ids.txt`].join('\n')
+    const list = [
+      `${link(fileUuid, '?a=b')} from-link.bin`,
+      world.emulator.uuidOf(SPACE, '511'),
+      'https://alidocs.dingtalk.com/i/p/short',
+      `${SPACE} 501 by-ids.txt`,
+    ].join('\n')
     await writeFile(join(world.dir, 'list.txt'), list)
     const r = await world.run(['get', '-i', 'list.txt', '-o', 'batch', '--create-dirs', '--json'])
     expect(r.code).toBe(2)
-    const out = JSON.parse(r.stdout) as { files: { line: number; status: string; dentryId: string; error?: { message: string; hint?: string } }[] }
-    expect(out.files.map((f) => [f.line, f.status])).toEqual([[1, 'downloaded'], [2, 'downloaded'], [3, 'failed'], [4, 'downloaded']])
+    const out = JSON.parse(r.stdout) as {
+      files: { line: number; status: string; dentryId: string; error?: { message: string; hint?: string } }[]
+    }
+    expect(out.files.map((f) => [f.line, f.status])).toEqual([
+      [1, 'downloaded'],
+      [2, 'downloaded'],
+      [3, 'failed'],
+      [4, 'downloaded'],
+    ])
     expect(out.files[0]!.dentryId).toBe('42')
     expect(out.files[2]!.error!.message).toMatch(/line 3: a short share link/)
     expect(out.files[2]!.error!.hint).toMatch(/\/i\/nodes\//)
     expect((await readFile(join(world.dir, 'batch', 'from-link.bin'))).equals(V3)).toBe(true)
-    expect((await readFile(join(world.dir, 'batch', 'b.txt'))).equals(await world.emulator.fileContent(SPACE, '511'))).toBe(true)
+    expect(
+      (await readFile(join(world.dir, 'batch', 'b.txt'))).equals(await world.emulator.fileContent(SPACE, '511')),
+    ).toBe(true)
   })
 })
 
@@ -135,10 +202,21 @@ describe('versions', () => {
   it('lists every version newest first, and get --version of each gives those bytes', async () => {
     const r = await world.run(['versions', link(fileUuid), '--json'])
     expect(r.code, r.stderr).toBe(0)
-    const out = JSON.parse(r.stdout) as { ok: boolean; versions: { version: number; size: number; modifiedTime: string }[] }
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean
+      versions: { version: number; size: number; modifiedTime: string }[]
+    }
     expect(out.ok).toBe(true)
-    expect(out.versions.map((v) => [v.version, v.size])).toEqual([[3, V3.length], [2, V2.length], [1, V1.length]])
-    for (const [v, bytes] of [[1, V1], [2, V2], [3, V3]] as const) {
+    expect(out.versions.map((v) => [v.version, v.size])).toEqual([
+      [3, V3.length],
+      [2, V2.length],
+      [1, V1.length],
+    ])
+    for (const [v, bytes] of [
+      [1, V1],
+      [2, V2],
+      [3, V3],
+    ] as const) {
       const got = await world.run(['get', SPACE, '42', '--version', String(v), '-o', `v${v}.bin`])
       expect(got.code, got.stderr).toBe(0)
       expect((await readFile(join(world.dir, `v${v}.bin`))).equals(bytes)).toBe(true)
@@ -147,7 +225,14 @@ describe('versions', () => {
 
   it('pages through more versions than one page holds, for people too', async () => {
     const many = Array.from({ length: 104 }, (_, i) => ({ version: i + 1, content: randomBytes(10 + i, i + 10) }))
-    world.emulator.addFile({ spaceId: SPACE, dentryId: '77', name: 'many.bin', content: randomBytes(5, 99), version: 105, versions: many })
+    world.emulator.addFile({
+      spaceId: SPACE,
+      dentryId: '77',
+      name: 'many.bin',
+      content: randomBytes(5, 99),
+      version: 105,
+      versions: many,
+    })
     world.emulator.resetStats()
     const r = await world.run(['versions', SPACE, '77'])
     expect(r.code, r.stderr).toBe(0)
@@ -161,7 +246,9 @@ describe('versions', () => {
   it('of a folder: exit 2, with a hint that fits versions (ls), not -r, which versions does not take', async () => {
     const r = await world.run(['versions', link(folderUuid)])
     expect(r.code, r.stderr).toBe(2)
-    expect(r.stderr).toMatch(/operationNotSupported.*\(hint: only a file has versions: if this is a folder, `dtdl ls` lists its files/)
+    expect(r.stderr).toMatch(
+      /operationNotSupported.*\(hint: only a file has versions: if this is a folder, `dtdl ls` lists its files/,
+    )
     expect(r.stderr).not.toMatch(/-r\b/)
   })
 })
@@ -170,7 +257,9 @@ describe('spaces', () => {
   it("lists the knowledge bases (the user's own first) with their rootNodeId, which ls takes", async () => {
     const r = await world.run(['spaces', '--json'])
     expect(r.code, r.stderr).toBe(0)
-    const { spaces } = JSON.parse(r.stdout) as { spaces: { name: string; type: string; workspaceId: string; rootNodeId: string; url: string }[] }
+    const { spaces } = JSON.parse(r.stdout) as {
+      spaces: { name: string; type: string; workspaceId: string; rootNodeId: string; url: string }[]
+    }
     expect(spaces.map((s) => [s.name, s.type, s.workspaceId, s.rootNodeId])).toEqual([
       ['My notes', 'PERSONAL', 'ws-mine', world.emulator.uuidOf(SPACE, '510')],
       ['Team handbook', 'TEAM', 'ws-team', folderUuid],

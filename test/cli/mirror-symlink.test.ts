@@ -9,10 +9,19 @@ let w: Awaited<ReturnType<typeof setupWorld>>
 
 beforeAll(async () => {
   w = await setupWorld({
-    folders: [{ spaceId: SPACE, dentryId: '700', name: 'top' }, { spaceId: SPACE, dentryId: '710', name: 'sub', parentId: '700' }],
+    folders: [
+      { spaceId: SPACE, dentryId: '700', name: 'top' },
+      { spaceId: SPACE, dentryId: '710', name: 'sub', parentId: '700' },
+    ],
     files: [
       { spaceId: SPACE, dentryId: '701', name: 'kept.txt', parentId: '700', content: randomBytes(3000, 701) },
-      ...['1', '2', '3'].map((n) => ({ spaceId: SPACE, dentryId: `71${n}`, name: `s${n}.txt`, parentId: '710', content: randomBytes(2000, 710 + Number(n)) })),
+      ...['1', '2', '3'].map((n) => ({
+        spaceId: SPACE,
+        dentryId: `71${n}`,
+        name: `s${n}.txt`,
+        parentId: '710',
+        content: randomBytes(2000, 710 + Number(n)),
+      })),
     ],
   })
 })

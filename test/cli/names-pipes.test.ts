@@ -9,8 +9,19 @@ import type { EmulatorFileSpec, EmulatorFolderSpec } from '../../src/emulator/in
 type World = Awaited<ReturnType<typeof setupWorld>>
 const SPACE = DEMO.spaceId
 
-const file = (dentryId: string, name: string, size: number, parentId = '0'): EmulatorFileSpec => ({ spaceId: SPACE, dentryId, name, parentId, content: randomBytes(size, Number(dentryId)) })
-const folder = (dentryId: string, name: string, parentId = '0'): EmulatorFolderSpec => ({ spaceId: SPACE, dentryId, name, parentId })
+const file = (dentryId: string, name: string, size: number, parentId = '0'): EmulatorFileSpec => ({
+  spaceId: SPACE,
+  dentryId,
+  name,
+  parentId,
+  content: randomBytes(size, Number(dentryId)),
+})
+const folder = (dentryId: string, name: string, parentId = '0'): EmulatorFolderSpec => ({
+  spaceId: SPACE,
+  dentryId,
+  name,
+  parentId,
+})
 
 // 250 bytes each: too long for "<name>.dtdl-part.json" under the 255-byte limit.
 const ASCII_NAME = `${'a'.repeat(246)}.bin`
@@ -43,7 +54,10 @@ const list = async (dir: string) => (await readdir(dir)).sort()
 
 /** Runs a bash pipeline with the CLI as its first stage; stdout of the pipeline is PIPESTATUS[0]. */
 function runPipeline(w: World, dtdlArgs: string, tail: string): Promise<CliResult> {
-  return runShell(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${dtdlArgs} ${tail}; echo "\${PIPESTATUS[0]}"`, { env: w.env(), cwd: w.dir })
+  return runShell(
+    `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${dtdlArgs} ${tail}; echo "\${PIPESTATUS[0]}"`,
+    { env: w.env(), cwd: w.dir },
+  )
 }
 
 describe('long names, closed pipes, busy ports, abort listeners', () => {
@@ -82,8 +96,10 @@ describe('long names, closed pipes, busy ports, abort listeners', () => {
       '513': `${'报'.repeat(78)}.txt`,
       '514': `${'报'.repeat(78)} (2).txt`,
     }
-    expect((await list(dir)).filter((f) => !f.startsWith('.dtdl-sync-'))).toEqual(Object.values(expected).sort()) // the mirror's own state aside
-    for (const [id, name] of Object.entries(expected)) expect((await readFile(join(dir, name))).equals(await content(id)), name).toBe(true)
+    // The mirror's own state aside.
+    expect((await list(dir)).filter((f) => !f.startsWith('.dtdl-sync-'))).toEqual(Object.values(expected).sort())
+    for (const [id, name] of Object.entries(expected))
+      expect((await readFile(join(dir, name))).equals(await content(id)), name).toBe(true)
     expect(JSON.parse(r.stdout).summary).toMatchObject({ downloaded: 4, failed: 0 })
   })
 
@@ -123,7 +139,9 @@ describe('long names, closed pipes, busy ports, abort listeners', () => {
       const r = await w.run(['get', SPACE, '501', '-o', output])
       expect(r.code, r.stderr).toBe(7)
       expect(r.stderr.trim().split('\n')).toHaveLength(1)
-      expect(r.stderr).toMatch(/^dtdl: the name ".*" in -o is \d+ bytes; file systems hold at most 255 bytes per name \(hint: pass a shorter -o/)
+      expect(r.stderr).toMatch(
+        /^dtdl: the name ".*" in -o is \d+ bytes; file systems hold at most 255 bytes per name \(hint: pass a shorter -o/,
+      )
     }
     expect(w.emulator.stats.downloadInfoCalls).toBe(calls)
   })
@@ -154,7 +172,11 @@ describe('long names, closed pipes, busy ports, abort listeners', () => {
   })
 
   it('get -r 2>&1 | head -3: exit 141, not 1; the file being written keeps its partial file and record', async () => {
-    const r = await runPipeline(w, `get ${SPACE} 520 -r -o piped -j 2 --limit-rate 1M --no-progress 2>&1`, '| head -3 >/dev/null')
+    const r = await runPipeline(
+      w,
+      `get ${SPACE} 520 -r -o piped -j 2 --limit-rate 1M --no-progress 2>&1`,
+      '| head -3 >/dev/null',
+    )
     expect(r.stdout.trim()).toBe('141')
     const dir = join(w.dir, 'piped')
     expect(existsSync(join(dir, 'a-big.bin'))).toBe(false)
@@ -170,15 +192,26 @@ describe('long names, closed pipes, busy ports, abort listeners', () => {
     const r = await w.run(['emulator', '--port', String(w.emulator.port)])
     const elapsed = performance.now() - started
     expect(r.code, r.stderr).toBe(2)
-    expect(r.stderr).toBe(`dtdl: port ${w.emulator.port} is in use (hint: choose another with --port, or --port 0 for a free one)\n`)
+    expect(r.stderr).toBe(
+      `dtdl: port ${w.emulator.port} is in use (hint: choose another with --port, or --port 0 for a free one)\n`,
+    )
     expect(r.stdout).toBe('')
     expect(elapsed).toBeLessThan(1000)
   })
 
   it.each<[string, string[]]>([
-    ['--limit-rate 10M -c 16 on one file', ['get', SPACE, '503', '-o', 'limited.bin', '--limit-rate', '10M', '-c', '16']],
-    ['--limit-rate 20M with the automatic 8 connections', ['get', SPACE, '505', '-o', 'auto.bin', '--limit-rate', '20M']],
-    ['16 files at once under --limit-rate', ['get', SPACE, '599', '-r', '-o', 'many', '-j', '16', '--limit-rate', '1M']],
+    [
+      '--limit-rate 10M -c 16 on one file',
+      ['get', SPACE, '503', '-o', 'limited.bin', '--limit-rate', '10M', '-c', '16'],
+    ],
+    [
+      '--limit-rate 20M with the automatic 8 connections',
+      ['get', SPACE, '505', '-o', 'auto.bin', '--limit-rate', '20M'],
+    ],
+    [
+      '16 files at once under --limit-rate',
+      ['get', SPACE, '599', '-r', '-o', 'many', '-j', '16', '--limit-rate', '1M'],
+    ],
   ])('%s: no Node warning on stderr', async (_, args) => {
     const r = await w.run([...args, '-q'])
     expect(r.code, r.stderr).toBe(0)

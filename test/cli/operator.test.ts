@@ -21,13 +21,18 @@ beforeAll(async () => {
 afterAll(() => world.close())
 
 /** The unionIds the download-info calls were made for: what the emulator saw as the operator. */
-const operators = () => world.emulator.stats.apiRequests.filter((r) => r.path.endsWith('/downloadInfos/query')).map((r) => r.query.unionId)
+const operators = () =>
+  world.emulator.stats.apiRequests.filter((r) => r.path.endsWith('/downloadInfos/query')).map((r) => r.query.unionId)
 const oapiPaths = () => world.emulator.stats.apiRequests.filter((r) => r.path.startsWith('/topapi/')).map((r) => r.path)
 /** Each case gets its own config store, so caches do not carry over between them. */
-const fresh = (name: string, extra: Record<string, string | undefined> = {}) => ({ DINGTALK_UNION_ID: undefined, DTDL_CONFIG_DIR: join(world.dir, `config-${name}`), ...extra })
+const fresh = (name: string, extra: Record<string, string | undefined> = {}) => ({
+  DINGTALK_UNION_ID: undefined,
+  DTDL_CONFIG_DIR: join(world.dir, `config-${name}`),
+  ...extra,
+})
 
 describe('--user-id and --mobile', () => {
-  it('--user-id reaches that user\'s unionId; a second run makes no oapi call', async () => {
+  it("--user-id reaches that user's unionId; a second run makes no oapi call", async () => {
     world.emulator.resetStats()
     const env = fresh('userid')
     const first = await world.run(['get', SPACE, '7', '-o', 'u1.bin', '--user-id', 'lin01'], env)
@@ -83,7 +88,9 @@ describe('--user-id and --mobile', () => {
   })
 
   it('errcode 40014 (a stale token) renews the token once and goes on', async () => {
-    world.emulator.setFaults({ apiError: { api: 'userGet', code: '40014', status: 200, times: 1, message: '不合法的access_token' } })
+    world.emulator.setFaults({
+      apiError: { api: 'userGet', code: '40014', status: 200, times: 1, message: '不合法的access_token' },
+    })
     world.emulator.resetStats()
     const r = await world.run(['get', SPACE, '7', '-o', 'r.bin', '--user-id', 'lin01'], fresh('renew'))
     world.emulator.setFaults({})
@@ -105,7 +112,10 @@ describe('--user-id and --mobile', () => {
   })
 
   it('the oapi host follows DTDL_OAPI_ENDPOINT when set (here: nothing listens there, exit 5)', async () => {
-    const r = await world.run(['get', SPACE, '7', '--user-id', 'lin01'], fresh('oapi-host', { DTDL_OAPI_ENDPOINT: 'http://127.0.0.1:1' }))
+    const r = await world.run(
+      ['get', SPACE, '7', '--user-id', 'lin01'],
+      fresh('oapi-host', { DTDL_OAPI_ENDPOINT: 'http://127.0.0.1:1' }),
+    )
     expect(r.code).toBe(5)
     expect(r.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:1/)
   })
@@ -121,7 +131,13 @@ describe('dtdl user', () => {
     expect(people.stdout).toMatch(new RegExp(`unionId\\s+${OTHER}`))
     world.emulator.resetStats()
     const json = await world.run(['user', '13800000000', '--json'], env)
-    expect(JSON.parse(json.stdout)).toEqual({ ok: true, name: 'Wang Fang', userId: 'manager4220', unionId: DEMO.unionId, cached: false })
+    expect(JSON.parse(json.stdout)).toEqual({
+      ok: true,
+      name: 'Wang Fang',
+      userId: 'manager4220',
+      unionId: DEMO.unionId,
+      cached: false,
+    })
     const again = await world.run(['user', '13800000000', '--json'], env)
     expect(JSON.parse(again.stdout)).toMatchObject({ unionId: DEMO.unionId, cached: true })
     expect(world.emulator.stats.oapiCalls).toBe(2)

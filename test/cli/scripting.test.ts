@@ -24,7 +24,8 @@ describe('scripts and CI', () => {
   })
   afterEach(async () => w.close())
   const expected = () => w.emulator.fileContent(SPACE, '301')
-  const errorLines = (r: CliResult) => r.stderr.split('\n').filter((l) => l.startsWith('dtdl:') || l.startsWith('error:'))
+  const errorLines = (r: CliResult) =>
+    r.stderr.split('\n').filter((l) => l.startsWith('dtdl:') || l.startsWith('error:'))
 
   it.each([
     ['unknown space', 4, ['get', 'no-such-space', '301', '-o', 'x'], {}],
@@ -38,7 +39,12 @@ describe('scripts and CI', () => {
     ['missing argument', 2, ['get', SPACE], {}],
     ['unknown command', 2, ['fetch', SPACE, '301'], {}],
     ['unknown config key', 2, ['config', 'set', 'colour', 'blue'], {}],
-    ['unreachable endpoint', 5, ['get', SPACE, '301', '-o', 'x', '--retries', '0'], { DTDL_ENDPOINT: 'http://127.0.0.1:1' }],
+    [
+      'unreachable endpoint',
+      5,
+      ['get', SPACE, '301', '-o', 'x', '--retries', '0'],
+      { DTDL_ENDPOINT: 'http://127.0.0.1:1' },
+    ],
     ['missing output directory', 7, ['get', SPACE, '301', '-o', 'no/such/dir/x'], {}],
     ['--json with -o -', 2, ['get', SPACE, '301', '-o', '-', '--json'], {}],
   ] as const)('%s → exit %i, one short line, no stack', async (_name, code, args, env) => {
@@ -50,7 +56,9 @@ describe('scripts and CI', () => {
   })
 
   it('--version and -V print the package version alone (answered before the CLI loads), as commander does', async () => {
-    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string
+    }
     for (const flag of ['--version', '-V']) {
       const r = await w.run([flag])
       expect(r).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' })
@@ -63,17 +71,32 @@ describe('scripts and CI', () => {
     const ok = await w.run(['get', SPACE, '301', '-o', 'a.tar', '--json'])
     expect(ok.code).toBe(0)
     const good = JSON.parse(ok.stdout) as Record<string, unknown>
-    expect(good).toMatchObject({ ok: true, bytes: SIZE, checked: ['size', 'crc64'], resumedBytes: 0, retries: 0, urlRefreshes: 0 })
+    expect(good).toMatchObject({
+      ok: true,
+      bytes: SIZE,
+      checked: ['size', 'crc64'],
+      resumedBytes: 0,
+      retries: 0,
+      urlRefreshes: 0,
+    })
     for (const key of ['path', 'version', 'crc64', 'durationMs', 'bytesPerSecond']) expect(good).toHaveProperty(key)
     const bad = await w.run(['get', SPACE, '999', '-o', 'b.tar', '--json'])
     expect(bad.code).toBe(4)
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, exitCode: 4, error: { code: 'dentryNotExist', requestId: expect.any(String) } })
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 4,
+      error: { code: 'dentryNotExist', requestId: expect.any(String) },
+    })
     expect(bad.stdout.trim().split('\n')).toHaveLength(1)
   })
 
   it('-o - streams byte-identical data into a pipe, resuming in place after a cut', async () => {
     w.emulator.setFaults({ cutEveryKth: { k: 1, afterBytes: 1_000_000 } })
-    const child = spawn(process.execPath, [BIN, 'get', SPACE, '301', '-o', '-'], { env: w.env(), cwd: w.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, 'get', SPACE, '301', '-o', '-'], {
+      env: w.env(),
+      cwd: w.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const chunks: Buffer[] = []
     child.stdout.on('data', (c: Buffer) => chunks.push(c))
     let stderr = ''
@@ -83,7 +106,9 @@ describe('scripts and CI', () => {
     expect(Buffer.concat(chunks).equals(await expected())).toBe(true)
     expect(stderr).toMatch(/retrying/)
     // Each retry asks for the rest from where the pipe stands, never from byte 0 again.
-    const starts = w.emulator.stats.resourceRequests.slice(1).map((q) => Number(/bytes=(\d+)-/.exec(q.range ?? '')?.[1]))
+    const starts = w.emulator.stats.resourceRequests
+      .slice(1)
+      .map((q) => Number(/bytes=(\d+)-/.exec(q.range ?? '')?.[1]))
     expect(starts.length).toBeGreaterThan(1)
     expect(starts.slice(1).every((start, i) => start > starts[i]!)).toBe(true)
   })
@@ -113,7 +138,11 @@ describe('scripts and CI', () => {
     w.emulator.setFaults({ bytesPerSecondPerConnection: 1_000_000 })
     // A pseudo-terminal from script(1); it starts with no size, so give it one as a real terminal has.
     const cmd = `stty cols 100 rows 30; ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} get ${SPACE} 301 -o tty.tar -c 1`
-    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: w.env({ TERM: 'xterm-256color' }), cwd: w.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
+      env: w.env({ TERM: 'xterm-256color' }),
+      cwd: w.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
     const code = await new Promise<number | null>((done) => child.on('close', done))
@@ -184,7 +213,10 @@ describe('scripts and CI', () => {
     await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done))
     try {
       const port = (proxy.address() as { port: number }).port
-      const r = await w.run(['get', SPACE, '301', '-o', 'p.tar'], { HTTP_PROXY: `http://127.0.0.1:${port}`, NO_PROXY: '' })
+      const r = await w.run(['get', SPACE, '301', '-o', 'p.tar'], {
+        HTTP_PROXY: `http://127.0.0.1:${port}`,
+        NO_PROXY: '',
+      })
       expect(r.code, r.stderr).toBe(0)
       expect((await readFile(join(w.dir, 'p.tar'))).equals(await expected())).toBe(true)
       expect(tunnels).toBeGreaterThan(0)
@@ -199,8 +231,16 @@ describe('scripts and CI', () => {
   it('dtdl info shows metadata and masked download info; --show-secrets reveals them', async () => {
     const r = await w.run(['info', SPACE, '301', '--json'])
     expect(r.code, r.stderr).toBe(0)
-    const info = JSON.parse(r.stdout) as { name: string; size: number; download: { region: string; hosts: string[]; expirationSeconds: number; headers: Record<string, string> } }
-    expect(info).toMatchObject({ name: 'data.tar', size: SIZE, download: { region: 'ZHANGJIAKOU', expirationSeconds: 900 } })
+    const info = JSON.parse(r.stdout) as {
+      name: string
+      size: number
+      download: { region: string; hosts: string[]; expirationSeconds: number; headers: Record<string, string> }
+    }
+    expect(info).toMatchObject({
+      name: 'data.tar',
+      size: SIZE,
+      download: { region: 'ZHANGJIAKOU', expirationSeconds: 900 },
+    })
     expect(info.download.headers.Authorization).toMatch(/\*\*\*\*/)
     const signed = w.emulator.stats.apiRequests.filter((a) => a.path.endsWith('/downloadInfos/query')).length
     expect(signed).toBe(1)
@@ -218,7 +258,10 @@ describe('scripts and CI', () => {
     const blocked = await w.run(['get', SPACE, '301', '-o', 'x', '--retries', '0'])
     expect(blocked.code).toBe(3)
     expect(blocked.stderr).toMatch(/HTML page.*wait 5 minutes/)
-    w.emulator.setFaults({ denyDentryQuery: true, apiError: { code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', status: 403, times: 1 } })
+    w.emulator.setFaults({
+      denyDentryQuery: true,
+      apiError: { code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', status: 403, times: 1 },
+    })
     expect((await w.run(['get', SPACE, '301', '-o', 'x'])).stderr).toMatch(/Storage\.DownloadInfo\.Read|permission/)
     expect(await readdir(w.dir)).not.toContain('x')
   })

@@ -18,18 +18,29 @@ beforeAll(async () => {
       { spaceId: SPACE, dentryId: '301', name: 'one.txt', parentId: '300', content: randomBytes(1000, 1) },
       { spaceId: SPACE, dentryId: '302', name: 'two.txt', parentId: '300', content: randomBytes(2000, 2) },
       { spaceId: SPACE, dentryId: '303', name: 'mystery.bin', parentId: '300', content: randomBytes(3000, 3) },
-      { spaceId: SPACE, dentryId: '304', name: 'Plan.adoc', parentId: '300', content: randomBytes(10, 4), storageDriver: 'ALIDOC' },
+      {
+        spaceId: SPACE,
+        dentryId: '304',
+        name: 'Plan.adoc',
+        parentId: '300',
+        content: randomBytes(10, 4),
+        storageDriver: 'ALIDOC',
+      },
       { spaceId: SPACE, dentryId: '9', name: 'Minutes', content: randomBytes(10, 9), storageDriver: 'ALIDOC' },
     ],
   })
 })
 afterAll(() => world.close())
 
-const same = async (name: string, dentryId: string) => (await readFile(join(world.dir, name))).equals(await world.emulator.fileContent(SPACE, dentryId))
+const same = async (name: string, dentryId: string) =>
+  (await readFile(join(world.dir, name))).equals(await world.emulator.fileContent(SPACE, dentryId))
 
 describe('error bodies with capitalised keys (Code, Message, RequestId)', () => {
   it('throttling is still waited out', async () => {
-    world.emulator.setFaults({ capitalErrorKeys: true, apiError: { api: 'downloadInfo', code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', status: 403, times: 1 } })
+    world.emulator.setFaults({
+      capitalErrorKeys: true,
+      apiError: { api: 'downloadInfo', code: 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi', status: 403, times: 1 },
+    })
     const r = await world.run(['get', SPACE, '1', '-o', 'throttled.bin'])
     world.emulator.setFaults({})
     expect(r.code, r.stderr).toBe(0)
@@ -97,8 +108,12 @@ describe('intranet URLs (internalResourceUrls)', () => {
 
   it('info --intranet shows them (masked), info without it does not', async () => {
     world.emulator.setFaults({ intranet: 'working' })
-    const withFlag = JSON.parse((await world.run(['info', SPACE, '1', '--intranet', '--json'])).stdout) as { download: { internalResourceUrls: string[] } }
-    const without = JSON.parse((await world.run(['info', SPACE, '1', '--json'])).stdout) as { download: { internalResourceUrls: string[] } }
+    const withFlag = JSON.parse((await world.run(['info', SPACE, '1', '--intranet', '--json'])).stdout) as {
+      download: { internalResourceUrls: string[] }
+    }
+    const without = JSON.parse((await world.run(['info', SPACE, '1', '--json'])).stdout) as {
+      download: { internalResourceUrls: string[] }
+    }
     world.emulator.setFaults({})
     expect(withFlag.download.internalResourceUrls).toHaveLength(1)
     expect(without.download.internalResourceUrls).toEqual([])
@@ -112,7 +127,12 @@ describe('dentry fields as the SDK models them: every one optional, type in any 
     world.emulator.setFaults({})
     const out = JSON.parse(r.stdout) as { files: { path: string; status: string; error?: { code: string } }[] }
     // Everything but the online document (reported on its own, below) is fetched.
-    expect(out.files.filter((f) => f.status === 'downloaded').map((f) => f.path).sort()).toEqual(['mystery.bin', 'one.txt', 'two.txt'])
+    expect(
+      out.files
+        .filter((f) => f.status === 'downloaded')
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(['mystery.bin', 'one.txt', 'two.txt'])
     expect(await same('lower/one.txt', '301')).toBe(true)
     const ls = await world.run(['ls', SPACE, '300', '--json'])
     expect(ls.code).toBe(0)
@@ -124,11 +144,18 @@ describe('dentry fields as the SDK models them: every one optional, type in any 
     const ls = await world.run(['ls', SPACE, '300', '--json'])
     world.emulator.setFaults({})
     expect(r.code).toBe(5)
-    const out = JSON.parse(r.stdout) as { files: { path: string; status: string; error?: { code: string; message: string } }[] }
+    const out = JSON.parse(r.stdout) as {
+      files: { path: string; status: string; error?: { code: string; message: string } }[]
+    }
     const mystery = out.files.find((f) => f.path === 'mystery.bin')
     expect(mystery).toMatchObject({ status: 'failed', error: { code: 'INCOMPLETE_ENTRY' } })
     expect(mystery!.error!.message).toMatch(/no type/)
-    expect(out.files.filter((f) => f.status === 'downloaded').map((f) => f.path).sort()).toEqual(['one.txt', 'two.txt'])
+    expect(
+      out.files
+        .filter((f) => f.status === 'downloaded')
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(['one.txt', 'two.txt'])
     expect(await same('typeless/two.txt', '302')).toBe(true)
     expect(ls.code).toBe(0)
     const entries = (JSON.parse(ls.stdout) as { entries: { name: string; type: string | null }[] }).entries
@@ -167,7 +194,10 @@ describe('online documents (storageDriver ALIDOC)', () => {
   it('in a mirror it is one reported entry', async () => {
     const r = await world.run(['get', SPACE, '300', '-r', '-o', 'docs', '--json'])
     const out = JSON.parse(r.stdout) as { files: { path: string; status: string; error?: { code: string } }[] }
-    expect(out.files.find((f) => f.path === 'Plan.adoc')).toMatchObject({ status: 'failed', error: { code: 'ONLINE_DOCUMENT' } })
+    expect(out.files.find((f) => f.path === 'Plan.adoc')).toMatchObject({
+      status: 'failed',
+      error: { code: 'ONLINE_DOCUMENT' },
+    })
     expect(r.code).toBe(2)
   })
 })

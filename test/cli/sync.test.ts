@@ -1,4 +1,5 @@
-// Re-runs that cost nothing: the -r sync state, --delete, --dry-run and --skip-existing, counted by the emulator's own log.
+// Re-runs that cost nothing: the -r sync state, --delete, --dry-run and --skip-existing, counted by the emulator's own
+// log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { readFile, readdir, stat, unlink, utimes, writeFile } from 'node:fs/promises'
@@ -13,7 +14,14 @@ const S = DEMO.spaceId
 const FOLDERS: EmulatorFolderSpec[] = [{ spaceId: S, dentryId: '1000', name: 'root' }]
 const FILES: (EmulatorFileSpec & { relPath: string })[] = []
 const addFile = (id: number, parentId: string, relPath: string) =>
-  FILES.push({ spaceId: S, dentryId: String(id), name: relPath.split('/').pop()!, parentId, size: 1000 + ((id * 37) % 3000), relPath })
+  FILES.push({
+    spaceId: S,
+    dentryId: String(id),
+    name: relPath.split('/').pop()!,
+    parentId,
+    size: 1000 + ((id * 37) % 3000),
+    relPath,
+  })
 for (let k = 0; k < 12; k++) addFile(2000 + k, '1000', `r${k}.bin`)
 for (let i = 0; i < 4; i++) {
   FOLDERS.push({ spaceId: S, dentryId: String(1100 + i), name: `f${i}`, parentId: '1000' })
@@ -35,7 +43,14 @@ interface BatchJson {
 interface DryJson {
   dryRun: true
   exitCode: number
-  actions: { action: string; path: string | null; dentryId: string; bytes: number | null; reason: string; line?: number }[]
+  actions: {
+    action: string
+    path: string | null
+    dentryId: string
+    bytes: number | null
+    reason: string
+    line?: number
+  }[]
   summary: Record<string, number>
 }
 
@@ -51,13 +66,33 @@ async function snapshot(dir: string): Promise<string[]> {
   ).then((l) => l.sort())
 }
 
-const paths = (r: BatchJson, status: string) => r.files.filter((f) => f.status === status).map((f) => f.path).sort()
-const actions = (r: DryJson, action: string) => r.actions.filter((a) => a.action === action).map((a) => a.path).sort()
+const paths = (r: BatchJson, status: string) =>
+  r.files
+    .filter((f) => f.status === status)
+    .map((f) => f.path)
+    .sort()
+const actions = (r: DryJson, action: string) =>
+  r.actions
+    .filter((a) => a.action === action)
+    .map((a) => a.path)
+    .sort()
 
 describe('get -r keeps a sync state', () => {
   let w: World
   let mirror: string
-  const mirrorArgs = (...extra: string[]) => ['get', S, '1000', '-r', '-o', 'm', '--json', '--no-progress', '-j', '8', ...extra]
+  const mirrorArgs = (...extra: string[]) => [
+    'get',
+    S,
+    '1000',
+    '-r',
+    '-o',
+    'm',
+    '--json',
+    '--no-progress',
+    '-j',
+    '8',
+    ...extra,
+  ]
   const runMirror = async (...extra: string[]) => {
     w.emulator.resetStats()
     const r = await w.run(mirrorArgs(...extra))
@@ -65,7 +100,8 @@ describe('get -r keeps a sync state', () => {
     return { r, json: JSON.parse(r.stdout) as BatchJson & DryJson }
   }
   const storageRequests = () => w.emulator.stats.resourceRequests.length
-  const downloadInfoCalls = () => w.emulator.stats.apiRequests.filter((a) => a.path.endsWith('/downloadInfos/query')).length
+  const downloadInfoCalls = () =>
+    w.emulator.stats.apiRequests.filter((a) => a.path.endsWith('/downloadInfos/query')).length
 
   beforeAll(async () => {
     w = await setupWorld({ files: FILES, folders: FOLDERS })
@@ -82,10 +118,16 @@ describe('get -r keeps a sync state', () => {
     expect(own).toHaveLength(1)
     expect(own[0]).toMatch(/^\.dtdl-sync-[0-9a-f]{16}\.json$/)
     const all = await readdir(mirror, { recursive: true })
-    expect(all.filter((n) => n.includes('.dtdl') && !n.startsWith('.dtdl-sync-'))).toEqual([]) // no tmp, no part, no lock
-    const state = JSON.parse(await readFile(join(mirror, own[0]!), 'utf8')) as { files: Record<string, { dentryId: string; crc64: string; localSize: number }> }
+    // No tmp, no part, no lock.
+    expect(all.filter((n) => n.includes('.dtdl') && !n.startsWith('.dtdl-sync-'))).toEqual([])
+    const state = JSON.parse(await readFile(join(mirror, own[0]!), 'utf8')) as {
+      files: Record<string, { dentryId: string; crc64: string; localSize: number }>
+    }
     expect(Object.keys(state.files)).toHaveLength(300)
-    expect(state.files['f1/g0/b3.bin']).toMatchObject({ dentryId: String(4000 + 100 + 3), localSize: FILES.find((f) => f.relPath === 'f1/g0/b3.bin')!.size })
+    expect(state.files['f1/g0/b3.bin']).toMatchObject({
+      dentryId: String(4000 + 100 + 3),
+      localSize: FILES.find((f) => f.relPath === 'f1/g0/b3.bin')!.size,
+    })
   })
 
   it('an unchanged re-run lists only: 0 download-info calls, 0 storage requests, at most folders + files/50 + 2 API calls', async () => {
@@ -95,7 +137,11 @@ describe('get -r keeps a sync state', () => {
     expect(downloadInfoCalls()).toBe(0)
     expect(storageRequests()).toBe(0)
     expect(w.emulator.stats.apiRequests.length).toBeLessThanOrEqual(FOLDERS.length + 300 / 50 + 2)
-    expect(w.emulator.stats.apiRequests.every((a) => a.path.endsWith('/dentries') || a.path.endsWith('/query') || a.path.includes('oauth2'))).toBe(true)
+    expect(
+      w.emulator.stats.apiRequests.every(
+        (a) => a.path.endsWith('/dentries') || a.path.endsWith('/query') || a.path.includes('oauth2'),
+      ),
+    ).toBe(true)
   })
 
   it('after 3 changed, 2 added, 2 deleted remotely: --dry-run names them and writes nothing; the run fetches exactly the 5; --delete removes the 2, not the user file', async () => {
@@ -118,7 +164,13 @@ describe('get -r keeps a sync state', () => {
       expect(actions(json, 'download')).toEqual(['f0/g1/new2.bin', 'new1.bin'])
       expect(actions(json, 'replace')).toEqual(changed.map(pathOf).sort())
       expect(actions(json, withDelete ? 'delete' : 'keep')).toEqual(removed.map(pathOf).sort())
-      expect(json.summary).toMatchObject({ download: 2, replace: 3, skip: 295, check: 0, [withDelete ? 'keep' : 'delete']: 0 })
+      expect(json.summary).toMatchObject({
+        download: 2,
+        replace: 3,
+        skip: 295,
+        check: 0,
+        [withDelete ? 'keep' : 'delete']: 0,
+      })
       expect(json.actions.map((a) => a.path)).not.toContain('mine.txt')
       expect(json.actions.find((a) => a.path === 'new1.bin')?.bytes).toBe(1234)
       expect(downloadInfoCalls()).toBe(0)
@@ -129,13 +181,16 @@ describe('get -r keeps a sync state', () => {
     const plain = await w.run(mirrorArgs('--dry-run').filter((a) => a !== '--json'))
     expect(plain.stdout.split('\n').filter((l) => /^replace /.test(l))).toHaveLength(3)
     expect(plain.stdout).toMatch(/^download\s+1\.2 KiB\s+new1\.bin\s+\(new\)$/m)
-    expect(plain.stderr).toMatch(/dry run: 2 to download, 3 to replace, 0 to check, 295 up to date, 0 to delete, 2 kept/)
+    expect(plain.stderr).toMatch(
+      /dry run: 2 to download, 3 to replace, 0 to check, 295 up to date, 0 to delete, 2 kept/,
+    )
 
     const run = await runMirror()
     expect(run.r.code, run.r.stderr).toBe(0)
     expect(paths(run.json, 'downloaded')).toEqual([...changed.map(pathOf), 'f0/g1/new2.bin', 'new1.bin'].sort())
     expect(downloadInfoCalls()).toBe(5)
-    for (const id of changed) expect(await readFile(join(mirror, pathOf(id)))).toEqual(await w.emulator.fileContent(S, id))
+    for (const id of changed)
+      expect(await readFile(join(mirror, pathOf(id)))).toEqual(await w.emulator.fileContent(S, id))
     for (const id of removed) expect(existsSync(join(mirror, pathOf(id)))).toBe(true)
 
     const del = await runMirror('--delete')
@@ -186,7 +241,10 @@ describe('get -r keeps a sync state', () => {
   })
 
   it('a corrupt state costs a full check, never a wrong skip; a file the state does not know is checked once, then recorded', async () => {
-    const statePath = join(mirror, (await readdir(mirror)).find((n) => n.startsWith('.dtdl-sync-'))!)
+    const statePath = join(
+      mirror,
+      (await readdir(mirror)).find((n) => n.startsWith('.dtdl-sync-'))!,
+    )
     const alive = FILES.length - 2 - 50 + 2 // the 300, less the deletions, plus the two added
     await writeFile(statePath, '{"format":1,"files":{')
     // While the state is unreadable a local change must still be caught: same size, other bytes.
@@ -219,7 +277,12 @@ describe('get -r keeps a sync state', () => {
 
 describe('--skip-existing and -i --dry-run', () => {
   let w: World
-  const file = (id: string, size: number): EmulatorFileSpec => ({ spaceId: S, dentryId: id, name: `file${id}.bin`, size })
+  const file = (id: string, size: number): EmulatorFileSpec => ({
+    spaceId: S,
+    dentryId: id,
+    name: `file${id}.bin`,
+    size,
+  })
   beforeAll(async () => {
     w = await setupWorld({ files: [file('11', 5000), file('12', 6000), file('13', 7000)] })
   })
@@ -240,7 +303,9 @@ describe('--skip-existing and -i --dry-run', () => {
     w.emulator.resetStats()
     const named = await w.run(['get', S, '11', '--skip-existing'])
     expect(named.code, named.stderr).toBe(0)
-    expect(w.emulator.stats.apiRequests.filter((a) => !a.path.includes('oauth2')).map((a) => a.path)).toEqual([`/v1.0/storage/spaces/${S}/dentries/11/query`])
+    expect(w.emulator.stats.apiRequests.filter((a) => !a.path.includes('oauth2')).map((a) => a.path)).toEqual([
+      `/v1.0/storage/spaces/${S}/dentries/11/query`,
+    ])
     expect(w.emulator.stats.resourceRequests).toEqual([])
     // A missing target is downloaded as usual.
     const fresh = await w.run(['get', S, '12', '-o', 'new.bin', '--skip-existing'])
@@ -258,13 +323,25 @@ describe('--skip-existing and -i --dry-run', () => {
     const all = await w.run(['get', '-i', 'list.txt', '--skip-existing', '--json'])
     expect(all.code, all.stderr).toBe(0)
     const json = JSON.parse(all.stdout) as BatchJson
-    expect(json.files.map((f) => [f.status, f.existing])).toEqual([['skipped', true], ['skipped', true]])
+    expect(json.files.map((f) => [f.status, f.existing])).toEqual([
+      ['skipped', true],
+      ['skipped', true],
+    ])
     expect(w.emulator.stats.apiRequests).toEqual([])
 
     await writeFile(join(w.dir, 'list2.txt'), `${S} 11 out/a.bin\n${S} 13 out/c.bin\n${S} 13\n`)
     const before = await snapshot(w.dir)
     w.emulator.resetStats()
-    const dry = await w.run(['get', '-i', 'list2.txt', '-o', join(w.dir, 'nowhere'), '--create-dirs', '--dry-run', '--json'])
+    const dry = await w.run([
+      'get',
+      '-i',
+      'list2.txt',
+      '-o',
+      join(w.dir, 'nowhere'),
+      '--create-dirs',
+      '--dry-run',
+      '--json',
+    ])
     expect(dry.code, dry.stderr).toBe(0)
     const plan = JSON.parse(dry.stdout) as DryJson
     // As a real run with --create-dirs would: nowhere/ and nowhere/out/ made, every line downloaded.
@@ -281,7 +358,11 @@ describe('--skip-existing and -i --dry-run', () => {
     expect(refused.stderr).toMatch(/nowhere does not exist \(hint: .*--create-dirs\)/)
     expect(await snapshot(w.dir)).toEqual(before)
     const dryHere = await w.run(['get', '-i', 'list2.txt', '--dry-run', '--json'])
-    expect((JSON.parse(dryHere.stdout) as DryJson).actions.map((a) => [a.action, a.line])).toEqual([['check', 1], ['download', 2], ['download', 3]])
+    expect((JSON.parse(dryHere.stdout) as DryJson).actions.map((a) => [a.action, a.line])).toEqual([
+      ['check', 1],
+      ['download', 2],
+      ['download', 3],
+    ])
   })
 
   it('refuses flags that do not fit', async () => {

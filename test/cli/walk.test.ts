@@ -5,13 +5,30 @@ import { setupWorld } from '../helpers.js'
 
 const S = DEMO.spaceId
 // A tree four levels deep: folder i under folder floor((i-1)/2), two files in each, three per list page.
-const FOLDERS: EmulatorFolderSpec[] = Array.from({ length: 15 }, (_, i) => ({ spaceId: S, dentryId: `w${i}`, name: `d${i}`, parentId: i === 0 ? 'walk-root' : `w${Math.floor((i - 1) / 2)}` }))
-const FILES: EmulatorFileSpec[] = FOLDERS.flatMap((f, i) => [0, 1].map((k) => ({ spaceId: S, dentryId: `wf${i}-${k}`, name: `f${k}.txt`, parentId: f.dentryId, content: Buffer.from(`${i}/${k}`) })))
+const FOLDERS: EmulatorFolderSpec[] = Array.from({ length: 15 }, (_, i) => ({
+  spaceId: S,
+  dentryId: `w${i}`,
+  name: `d${i}`,
+  parentId: i === 0 ? 'walk-root' : `w${Math.floor((i - 1) / 2)}`,
+}))
+const FILES: EmulatorFileSpec[] = FOLDERS.flatMap((f, i) =>
+  [0, 1].map((k) => ({
+    spaceId: S,
+    dentryId: `wf${i}-${k}`,
+    name: `f${k}.txt`,
+    parentId: f.dentryId,
+    content: Buffer.from(`${i}/${k}`),
+  })),
+)
 
 describe('walking a folder tree', () => {
   let w: Awaited<ReturnType<typeof setupWorld>>
   beforeAll(async () => {
-    w = await setupWorld({ folders: [{ spaceId: S, dentryId: 'walk-root', name: 'walk' }, ...FOLDERS], files: FILES, faults: { listPageSize: 3 } })
+    w = await setupWorld({
+      folders: [{ spaceId: S, dentryId: 'walk-root', name: 'walk' }, ...FOLDERS],
+      files: FILES,
+      faults: { listPageSize: 3 },
+    })
   })
   afterAll(async () => w.close())
 
@@ -39,10 +56,14 @@ describe('walking a folder tree', () => {
     w.emulator.setFaults({ listPageSize: 3, denyListing: ['w1'], apiLatency: { api: 'list', ms: 0, jitterMs: 20 } })
     const r = await w.run(['get', S, 'walk-root', '-r', '-o', 'mirror', '--json'], {}, w.dir)
     expect(r.code).toBe(3)
-    const files = (JSON.parse(r.stdout) as { files: { path: string; status: string; error?: { code: string } }[] }).files
+    const files = (JSON.parse(r.stdout) as { files: { path: string; status: string; error?: { code: string } }[] })
+      .files
     const failed = files.filter((f) => f.status === 'failed')
     expect(failed.map((f) => [f.path, f.error?.code])).toEqual([['d0/d1/', 'permissionDenied']])
-    const under = (i: number): number[] => [i, ...[2 * i + 1, 2 * i + 2].filter((c) => c < FOLDERS.length).flatMap(under)]
+    const under = (i: number): number[] => [
+      i,
+      ...[2 * i + 1, 2 * i + 2].filter((c) => c < FOLDERS.length).flatMap(under),
+    ]
     const reachable = FILES.length - 2 * under(1).length
     expect(files.filter((f) => f.status === 'downloaded')).toHaveLength(reachable)
   })

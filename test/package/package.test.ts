@@ -23,13 +23,20 @@ beforeAll(async () => {
   await mkdir(project)
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
   // The dependencies come from npm's cache where `npm ci` left them. No script runs: the native CRC is opt-in.
-  installStderr = (await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: project, timeout: 240_000 })).stderr
+  installStderr = (
+    await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+      cwd: project,
+      timeout: 240_000,
+    })
+  ).stderr
 }, 300_000)
 
 it('installs without a word on stderr: no install script to warn about (npm 11 warns about prepare too)', async () => {
   expect(installStderr).not.toMatch(/warn|install-scripts/i)
   expect(installStderr).toBe('')
-  const manifest = JSON.parse(await readFile(join(project, 'node_modules', 'dtdl', 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const manifest = JSON.parse(await readFile(join(project, 'node_modules', 'dtdl', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>
+  }
   expect(manifest.scripts).toEqual({ 'build:native': 'node scripts/build-native.cjs' })
 })
 
@@ -37,13 +44,20 @@ it('works without a compiler: the installed CLI uses WebAssembly, and downloads 
   const bin = join(project, 'node_modules', '.bin', 'dtdl')
   const version = await run(bin, ['--version', '--verbose'], { cwd: project })
   expect(version.stdout).toMatch(/^CRC-64: WebAssembly/m)
-  const w = await setupWorld({ files: [{ spaceId: DEMO.spaceId, dentryId: '601', name: 'cli.bin', size: 5 * 1024 * 1024 }] })
+  const w = await setupWorld({
+    files: [{ spaceId: DEMO.spaceId, dentryId: '601', name: 'cli.bin', size: 5 * 1024 * 1024 }],
+  })
   try {
-    const r = await run(bin, ['get', DEMO.spaceId, '601', '-o', join(w.dir, 'cli.bin'), '--json'], { cwd: w.dir, env: w.env() })
+    const r = await run(bin, ['get', DEMO.spaceId, '601', '-o', join(w.dir, 'cli.bin'), '--json'], {
+      cwd: w.dir,
+      env: w.env(),
+    })
     const out = JSON.parse(r.stdout) as { ok: boolean; bytes: number; checked: string[] }
     expect(out).toMatchObject({ ok: true, bytes: 5 * 1024 * 1024 })
     expect(out.checked).toContain('crc64')
-    expect((await readFile(join(w.dir, 'cli.bin'))).equals(await w.emulator.fileContent(DEMO.spaceId, '601'))).toBe(true)
+    expect((await readFile(join(w.dir, 'cli.bin'))).equals(await w.emulator.fileContent(DEMO.spaceId, '601'))).toBe(
+      true,
+    )
   } finally {
     await w.close()
   }
@@ -59,7 +73,9 @@ it('ships the built code, the C source and the licence, and no tests, sources or
   expect(shipped).toContain(join('dist', 'index.js'))
   expect(shipped).toContain(join('dist', 'index.d.ts'))
   expect(shipped).toContain(join('src', 'crc64', 'native', 'crc64.c'))
-  expect(shipped.filter((f) => f.startsWith('test') || f.endsWith('.map') || (f.startsWith('src') && f.endsWith('.ts')))).toEqual([])
+  expect(
+    shipped.filter((f) => f.startsWith('test') || f.endsWith('.map') || (f.startsWith('src') && f.endsWith('.ts'))),
+  ).toEqual([])
 })
 
 it('downloads from the emulator through import { download } from "dtdl", silently, with progress events; an abort rejects with exit code 130 and keeps the partial file', async () => {
@@ -136,15 +152,29 @@ export const start = startEmulator
   await writeFile(
     join(project, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, typeRoots: [join(ROOT, 'node_modules', '@types')], types: ['node'] },
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        typeRoots: [join(ROOT, 'node_modules', '@types')],
+        types: ['node'],
+      },
       files: ['consumer.ts'],
     }),
   )
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-  const { stdout } = await run(process.execPath, [tsc, '-p', project], { cwd: project }).catch((err: { stdout: string }) => ({ stdout: err.stdout }))
+  const { stdout } = await run(process.execPath, [tsc, '-p', project], { cwd: project }).catch(
+    (err: { stdout: string }) => ({ stdout: err.stdout }),
+  )
   expect(stdout).toBe('')
   // The same check must be able to fail: a wrong option name is a type error.
-  await writeFile(join(project, 'consumer.ts'), `import { download } from 'dtdl'\nvoid download({ spaceId: 's', dentryId: 'd', conections: 2 })\n`)
+  await writeFile(
+    join(project, 'consumer.ts'),
+    `import { download } from 'dtdl'\nvoid download({ spaceId: 's', dentryId: 'd', conections: 2 })\n`,
+  )
   const bad = await run(process.execPath, [tsc, '-p', project], { cwd: project }).then(
     () => '',
     (err: { stdout: string }) => err.stdout,

@@ -1,4 +1,5 @@
-// The API budget's decisions (pace, AIMD, throttle answers), the small-file path's, the counts' wording, --api-qps settings.
+// The API budget's decisions (pace, AIMD, throttle answers), the small-file path's, the counts' wording, --api-qps
+// settings.
 import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import {
@@ -18,7 +19,13 @@ import {
   waitUntil,
   type PaceState,
 } from '../../src/dingtalk/api-pacer.js'
-import { judgeSmallAnswer, SMALL_FILE_MAX_BYTES, smallFileRange, takesSmallPath, type SmallAnswer } from '../../src/engine/small-file.js'
+import {
+  judgeSmallAnswer,
+  SMALL_FILE_MAX_BYTES,
+  smallFileRange,
+  takesSmallPath,
+  type SmallAnswer,
+} from '../../src/engine/small-file.js'
 import { describeRequests, describeThrottling, withRequests } from '../../src/output/request-costs.js'
 import { RequestCounter, type RequestCounts } from '../../src/http/request-counter.js'
 import { resolveSettings } from '../../src/config/settings.js'
@@ -60,22 +67,44 @@ describe('reserveSlot: at most `rate` calls start in any window of WINDOW_MS', (
     ['a late start moves its entry (and keeps the order)', [0, 10, 20], 10, 25, [0, 25, 25]],
     ['an on-time start changes nothing', [0, 10, 20], 10, 10, [0, 10, 20]],
     ['an unknown slot changes nothing', [0, 10], 5, 40, [0, 10]],
-  ])('markStarted: %s', (_, starts, planned, now, expected) => expect(markStarted(pace({ starts }), planned, now).starts).toEqual(expected))
+  ])('markStarted: %s', (_, starts, planned, now, expected) =>
+    expect(markStarted(pace({ starts }), planned, now).starts).toEqual(expected),
+  )
 })
 
 describe('afterThrottled / afterAccepted: multiplicative decrease, hold, additive climb', () => {
   it.each<[string, PaceState, number, number]>([
     ['first refusal lowers the rate', pace(), 5000, 20 * DECREASE_FACTOR],
-    ['a refusal in the same penalty window counts once', pace({ rate: 17, loweredAt: 5000 }), 5000 + PENALTY_MS - 1, 17],
-    ['a refusal after the window lowers again', pace({ rate: 17, loweredAt: 5000 }), 5000 + PENALTY_MS, 17 * DECREASE_FACTOR],
+    [
+      'a refusal in the same penalty window counts once',
+      pace({ rate: 17, loweredAt: 5000 }),
+      5000 + PENALTY_MS - 1,
+      17,
+    ],
+    [
+      'a refusal after the window lowers again',
+      pace({ rate: 17, loweredAt: 5000 }),
+      5000 + PENALTY_MS,
+      17 * DECREASE_FACTOR,
+    ],
     ['never below the floor', pace({ rate: MIN_RATE, loweredAt: 0 }), 9000, MIN_RATE],
   ])('throttled: %s', (_, state, now, rate) => expect(afterThrottled(state, now).rate).toBeCloseTo(rate, 6))
 
   it.each<[string, PaceState, number, number]>([
     ['at the ceiling: stays', pace(), 10_000, 20],
     ['during the hold: stays', pace({ rate: 14, loweredAt: 1000, climbedAt: 1000 }), 1000 + HOLD_MS, 14],
-    ['one second after the hold: + RECOVERY_PER_SECOND of the ceiling', pace({ rate: 14, loweredAt: 1000, climbedAt: 1000 }), 1000 + HOLD_MS + 1000, 14 + 20 * RECOVERY_PER_SECOND],
-    ['climbs from the last step', pace({ rate: 16, loweredAt: 1000, climbedAt: 4000 }), 4500, 16 + 10 * RECOVERY_PER_SECOND],
+    [
+      'one second after the hold: + RECOVERY_PER_SECOND of the ceiling',
+      pace({ rate: 14, loweredAt: 1000, climbedAt: 1000 }),
+      1000 + HOLD_MS + 1000,
+      14 + 20 * RECOVERY_PER_SECOND,
+    ],
+    [
+      'climbs from the last step',
+      pace({ rate: 16, loweredAt: 1000, climbedAt: 4000 }),
+      4500,
+      16 + 10 * RECOVERY_PER_SECOND,
+    ],
     ['never above the ceiling', pace({ rate: 19, loweredAt: 0, climbedAt: 3000 }), 60_000, 20],
   ])('accepted: %s', (_, state, now, rate) => expect(afterAccepted(state, now).rate).toBeCloseTo(rate, 6))
 })
@@ -98,7 +127,10 @@ describe('isThrottleAnswer', () => {
 describe('waitUntil and ApiPacer', () => {
   it('an aborted wait rejects with the reason and leaves no listener behind', async () => {
     const controller = new AbortController()
-    const waits = [waitUntil(performance.now() + 60_000, controller.signal), waitUntil(performance.now() + 60_000, controller.signal)]
+    const waits = [
+      waitUntil(performance.now() + 60_000, controller.signal),
+      waitUntil(performance.now() + 60_000, controller.signal),
+    ]
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(2)
     controller.abort(new Error('stop'))
     for (const w of waits) await expect(w).rejects.toThrow('stop')
@@ -130,7 +162,13 @@ describe('waitUntil and ApiPacer', () => {
 })
 
 describe('small files: when, which range, which answer', () => {
-  it.each<[string, { expectedSize: number | undefined; targetExists: boolean; recordExists: boolean; sha256?: boolean }, boolean]>([
+  it.each<
+    [
+      string,
+      { expectedSize: number | undefined; targetExists: boolean; recordExists: boolean; sha256?: boolean },
+      boolean,
+    ]
+  >([
     ['small, new', { expectedSize: 40_000, targetExists: false, recordExists: false }, true],
     ['empty, new', { expectedSize: 0, targetExists: false, recordExists: false }, true],
     ['at the threshold', { expectedSize: SMALL_FILE_MAX_BYTES, targetExists: false, recordExists: false }, true],
@@ -138,7 +176,11 @@ describe('small files: when, which range, which answer', () => {
     ['size unknown', { expectedSize: undefined, targetExists: false, recordExists: false }, false],
     ['target exists (the probe compares it)', { expectedSize: 40_000, targetExists: true, recordExists: false }, false],
     ['a resume record (the engine resumes)', { expectedSize: 40_000, targetExists: false, recordExists: true }, false],
-    ['a SHA-256 to check (the engine keeps a mismatch)', { expectedSize: 40_000, targetExists: false, recordExists: false, sha256: true }, false],
+    [
+      'a SHA-256 to check (the engine keeps a mismatch)',
+      { expectedSize: 40_000, targetExists: false, recordExists: false, sha256: true },
+      false,
+    ],
   ])('%s → %s', (_, input, expected) => expect(takesSmallPath(input)).toBe(expected))
 
   it.each<[number, { start: number; end: number } | undefined]>([
@@ -165,7 +207,17 @@ describe('small files: when, which range, which answer', () => {
 
 describe('request counts for people', () => {
   const counts = (api: number, storage: number, throttled = 0): RequestCounts => ({
-    apiCalls: { total: api, token: 0, dentry: 0, list: 0, downloadInfo: api, versions: 0, dentryUuid: 0, workspaces: 0, user: 0 },
+    apiCalls: {
+      total: api,
+      token: 0,
+      dentry: 0,
+      list: 0,
+      downloadInfo: api,
+      versions: 0,
+      dentryUuid: 0,
+      workspaces: 0,
+      user: 0,
+    },
     storageRequests: storage,
     apiThrottled: throttled,
     apiThrottledCodes: throttled > 0 ? ['systemBusy'] : [],
@@ -177,9 +229,13 @@ describe('request counts for people', () => {
   ])('%j → %s', (c, text) => expect(describeRequests(c)).toBe(text))
 
   it('adds the counts to an end line, and sums up throttling in one line only when there was some', () => {
-    expect(withRequests('saved a.bin (3 bytes in 0.1s)', counts(3, 1))).toBe('saved a.bin (3 bytes in 0.1s); 3 API calls, 1 storage request')
+    expect(withRequests('saved a.bin (3 bytes in 0.1s)', counts(3, 1))).toBe(
+      'saved a.bin (3 bytes in 0.1s); 3 API calls, 1 storage request',
+    )
     expect(describeThrottling(counts(3, 1))).toBeUndefined()
-    expect(describeThrottling(counts(306, 300, 4))).toMatch(/^DingTalk throttled or was busy for 4 answers \(systemBusy\) of 306 API calls/)
+    expect(describeThrottling(counts(306, 300, 4))).toMatch(
+      /^DingTalk throttled or was busy for 4 answers \(systemBusy\) of 306 API calls/,
+    )
   })
 
   it('a counter counts by kind and in total', () => {
@@ -190,7 +246,22 @@ describe('request counts for people', () => {
     c.storage()
     c.throttled('systemBusy')
     c.throttled('systemBusy')
-    expect(c.snapshot()).toEqual({ apiCalls: { total: 3, token: 1, dentry: 0, list: 2, downloadInfo: 0, versions: 0, dentryUuid: 0, workspaces: 0, user: 0 }, storageRequests: 1, apiThrottled: 2, apiThrottledCodes: ['systemBusy'] })
+    expect(c.snapshot()).toEqual({
+      apiCalls: {
+        total: 3,
+        token: 1,
+        dentry: 0,
+        list: 2,
+        downloadInfo: 0,
+        versions: 0,
+        dentryUuid: 0,
+        workspaces: 0,
+        user: 0,
+      },
+      storageRequests: 1,
+      apiThrottled: 2,
+      apiThrottledCodes: ['systemBusy'],
+    })
   })
 })
 
@@ -211,10 +282,18 @@ describe('resolveSettings: apiQps', () => {
 
 describe('emulator qpsLimit', () => {
   it('refuses calls beyond N in a sliding second with 403 QpsLimitForAppkeyAndApi, other APIs untouched', async () => {
-    const emu = await startEmulator({ quiet: true, files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 10 }], faults: { qpsLimit: { callsPerSecond: 3 } } })
+    const emu = await startEmulator({
+      quiet: true,
+      files: [{ spaceId: 's', dentryId: '1', name: 'a.bin', size: 10 }],
+      faults: { qpsLimit: { callsPerSecond: 3 } },
+    })
     try {
       const call = (path: string, method = 'POST') =>
-        fetch(`${emu.url}${path}`, { method, headers: { 'x-acs-dingtalk-access-token': 'dtdl-demo-token', 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) }).then(async (r) => [r.status, ((await r.json()) as { code?: string }).code] as const)
+        fetch(`${emu.url}${path}`, {
+          method,
+          headers: { 'x-acs-dingtalk-access-token': 'dtdl-demo-token', 'content-type': 'application/json' },
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        }).then(async (r) => [r.status, ((await r.json()) as { code?: string }).code] as const)
       const info = '/v1.0/storage/spaces/s/dentries/1/downloadInfos/query?unionId=dtdl-demo-user'
       const answers = []
       for (let i = 0; i < 5; i++) answers.push(await call(info))

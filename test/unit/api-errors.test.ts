@@ -49,16 +49,58 @@ describe('classifyApiError: the codes in dingtalk-api.md', () => {
   })
 
   it.each<[string, string, { unionId?: string; requiredScopes?: string[]; what?: string }, string[], string[]]>([
-    ['scopes named when given', 'Forbidden.AccessDenied.AccessTokenPermissionDenied', { requiredScopes: ['Storage.File.Read', 'Storage.X'] }, ['Storage.File.Read, Storage.X'], []],
-    ['default scopes when none given', 'Forbidden.AccessDenied.AccessTokenPermissionDenied', {}, ['Storage.DownloadInfo.Read'], []],
-    ['empty scopes → default text', 'Forbidden.AccessDenied.AccessTokenPermissionDenied', { requiredScopes: [] }, ['Storage.DownloadInfo.Read'], []],
+    [
+      'scopes named when given',
+      'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+      { requiredScopes: ['Storage.File.Read', 'Storage.X'] },
+      ['Storage.File.Read, Storage.X'],
+      [],
+    ],
+    [
+      'default scopes when none given',
+      'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+      {},
+      ['Storage.DownloadInfo.Read'],
+      [],
+    ],
+    [
+      'empty scopes → default text',
+      'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+      { requiredScopes: [] },
+      ['Storage.DownloadInfo.Read'],
+      [],
+    ],
     ['unionId named', 'permissionDenied', { unionId: 'u-42' }, ['unionId u-42', '-u'], []],
     ['no unionId, no placeholder', 'permissionDenied', {}, ['may not download'], ['unionId undefined', 'with unionId']],
-    ['listing: the folder, not a download', 'permissionDenied', { what: 'listing a folder' }, ['may not list this folder', 'share the folder'], ['download']],
-    ['file details: reading, not a download', 'permissionDenied', { what: 'getting file details' }, ['may not read this file'], ['download']],
-    ['download info: a download', 'permissionDenied', { what: 'getting download info' }, ['may not download this file', 'share the file'], []],
+    [
+      'listing: the folder, not a download',
+      'permissionDenied',
+      { what: 'listing a folder' },
+      ['may not list this folder', 'share the folder'],
+      ['download'],
+    ],
+    [
+      'file details: reading, not a download',
+      'permissionDenied',
+      { what: 'getting file details' },
+      ['may not read this file'],
+      ['download'],
+    ],
+    [
+      'download info: a download',
+      'permissionDenied',
+      { what: 'getting download info' },
+      ['may not download this file', 'share the file'],
+      [],
+    ],
     ['folder hint', 'operationNotSupported', {}, ['-r'], []],
-    ['versions of a folder: no -r, which versions does not have', 'operationNotSupported', { what: 'listing versions' }, ['only a file has versions', '`dtdl ls` lists its files'], ['-r']],
+    [
+      'versions of a folder: no -r, which versions does not have',
+      'operationNotSupported',
+      { what: 'listing versions' },
+      ['only a file has versions', '`dtdl ls` lists its files'],
+      ['-r'],
+    ],
     ['archive hint', 'fileArchived', {}, ['--archive-wait'], []],
   ])('hint: %s', (_, code, context, contains, lacks) => {
     const hint = classifyApiError(403, code, context).hint ?? ''
@@ -70,11 +112,43 @@ describe('classifyApiError: the codes in dingtalk-api.md', () => {
 describe('toApiError', () => {
   const json = (body: unknown) => JSON.stringify(body)
   it.each<[string, number, Record<string, string>, string, string, number, string | undefined]>([
-    ['JSON code, request id from header', 404, { 'x-acs-request-id': 'hdr-1' }, json({ code: 'dentryNotExist', requestid: 'body-1', message: 'no such file' }), 'dentryNotExist', 4, 'hdr-1'],
-    ['JSON code, request id from body', 404, {}, json({ code: 'spaceNotExist', requestid: 'body-2', message: 'x' }), 'spaceNotExist', 4, 'body-2'],
+    [
+      'JSON code, request id from header',
+      404,
+      { 'x-acs-request-id': 'hdr-1' },
+      json({ code: 'dentryNotExist', requestid: 'body-1', message: 'no such file' }),
+      'dentryNotExist',
+      4,
+      'hdr-1',
+    ],
+    [
+      'JSON code, request id from body',
+      404,
+      {},
+      json({ code: 'spaceNotExist', requestid: 'body-2', message: 'x' }),
+      'spaceNotExist',
+      4,
+      'body-2',
+    ],
     ['JSON code, no request id', 400, {}, json({ code: 'paramError' }), 'paramError', 2, undefined],
-    ['JSON throttled', 403, {}, json({ code: 'Forbidden.AccessDenied.QpsLimitForApi' }), 'Forbidden.AccessDenied.QpsLimitForApi', 5, undefined],
-    ['HTML 403 block page', 403, { 'x-acs-request-id': 'hdr-3' }, '<html><body>blocked</body></html>', 'IpBlocked', 3, 'hdr-3'],
+    [
+      'JSON throttled',
+      403,
+      {},
+      json({ code: 'Forbidden.AccessDenied.QpsLimitForApi' }),
+      'Forbidden.AccessDenied.QpsLimitForApi',
+      5,
+      undefined,
+    ],
+    [
+      'HTML 403 block page',
+      403,
+      { 'x-acs-request-id': 'hdr-3' },
+      '<html><body>blocked</body></html>',
+      'IpBlocked',
+      3,
+      'hdr-3',
+    ],
     ['HTML 403 with leading space', 403, {}, '\n  <!DOCTYPE html><html></html>', 'IpBlocked', 3, undefined],
     ['HTML 502', 502, {}, '<html>bad gateway</html>', 'HTTP_502', 5, undefined],
     ['plain text 500', 500, {}, 'oops', 'HTTP_500', 5, undefined],
@@ -94,14 +168,26 @@ describe('toApiError', () => {
 
   it.each<[string, string, string[]]>([
     ['message carried', json({ code: 'permissionDenied', message: 'no access' }), ['permissionDenied: no access']],
-    ['code stands in for a missing message', json({ code: 'permissionDenied' }), ['permissionDenied: permissionDenied']],
+    [
+      'code stands in for a missing message',
+      json({ code: 'permissionDenied' }),
+      ['permissionDenied: permissionDenied'],
+    ],
   ])('message: %s', (_, text, contains) => {
     const err = toApiError({ status: 403, headers: {}, text }, 'x')
     for (const s of contains) expect(err.message).toContain(s)
   })
 
   it.each<[string, string, string | undefined, string]>([
-    ['requiredScopes reach the hint', json({ code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', accessdenieddetail: { requiredScopes: ['Storage.File.Read'] } }), undefined, 'Storage.File.Read'],
+    [
+      'requiredScopes reach the hint',
+      json({
+        code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+        accessdenieddetail: { requiredScopes: ['Storage.File.Read'] },
+      }),
+      undefined,
+      'Storage.File.Read',
+    ],
     ['unionId reaches the hint', json({ code: 'permissionDenied' }), 'u-77', 'unionId u-77'],
     ['HTML block page hint says wait', '<html></html>', undefined, 'wait 5 minutes'],
   ])('hint: %s', (_, text, unionId, contains) => {
@@ -110,12 +196,23 @@ describe('toApiError', () => {
 })
 
 describe('parseDownloadInfo', () => {
-  const ok = (info: Record<string, unknown>) => ({ protocol: 'HEADER_SIGNATURE', headerSignatureInfo: { resourceUrls: ['https://a.test/o'], ...info } })
+  const ok = (info: Record<string, unknown>) => ({
+    protocol: 'HEADER_SIGNATURE',
+    headerSignatureInfo: { resourceUrls: ['https://a.test/o'], ...info },
+  })
 
   it.each<[string, { protocol?: string; headerSignatureInfo?: Record<string, unknown> }, string]>([
     ['no protocol', {}, 'UNSUPPORTED_PROTOCOL'],
-    ['another protocol', { protocol: 'URL_SIGNATURE', headerSignatureInfo: { resourceUrls: ['https://a.test'] } }, 'UNSUPPORTED_PROTOCOL'],
-    ['lower-case protocol', { protocol: 'header_signature', headerSignatureInfo: { resourceUrls: ['https://a.test'] } }, 'UNSUPPORTED_PROTOCOL'],
+    [
+      'another protocol',
+      { protocol: 'URL_SIGNATURE', headerSignatureInfo: { resourceUrls: ['https://a.test'] } },
+      'UNSUPPORTED_PROTOCOL',
+    ],
+    [
+      'lower-case protocol',
+      { protocol: 'header_signature', headerSignatureInfo: { resourceUrls: ['https://a.test'] } },
+      'UNSUPPORTED_PROTOCOL',
+    ],
     ['no headerSignatureInfo', { protocol: 'HEADER_SIGNATURE' }, 'UNSUPPORTED_PROTOCOL'],
     ['empty resourceUrls', ok({ resourceUrls: [] }), 'BAD_RESPONSE'],
     ['resourceUrls missing', { protocol: 'HEADER_SIGNATURE', headerSignatureInfo: {} }, 'BAD_RESPONSE'],
@@ -143,8 +240,16 @@ describe('parseDownloadInfo', () => {
   })
 
   it.each<[string, Record<string, unknown>, Partial<ReturnType<typeof parseDownloadInfo>>]>([
-    ['defaults', {}, { resourceUrls: ['https://a.test/o'], headers: {}, expirationSeconds: 900, region: 'UNKNOWN', issuedAt: 1234 }],
-    ['headers copied as strings', { headers: { Authorization: 'OSS a:b', 'x-oss-date': 'Tue', 'x-n': 7, 'x-b': true } }, { headers: { Authorization: 'OSS a:b', 'x-oss-date': 'Tue', 'x-n': '7', 'x-b': 'true' } }],
+    [
+      'defaults',
+      {},
+      { resourceUrls: ['https://a.test/o'], headers: {}, expirationSeconds: 900, region: 'UNKNOWN', issuedAt: 1234 },
+    ],
+    [
+      'headers copied as strings',
+      { headers: { Authorization: 'OSS a:b', 'x-oss-date': 'Tue', 'x-n': 7, 'x-b': true } },
+      { headers: { Authorization: 'OSS a:b', 'x-oss-date': 'Tue', 'x-n': '7', 'x-b': 'true' } },
+    ],
     ['an http URL is fine', { resourceUrls: ['http://b.test/o'] }, { resourceUrls: ['http://b.test/o'] }],
     ['null header values dropped', { headers: { a: null, b: 'x' } }, { headers: { b: 'x' } }],
     ['expirationSeconds kept', { expirationSeconds: 60 }, { expirationSeconds: 60 }],
@@ -152,7 +257,11 @@ describe('parseDownloadInfo', () => {
     ['expirationSeconds negative → 900', { expirationSeconds: -5 }, { expirationSeconds: 900 }],
     ['expirationSeconds as string → 900', { expirationSeconds: '60' }, { expirationSeconds: 900 }],
     ['region kept', { region: 'ZHANGJIAKOU' }, { region: 'ZHANGJIAKOU' }],
-    ['URLs in order, empty ones dropped', { resourceUrls: ['https://b.test', '', null, 'https://c.test'] }, { resourceUrls: ['https://b.test', 'https://c.test'] }],
+    [
+      'URLs in order, empty ones dropped',
+      { resourceUrls: ['https://b.test', '', null, 'https://c.test'] },
+      { resourceUrls: ['https://b.test', 'https://c.test'] },
+    ],
   ])('%s', (_, info, expected) => {
     const got = parseDownloadInfo(ok(info), 1234)
     // Field by field with toEqual: toMatchObject would let `{}` match any headers.

@@ -13,7 +13,8 @@ describe('claim files shared per directory', () => {
   })
   afterAll(async () => rm(dir, { recursive: true, force: true }))
 
-  const claim = (target: string, heartbeatMs?: number) => claimTarget(target, { waitMs: 0, signal: new AbortController().signal, heartbeatMs })
+  const claim = (target: string, heartbeatMs?: number) =>
+    claimTarget(target, { waitMs: 0, signal: new AbortController().signal, heartbeatMs })
   const inodeOf = async (target: string) => (await stat(lockPathFor(target))).ino
 
   it('sixteen claims taken at once in one folder are links to one file naming this process; another folder gets its own', async () => {
@@ -28,7 +29,8 @@ describe('claim files shared per directory', () => {
     expect(inodes.size).toBe(1)
     expect((await stat(lockPathFor(targets[0]!))).nlink).toBe(16)
     expect(await inodeOf(join(b, 'g.bin'))).not.toBe([...inodes][0])
-    for (const t of targets) expect(JSON.parse(await readFile(lockPathFor(t), 'utf8'))).toMatchObject({ pid: process.pid })
+    for (const t of targets)
+      expect(JSON.parse(await readFile(lockPathFor(t), 'utf8'))).toMatchObject({ pid: process.pid })
     await Promise.all([...claims, other].map((c) => c.release()))
     expect(await readdir(a)).toEqual([])
     expect(await readdir(b)).toEqual([])
@@ -66,7 +68,8 @@ describe('claim files shared per directory', () => {
     const old = new Date(Date.now() - 60_000)
     await utimes(lockPathFor(targets[0]!), old, old)
     // Touching the shared file shows on every path.
-    for (const t of targets) while ((await stat(lockPathFor(t))).mtimeMs <= old.getTime() + 1000) await new Promise((r) => setTimeout(r, 5))
+    for (const t of targets)
+      while ((await stat(lockPathFor(t))).mtimeMs <= old.getTime() + 1000) await new Promise((r) => setTimeout(r, 5))
     await rm(lockPathFor(targets[1]!))
     await writeFile(lockPathFor(targets[1]!), JSON.stringify({ pid: 1, host: 'elsewhere', token: 'theirs', since: '' }))
     while (!claims[1]!.lost.aborted) await new Promise((r) => setTimeout(r, 5))
@@ -84,7 +87,11 @@ describe('claim files shared per directory', () => {
     const target = join(d, 't.bin')
     const first = await claim(target)
     let waited = false
-    const second = claimTarget(target, { waitMs: 10_000, signal: new AbortController().signal, onWait: () => (waited = true) })
+    const second = claimTarget(target, {
+      waitMs: 10_000,
+      signal: new AbortController().signal,
+      onWait: () => (waited = true),
+    })
     while (!waited) await new Promise((r) => setTimeout(r, 5))
     await first.release()
     const got = await second

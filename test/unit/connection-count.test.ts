@@ -1,11 +1,23 @@
 // The connection count as pure decisions: its limits, when a window's rate counts, and add / hold / remove.
 import { describe, expect, it } from 'vitest'
-import { connectionLimits, decideConnections, isSteady, type CountDecision, type RateSample } from '../../src/engine/connection-count.js'
+import {
+  connectionLimits,
+  decideConnections,
+  isSteady,
+  type CountDecision,
+  type RateSample,
+} from '../../src/engine/connection-count.js'
 import { MiB } from '../../src/engine/segments.js'
 
 const MB = 1e6
-/** A window: `connections` delivering `mbps` MB/s together, the event loop busy `loopBusy` of it (a long path: little). */
-const at = (connections: number, mbps: number, loopBusy = 0.1): RateSample => ({ connections, bytesPerSecond: mbps * MB, loopBusy })
+/**
+ * A window: `connections` delivering `mbps` MB/s together, the event loop busy `loopBusy` of it (a long path: little).
+ */
+const at = (connections: number, mbps: number, loopBusy = 0.1): RateSample => ({
+  connections,
+  bytesPerSecond: mbps * MB,
+  loopBusy,
+})
 
 describe('connectionLimits', () => {
   it.each<[string, number, { requested?: number; ceiling?: number }, { start: number; max: number }]>([
@@ -51,11 +63,29 @@ describe('decideConnections: rate samples in, add / hold / remove out', () => {
     ['per-connection cap, 8 → 16 doubled it: at the most, hold', at(16, 64), at(8, 32), 16, { action: 'hold' }],
     ['a gain of exactly a quarter of proportional counts', at(8, 20), at(4, 16), 16, { action: 'add', to: 16 }],
     ['4 → 6 (the size allowed no more) gained in proportion: hold', at(6, 24), at(4, 16), 6, { action: 'hold' }],
-    ['4 → 6 gained 5 MB/s, more than a quarter of the 8 expected: hold at the most', at(6, 21), at(4, 16), 6, { action: 'hold' }],
+    [
+      '4 → 6 gained 5 MB/s, more than a quarter of the 8 expected: hold at the most',
+      at(6, 21),
+      at(4, 16),
+      6,
+      { action: 'hold' },
+    ],
     // One limit for all connections (a shared link, loopback, --limit-rate): more connections add nothing.
-    ['shared bottleneck, 4 → 8 the same rate: hand the four back', at(8, 32), at(4, 32), 16, { action: 'remove', to: 4 }],
+    [
+      'shared bottleneck, 4 → 8 the same rate: hand the four back',
+      at(8, 32),
+      at(4, 32),
+      16,
+      { action: 'remove', to: 4 },
+    ],
     ['shared bottleneck, 4 → 8 slower: hand them back', at(8, 28), at(4, 32), 16, { action: 'remove', to: 4 }],
-    ['a gain just under a quarter of proportional: hand them back', at(8, 19.9), at(4, 16), 16, { action: 'remove', to: 4 }],
+    [
+      'a gain just under a quarter of proportional: hand them back',
+      at(8, 19.9),
+      at(4, 16),
+      16,
+      { action: 'remove', to: 4 },
+    ],
     ['8 → 16 gained too little (the path filled): back to 8', at(16, 40), at(8, 36), 16, { action: 'remove', to: 8 }],
     ['4 → 6 gained too little: back to 4', at(6, 17), at(4, 16), 6, { action: 'remove', to: 4 }],
     ['nothing arrived after an addition: hold, no verdict on it', at(8, 0), at(4, 16), 16, { action: 'hold' }],
@@ -64,7 +94,19 @@ describe('decideConnections: rate samples in, add / hold / remove out', () => {
     ['the loop busy half the window: no room to double', at(4, 300, 0.5), undefined, 16, { action: 'hold' }],
     ['the loop busy 0.49: doubling fits', at(4, 300, 0.49), undefined, 16, { action: 'add', to: 8 }],
     ['busy 0.6, but only 4 → 6 allowed: fits (0.6 x 1.5 < 1)', at(4, 300, 0.6), undefined, 6, { action: 'add', to: 6 }],
-    ['an addition that paid, but the loop is now busy: hold there', at(8, 64, 0.7), at(4, 32, 0.35), 16, { action: 'hold' }],
-    ['an addition that did not pay is handed back, busy or not', at(8, 32, 0.9), at(4, 32, 0.5), 16, { action: 'remove', to: 4 }],
+    [
+      'an addition that paid, but the loop is now busy: hold there',
+      at(8, 64, 0.7),
+      at(4, 32, 0.35),
+      16,
+      { action: 'hold' },
+    ],
+    [
+      'an addition that did not pay is handed back, busy or not',
+      at(8, 32, 0.9),
+      at(4, 32, 0.5),
+      16,
+      { action: 'remove', to: 4 },
+    ],
   ])('%s', (_, now, before, max, expected) => expect(decideConnections(now, before, max)).toEqual(expected))
 })

@@ -8,11 +8,41 @@ type Env = Record<string, string | undefined>
 describe('describeMissingCredentials', () => {
   it.each<[string, Env, StoredConfig, string, string[]]>([
     ['nothing set', {}, {}, 'no DingTalk credentials found', ['DINGTALK_APP_KEY and DINGTALK_APP_SECRET']],
-    ['only the env key', { DINGTALK_APP_KEY: 'k' }, {}, 'no DingTalk credentials: DINGTALK_APP_SECRET is not set (DINGTALK_APP_KEY is)', ['set DINGTALK_APP_SECRET', 'DINGTALK_ACCESS_TOKEN']],
-    ['only the env secret', { DINGTALK_APP_SECRET: 's' }, {}, 'no DingTalk credentials: DINGTALK_APP_KEY is not set (DINGTALK_APP_SECRET is)', ['set DINGTALK_APP_KEY']],
-    ['a blank env secret', { DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: '  ' }, {}, 'no DingTalk credentials: DINGTALK_APP_SECRET is not set (DINGTALK_APP_KEY is)', []],
-    ['only config appKey', {}, { appKey: 'k' }, 'no DingTalk credentials: config appSecret is not set (appKey is)', ['dtdl config set appSecret -']],
-    ['only config appSecret', {}, { appSecret: 's' }, 'no DingTalk credentials: config appKey is not set (appSecret is)', ['dtdl config set appKey']],
+    [
+      'only the env key',
+      { DINGTALK_APP_KEY: 'k' },
+      {},
+      'no DingTalk credentials: DINGTALK_APP_SECRET is not set (DINGTALK_APP_KEY is)',
+      ['set DINGTALK_APP_SECRET', 'DINGTALK_ACCESS_TOKEN'],
+    ],
+    [
+      'only the env secret',
+      { DINGTALK_APP_SECRET: 's' },
+      {},
+      'no DingTalk credentials: DINGTALK_APP_KEY is not set (DINGTALK_APP_SECRET is)',
+      ['set DINGTALK_APP_KEY'],
+    ],
+    [
+      'a blank env secret',
+      { DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: '  ' },
+      {},
+      'no DingTalk credentials: DINGTALK_APP_SECRET is not set (DINGTALK_APP_KEY is)',
+      [],
+    ],
+    [
+      'only config appKey',
+      {},
+      { appKey: 'k' },
+      'no DingTalk credentials: config appSecret is not set (appKey is)',
+      ['dtdl config set appSecret -'],
+    ],
+    [
+      'only config appSecret',
+      {},
+      { appSecret: 's' },
+      'no DingTalk credentials: config appKey is not set (appSecret is)',
+      ['dtdl config set appKey'],
+    ],
     [
       'an env key and a config secret, which do not pair',
       { DINGTALK_APP_KEY: 'k' },

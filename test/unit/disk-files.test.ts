@@ -4,7 +4,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { lstat, mkdir, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { commitFile, createOwnFile, identityOf, isTempOf, makeFolders, openOwnFile, readOwnFile, removePlacedFile, sweepTemps, tempPathFor, writeFileAtomic, type CommitMode } from '../../src/disk/files.js'
+import {
+  commitFile,
+  createOwnFile,
+  identityOf,
+  isTempOf,
+  openOwnFile,
+  readOwnFile,
+  sweepTemps,
+  tempPathFor,
+  writeFileAtomic,
+  type CommitMode,
+} from '../../src/disk/files.js'
+import { makeFolders, removePlacedFile } from '../../src/disk/below-root.js'
 import { makeTempDir, ROOT, runShell, cleanEnv } from '../helpers.js'
 
 let dir: string
@@ -26,7 +38,11 @@ async function stand(what: Standing, name: string): Promise<{ path: string; vict
   return { path, victim }
 }
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? 'no code')
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? 'no code',
+  )
 
 describe('createOwnFile / openOwnFile / readOwnFile: what stands at the name', () => {
   it.each<[Standing, string, string, string]>([
@@ -38,7 +54,12 @@ describe('createOwnFile / openOwnFile / readOwnFile: what stands at the name', (
   ])('%s: create %s, open %s, read %s', async (what, create, open, read) => {
     const { path, victim } = await stand(what, 'x.dtdl-part')
     expect(await codeOf(openOwnFile(path).then((h) => h.close()))).toBe(open)
-    expect(await readOwnFile(path).then((t) => String(t), (e: { code: string }) => e.code)).toBe(read)
+    expect(
+      await readOwnFile(path).then(
+        (t) => String(t),
+        (e: { code: string }) => e.code,
+      ),
+    ).toBe(read)
     expect(await codeOf(createOwnFile(path).then((h) => h.close()))).toBe(create)
     if (create === 'ok') expect((await stat(path)).size).toBe(0)
     expect(await readFile(victim, 'utf8')).toBe('victim')
@@ -76,15 +97,46 @@ describe('commitFile: the final name', () => {
     ['new, nothing there', 'nothing', () => ({ kind: 'new' }), false, 'ok', 'new bytes'],
     ['new, a file appeared', 'our file', () => ({ kind: 'new' }), false, 'TARGET_APPEARED', 'left by an earlier run'],
     ['new, a link appeared', 'link to a file', () => ({ kind: 'new' }), false, 'TARGET_APPEARED', 'victim'],
-    ['replace, still the file dtdl placed', 'our file', (id) => ({ kind: 'replace', expect: id }), false, 'ok', 'new bytes'],
-    ['replace, changed since', 'our file', (id) => ({ kind: 'replace', expect: id }), true, 'TARGET_CHANGED', 'changed by the user'],
-    ['replace, a link now', 'link to a file', (id) => ({ kind: 'replace', expect: { ...id, ino: id.ino + 1 } }), false, 'TARGET_CHANGED', 'victim'],
+    [
+      'replace, still the file dtdl placed',
+      'our file',
+      (id) => ({ kind: 'replace', expect: id }),
+      false,
+      'ok',
+      'new bytes',
+    ],
+    [
+      'replace, changed since',
+      'our file',
+      (id) => ({ kind: 'replace', expect: id }),
+      true,
+      'TARGET_CHANGED',
+      'changed by the user',
+    ],
+    [
+      'replace, a link now',
+      'link to a file',
+      (id) => ({ kind: 'replace', expect: { ...id, ino: id.ino + 1 } }),
+      false,
+      'TARGET_CHANGED',
+      'victim',
+    ],
     ['force over a file', 'our file', () => ({ kind: 'force' }), false, 'ok', 'new bytes'],
-    ['force over a link: the link is replaced, not written through', 'link to a file', () => ({ kind: 'force' }), false, 'ok', 'new bytes'],
+    [
+      'force over a link: the link is replaced, not written through',
+      'link to a file',
+      () => ({ kind: 'force' }),
+      false,
+      'ok',
+      'new bytes',
+    ],
     ['force over a folder', 'folder', () => ({ kind: 'force' }), false, 'FS_EISDIR', ''],
   ])('%s', async (_, what, mode, edit, expected, content) => {
     const { victim } = await stand(what, 't.bin')
-    const id = what === 'nothing' || what === 'folder' ? { dev: 0, ino: 0, size: 0, mtimeMs: 0 } : identityOf(await lstat(target()))
+    const id =
+      what === 'nothing' || what === 'folder'
+        ? { dev: 0, ino: 0, size: 0, mtimeMs: 0 }
+        : identityOf(await lstat(target()))
     if (edit) await writeFile(target(), 'changed by the user')
     await writeFile(partial(), 'new bytes')
     expect(await codeOf(commitFile(partial(), target(), mode(id)))).toBe(expected)
@@ -100,10 +152,15 @@ describe('removePlacedFile and makeFolders: never through a link', () => {
     ['the file as recorded: removed', async () => {}, true, 'removed'],
     ['changed since: left', async (m) => writeFile(join(m, 'sub', 'f.txt'), 'edited'), false, 'changed'],
     ['gone already', async (m) => rm(join(m, 'sub', 'f.txt')), false, 'gone'],
-    ['its folder replaced by a link: refused', async (m) => {
-      await rm(join(m, 'sub'), { recursive: true })
-      await symlink(join(dir, 'outside'), join(m, 'sub'))
-    }, false, 'UNSAFE_PATH'],
+    [
+      'its folder replaced by a link: refused',
+      async (m) => {
+        await rm(join(m, 'sub'), { recursive: true })
+        await symlink(join(dir, 'outside'), join(m, 'sub'))
+      },
+      false,
+      'UNSAFE_PATH',
+    ],
   ])('%s', async (_, change, matches, expected) => {
     const m = join(dir, 'm')
     await mkdir(join(m, 'sub'), { recursive: true })
@@ -112,7 +169,11 @@ describe('removePlacedFile and makeFolders: never through a link', () => {
     await writeFile(join(dir, 'outside', 'f.txt'), 'placed')
     const recorded = identityOf(await lstat(join(m, 'sub', 'f.txt')))
     await change(m)
-    const outcome = await removePlacedFile(m, 'sub/f.txt', (s) => s.size === recorded.size && s.mtimeMs === recorded.mtimeMs && matches).catch((e: { code: string }) => e.code)
+    const outcome = await removePlacedFile(
+      m,
+      'sub/f.txt',
+      (s) => s.size === recorded.size && s.mtimeMs === recorded.mtimeMs && matches,
+    ).catch((e: { code: string }) => e.code)
     expect(outcome).toBe(expected)
     expect(await readFile(join(dir, 'outside', 'f.txt'), 'utf8')).toBe('placed')
   })
@@ -140,13 +201,19 @@ describe('temporary files', () => {
     ['another base', 'other.json.123-0badc0de.tmp', false],
   ])('isTempOf: %s', (_, name, expected) => expect(isTempOf(name, '.dtdl-sync-0123456789abcdef.json')).toBe(expected))
 
-  it('sweepTemps removes what a dead writer or an older release left, keeps a live writer\'s young one and everything else', async () => {
+  it("sweepTemps removes what a dead writer or an older release left, keeps a live writer's young one and everything else", async () => {
     const base = join(dir, 'state.json')
     const dead = await new Promise<number>((done) => {
       const child = spawn(process.execPath, ['-e', '0'])
       child.on('exit', () => done(child.pid!))
     })
-    const names = { dead: `${base}.${dead}-0badc0de.tmp`, old: `${base}.deadbeef.tmp`, live: tempPathFor(base), stale: `${base}.${process.pid}-00000001.tmp`, other: join(dir, 'keep.tmp') }
+    const names = {
+      dead: `${base}.${dead}-0badc0de.tmp`,
+      old: `${base}.deadbeef.tmp`,
+      live: tempPathFor(base),
+      stale: `${base}.${process.pid}-00000001.tmp`,
+      other: join(dir, 'keep.tmp'),
+    }
     for (const p of Object.values(names)) await writeFile(p, '')
     const long = new Date(Date.now() - 3600_000)
     await utimes(names.stale, long, long)
@@ -168,7 +235,10 @@ describe('writeAll: a short write is continued, never taken as done', () => {
       console.log(JSON.stringify({ outcome, seen }))`
     await writeFile(join(dir, 'short.mjs'), script)
     // ulimit -f counts 1024-byte blocks: at most 1024 bytes reach the file.
-    const r = await runShell(`ulimit -f 1; exec ${JSON.stringify(process.execPath)} short.mjs`, { env: cleanEnv({}), cwd: dir })
+    const r = await runShell(`ulimit -f 1; exec ${JSON.stringify(process.execPath)} short.mjs`, {
+      env: cleanEnv({}),
+      cwd: dir,
+    })
     expect(r.stderr).toBe('')
     expect(JSON.parse(r.stdout)).toEqual({ outcome: 'EFBIG', seen: 1024 })
     expect((await stat(file)).size).toBe(1024)

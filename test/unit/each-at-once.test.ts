@@ -59,7 +59,15 @@ describe('eachAtOnce', () => {
   it('passes each item its index, and rejects with the first failure', async () => {
     const seen: [string, number][] = []
     await eachAtOnce(['a', 'b', 'c'], 2, async (item, index) => void seen.push([item, index]))
-    expect(seen.sort()).toEqual([['a', 0], ['b', 1], ['c', 2]])
-    await expect(eachAtOnce([1, 2, 3], 2, async (n) => { if (n === 2) throw new Error('two') })).rejects.toThrow('two')
+    expect(seen.sort()).toEqual([
+      ['a', 0],
+      ['b', 1],
+      ['c', 2],
+    ])
+    await expect(
+      eachAtOnce([1, 2, 3], 2, async (n) => {
+        if (n === 2) throw new Error('two')
+      }),
+    ).rejects.toThrow('two')
   })
 })

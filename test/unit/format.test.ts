@@ -97,20 +97,86 @@ describe('chooseProgressMode', () => {
     [true, false, true, 'xterm', 'silent'],
     [false, false, true, undefined, 'silent'],
     [true, true, true, 'dumb', 'silent'],
-  ])('isTTY %s, ci %s, quiet %s, TERM %s → %s', (isTTY, ci, quiet, term, expected) => expect(chooseProgressMode({ isTTY, ci, quiet, term })).toBe(expected))
+  ])('isTTY %s, ci %s, quiet %s, TERM %s → %s', (isTTY, ci, quiet, term, expected) =>
+    expect(chooseProgressMode({ isTTY, ci, quiet, term })).toBe(expected),
+  )
 })
 
 describe('RateMeter', () => {
   it.each<[string, number, [number, number][], number]>([
     ['no samples', 5000, [], 0],
     ['one sample', 5000, [[1000, 500]], 0],
-    ['two samples at the same time', 5000, [[1000, 0], [1000, 500]], 0],
-    ['1000 B over 1 s', 5000, [[0, 0], [1000, 1000]], 1000],
-    ['steady 1 MiB/s', 5000, [[0, 0], [1000, MiB], [2000, 2 * MiB], [3000, 3 * MiB]], MiB],
-    ['within the window the average counts', 5000, [[0, 0], [1000, 4000], [2000, 4000]], 2000],
-    ['old fast samples slide out', 2000, [[0, 0], [1000, 10_000], [2000, 10_000], [3000, 10_000], [4000, 10_000]], 0],
-    ['speed-up shows once the slow start leaves the window', 1000, [[0, 0], [1000, 100], [2000, 5100], [3000, 10_100]], 5000],
-    ['keeps at least two samples when they are far apart', 1000, [[0, 0], [10_000, 5000]], 500],
+    [
+      'two samples at the same time',
+      5000,
+      [
+        [1000, 0],
+        [1000, 500],
+      ],
+      0,
+    ],
+    [
+      '1000 B over 1 s',
+      5000,
+      [
+        [0, 0],
+        [1000, 1000],
+      ],
+      1000,
+    ],
+    [
+      'steady 1 MiB/s',
+      5000,
+      [
+        [0, 0],
+        [1000, MiB],
+        [2000, 2 * MiB],
+        [3000, 3 * MiB],
+      ],
+      MiB,
+    ],
+    [
+      'within the window the average counts',
+      5000,
+      [
+        [0, 0],
+        [1000, 4000],
+        [2000, 4000],
+      ],
+      2000,
+    ],
+    [
+      'old fast samples slide out',
+      2000,
+      [
+        [0, 0],
+        [1000, 10_000],
+        [2000, 10_000],
+        [3000, 10_000],
+        [4000, 10_000],
+      ],
+      0,
+    ],
+    [
+      'speed-up shows once the slow start leaves the window',
+      1000,
+      [
+        [0, 0],
+        [1000, 100],
+        [2000, 5100],
+        [3000, 10_100],
+      ],
+      5000,
+    ],
+    [
+      'keeps at least two samples when they are far apart',
+      1000,
+      [
+        [0, 0],
+        [10_000, 5000],
+      ],
+      500,
+    ],
   ])('%s', (_, windowMs, samples, expected) => {
     const meter = new RateMeter(windowMs)
     for (const [t, bytes] of samples) meter.add(t, bytes)

@@ -30,10 +30,20 @@ describe('parseDentryLink', () => {
 
   it.each<[string, string, string, RegExp]>([
     ['a short share link', 'https://alidocs.dingtalk.com/i/p/Y7kmbokZp3pgGLq2', 'SHORT_LINK', /\/i\/nodes\//],
-    ["a knowledge base's overview", 'https://alidocs.dingtalk.com/i/spaces/abc123/overview', 'SPACE_LINK', /dtdl spaces/],
+    [
+      "a knowledge base's overview",
+      'https://alidocs.dingtalk.com/i/spaces/abc123/overview',
+      'SPACE_LINK',
+      /dtdl spaces/,
+    ],
     ['another host', 'https://www.dingtalk.com/i/nodes/abc', 'BAD_LINK', /\/i\/nodes\//],
     ['another path', 'https://alidocs.dingtalk.com/i/team/abc/docs', 'BAD_LINK', /\/i\/nodes\//],
-    ['a node link with more after the id', `https://alidocs.dingtalk.com/i/nodes/${UUID}/extra`, 'BAD_LINK', /browser bar/],
+    [
+      'a node link with more after the id',
+      `https://alidocs.dingtalk.com/i/nodes/${UUID}/extra`,
+      'BAD_LINK',
+      /browser bar/,
+    ],
     ['an ftp URL', 'ftp://alidocs.dingtalk.com/i/nodes/abc', 'BAD_LINK', /browser bar/],
   ])('%s is a usage error that says what to copy', (_what, text, code, hint) => {
     let error: unknown
@@ -67,7 +77,9 @@ describe('parseFileArgs / parseListArgs', () => {
     [undefined, undefined, /missing/],
     ['123', undefined, /missing <dentryId> after "123"/],
     [UUID, '456', /names the file by itself/],
-  ])('get %s %s is a usage error', (a, b, message) => expect(() => parseFileArgs(a, b, '<spaceId> <dentryId>')).toThrow(message))
+  ])('get %s %s is a usage error', (a, b, message) =>
+    expect(() => parseFileArgs(a, b, '<spaceId> <dentryId>')).toThrow(message),
+  )
 
   it.each<[string, string | undefined, unknown]>([
     ['demo-space', undefined, { kind: 'space', spaceId: 'demo-space' }],
@@ -82,30 +94,75 @@ describe('the operator: flags > env > config; within a level a unionId wins', ()
     ['-u', { unionId: 'u' }, { DINGTALK_USER_ID: 'e' }, {}, { kind: 'unionId', value: 'u' }],
     ['--user-id beats env unionId', { userId: 'x' }, { DINGTALK_UNION_ID: 'u' }, {}, { kind: 'userId', value: 'x' }],
     ['--mobile', { mobile: '13800000000' }, {}, { unionId: 'c' }, { kind: 'mobile', value: '13800000000' }],
-    ['env unionId beats env userid', {}, { DINGTALK_UNION_ID: 'u', DINGTALK_USER_ID: 'x' }, {}, { kind: 'unionId', value: 'u' }],
-    ['env userid beats config unionId', {}, { DINGTALK_USER_ID: 'x' }, { unionId: 'c' }, { kind: 'userId', value: 'x' }],
+    [
+      'env unionId beats env userid',
+      {},
+      { DINGTALK_UNION_ID: 'u', DINGTALK_USER_ID: 'x' },
+      {},
+      { kind: 'unionId', value: 'u' },
+    ],
+    [
+      'env userid beats config unionId',
+      {},
+      { DINGTALK_USER_ID: 'x' },
+      { unionId: 'c' },
+      { kind: 'userId', value: 'x' },
+    ],
     ['config userId', {}, {}, { userId: 'cu' }, { kind: 'userId', value: 'cu' }],
-    ['blank values do not count', { unionId: ' ' }, { DINGTALK_USER_ID: '' }, { userId: 'cu' }, { kind: 'userId', value: 'cu' }],
+    [
+      'blank values do not count',
+      { unionId: ' ' },
+      { DINGTALK_USER_ID: '' },
+      { userId: 'cu' },
+      { kind: 'userId', value: 'cu' },
+    ],
   ])('%s', (_what, flags, env, store, expected) => expect(resolveOperator(flags, env, store)).toEqual(expected))
 
-  it('two operator flags are a usage error', () => expect(() => resolveOperator({ unionId: 'u', mobile: '1' }, {}, {})).toThrow(/-u and --mobile/))
+  it('two operator flags are a usage error', () =>
+    expect(() => resolveOperator({ unionId: 'u', mobile: '1' }, {}, {})).toThrow(/-u and --mobile/))
 
   it.each<[string, Record<string, string>, Record<string, string>, Record<string, string>, string]>([
     ['the default', {}, {}, {}, 'https://oapi.dingtalk.com'],
     ['--endpoint points both hosts at one place', { endpoint: 'http://127.0.0.1:9/' }, {}, {}, 'http://127.0.0.1:9'],
     ['DTDL_ENDPOINT too', {}, { DTDL_ENDPOINT: 'http://emu:1' }, {}, 'http://emu:1'],
     ['config endpoint too', {}, {}, { endpoint: 'http://conf:2' }, 'http://conf:2'],
-    ['DTDL_OAPI_ENDPOINT wins', { endpoint: 'http://a:1' }, { DTDL_OAPI_ENDPOINT: 'http://oapi:3/' }, {}, 'http://oapi:3'],
-  ])('oapi host: %s', (_what, flags, env, store, expected) => expect(resolveSettings({ flags, env, store }).oapiEndpoint).toBe(expected))
+    [
+      'DTDL_OAPI_ENDPOINT wins',
+      { endpoint: 'http://a:1' },
+      { DTDL_OAPI_ENDPOINT: 'http://oapi:3/' },
+      {},
+      'http://oapi:3',
+    ],
+  ])('oapi host: %s', (_what, flags, env, store, expected) =>
+    expect(resolveSettings({ flags, env, store }).oapiEndpoint).toBe(expected),
+  )
 })
 
 describe('classifyOapiError', () => {
   it.each<[string, Record<string, unknown>, string, number, RegExp]>([
     ['no such user', { errcode: 60121, errmsg: '找不到该用户' }, 'userNotFound', 4, /no such user/],
     ['a bad mobile', { errcode: 40104, errmsg: '无效的手机号' }, 'invalidMobile', 2, /mobile number is not valid/],
-    ['a bad token', { errcode: 40014, errmsg: '不合法的access_token' }, 'InvalidAuthentication', 3, /token was refused/],
-    ['a permission named in sub_msg', { errcode: 88, sub_code: '60011', sub_msg: '应用尚未开通所需的权限：[qyapi_get_member]' }, 'userQueryPermissionDenied', 3, /lacks the permission qyapi_get_member /],
-    ['errcode 60011 without a name: the route\'s own', { errcode: 60011, errmsg: 'no permission' }, 'userQueryPermissionDenied', 3, /qyapi_fallback/],
+    [
+      'a bad token',
+      { errcode: 40014, errmsg: '不合法的access_token' },
+      'InvalidAuthentication',
+      3,
+      /token was refused/,
+    ],
+    [
+      'a permission named in sub_msg',
+      { errcode: 88, sub_code: '60011', sub_msg: '应用尚未开通所需的权限：[qyapi_get_member]' },
+      'userQueryPermissionDenied',
+      3,
+      /lacks the permission qyapi_get_member /,
+    ],
+    [
+      "errcode 60011 without a name: the route's own",
+      { errcode: 60011, errmsg: 'no permission' },
+      'userQueryPermissionDenied',
+      3,
+      /qyapi_fallback/,
+    ],
     ['anything else', { errcode: -1, errmsg: '系统繁忙' }, 'oapi.-1', 5, /errcode -1: 系统繁忙/],
   ])('%s', (_what, answer, code, exitCode, message) => {
     const err = classifyOapiError(answer, 'looking up', 'qyapi_fallback')
@@ -115,7 +172,11 @@ describe('classifyOapiError', () => {
 })
 
 describe('candidateUrls: intranet first only when asked for and offered', () => {
-  const info = (preferIntranet: boolean | undefined, internal: string[]) => ({ resourceUrls: ['https://a/x', 'https://b/x'], internalResourceUrls: internal, preferIntranet })
+  const info = (preferIntranet: boolean | undefined, internal: string[]) => ({
+    resourceUrls: ['https://a/x', 'https://b/x'],
+    internalResourceUrls: internal,
+    preferIntranet,
+  })
   it.each<[string, ReturnType<typeof info>, string[]]>([
     ['asked and offered', info(true, ['http://in/x']), ['http://in/x', 'https://a/x', 'https://b/x']],
     ['asked, none offered', info(true, []), ['https://a/x', 'https://b/x']],
@@ -127,8 +188,16 @@ describe('candidateUrls: intranet first only when asked for and offered', () => 
 
 describe('readErrorBody: either case, as the SDK gateway reads it', () => {
   it.each<[string, Record<string, unknown>, unknown]>([
-    ['lower case', { code: 'x', message: 'm', requestid: 'r', accessdenieddetail: { requiredScopes: ['S'] } }, { code: 'x', message: 'm', requestId: 'r', requiredScopes: ['S'] }],
-    ['capitalised', { Code: 'x', Message: 'm', RequestId: 'r', AccessDeniedDetail: { requiredScopes: ['S'] } }, { code: 'x', message: 'm', requestId: 'r', requiredScopes: ['S'] }],
+    [
+      'lower case',
+      { code: 'x', message: 'm', requestid: 'r', accessdenieddetail: { requiredScopes: ['S'] } },
+      { code: 'x', message: 'm', requestId: 'r', requiredScopes: ['S'] },
+    ],
+    [
+      'capitalised',
+      { Code: 'x', Message: 'm', RequestId: 'r', AccessDeniedDetail: { requiredScopes: ['S'] } },
+      { code: 'x', message: 'm', requestId: 'r', requiredScopes: ['S'] },
+    ],
     ['capitalised wins when both are there', { Code: 'X', code: 'x' }, { code: 'X' }],
     ['no code', { message: 'm' }, { message: 'm' }],
     ['a non-string code', { code: 42 }, {}],
@@ -162,7 +231,9 @@ describe('caches', () => {
 
   it('user cache keys: host and app apart, a mobile number only as a digest', () => {
     const scope = { oapiEndpoint: 'https://oapi.dingtalk.com', appKey: 'ding1' }
-    expect(userCacheKey(scope, { kind: 'userId', value: 'u1' })).not.toBe(userCacheKey({ ...scope, appKey: 'ding2' }, { kind: 'userId', value: 'u1' }))
+    expect(userCacheKey(scope, { kind: 'userId', value: 'u1' })).not.toBe(
+      userCacheKey({ ...scope, appKey: 'ding2' }, { kind: 'userId', value: 'u1' }),
+    )
     const key = userCacheKey(scope, { kind: 'mobile', value: '13800000000' })
     expect(key).not.toContain('13800000000')
     expect(key).toBe(userCacheKey(scope, { kind: 'mobile', value: '13800000000' }))
@@ -179,11 +250,37 @@ describe('caches', () => {
 
 describe('parseInputFile: lines that name the file by a link or dentryUuid', () => {
   it.each<[string, string, ReturnType<typeof parseInputFile>]>([
-    ['a link', `https://alidocs.dingtalk.com/i/nodes/${UUID}?x=1`, { entries: [{ line: 1, spaceId: '', dentryId: '', dentryUuid: UUID }], errors: [] }],
-    ['a link and an output with spaces', `https://alidocs.dingtalk.com/i/nodes/${UUID}  my file.pdf`, { entries: [{ line: 1, spaceId: '', dentryId: '', dentryUuid: UUID, output: 'my file.pdf' }], errors: [] }],
-    ['a dentryUuid and a quoted output', `${UUID} " padded "`, { entries: [{ line: 1, spaceId: '', dentryId: '', dentryUuid: UUID, output: ' padded ' }], errors: [] }],
-    ['ids still work beside them', `123 456 out\n${UUID}`, { entries: [{ line: 1, spaceId: '123', dentryId: '456', output: 'out' }, { line: 2, spaceId: '', dentryId: '', dentryUuid: UUID }], errors: [] }],
-    ['an output of "!x" is just a name', `123 456 !x`, { entries: [{ line: 1, spaceId: '123', dentryId: '456', output: '!x' }], errors: [] }],
+    [
+      'a link',
+      `https://alidocs.dingtalk.com/i/nodes/${UUID}?x=1`,
+      { entries: [{ line: 1, spaceId: '', dentryId: '', dentryUuid: UUID }], errors: [] },
+    ],
+    [
+      'a link and an output with spaces',
+      `https://alidocs.dingtalk.com/i/nodes/${UUID}  my file.pdf`,
+      { entries: [{ line: 1, spaceId: '', dentryId: '', dentryUuid: UUID, output: 'my file.pdf' }], errors: [] },
+    ],
+    [
+      'a dentryUuid and a quoted output',
+      `${UUID} " padded "`,
+      { entries: [{ line: 1, spaceId: '', dentryId: '', dentryUuid: UUID, output: ' padded ' }], errors: [] },
+    ],
+    [
+      'ids still work beside them',
+      `123 456 out\n${UUID}`,
+      {
+        entries: [
+          { line: 1, spaceId: '123', dentryId: '456', output: 'out' },
+          { line: 2, spaceId: '', dentryId: '', dentryUuid: UUID },
+        ],
+        errors: [],
+      },
+    ],
+    [
+      'an output of "!x" is just a name',
+      `123 456 !x`,
+      { entries: [{ line: 1, spaceId: '123', dentryId: '456', output: '!x' }], errors: [] },
+    ],
   ])('%s', (_name, text, expected) => expect(parseInputFile(text)).toEqual(expected))
 
   it('a short share link fails its line with the advice of what to copy; the others stay', () => {

@@ -1,4 +1,5 @@
-// Long names: cutting to the file system's limit, side files that never need more room, overlong -o parts, shared abort signals.
+// Long names: cutting to the file system's limit, side files that never need more room, overlong -o parts, shared abort
+// signals.
 import { basename, dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fitName, MAX_NAME_BYTES, NAME_BUDGET_BYTES, overlongPart, sanitizeFileName } from '../../src/disk/paths.js'
@@ -63,7 +64,11 @@ describe('side files', () => {
     ['the longest name with room for every suffix', 'x'.repeat(MAX_NAME_BYTES - bytes('.dtdl-part.json.tmp'))],
   ])('%s', (_, name) => {
     const target = join(dir, name)
-    expect([partialPathFor(target), recordPathFor(target), lockPathFor(target)]).toEqual([`${target}.dtdl-part`, `${target}.dtdl-part.json`, `${target}.dtdl-lock`])
+    expect([partialPathFor(target), recordPathFor(target), lockPathFor(target)]).toEqual([
+      `${target}.dtdl-part`,
+      `${target}.dtdl-part.json`,
+      `${target}.dtdl-lock`,
+    ])
   })
 
   it.each<[string, string]>([

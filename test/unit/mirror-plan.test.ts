@@ -1,7 +1,17 @@
 // Pure planning for folder mirrors and batches: name cleaning and collisions, globs, exit codes, connection budget.
 import { describe, expect, it } from 'vitest'
-import { cleanName, compareIds, compileFilters, globToRegExp, planMirror, settleSiblingNames, withCounter, type RemoteNode } from '../../src/batch/mirror-plan.js'
-import { connectionsPerFile, worstExitCode } from '../../src/batch/runner.js'
+import {
+  cleanName,
+  compareIds,
+  compileFilters,
+  globToRegExp,
+  planMirror,
+  settleSiblingNames,
+  withCounter,
+  type RemoteNode,
+} from '../../src/batch/mirror-plan.js'
+import { connectionsPerFile } from '../../src/batch/runner.js'
+import { worstExitCode } from '../../src/batch/results.js'
 import type { ExitCodeValue } from '../../src/errors.js'
 
 describe('compareIds', () => {
@@ -44,18 +54,64 @@ describe('cleanName and withCounter', () => {
 })
 
 describe('settleSiblingNames', () => {
-  const settle = (list: [string, string][]) => Object.fromEntries(settleSiblingNames(list.map(([id, name]) => ({ id, name }))))
+  const settle = (list: [string, string][]) =>
+    Object.fromEntries(settleSiblingNames(list.map(([id, name]) => ({ id, name }))))
   it.each<[string, [string, string][], Record<string, string>]>([
-    ['unique names stay', [['1', 'a'], ['2', 'b']], { '1': 'a', '2': 'b' }],
-    ['case-only twins: lower id keeps the name', [['206', 'report.txt'], ['205', 'Report.txt']], { '205': 'Report.txt', '206': 'report (2).txt' }],
-    ['cleaning makes twins', [['7', 'a/b'], ['3', 'a_b'], ['9', 'a\\b']], { '3': 'a_b', '7': 'a_b (2)', '9': 'a_b (3)' }],
-    ['a natural "(2)" name keeps it; the twin counts on', [['1', 'x.txt'], ['2', 'x.txt'], ['3', 'x (2).txt']], { '1': 'x.txt', '3': 'x (2).txt', '2': 'x (3).txt' }],
-    ['numeric order, not text order', [['10', 'f'], ['9', 'f']], { '9': 'f', '10': 'f (2)' }],
+    [
+      'unique names stay',
+      [
+        ['1', 'a'],
+        ['2', 'b'],
+      ],
+      { '1': 'a', '2': 'b' },
+    ],
+    [
+      'case-only twins: lower id keeps the name',
+      [
+        ['206', 'report.txt'],
+        ['205', 'Report.txt'],
+      ],
+      { '205': 'Report.txt', '206': 'report (2).txt' },
+    ],
+    [
+      'cleaning makes twins',
+      [
+        ['7', 'a/b'],
+        ['3', 'a_b'],
+        ['9', 'a\\b'],
+      ],
+      { '3': 'a_b', '7': 'a_b (2)', '9': 'a_b (3)' },
+    ],
+    [
+      'a natural "(2)" name keeps it; the twin counts on',
+      [
+        ['1', 'x.txt'],
+        ['2', 'x.txt'],
+        ['3', 'x (2).txt'],
+      ],
+      { '1': 'x.txt', '3': 'x (2).txt', '2': 'x (3).txt' },
+    ],
+    [
+      'numeric order, not text order',
+      [
+        ['10', 'f'],
+        ['9', 'f'],
+      ],
+      { '9': 'f', '10': 'f (2)' },
+    ],
   ])('%s', (_name, list, expected) => expect(settle(list)).toEqual(expected))
 
   it('does not depend on the listing order', () => {
-    const a = settle([['1', 'A'], ['2', 'a'], ['3', 'a']])
-    const b = settle([['3', 'a'], ['1', 'A'], ['2', 'a']])
+    const a = settle([
+      ['1', 'A'],
+      ['2', 'a'],
+      ['3', 'a'],
+    ])
+    const b = settle([
+      ['3', 'a'],
+      ['1', 'A'],
+      ['2', 'a'],
+    ])
     expect(a).toEqual(b)
   })
 })
@@ -88,7 +144,12 @@ describe('compileFilters', () => {
   it.each<[string, string[], string[], string[]]>([
     ['no filters: everything', [], [], paths],
     ['include by extension at any depth', ['*.txt'], [], ['a.txt', 'sub1/c.txt', 'sub2/e.txt', 'tmp/x.txt']],
-    ['exclude a folder by name drops all of it', [], ['tmp'], ['a.txt', 'b.bin', 'sub1/c.txt', 'sub1/deep/d.bin', 'sub2/e.txt']],
+    [
+      'exclude a folder by name drops all of it',
+      [],
+      ['tmp'],
+      ['a.txt', 'b.bin', 'sub1/c.txt', 'sub1/deep/d.bin', 'sub2/e.txt'],
+    ],
     ['include a folder, exclude a type in it', ['sub1'], ['*.bin'], ['sub1/c.txt']],
     ['several includes are ORed', ['/a.txt', 'sub2/**'], [], ['a.txt', 'sub2/e.txt']],
     ['exclude wins over include', ['*.txt'], ['sub*/**'], ['a.txt', 'tmp/x.txt']],

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isInside, joinInside, sanitizeFileName } from '../../src/disk/paths.js'
-import { readResumeRecord, recordMismatch, writeResumeRecord, type RemoteIdentity, type RequestIdentity, type ResumeRecord } from '../../src/engine/resume-record.js'
+import {
+  readResumeRecord,
+  recordMismatch,
+  writeResumeRecord,
+  type RemoteIdentity,
+  type RequestIdentity,
+  type ResumeRecord,
+} from '../../src/engine/resume-record.js'
 import { maskSecret, redactUrl, SecretRedactor } from '../../src/redact.js'
 import { createTokenProvider, isCachedTokenUsable, TOKEN_REFRESH_MARGIN_MS } from '../../src/dingtalk/access-token.js'
 import { tokenScope, type CachedToken } from '../../src/config/token-cache.js'
@@ -68,7 +75,10 @@ describe('sanitizeFileName', () => {
     const out = sanitizeFileName(name)
     expect(Buffer.byteLength(out)).toBeLessThanOrEqual(240)
     // A lone surrogate does not survive UTF-8: the file system would get U+FFFD instead.
-    expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(out), 'ends in half a surrogate pair').toBe(false)
+    expect(
+      /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(out),
+      'ends in half a surrogate pair',
+    ).toBe(false)
     expect(out).not.toMatch(/[. ]$/)
     expect(out.endsWith(ext)).toBe(true)
     expect(name.startsWith(out.slice(0, out.length - ext.length))).toBe(true)
@@ -100,16 +110,55 @@ describe('joinInside', () => {
     ['报告.pdf', '/srv/downloads/报告.pdf'],
   ])('%j → %s', (name, expected) => expect(joinInside(dir, name)).toBe(expected))
 
-  it.each<[string]>([['../x'], ['..'], ['.'], [''], ['/etc/passwd'], ['a/../../x']])('%j → UsageError UNSAFE_NAME', (name) => {
-    expect(() => joinInside(dir, name)).toThrow(expect.objectContaining({ code: 'UNSAFE_NAME', exitCode: 2 }))
-  })
+  it.each<[string]>([['../x'], ['..'], ['.'], [''], ['/etc/passwd'], ['a/../../x']])(
+    '%j → UsageError UNSAFE_NAME',
+    (name) => {
+      expect(() => joinInside(dir, name)).toThrow(expect.objectContaining({ code: 'UNSAFE_NAME', exitCode: 2 }))
+    },
+  )
 
   it('any sanitized name lands directly inside the directory', () => {
-    const alphabet = ['a', 'Z', '.', '..', '/', '\\', ' ', '\u0000', '\u001f', ':', '中', '😀', 'CON', '~', '$', '%2e', '\u202e']
+    const alphabet = [
+      'a',
+      'Z',
+      '.',
+      '..',
+      '/',
+      '\\',
+      ' ',
+      '\u0000',
+      '\u001f',
+      ':',
+      '中',
+      '😀',
+      'CON',
+      '~',
+      '$',
+      '%2e',
+      '\u202e',
+    ]
     let seed = 12345
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
-    const hostile = ['../x', '/etc/passwd', '..', '.', '', '../../../../../../root/.ssh/id_rsa', 'a/b/c', '\\\\server\\share', '....//', '/', '.\u0000.']
-    for (let i = 0; i < 500; i++) hostile.push(Array.from({ length: 1 + Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''))
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const hostile = [
+      '../x',
+      '/etc/passwd',
+      '..',
+      '.',
+      '',
+      '../../../../../../root/.ssh/id_rsa',
+      'a/b/c',
+      '\\\\server\\share',
+      '....//',
+      '/',
+      '.\u0000.',
+    ]
+    for (let i = 0; i < 500; i++)
+      hostile.push(
+        Array.from(
+          { length: 1 + Math.floor(random() * 12) },
+          () => alphabet[Math.floor(random() * alphabet.length)],
+        ).join(''),
+      )
     for (const name of hostile) {
       const full = joinInside(dir, sanitizeFileName(name))
       expect(isInside(dir, full), JSON.stringify(name)).toBe(true)
@@ -147,7 +196,15 @@ describe('resume records', () => {
 
   it('round trip: what is written is read back, no temp file left', async () => {
     const path = join(dir, 'f.dtdl-part.json')
-    const rec: ResumeRecord = { format: 1, request: { spaceId: 's', dentryId: 'd', version: 7 }, remote: { size: 5000, etag: null }, done: [{ start: 0, end: 10 }, { start: 20, end: 30 }] }
+    const rec: ResumeRecord = {
+      format: 1,
+      request: { spaceId: 's', dentryId: 'd', version: 7 },
+      remote: { size: 5000, etag: null },
+      done: [
+        { start: 0, end: 10 },
+        { start: 20, end: 30 },
+      ],
+    }
     await writeResumeRecord(path, rec)
     expect(await readResumeRecord(path)).toEqual(rec)
     await writeResumeRecord(path, { ...rec, done: [{ start: 0, end: 4000 }] })
@@ -177,9 +234,20 @@ describe('resume records', () => {
 
   it('readResumeRecord: bad done entries dropped, the rest merged', async () => {
     const path = join(dir, 'dirty.json')
-    const done = [{ start: 10, end: 20 }, { start: 0, end: 10 }, { start: -5, end: 3 }, { start: 30, end: 30 }, { start: 40, end: 35 }, { start: 1.5, end: 60 }, { start: 50, end: 60 }]
+    const done = [
+      { start: 10, end: 20 },
+      { start: 0, end: 10 },
+      { start: -5, end: 3 },
+      { start: 30, end: 30 },
+      { start: 40, end: 35 },
+      { start: 1.5, end: 60 },
+      { start: 50, end: 60 },
+    ]
     await writeFile(path, JSON.stringify({ ...record, done }))
-    expect((await readResumeRecord(path))?.done).toEqual([{ start: 0, end: 20 }, { start: 50, end: 60 }])
+    expect((await readResumeRecord(path))?.done).toEqual([
+      { start: 0, end: 20 },
+      { start: 50, end: 60 },
+    ])
   })
 })
 
@@ -195,11 +263,23 @@ describe('maskSecret', () => {
 
 describe('redactUrl', () => {
   it.each<[string, string]>([
-    ['https://h.test/o?Signature=abc&OSSAccessKeyId=key&Expires=123', 'https://h.test/o?Signature=***&OSSAccessKeyId=***&Expires=***'],
-    ['https://h.test/o?x-oss-signature=s&x-oss-credential=c&x-oss-date=20240101', 'https://h.test/o?x-oss-signature=***&x-oss-credential=***&x-oss-date=20240101'],
-    ['https://h.test/o?X-Amz-Signature=s&X-Amz-Credential=c&X-Amz-Security-Token=t&X-Amz-Date=d', 'https://h.test/o?X-Amz-Signature=***&X-Amz-Credential=***&X-Amz-Security-Token=***&X-Amz-Date=d'],
+    [
+      'https://h.test/o?Signature=abc&OSSAccessKeyId=key&Expires=123',
+      'https://h.test/o?Signature=***&OSSAccessKeyId=***&Expires=***',
+    ],
+    [
+      'https://h.test/o?x-oss-signature=s&x-oss-credential=c&x-oss-date=20240101',
+      'https://h.test/o?x-oss-signature=***&x-oss-credential=***&x-oss-date=20240101',
+    ],
+    [
+      'https://h.test/o?X-Amz-Signature=s&X-Amz-Credential=c&X-Amz-Security-Token=t&X-Amz-Date=d',
+      'https://h.test/o?X-Amz-Signature=***&X-Amz-Credential=***&X-Amz-Security-Token=***&X-Amz-Date=d',
+    ],
     ['https://api.test/x?access_token=t&unionId=u1', 'https://api.test/x?access_token=***&unionId=u1'],
-    ['https://h.test/o?sign=s&auth_key=k&token=t&security-token=st', 'https://h.test/o?sign=***&auth_key=***&token=***&security-token=***'],
+    [
+      'https://h.test/o?sign=s&auth_key=k&token=t&security-token=st',
+      'https://h.test/o?sign=***&auth_key=***&token=***&security-token=***',
+    ],
     ['https://user:pass@h.test/o?a=1', 'https://h.test/o?a=1'],
     ['https://h.test/o?unionId=u&parentId=0', 'https://h.test/o?unionId=u&parentId=0'],
     ['https://h.test/plain', 'https://h.test/plain'],
@@ -208,7 +288,11 @@ describe('redactUrl', () => {
 
   it('keeps the values of other parameters when secrets are masked', () => {
     const out = new URL(redactUrl('https://h.test/o?path=/a b/c&Signature=zzz&n=%E4%B8%AD'))
-    expect([out.searchParams.get('path'), out.searchParams.get('n'), out.searchParams.get('Signature')]).toEqual(['/a b/c', '中', '***'])
+    expect([out.searchParams.get('path'), out.searchParams.get('n'), out.searchParams.get('Signature')]).toEqual([
+      '/a b/c',
+      '中',
+      '***',
+    ])
     expect(redactUrl('https://h.test/o?Signature=zzz')).not.toContain('zzz')
   })
 })
@@ -218,7 +302,12 @@ describe('SecretRedactor', () => {
     ['nothing registered', [], 'token abcdefghijkl here', 'token abcdefghijkl here'],
     ['a token', ['abcdefghijkl'], 'token abcdefghijkl here', 'token abcd****(12 chars) here'],
     ['every occurrence', ['abcdefghijkl'], 'abcdefghijkl/abcdefghijkl', 'abcd****(12 chars)/abcd****(12 chars)'],
-    ['two secrets', ['abcdefghijkl', 'zyxwvutsrq'], 'a=abcdefghijkl b=zyxwvutsrq', 'a=abcd****(12 chars) b=zyxw****(10 chars)'],
+    [
+      'two secrets',
+      ['abcdefghijkl', 'zyxwvutsrq'],
+      'a=abcdefghijkl b=zyxwvutsrq',
+      'a=abcd****(12 chars) b=zyxw****(10 chars)',
+    ],
     ['6 chars counts, masked fully', ['s3cr3t'], 'pw s3cr3t', 'pw ****'],
     ['5 chars ignored', ['abcde'], 'abcde stays', 'abcde stays'],
     ['undefined ignored', [undefined], 'text', 'text'],
@@ -232,7 +321,12 @@ describe('SecretRedactor', () => {
 describe('isCachedTokenUsable', () => {
   const now = 1_700_000_000_000
   const scope = tokenScope('https://api.example', 'k', 's')
-  const token = (inMs: number, other: Partial<CachedToken> = {}): CachedToken => ({ ...scope, accessToken: 't', expiresAt: now + inMs, ...other })
+  const token = (inMs: number, other: Partial<CachedToken> = {}): CachedToken => ({
+    ...scope,
+    accessToken: 't',
+    expiresAt: now + inMs,
+    ...other,
+  })
   it.each<[string, CachedToken | undefined, boolean]>([
     ['none cached', undefined, false],
     ['two hours left', token(7_200_000), true],
@@ -243,7 +337,11 @@ describe('isCachedTokenUsable', () => {
     ['expired', token(-1), false],
     ['another app', token(7_200_000, { appKey: 'other' }), false],
     ['another endpoint', token(7_200_000, { endpoint: 'https://api.example:8443' }), false],
-    ['another secret', token(7_200_000, { secretDigest: tokenScope('https://api.example', 'k', 'wrong').secretDigest }), false],
+    [
+      'another secret',
+      token(7_200_000, { secretDigest: tokenScope('https://api.example', 'k', 'wrong').secretDigest }),
+      false,
+    ],
   ])('%s → %s', (_, cached, expected) => expect(isCachedTokenUsable(cached, scope, now)).toBe(expected))
 })
 
@@ -266,7 +364,10 @@ describe('createTokenProvider', () => {
   function fakeCache(initial?: CachedToken) {
     const state = { value: initial, sets: [] as (CachedToken | undefined)[] }
     // One slot: enough to see what the provider looks up and what it stores.
-    return { state, cache: { get: () => state.value, set: (t: CachedToken) => void (state.sets.push(t), (state.value = t)) } }
+    return {
+      state,
+      cache: { get: () => state.value, set: (t: CachedToken) => void (state.sets.push(t), (state.value = t)) },
+    }
   }
 
   it.each<[string, CredentialSource, string, 'env' | 'config']>([
@@ -294,11 +395,41 @@ describe('createTokenProvider', () => {
   })
 
   it.each<[string, CachedToken, number, string, string]>([
-    ['a usable cached token is reused', { ...scope, accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 0, 'cached', 'cached'],
-    ['a token near expiry is replaced', { ...scope, accessToken: 'cached', expiresAt: NOW + 60_000 }, 1, 'tok-1', 'minted'],
-    ["another app's token is not used", { ...scope, appKey: 'other', accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 1, 'tok-1', 'minted'],
-    ["another endpoint's token is not used", { ...tokenScope('https://other.example', 'k', 's'), accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 1, 'tok-1', 'minted'],
-    ['a token minted with another secret is not used', { ...tokenScope(endpoint, 'k', 'old'), accessToken: 'cached', expiresAt: NOW + 3_600_000 }, 1, 'tok-1', 'minted'],
+    [
+      'a usable cached token is reused',
+      { ...scope, accessToken: 'cached', expiresAt: NOW + 3_600_000 },
+      0,
+      'cached',
+      'cached',
+    ],
+    [
+      'a token near expiry is replaced',
+      { ...scope, accessToken: 'cached', expiresAt: NOW + 60_000 },
+      1,
+      'tok-1',
+      'minted',
+    ],
+    [
+      "another app's token is not used",
+      { ...scope, appKey: 'other', accessToken: 'cached', expiresAt: NOW + 3_600_000 },
+      1,
+      'tok-1',
+      'minted',
+    ],
+    [
+      "another endpoint's token is not used",
+      { ...tokenScope('https://other.example', 'k', 's'), accessToken: 'cached', expiresAt: NOW + 3_600_000 },
+      1,
+      'tok-1',
+      'minted',
+    ],
+    [
+      'a token minted with another secret is not used',
+      { ...tokenScope(endpoint, 'k', 'old'), accessToken: 'cached', expiresAt: NOW + 3_600_000 },
+      1,
+      'tok-1',
+      'minted',
+    ],
   ])('%s', async (_, cached, mints, token, origin) => {
     const { calls, mint } = fakeMint()
     const { cache } = fakeCache(cached)
@@ -366,6 +497,12 @@ describe('createTokenProvider', () => {
     const p = createTokenProvider({ credentials: { kind: 'none' }, endpoint, mint })
     const err = await p.get().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(DtdlError)
-    expect([(err as DtdlError).code, (err as DtdlError).exitCode, calls.length, p.canRenew, p.origin]).toEqual(['NO_CREDENTIALS', 3, 0, false, 'none'])
+    expect([(err as DtdlError).code, (err as DtdlError).exitCode, calls.length, p.canRenew, p.origin]).toEqual([
+      'NO_CREDENTIALS',
+      3,
+      0,
+      false,
+      'none',
+    ])
   })
 })

@@ -22,7 +22,7 @@ async function simulate(rate: number, chunk: number, total: number) {
   }
   const limiter = new RateLimiter(rate, clock)
   const arrivals: { t: number; before: number; after: number }[] = []
-  for (let got = 0; got < total; ) {
+  for (let got = 0; got < total;) {
     const n = Math.min(chunk, total - got)
     arrivals.push({ t: now, before: got, after: got + n })
     got += n
@@ -38,20 +38,23 @@ describe('RateLimiter', () => {
     ['20K, 64 KiB reads, 1 MiB', 20 * KiB, 64 * KiB, MiB],
     ['1M, 16 KiB reads, 8 MiB', MiB, 16 * KiB, 8 * MiB],
     ['100M, 64 KiB reads, 400 MiB', 100 * MiB, 64 * KiB, 400 * MiB],
-  ])('%s: the whole transfer averages no more than the cap, and no stretch beats it by more than a quarter second and a read', async (_, rate, chunk, total) => {
-    const { arrivals, end } = await simulate(rate, chunk, total)
-    // Whole run: a debt under the smallest sleep may stay unpaid at the very end.
-    expect(total).toBeLessThanOrEqual((rate * (end + 4)) / 1000)
-    // Any stretch from one read's arrival to a later one's, both reads counted.
-    const step = Math.max(1, Math.floor(arrivals.length / 300))
-    for (let i = 0; i < arrivals.length; i += step) {
-      for (let j = i; j < arrivals.length; j++) {
-        const bytes = arrivals[j]!.after - arrivals[i]!.before
-        const allowed = (rate * (arrivals[j]!.t - arrivals[i]!.t + 4)) / 1000 + rate / 4 + chunk
-        if (bytes > allowed) expect({ from: arrivals[i]!.t, to: arrivals[j]!.t, bytes }).toEqual({ allowed })
+  ])(
+    '%s: the whole transfer averages no more than the cap, and no stretch beats it by more than a quarter second and a read',
+    async (_, rate, chunk, total) => {
+      const { arrivals, end } = await simulate(rate, chunk, total)
+      // Whole run: a debt under the smallest sleep may stay unpaid at the very end.
+      expect(total).toBeLessThanOrEqual((rate * (end + 4)) / 1000)
+      // Any stretch from one read's arrival to a later one's, both reads counted.
+      const step = Math.max(1, Math.floor(arrivals.length / 300))
+      for (let i = 0; i < arrivals.length; i += step) {
+        for (let j = i; j < arrivals.length; j++) {
+          const bytes = arrivals[j]!.after - arrivals[i]!.before
+          const allowed = (rate * (arrivals[j]!.t - arrivals[i]!.t + 4)) / 1000 + rate / 4 + chunk
+          if (bytes > allowed) expect({ from: arrivals[i]!.t, to: arrivals[j]!.t, bytes }).toEqual({ allowed })
+        }
       }
-    }
-  })
+    },
+  )
 
   it('at a gigabyte a second, sleeps only when the debt is worth a timer: a few dozen for 256 MiB, none under 4 ms', async () => {
     const rate = 1024 * MiB

@@ -1,15 +1,32 @@
 // The one retry decision as tables: every status, code and network-error class of storage and API, with attempt counts.
 import { describe, expect, it } from 'vitest'
-import { apiFailureClass, countsAgainstRetries, decideRetry, type Failure, type RetryDecision, type RetryState } from '../../src/http/retry-decision.js'
+import {
+  apiFailureClass,
+  countsAgainstRetries,
+  decideRetry,
+  type Failure,
+  type RetryDecision,
+  type RetryState,
+} from '../../src/http/retry-decision.js'
 import { DescriptorGate, isDescriptorExhaustion } from '../../src/batch/descriptor-gate.js'
 
 /** Jitter pinned to its top: backoff(attempt) = min(15 s, 250 ms * 2^(attempt-1)). */
 const top = () => 1
 const state = (over: Partial<RetryState> = {}): RetryState => ({ failures: 1, retries: 5, random: top, ...over })
-const storage = (status: number, code = '', retryAfterMs?: number): Failure => ({ kind: 'storage', status, code, retryAfterMs })
-const api = (status: number, code: string, retryAfterMs?: number): Failure => ({ kind: 'api', status, code, retryAfterMs })
-const wait = (ms: number, reason: string): RetryDecision => ({ action: 'wait', ms, reason } as RetryDecision)
-const giveUp = (why: string): RetryDecision => ({ action: 'give-up', why } as RetryDecision)
+const storage = (status: number, code = '', retryAfterMs?: number): Failure => ({
+  kind: 'storage',
+  status,
+  code,
+  retryAfterMs,
+})
+const api = (status: number, code: string, retryAfterMs?: number): Failure => ({
+  kind: 'api',
+  status,
+  code,
+  retryAfterMs,
+})
+const wait = (ms: number, reason: string): RetryDecision => ({ action: 'wait', ms, reason }) as RetryDecision
+const giveUp = (why: string): RetryDecision => ({ action: 'give-up', why }) as RetryDecision
 
 describe('storage GETs', () => {
   it.each<[string, Failure, Partial<RetryState>, RetryDecision]>([
@@ -18,9 +35,24 @@ describe('storage GETs', () => {
     ['403 AccessDenied: refresh', storage(403, 'AccessDenied'), {}, { action: 'refresh' }],
     ['403 SignatureDoesNotMatch: refresh', storage(403, 'SignatureDoesNotMatch'), {}, { action: 'refresh' }],
     ['403 without a body: refresh', storage(403, ''), {}, { action: 'refresh' }],
-    ['403 refused after a refresh, another URL: next URL', storage(403, 'AccessDenied'), { refusedAfterRefresh: true, hasNextUrl: true }, { action: 'next-url' }],
-    ['403 refused after a refresh, no other URL: give up', storage(403, 'AccessDenied'), { refusedAfterRefresh: true, hasNextUrl: false }, giveUp('not-retryable')],
-    ['403 refresh past the retry limit: give up', storage(403, 'RequestTimeTooSkewed'), { failures: 6 }, giveUp('retries-spent')],
+    [
+      '403 refused after a refresh, another URL: next URL',
+      storage(403, 'AccessDenied'),
+      { refusedAfterRefresh: true, hasNextUrl: true },
+      { action: 'next-url' },
+    ],
+    [
+      '403 refused after a refresh, no other URL: give up',
+      storage(403, 'AccessDenied'),
+      { refusedAfterRefresh: true, hasNextUrl: false },
+      giveUp('not-retryable'),
+    ],
+    [
+      '403 refresh past the retry limit: give up',
+      storage(403, 'RequestTimeTooSkewed'),
+      { failures: 6 },
+      giveUp('retries-spent'),
+    ],
     ['403 UserDisable: give up', storage(403, 'UserDisable'), {}, giveUp('not-retryable')],
     // the object changed
     ['412 PreconditionFailed: changed', storage(412, 'PreconditionFailed'), {}, giveUp('changed')],
@@ -40,14 +72,29 @@ describe('storage GETs', () => {
     ['504 past the limit (6 of 5)', storage(504), { failures: 6 }, giveUp('retries-spent')],
     ['500 with --retries 0', storage(500), { retries: 0 }, giveUp('retries-spent')],
     // a URL that keeps failing is left for the next one
-    ['503, the third in a row on this URL, another URL', storage(503), { urlFailures: 3, hasNextUrl: true }, { action: 'next-url' }],
+    [
+      '503, the third in a row on this URL, another URL',
+      storage(503),
+      { urlFailures: 3, hasNextUrl: true },
+      { action: 'next-url' },
+    ],
     ['503, the second in a row on this URL', storage(503), { urlFailures: 2, hasNextUrl: true }, wait(250, 'busy')],
     ['503, the third in a row, no other URL', storage(503), { urlFailures: 3, hasNextUrl: false }, wait(250, 'busy')],
   ])('%s', (_, failure, over, expected) => expect(decideRetry(failure, state(over))).toEqual(expected))
 })
 
 describe('network errors and stalls (storage and API alike)', () => {
-  const codes = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'PREMATURE_CLOSE']
+  const codes = [
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+    'PREMATURE_CLOSE',
+  ]
   it.each(codes)('%s: backoff, then the next URL after 3 on one, then give up past the limit', (code) => {
     const f: Failure = { kind: 'network', code }
     expect(decideRetry(f, state())).toEqual(wait(250, 'network'))
@@ -59,22 +106,60 @@ describe('network errors and stalls (storage and API alike)', () => {
     expect(decideRetry({ kind: 'stalled' }, state({ failures: 2 }))).toEqual(wait(500, 'stalled'))
     expect(decideRetry({ kind: 'stalled' }, state({ failures: 6 }))).toEqual(giveUp('retries-spent'))
   })
-  it('anything else (a bug) is never retried', () => expect(decideRetry({ kind: 'other' }, state())).toEqual(giveUp('not-retryable')))
+  it('anything else (a bug) is never retried', () =>
+    expect(decideRetry({ kind: 'other' }, state())).toEqual(giveUp('not-retryable')))
   it('the backoff has jitter over its upper half', () => {
-    expect(decideRetry({ kind: 'network', code: 'ECONNRESET' }, state({ failures: 3, random: () => 0 }))).toEqual(wait(500, 'network'))
+    expect(decideRetry({ kind: 'network', code: 'ECONNRESET' }, state({ failures: 3, random: () => 0 }))).toEqual(
+      wait(500, 'network'),
+    )
   })
 })
 
 describe('DingTalk API calls and the token mint', () => {
   it.each<[string, Failure, Partial<RetryState>, RetryDecision]>([
-    ['InvalidAuthentication with app credentials: renew the token', api(400, 'InvalidAuthentication'), { canRenewToken: true }, { action: 'renew-token' }],
-    ['Unauthorized with app credentials: renew', api(401, 'Unauthorized'), { canRenewToken: true }, { action: 'renew-token' }],
+    [
+      'InvalidAuthentication with app credentials: renew the token',
+      api(400, 'InvalidAuthentication'),
+      { canRenewToken: true },
+      { action: 'renew-token' },
+    ],
+    [
+      'Unauthorized with app credentials: renew',
+      api(401, 'Unauthorized'),
+      { canRenewToken: true },
+      { action: 'renew-token' },
+    ],
     ['401 without a code, renewable', api(401, 'HTTP_401'), { canRenewToken: true }, { action: 'renew-token' }],
-    ['InvalidAuthentication with a given token: give up', api(400, 'InvalidAuthentication'), { canRenewToken: false }, giveUp('not-retryable')],
-    ['throttled (QpsLimitForApi): at least a second', api(403, 'Forbidden.AccessDenied.QpsLimitForApi'), {}, wait(1000, 'throttled')],
-    ['throttled (QpsLimitForAppkeyAndApi), attempt 4', api(403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi'), { failures: 4 }, wait(2000, 'throttled')],
-    ['throttled (QpmLimit), Retry-After 3 s', api(403, 'Forbidden.AccessDenied.QpmLimitForAppkeyAndApi', 3000), {}, wait(3000, 'throttled')],
-    ['throttled past the limit', api(403, 'Forbidden.AccessDenied.QpsLimitForApi'), { failures: 6 }, giveUp('retries-spent')],
+    [
+      'InvalidAuthentication with a given token: give up',
+      api(400, 'InvalidAuthentication'),
+      { canRenewToken: false },
+      giveUp('not-retryable'),
+    ],
+    [
+      'throttled (QpsLimitForApi): at least a second',
+      api(403, 'Forbidden.AccessDenied.QpsLimitForApi'),
+      {},
+      wait(1000, 'throttled'),
+    ],
+    [
+      'throttled (QpsLimitForAppkeyAndApi), attempt 4',
+      api(403, 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi'),
+      { failures: 4 },
+      wait(2000, 'throttled'),
+    ],
+    [
+      'throttled (QpmLimit), Retry-After 3 s',
+      api(403, 'Forbidden.AccessDenied.QpmLimitForAppkeyAndApi', 3000),
+      {},
+      wait(3000, 'throttled'),
+    ],
+    [
+      'throttled past the limit',
+      api(403, 'Forbidden.AccessDenied.QpsLimitForApi'),
+      { failures: 6 },
+      giveUp('retries-spent'),
+    ],
     ['429 system.busy', api(429, 'system.busy'), {}, wait(250, 'busy')],
     ['429 systemBusy, attempt 2', api(429, 'systemBusy'), { failures: 2 }, wait(500, 'busy')],
     ['500 systemError', api(500, 'systemError'), {}, wait(250, 'busy')],
@@ -83,14 +168,49 @@ describe('DingTalk API calls and the token mint', () => {
     ['502 with no code', api(502, 'HTTP_502'), {}, wait(250, 'busy')],
     ['a new 429 code', api(429, 'SomethingElse'), {}, wait(250, 'busy')],
     ['a new 5xx code', api(503, 'whatever'), {}, wait(250, 'busy')],
-    ['an API call does not move URLs', api(500, 'systemError'), { urlFailures: 9, hasNextUrl: true }, wait(250, 'busy')],
-    ['archived: a second first', api(400, 'fileArchived'), { archiveLeftMs: 600_000, archiveWaits: 1 }, wait(1000, 'archived')],
-    ['archived, the 5th wait', api(400, 'fileArchived'), { archiveLeftMs: 600_000, archiveWaits: 5 }, wait(16_000, 'archived')],
-    ['archived, the wait cut to what is left', api(400, 'fileArchived'), { archiveLeftMs: 700, archiveWaits: 9 }, wait(700, 'archived')],
+    [
+      'an API call does not move URLs',
+      api(500, 'systemError'),
+      { urlFailures: 9, hasNextUrl: true },
+      wait(250, 'busy'),
+    ],
+    [
+      'archived: a second first',
+      api(400, 'fileArchived'),
+      { archiveLeftMs: 600_000, archiveWaits: 1 },
+      wait(1000, 'archived'),
+    ],
+    [
+      'archived, the 5th wait',
+      api(400, 'fileArchived'),
+      { archiveLeftMs: 600_000, archiveWaits: 5 },
+      wait(16_000, 'archived'),
+    ],
+    [
+      'archived, the wait cut to what is left',
+      api(400, 'fileArchived'),
+      { archiveLeftMs: 700, archiveWaits: 9 },
+      wait(700, 'archived'),
+    ],
     ['archived, nothing left', api(400, 'fileArchived'), { archiveLeftMs: 0 }, giveUp('archive-wait-spent')],
-    ['archived does not care for --retries', api(400, 'fileArchived'), { failures: 99, archiveLeftMs: 5000, archiveWaits: 1 }, wait(1000, 'archived')],
-    ['ApiCountLimitForOrg (the month spent)', api(403, 'Forbidden.AccessDenied.ApiCountLimitForOrg'), {}, giveUp('not-retryable')],
-    ['AccessTokenPermissionDenied', api(403, 'Forbidden.AccessDenied.AccessTokenPermissionDenied'), {}, giveUp('not-retryable')],
+    [
+      'archived does not care for --retries',
+      api(400, 'fileArchived'),
+      { failures: 99, archiveLeftMs: 5000, archiveWaits: 1 },
+      wait(1000, 'archived'),
+    ],
+    [
+      'ApiCountLimitForOrg (the month spent)',
+      api(403, 'Forbidden.AccessDenied.ApiCountLimitForOrg'),
+      {},
+      giveUp('not-retryable'),
+    ],
+    [
+      'AccessTokenPermissionDenied',
+      api(403, 'Forbidden.AccessDenied.AccessTokenPermissionDenied'),
+      {},
+      giveUp('not-retryable'),
+    ],
     ['IpNotInWhiteList', api(403, 'Forbidden.AccessDenied.IpNotInWhiteList'), {}, giveUp('not-retryable')],
     ['the IP block page', api(403, 'IpBlocked'), {}, giveUp('not-retryable')],
     ['invalidClientIdOrSecret', api(400, 'invalidClientIdOrSecret'), {}, giveUp('not-retryable')],
@@ -141,6 +261,8 @@ describe('running out of open files (batch/descriptor-gate.ts)', () => {
       return 'done'
     })
     expect([result, attempts, told, gate.limit]).toEqual(['done', 3, 1, 1])
-    await expect(gate.run(async () => Promise.reject(Object.assign(new Error('y'), { code: 'FS_ENOSPC' })))).rejects.toThrow('y')
+    await expect(
+      gate.run(async () => Promise.reject(Object.assign(new Error('y'), { code: 'FS_ENOSPC' }))),
+    ).rejects.toThrow('y')
   })
 })

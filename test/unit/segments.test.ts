@@ -1,4 +1,5 @@
-// Byte-range planning: merging, gaps, segment plans, work stealing, Range answers (the count: connection-count.test.ts).
+// Byte-range planning: merging, gaps, segment plans, work stealing, Range answers (the count:
+// connection-count.test.ts).
 import { describe, expect, it } from 'vitest'
 import {
   MiB,
@@ -31,19 +32,87 @@ describe('mergeRanges', () => {
   it.each<[string, [number, number][], [number, number][]]>([
     ['empty', [], []],
     ['one', [[0, 5]], [[0, 5]]],
-    ['drops empty and inverted', [[3, 3], [7, 4]], []],
-    ['sorts', [[10, 20], [0, 5]], [[0, 5], [10, 20]]],
-    ['merges touching', [[0, 5], [5, 9]], [[0, 9]]],
-    ['merges overlapping', [[0, 6], [4, 9]], [[0, 9]]],
-    ['keeps a gap of one byte', [[0, 5], [6, 9]], [[0, 5], [6, 9]]],
-    ['swallows a contained range', [[0, 10], [2, 3]], [[0, 10]]],
-    ['chains unsorted', [[8, 12], [0, 4], [4, 8], [20, 21]], [[0, 12], [20, 21]]],
+    [
+      'drops empty and inverted',
+      [
+        [3, 3],
+        [7, 4],
+      ],
+      [],
+    ],
+    [
+      'sorts',
+      [
+        [10, 20],
+        [0, 5],
+      ],
+      [
+        [0, 5],
+        [10, 20],
+      ],
+    ],
+    [
+      'merges touching',
+      [
+        [0, 5],
+        [5, 9],
+      ],
+      [[0, 9]],
+    ],
+    [
+      'merges overlapping',
+      [
+        [0, 6],
+        [4, 9],
+      ],
+      [[0, 9]],
+    ],
+    [
+      'keeps a gap of one byte',
+      [
+        [0, 5],
+        [6, 9],
+      ],
+      [
+        [0, 5],
+        [6, 9],
+      ],
+    ],
+    [
+      'swallows a contained range',
+      [
+        [0, 10],
+        [2, 3],
+      ],
+      [[0, 10]],
+    ],
+    [
+      'chains unsorted',
+      [
+        [8, 12],
+        [0, 4],
+        [4, 8],
+        [20, 21],
+      ],
+      [
+        [0, 12],
+        [20, 21],
+      ],
+    ],
   ])('%s', (_, input, expected) => expect(mergeRanges(R(input))).toEqual(R(expected)))
 
   it('does not mutate its input', () => {
-    const input = R([[4, 8], [0, 5]])
+    const input = R([
+      [4, 8],
+      [0, 5],
+    ])
     mergeRanges(input)
-    expect(input).toEqual(R([[4, 8], [0, 5]]))
+    expect(input).toEqual(
+      R([
+        [4, 8],
+        [0, 5],
+      ]),
+    )
   })
 })
 
@@ -54,9 +123,41 @@ describe('missingRanges', () => {
     ['size zero', [], 0, []],
     ['head done', [[0, 40]], 100, [[40, 100]]],
     ['tail done', [[60, 100]], 100, [[0, 60]]],
-    ['middle done', [[30, 60]], 100, [[0, 30], [60, 100]]],
-    ['two holes', [[0, 10], [20, 30], [90, 100]], 100, [[10, 20], [30, 90]]],
-    ['unsorted overlapping done', [[50, 70], [0, 20], [10, 30]], 100, [[30, 50], [70, 100]]],
+    [
+      'middle done',
+      [[30, 60]],
+      100,
+      [
+        [0, 30],
+        [60, 100],
+      ],
+    ],
+    [
+      'two holes',
+      [
+        [0, 10],
+        [20, 30],
+        [90, 100],
+      ],
+      100,
+      [
+        [10, 20],
+        [30, 90],
+      ],
+    ],
+    [
+      'unsorted overlapping done',
+      [
+        [50, 70],
+        [0, 20],
+        [10, 30],
+      ],
+      100,
+      [
+        [30, 50],
+        [70, 100],
+      ],
+    ],
     ['done past the end is clipped', [[80, 150]], 100, [[0, 80]]],
     ['done entirely past the end is ignored', [[200, 300]], 100, [[0, 100]]],
   ])('%s', (_, done, size, expected) => expect(missingRanges(R(done), size)).toEqual(R(expected)))
@@ -66,7 +167,13 @@ describe('totalLength', () => {
   it.each<[[number, number][], number]>([
     [[], 0],
     [[[0, 10]], 10],
-    [[[0, 10], [20, 25]], 15],
+    [
+      [
+        [0, 10],
+        [20, 25],
+      ],
+      15,
+    ],
     [[[5, 5]], 0],
   ])('%j → %d', (ranges, expected) => expect(totalLength(R(ranges))).toBe(expected))
 })
@@ -88,13 +195,62 @@ describe('planSegments', () => {
     ['nothing missing', [], 4, []],
     ['only empty ranges', [[5, 5]], 4, []],
     ['one connection, one range', [[0, 10 * MiB]], 1, [[0, 10 * MiB]]],
-    ['10 MiB over 4', [[0, 10 * MiB]], 4, [[0, 2.5 * MiB], [2.5 * MiB, 5 * MiB], [5 * MiB, 7.5 * MiB], [7.5 * MiB, 10 * MiB]]],
-    ['3 MiB over 8: 1 MiB minimum', [[0, 3 * MiB]], 8, [[0, MiB], [MiB, 2 * MiB], [2 * MiB, 3 * MiB]]],
+    [
+      '10 MiB over 4',
+      [[0, 10 * MiB]],
+      4,
+      [
+        [0, 2.5 * MiB],
+        [2.5 * MiB, 5 * MiB],
+        [5 * MiB, 7.5 * MiB],
+        [7.5 * MiB, 10 * MiB],
+      ],
+    ],
+    [
+      '3 MiB over 8: 1 MiB minimum',
+      [[0, 3 * MiB]],
+      8,
+      [
+        [0, MiB],
+        [MiB, 2 * MiB],
+        [2 * MiB, 3 * MiB],
+      ],
+    ],
     ['a small file stays whole', [[0, 500_000]], 8, [[0, 500_000]]],
     ['1 byte', [[0, 1]], 8, [[0, 1]]],
-    ['two holes over 2 are never joined', [[0, 4 * MiB], [6 * MiB, 10 * MiB]], 2, [[0, 4 * MiB], [6 * MiB, 10 * MiB]]],
-    ['two holes over 1 are still two', [[0, 4 * MiB], [6 * MiB, 10 * MiB]], 1, [[0, 4 * MiB], [6 * MiB, 10 * MiB]]],
-    ['a resumed tail over 2', [[8 * MiB, 16 * MiB]], 2, [[8 * MiB, 12 * MiB], [12 * MiB, 16 * MiB]]],
+    [
+      'two holes over 2 are never joined',
+      [
+        [0, 4 * MiB],
+        [6 * MiB, 10 * MiB],
+      ],
+      2,
+      [
+        [0, 4 * MiB],
+        [6 * MiB, 10 * MiB],
+      ],
+    ],
+    [
+      'two holes over 1 are still two',
+      [
+        [0, 4 * MiB],
+        [6 * MiB, 10 * MiB],
+      ],
+      1,
+      [
+        [0, 4 * MiB],
+        [6 * MiB, 10 * MiB],
+      ],
+    ],
+    [
+      'a resumed tail over 2',
+      [[8 * MiB, 16 * MiB]],
+      2,
+      [
+        [8 * MiB, 12 * MiB],
+        [12 * MiB, 16 * MiB],
+      ],
+    ],
   ])('%s', (_, missing, connections, expected) => {
     const plan = planSegments(R(missing), connections)
     expect(plan).toEqual(R(expected))
@@ -104,9 +260,27 @@ describe('planSegments', () => {
   it.each<[string, [number, number][], number, number]>([
     ['one range', [[0, 100 * MiB]], 8, 8],
     ['one odd-sized range', [[0, 100 * MiB + 7]], 3, 3],
-    ['two equal ranges', [[0, 8 * MiB], [10 * MiB, 18 * MiB]], 4, 4],
+    [
+      'two equal ranges',
+      [
+        [0, 8 * MiB],
+        [10 * MiB, 18 * MiB],
+      ],
+      4,
+      4,
+    ],
     // 16 MiB over 4 aims at 4 MiB pieces; 6 MiB holes round up to 2 pieces each.
-    ['uneven holes no more than connections', [[0, 6 * MiB], [7 * MiB, 13 * MiB], [14 * MiB, 16 * MiB], [17 * MiB, 19 * MiB]], 4, 4],
+    [
+      'uneven holes no more than connections',
+      [
+        [0, 6 * MiB],
+        [7 * MiB, 13 * MiB],
+        [14 * MiB, 16 * MiB],
+        [17 * MiB, 19 * MiB],
+      ],
+      4,
+      4,
+    ],
   ])('%s: at most `connections` segments', (_, missing, connections, atMost) => {
     const plan = planSegments(R(missing), connections)
     checkPlan(R(missing), plan)
@@ -156,8 +330,24 @@ describe('chooseSplit', () => {
     ['exactly 2 x minSplit left', [[0, 0, 2 * MiB]], MiB, { index: 0, at: MiB }],
     ['halfway between pos and end', [[0, 2 * MiB, 10 * MiB]], MiB, { index: 0, at: 6 * MiB }],
     ['odd length rounds down', [[0, 0, 5]], 1, { index: 0, at: 2 }],
-    ['largest remaining, not largest segment', [[0, 9 * MiB, 10 * MiB], [10 * MiB, 10 * MiB, 14 * MiB]], MiB, { index: 1, at: 12 * MiB }],
-    ['first of equals', [[0, 0, 4 * MiB], [4 * MiB, 4 * MiB, 8 * MiB]], MiB, { index: 0, at: 2 * MiB }],
+    [
+      'largest remaining, not largest segment',
+      [
+        [0, 9 * MiB, 10 * MiB],
+        [10 * MiB, 10 * MiB, 14 * MiB],
+      ],
+      MiB,
+      { index: 1, at: 12 * MiB },
+    ],
+    [
+      'first of equals',
+      [
+        [0, 0, 4 * MiB],
+        [4 * MiB, 4 * MiB, 8 * MiB],
+      ],
+      MiB,
+      { index: 0, at: 2 * MiB },
+    ],
     ['custom minSplit', [[0, 0, 100]], 50, { index: 0, at: 50 }],
     ['custom minSplit too large', [[0, 0, 100]], 51, undefined],
   ])('%s', (_, segs, minSplit, expected) => expect(chooseSplit(S(segs), minSplit)).toEqual(expected))
@@ -196,5 +386,7 @@ describe('checkRangeResponse', () => {
     ['403', 403, undefined, 'range-mismatch'],
     ['500', 500, undefined, 'range-mismatch'],
     ['304', 304, undefined, 'range-mismatch'],
-  ])('%s', (_, status, contentRange, expected) => expect(checkRangeResponse(status, contentRange, asked, 1000)).toBe(expected))
+  ])('%s', (_, status, contentRange, expected) =>
+    expect(checkRangeResponse(status, contentRange, asked, 1000)).toBe(expected),
+  )
 })

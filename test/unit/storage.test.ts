@@ -10,9 +10,20 @@ describe('parseOssError', () => {
   const xml = (code: string, message: string) =>
     `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${code}</Code>\n  <Message>${message}</Message>\n  <RequestId>RID</RequestId>\n  <HostId>h</HostId>\n</Error>`
   it.each<[string, string, { code: string; message: string }]>([
-    ['expired', xml('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'), { code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the current time is too large.' }],
+    [
+      'expired',
+      xml('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'),
+      {
+        code: 'RequestTimeTooSkewed',
+        message: 'The difference between the request time and the current time is too large.',
+      },
+    ],
     ['signature', xml('SignatureDoesNotMatch', 'bad sig'), { code: 'SignatureDoesNotMatch', message: 'bad sig' }],
-    ['whitespace trimmed', '<Error><Code> AccessDenied </Code><Message>\n Request has expired \n</Message></Error>', { code: 'AccessDenied', message: 'Request has expired' }],
+    [
+      'whitespace trimmed',
+      '<Error><Code> AccessDenied </Code><Message>\n Request has expired \n</Message></Error>',
+      { code: 'AccessDenied', message: 'Request has expired' },
+    ],
     ['code only', '<Error><Code>NoSuchKey</Code></Error>', { code: 'NoSuchKey', message: '' }],
     ['empty body', '', { code: '', message: '' }],
     ['HTML', '<html><body>502 Bad Gateway</body></html>', { code: '', message: '' }],
@@ -48,7 +59,14 @@ describe('storageFailureClass', () => {
     [503, '', 'HTTP_503', 5],
   ])('StorageResponseError %d %j → code %s, exit %d', (status, ossCode, code, exitCode) => {
     const err = new StorageResponseError(status, ossCode, 'm', 'rid', 1000)
-    expect([err.code, err.exitCode, err.ossCode, err.status, err.requestId, err.retryAfterMs]).toEqual([code, exitCode, ossCode, status, 'rid', 1000])
+    expect([err.code, err.exitCode, err.ossCode, err.status, err.requestId, err.retryAfterMs]).toEqual([
+      code,
+      exitCode,
+      ossCode,
+      status,
+      'rid',
+      1000,
+    ])
   })
 })
 
@@ -62,7 +80,13 @@ describe('expiryMarginMs and isNearExpiry', () => {
     [1, 100],
   ])('margin for %d s → %d ms', (seconds, expected) => expect(expiryMarginMs(seconds)).toBe(expected))
 
-  const info = (issuedAt: number, expirationSeconds: number): DownloadInfo => ({ resourceUrls: ['https://a.test'], headers: {}, expirationSeconds, region: 'X', issuedAt })
+  const info = (issuedAt: number, expirationSeconds: number): DownloadInfo => ({
+    resourceUrls: ['https://a.test'],
+    headers: {},
+    expirationSeconds,
+    region: 'X',
+    issuedAt,
+  })
   it.each<[number, number, number, boolean]>([
     [0, 900, 0, false],
     [0, 900, 839_999, false],
@@ -72,11 +96,19 @@ describe('expiryMarginMs and isNearExpiry', () => {
     [1_000_000, 900, 1_840_000, true],
     [0, 10, 8_999, false],
     [0, 10, 9_000, true],
-  ])('issued %d, %d s, now %d → %s', (issuedAt, seconds, now, expected) => expect(isNearExpiry(info(issuedAt, seconds), now)).toBe(expected))
+  ])('issued %d, %d s, now %d → %s', (issuedAt, seconds, now, expected) =>
+    expect(isNearExpiry(info(issuedAt, seconds), now)).toBe(expected),
+  )
 })
 
 describe('SignedUrlSource', () => {
-  const info = (tag: string, issuedAt = 0): DownloadInfo => ({ resourceUrls: [`https://${tag}.test`], headers: { Authorization: tag }, expirationSeconds: 900, region: 'X', issuedAt })
+  const info = (tag: string, issuedAt = 0): DownloadInfo => ({
+    resourceUrls: [`https://${tag}.test`],
+    headers: { Authorization: tag },
+    expirationSeconds: 900,
+    region: 'X',
+    issuedAt,
+  })
 
   /** A fetch that counts calls and resolves only when told to. */
   function fakeFetch() {
@@ -99,7 +131,11 @@ describe('SignedUrlSource', () => {
     expect(state.calls).toBe(1)
     state.release[0]!(info('b'))
     const results = await all
-    expect(results.map((r) => [r.generation, r.headers.Authorization])).toEqual([[1, 'b'], [1, 'b'], [1, 'b']])
+    expect(results.map((r) => [r.generation, r.headers.Authorization])).toEqual([
+      [1, 'b'],
+      [1, 'b'],
+      [1, 'b'],
+    ])
     expect([state.calls, source.refreshes, source.current.generation, reasons]).toEqual([1, 1, 1, ['r1']])
   })
 
@@ -139,7 +175,11 @@ describe('SignedUrlSource', () => {
     ['issued later, still fresh', 1_000_000, 1_500_000, 0],
   ])('forNewRequest: %s', async (_, issuedAt, now, fetches) => {
     let calls = 0
-    const source = new SignedUrlSource(info('a', issuedAt), async () => (calls++, info('b', now)), () => {})
+    const source = new SignedUrlSource(
+      info('a', issuedAt),
+      async () => (calls++, info('b', now)),
+      () => {},
+    )
     const got = await source.forNewRequest(now)
     expect(calls).toBe(fetches)
     expect(got.generation).toBe(fetches)
@@ -148,7 +188,11 @@ describe('SignedUrlSource', () => {
 
   it('forNewRequest from many connections near expiry shares one fetch', async () => {
     let calls = 0
-    const source = new SignedUrlSource(info('a', 0), async () => (calls++, info('b', 900_000)), () => {})
+    const source = new SignedUrlSource(
+      info('a', 0),
+      async () => (calls++, info('b', 900_000)),
+      () => {},
+    )
     const got = await Promise.all([1, 2, 3, 4].map(() => source.forNewRequest(899_000)))
     expect(calls).toBe(1)
     expect(got.every((g) => g.generation === 1)).toBe(true)
@@ -169,7 +213,9 @@ describe('backoffDelay', () => {
     [5, 0, 500],
     [30, 1, 1000],
     [0, 1, 100],
-  ])('attempt %d, random %d → %d ms', (attempt, r, expected) => expect(backoffDelay(attempt, policy, () => r)).toBe(expected))
+  ])('attempt %d, random %d → %d ms', (attempt, r, expected) =>
+    expect(backoffDelay(attempt, policy, () => r)).toBe(expected),
+  )
 
   it('grows then caps with the default policy', () => {
     const delays = Array.from({ length: 12 }, (_, i) => backoffDelay(i + 1, undefined, () => 1))
@@ -235,7 +281,8 @@ describe('retryDelay', () => {
 })
 
 describe('networkErrorCode', () => {
-  const coded = (code: string, cause?: unknown) => Object.assign(new Error(code), { code }, cause === undefined ? {} : { cause })
+  const coded = (code: string, cause?: unknown) =>
+    Object.assign(new Error(code), { code }, cause === undefined ? {} : { cause })
   const chain = (depth: number, inner: unknown) => {
     let e = inner
     for (let i = 0; i < depth; i++) e = new Error('wrap', { cause: e })
@@ -244,7 +291,11 @@ describe('networkErrorCode', () => {
   it.each<[string, unknown, string | undefined]>([
     ['direct ECONNRESET', coded('ECONNRESET'), 'ECONNRESET'],
     ['direct undici timeout', coded('UND_ERR_HEADERS_TIMEOUT'), 'UND_ERR_HEADERS_TIMEOUT'],
-    ['fetch-style TypeError with a socket cause', new TypeError('fetch failed', { cause: coded('ECONNREFUSED') }), 'ECONNREFUSED'],
+    [
+      'fetch-style TypeError with a socket cause',
+      new TypeError('fetch failed', { cause: coded('ECONNREFUSED') }),
+      'ECONNREFUSED',
+    ],
     ['two levels down', chain(2, coded('ETIMEDOUT')), 'ETIMEDOUT'],
     ['undici wrapper with an unknown code over a known one', coded('UND_ERR_SOMETHING', coded('EPIPE')), 'EPIPE'],
     ['outermost known code wins', coded('UND_ERR_SOCKET', coded('ECONNRESET')), 'UND_ERR_SOCKET'],

@@ -61,7 +61,10 @@ describe('claimTarget', () => {
     const controller = new AbortController()
     let waited = false
     const second = claimTarget(target, { waitMs: 60_000, signal: controller.signal, onWait: () => (waited = true) })
-    const outcome = second.then(() => 'claimed', (err: unknown) => err)
+    const outcome = second.then(
+      () => 'claimed',
+      (err: unknown) => err,
+    )
     while (!waited) await new Promise((r) => setTimeout(r, 5))
     const reason = new DtdlError('INTERRUPTED', 130, 'interrupted')
     const t0 = Date.now()

@@ -23,5 +23,7 @@ describe('describeVersion', () => {
     [{ ...base, crc64: 'wasm' }, 'CRC-64: WebAssembly (`npm run build:native` builds the faster native addon)'],
     [{ ...base, crc64: 'wasm', nativeSkipped: true }, 'CRC-64: WebAssembly (DTDL_NATIVE=0 skips the native addon)'],
     [{ ...base, crc64: 'js' }, 'CRC-64: JavaScript (this Node has no WebAssembly; same results, slower)'],
-  ])('%j', (input, crcLine) => expect(describeVersion(input)).toEqual(['1.2.3', 'Node.js v20.18.1 (linux x64)', crcLine]))
+  ])('%j', (input, crcLine) =>
+    expect(describeVersion(input)).toEqual(['1.2.3', 'Node.js v20.18.1 (linux x64)', crcLine]),
+  )
 })

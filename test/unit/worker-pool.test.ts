@@ -24,11 +24,24 @@ interface Run {
  * A pool over `size` bytes planned for `start` connections; `onTurn(turn, run)` runs after every 256 KiB any
  * connection takes (the place to resize). Receives like receive.ts: up to the segment's end as it is now.
  */
-function makeRun(size: number, start: number, onTurn: (turn: number, run: Run) => void = () => {}, fail?: (seg: Segment) => boolean): Run {
+function makeRun(
+  size: number,
+  start: number,
+  onTurn: (turn: number, run: Run) => void = () => {},
+  fail?: (seg: Segment) => boolean,
+): Run {
   const segments = planSegments([{ start: 0, end: size }], start).map(toSegment)
   const stop = new AbortController()
   let turn = 0
-  const run: Run = { pool: undefined as unknown as WorkerPool, segments, received: [], active: 0, maxActive: 0, activeAfter: [], stop }
+  const run: Run = {
+    pool: undefined as unknown as WorkerPool,
+    segments,
+    received: [],
+    active: 0,
+    maxActive: 0,
+    activeAfter: [],
+    stop,
+  }
   run.pool = new WorkerPool(segments, stop, async (seg) => {
     run.maxActive = Math.max(run.maxActive, ++run.active)
     try {
@@ -110,7 +123,12 @@ describe('WorkerPool', () => {
   })
 
   it('a connection failing for good stops them all and throws its error', async () => {
-    const run = makeRun(16 * MiB, 4, () => {}, (seg) => seg.start === 4 * MiB && seg.pos > seg.start)
+    const run = makeRun(
+      16 * MiB,
+      4,
+      () => {},
+      (seg) => seg.start === 4 * MiB && seg.pos > seg.start,
+    )
     await expect(run.pool.run(4)).rejects.toThrow('segment at 4194304 failed')
     expect(run.stop.signal.aborted).toBe(true)
     // A resize after the end does nothing.
